@@ -1,0 +1,46 @@
+# djfront — the two commands a user needs are `make demo` and `make test`.
+GO       ?= go
+GOBIN    := $(shell $(GO) env GOPATH)/bin
+LAMBDA   := CGO_ENABLED=0 GOOS=linux
+LDFLAGS  := -s -w
+FUNCS    := hostforward invalidate
+
+.PHONY: all deps test test-short lint build fuzz bench clean
+
+all: build
+
+## deps: install everything the tests need (apt packages, pinned Go tools); idempotent.
+deps:
+	bash scripts/install-deps.sh
+
+## test: every test — lint, unit, fuzz seed corpora, integration and end-to-end.
+test: deps lint
+	$(GO) test -race -count=1 ./...
+
+## test-short: the fast, pure unit tests; needs nothing external.
+test-short:
+	$(GO) test -short ./...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GOBIN)/staticcheck ./...
+
+## build: the Lambda binaries for the host (bin/NAME/bootstrap), as Lambda runs them.
+build: $(FUNCS:%=bin/%/bootstrap)
+
+bin/%/bootstrap: FORCE
+	$(LAMBDA) $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $@ ./functions/$*
+
+## sam build (Metadata: BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
+build-HostForwardFunction:
+	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./functions/hostforward
+
+build-InvalidateFunction:
+	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./functions/invalidate
+
+clean:
+	rm -rf bin
+
+FORCE:

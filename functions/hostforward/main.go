@@ -1,0 +1,26 @@
+// Command hostforward is the Lambda behind the API Gateway HTTP API: it
+// forwards each payload-2.0 event to the app at UPSTREAM_URL with the
+// viewer's host, scheme and client address restored and checked. See
+// package internal/hostforward for the behaviour and README.md for the
+// configuration.
+package main
+
+import (
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/djfront/djfront/internal/hostforward"
+)
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	cfg, err := hostforward.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		logger.Error("invalid configuration", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+	h := hostforward.New(cfg, hostforward.NewTransport(), logger)
+	lambda.Start(h.Handle)
+}

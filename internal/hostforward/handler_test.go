@@ -1,0 +1,386 @@
+package hostforward_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestForwardedRequest(t *testing.T) {
+	app := newUpstream(t, ok)
+	h := newHandler(t, app.URL+"/base", nil)
+
+	tests := []struct {
+		name    string
+		event   string
+		wantURI string
+		wantIP  string
+		header  map[string]string // headers the app must see, exactly
+		absent  []string          // headers the app must not see
+		body    string
+	}{
+		{
+			name:  "viewer facts restored, path and query byte for byte",
+			event: "api-get.json",
+			// API Gateway decodes rawPath; it is re-encoded minimally, and
+			// the raw query string passes untouched.
+			wantURI: "/base/whoami/caf%C3%A9%20(1)+x?q=a%2Bb+c&tag=1&tag=2&empty=&name=%C3%A9t%C3%A9&sig=abc%3D%3D",
+			wantIP:  "203.0.113.7",
+			header: map[string]string{
+				"X-Forwarded-Host":  "www.example.com",
+				"X-Forwarded-Proto": "https",
+				"X-Forwarded-Port":  "443",
+				"X-Forwarded-For":   "203.0.113.7",
+				"X-Real-Ip":         "203.0.113.7",
+				"Forwarded":         "for=203.0.113.7;host=www.example.com;proto=https",
+				"X-Request-Id":      "Jn8xYgABoAMEVbg=",
+				"Cookie":            "csrftoken=Xy12; sessionid=abc123",
+				"Accept-Encoding":   "gzip, deflate, br",
+				"If-Modified-Since": "Sat, 21 Nov 2026 10:00:00 GMT",
+				"User-Agent":        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36",
+			},
+			absent: []string{"X-Origin-Verify", "True-Client-Ip", "Cloudfront-Forwarded-Proto"},
+		},
+		{
+			name:    "base64 form body decoded",
+			event:   "api-post-form.json",
+			wantURI: "/base/form/",
+			wantIP:  "203.0.113.7",
+			header: map[string]string{
+				"Content-Type": "application/x-www-form-urlencoded",
+				"Origin":       "https://www.example.com",
+			},
+			body: "csrfmiddlewaretoken=Xy12&name=caf%C3%A9+au+lait",
+		},
+		{
+			name:    "client-forged forwarding and hop-by-hop headers replaced or removed",
+			event:   "api-forged-headers.json",
+			wantURI: "/base/whoami/",
+			wantIP:  "203.0.113.7",
+			header: map[string]string{
+				"X-Forwarded-For": "203.0.113.7",
+				"X-Real-Ip":       "203.0.113.7",
+				"X-Request-Id":    "Jn8xYgABoAMEVbi=",
+				"Forwarded":       "for=203.0.113.7;host=www.example.com;proto=https",
+			},
+			absent: []string{"X-Forwarded-Server", "X-Golambdaproxy-Apigw-Context", "X-Drop-Me", "Connection"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := h.Handle(context.Background(), loadEvent(t, tt.event))
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("Handle = %d %q, %v; want 200", resp.StatusCode, resp.Body, err)
+			}
+			got := app.got()
+			if got.RequestURI != tt.wantURI {
+				t.Errorf("RequestURI = %q, want %q", got.RequestURI, tt.wantURI)
+			}
+			if got.Host != "www.example.com" {
+				t.Errorf("Host = %q, want www.example.com", got.Host)
+			}
+			for name, want := range tt.header {
+				if v := got.Header.Values(name); len(v) != 1 || v[0] != want {
+					t.Errorf("%s = %q, want exactly [%q]", name, v, want)
+				}
+			}
+			for _, name := range tt.absent {
+				if v := got.Header.Values(name); len(v) > 0 {
+					t.Errorf("%s = %q, want absent", name, v)
+				}
+			}
+			if string(got.Body) != tt.body {
+				t.Errorf("body = %q, want %q", got.Body, tt.body)
+			}
+		})
+	}
+}
+
+func TestRefusedBeforeTheApp(t *testing.T) {
+	tests := []struct {
+		name       string
+		event      string
+		env        map[string]string
+		edit       func(h map[string]string)
+		wantStatus int
+		wantReason string
+	}{
+		{"foreign host", "api-foreign-host.json", nil, nil, 400, `host "evil.example" is not in ALLOWED_HOSTS`},
+		{"direct to API Gateway, no secret", "api-direct.json", nil, nil, 403, "request did not come through the CloudFront distribution"},
+		{"wrong secret", "api-get.json", nil, func(h map[string]string) { h["x-origin-verify"] = "guess" }, 403, "did not come through"},
+		{"secret prefix only", "api-get.json", nil, func(h map[string]string) { h["x-origin-verify"] = testSecret[:5] }, 403, "did not come through"},
+		{"comma list host", "api-get.json", nil, func(h map[string]string) { h["x-forwarded-host"] = "www.example.com, evil.example" }, 400, "must be one host"},
+		{"direct without secret check falls back to API domain", "api-direct.json", map[string]string{"ORIGIN_VERIFY_SECRETS": ""}, nil, 400, "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"},
+		{"header injection", "api-get.json", nil, func(h map[string]string) { h["x-evil"] = "a\r\nHost: evil" }, 400, "invalid value in header"},
+		{"bad proto from edge", "api-get.json", nil, func(h map[string]string) { h["cloudfront-forwarded-proto"] = "gopher" }, 400, "CloudFront-Forwarded-Proto"},
+		{"bad true-client-ip", "api-get.json", nil, func(h map[string]string) { h["true-client-ip"] = "not-an-ip" }, 400, "invalid client address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := newUpstream(t, ok)
+			h := newHandler(t, app.URL, tt.env)
+			ev := loadEvent(t, tt.event)
+			if tt.edit != nil {
+				tt.edit(ev.Headers)
+			}
+			resp, _ := h.Handle(context.Background(), ev)
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(resp.Body, tt.wantReason) ||
+				!strings.Contains(resp.Body, ev.RequestContext.RequestID) {
+				t.Errorf("got %d %q, want %d naming %q and the request id", resp.StatusCode, resp.Body, tt.wantStatus, tt.wantReason)
+			}
+			if resp.Headers["Content-Type"] != "text/plain; charset=utf-8" || resp.Headers["Cache-Control"] != "no-store" {
+				t.Errorf("error headers = %v", resp.Headers)
+			}
+			if app.got() != nil {
+				t.Errorf("the app received %+v; want nothing", app.got())
+			}
+		})
+	}
+}
+
+func TestTrustOnlyVerifiedEdgeHeaders(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       map[string]string
+		edit      func(h map[string]string)
+		wantIP    string
+		wantProto string
+	}{
+		{"verified: edge headers count", nil, func(h map[string]string) { h["cloudfront-forwarded-proto"] = "http" }, "203.0.113.7", "http"},
+		{"rotation: old secret accepted", nil, func(h map[string]string) { h["x-origin-verify"] = "old-secret" }, "203.0.113.7", "https"},
+		{"check off: edge headers ignored", map[string]string{"ORIGIN_VERIFY_SECRETS": ""}, func(h map[string]string) { h["cloudfront-forwarded-proto"] = "http" }, "130.176.12.34", "https"},
+		{"ipv6 client", nil, func(h map[string]string) { h["true-client-ip"] = "2001:db8::7" }, "2001:db8::7", "https"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := newUpstream(t, ok)
+			ev := loadEvent(t, "api-get.json")
+			tt.edit(ev.Headers)
+			if resp, _ := newHandler(t, app.URL, tt.env).Handle(context.Background(), ev); resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+			}
+			got := app.got().Header
+			if g := got.Get("X-Forwarded-For"); g != tt.wantIP {
+				t.Errorf("X-Forwarded-For = %q, want %q", g, tt.wantIP)
+			}
+			if g := got.Get("X-Forwarded-Proto"); g != tt.wantProto {
+				t.Errorf("X-Forwarded-Proto = %q, want %q", g, tt.wantProto)
+			}
+			if g, want := got.Get("Forwarded"), "proto="+tt.wantProto; !strings.HasSuffix(g, want) {
+				t.Errorf("Forwarded = %q, want suffix %q", g, want)
+			}
+			if strings.Contains(tt.wantIP, ":") && got.Get("Forwarded") != `for="[2001:db8::7]";host=www.example.com;proto=https` {
+				t.Errorf("Forwarded = %q, want the RFC 7239 quoted IPv6 form", got.Get("Forwarded"))
+			}
+		})
+	}
+}
+
+func TestRemoveBasePath(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"/prod/whoami/", "/whoami/"},
+		{"/prod", "/"},
+		{"/production/x", "/production/x"},
+		{"/other/prod/x", "/other/prod/x"},
+	}
+	app := newUpstream(t, ok)
+	h := newHandler(t, app.URL, map[string]string{"REMOVE_BASE_PATH": "prod/"})
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			ev := loadEvent(t, "api-get.json")
+			ev.RawPath, ev.RawQueryString = tt.path, ""
+			if resp, _ := h.Handle(context.Background(), ev); resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+			}
+			if got := app.got().RequestURI; got != tt.want {
+				t.Errorf("RequestURI = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestResponseConversion(t *testing.T) {
+	png := []byte{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0x0d}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"a":1}`))
+	zw.Close()
+
+	tests := []struct {
+		name        string
+		respond     http.HandlerFunc
+		wantStatus  int
+		wantBody    string
+		wantBase64  bool
+		wantCookies []string
+		wantHeaders map[string]string
+	}{
+		{
+			name: "every Set-Cookie into cookies, attributes intact; repeated headers joined",
+			respond: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Add("Set-Cookie", "a=1; Expires=Sat, 21 Nov 2026 12:00:00 GMT; Path=/")
+				w.Header().Add("Set-Cookie", "b=2; HttpOnly; Secure; SameSite=Lax")
+				w.Header().Add("Vary", "Cookie")
+				w.Header().Add("Vary", "Accept-Encoding")
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				w.Header().Set("Location", "https://www.example.com/next/")
+				w.WriteHeader(http.StatusFound)
+				w.Write([]byte("<a href=\"/next/\">next</a>"))
+			},
+			wantStatus:  302,
+			wantBody:    "<a href=\"/next/\">next</a>",
+			wantCookies: []string{"a=1; Expires=Sat, 21 Nov 2026 12:00:00 GMT; Path=/", "b=2; HttpOnly; Secure; SameSite=Lax"},
+			wantHeaders: map[string]string{"Vary": "Cookie, Accept-Encoding", "Location": "https://www.example.com/next/"},
+		},
+		{
+			name: "binary by content type is base64",
+			respond: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "image/png")
+				w.Write(png)
+			},
+			wantStatus: 200, wantBody: base64.StdEncoding.EncodeToString(png), wantBase64: true,
+		},
+		{
+			name: "content-encoding is base64 even for JSON",
+			respond: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Encoding", "gzip")
+				w.Write(gz.Bytes())
+			},
+			wantStatus: 200, wantBody: base64.StdEncoding.EncodeToString(gz.Bytes()), wantBase64: true,
+			wantHeaders: map[string]string{"Content-Encoding": "gzip"},
+		},
+		{
+			name: "text with invalid UTF-8 is base64",
+			respond: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/plain; charset=latin1")
+				w.Write([]byte("caf\xe9"))
+			},
+			wantStatus: 200, wantBody: base64.StdEncoding.EncodeToString([]byte("caf\xe9")), wantBase64: true,
+		},
+		{
+			name:       "empty 204",
+			respond:    func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) },
+			wantStatus: 204,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := newUpstream(t, tt.respond)
+			resp, _ := newHandler(t, app.URL, nil).Handle(context.Background(), loadEvent(t, "api-get.json"))
+			if resp.StatusCode != tt.wantStatus || resp.Body != tt.wantBody || resp.IsBase64Encoded != tt.wantBase64 {
+				t.Errorf("got %d %q base64=%v, want %d %q base64=%v", resp.StatusCode, resp.Body, resp.IsBase64Encoded, tt.wantStatus, tt.wantBody, tt.wantBase64)
+			}
+			if strings.Join(resp.Cookies, "|") != strings.Join(tt.wantCookies, "|") {
+				t.Errorf("cookies = %q, want %q", resp.Cookies, tt.wantCookies)
+			}
+			for k, want := range tt.wantHeaders {
+				if resp.Headers[k] != want {
+					t.Errorf("header %s = %q, want %q", k, resp.Headers[k], want)
+				}
+			}
+			if _, ok := resp.Headers["Set-Cookie"]; ok {
+				t.Error("Set-Cookie left in headers")
+			}
+		})
+	}
+}
+
+func TestUpstreamFailures(t *testing.T) {
+	closed := newUpstream(t, ok)
+	closedURL := closed.URL
+	closed.Close()
+
+	big := strings.Repeat("<", 1_100_000) // 1.1 MB that JSON-encodes to 6.6 MB
+
+	tests := []struct {
+		name       string
+		url        string
+		respond    http.HandlerFunc
+		env        map[string]string
+		wantStatus int
+		wantReason string
+	}{
+		{name: "unreachable", url: closedURL, wantStatus: 502, wantReason: "unreachable"},
+		{
+			name: "too slow", env: map[string]string{"UPSTREAM_TIMEOUT": "50ms"},
+			respond: func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-r.Context().Done():
+				case <-time.After(5 * time.Second):
+				}
+			},
+			wantStatus: 504, wantReason: "did not answer within 50ms",
+		},
+		{
+			name: "connection dropped mid-body",
+			respond: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Length", "100")
+				w.Write([]byte("partial"))
+				conn, _, _ := w.(http.Hijacker).Hijack()
+				conn.Close()
+			},
+			wantStatus: 502, wantReason: "broken response",
+		},
+		{
+			name: "raw body over 6 MB",
+			respond: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/octet-stream")
+				w.Write(make([]byte, 7<<20))
+			},
+			wantStatus: 502, wantReason: "larger than Lambda's 6291556-byte response limit",
+		},
+		{
+			name: "binary body over 6 MB after base64",
+			respond: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/octet-stream")
+				w.Write(make([]byte, 5<<20))
+			},
+			wantStatus: 502, wantReason: "encodes to",
+		},
+		{
+			name: "text body over 6 MB after JSON escaping",
+			respond: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/html")
+				w.Write([]byte(big))
+			},
+			wantStatus: 502, wantReason: "encodes to",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := tt.url
+			if url == "" {
+				url = newUpstream(t, tt.respond).URL
+			}
+			resp, err := newHandler(t, url, tt.env).Handle(context.Background(), loadEvent(t, "api-get.json"))
+			if err != nil {
+				t.Fatalf("Handle returned an error (a Lambda error): %v", err)
+			}
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(resp.Body, tt.wantReason) || !strings.Contains(resp.Body, "Jn8xYgABoAMEVbg=") {
+				t.Errorf("got %d %q, want %d naming %q and the request id", resp.StatusCode, resp.Body, tt.wantStatus, tt.wantReason)
+			}
+		})
+	}
+}
+
+// The Lambda deadline bounds the upstream call too, so a slow app gets a
+// 504 answered before the invocation itself would time out.
+func TestLambdaDeadlineBoundsUpstream(t *testing.T) {
+	app := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	h := newHandler(t, app.URL, map[string]string{"UPSTREAM_TIMEOUT": "1m"})
+	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel()
+	resp, _ := h.Handle(ctx, loadEvent(t, "api-get.json"))
+	if resp.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("status = %d %q, want 504", resp.StatusCode, resp.Body)
+	}
+	if ctx.Err() != nil {
+		t.Error("answered after the Lambda deadline")
+	}
+}

@@ -1,0 +1,97 @@
+package hostforward
+
+import (
+	"fmt"
+	"strings"
+)
+
+// AllowedHosts matches request hosts the way Django's ALLOWED_HOSTS does:
+// "www.example.com" matches exactly, ".example.com" matches the domain and
+// every subdomain, "*" matches anything. Matching is case-insensitive, a
+// trailing dot is ignored, and a port on the request host is not compared.
+type AllowedHosts struct {
+	any      bool
+	patterns []string // lowercase, without trailing dot
+}
+
+// ParseAllowedHosts parses a comma-separated ALLOWED_HOSTS value. Empty
+// entries are an error, as are entries with a scheme, path or port: they
+// could never match and would hide a misconfiguration.
+func ParseAllowedHosts(s string) (AllowedHosts, error) {
+	var a AllowedHosts
+	for _, raw := range strings.Split(s, ",") {
+		p := strings.ToLower(strings.TrimSpace(raw))
+		switch {
+		case p == "":
+			return AllowedHosts{}, fmt.Errorf("empty host in %q", s)
+		case p == "*":
+			a.any = true
+			continue
+		case strings.ContainsAny(p, "/:@?# \t*"):
+			return AllowedHosts{}, fmt.Errorf("%q is not a host name or .domain pattern", raw)
+		}
+		a.patterns = append(a.patterns, strings.TrimSuffix(p, "."))
+	}
+	return a, nil
+}
+
+// Allows reports whether host (as sent in Host or X-Forwarded-Host, with an
+// optional port) is syntactically valid and matches one of the patterns.
+func (a AllowedHosts) Allows(host string) bool {
+	domain, ok := splitHost(host)
+	if !ok {
+		return false
+	}
+	if a.any {
+		return true
+	}
+	for _, p := range a.patterns {
+		if domain == p || (p[0] == '.' && (strings.HasSuffix(domain, p) || domain == p[1:])) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitHost validates host the way Django's split_domain_port and
+// host_validation_re do and returns its lowercase domain without port or
+// trailing dot. Bracketed IPv6 literals keep their brackets.
+func splitHost(host string) (domain string, ok bool) {
+	host = strings.ToLower(host)
+	if host == "" || len(host) > 255 {
+		return "", false
+	}
+	if host[0] == '[' {
+		end := strings.IndexByte(host, ']')
+		if end < 0 || !validPort(host[end+1:]) || !onlyChars(host[1:end], "0123456789abcdef:.") ||
+			!strings.Contains(host[1:end], ":") {
+			return "", false
+		}
+		return host[:end+1], true
+	}
+	domain, port, hasPort := strings.Cut(host, ":")
+	if hasPort && !validPort(":"+port) {
+		return "", false
+	}
+	if domain == "" || !onlyChars(domain, "abcdefghijklmnopqrstuvwxyz0123456789.-") {
+		return "", false
+	}
+	return strings.TrimSuffix(domain, "."), true
+}
+
+// validPort reports whether s is empty or ":" followed by 1–5 digits.
+func validPort(s string) bool {
+	if s == "" {
+		return true
+	}
+	return s[0] == ':' && len(s) >= 2 && len(s) <= 6 && onlyChars(s[1:], "0123456789")
+}
+
+func onlyChars(s, set string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,300 @@
+package hostforward
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"net/textproto"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Headers the edge sets (and the function reads) but the app never sees.
+const (
+	headerOriginVerify = "X-Origin-Verify"
+	headerTrueClientIP = "True-Client-Ip" // canonical form of True-Client-IP
+	headerCFProto      = "Cloudfront-Forwarded-Proto"
+)
+
+// viewer holds the facts about the viewer that the app receives.
+type viewer struct {
+	host     string // as the viewer sent it, port included if any
+	proto    string // "https" or "http"
+	port     string
+	clientIP string
+	verified bool // the request carried a valid X-Origin-Verify
+}
+
+// untrusted reports whether a client-sent header must be dropped: the
+// forwarding headers this function sets, the edge's own inputs, and the
+// spoofable context headers of aws-lambda-go-api-proxy.
+func untrusted(canonical string) bool {
+	switch canonical {
+	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerTrueClientIP,
+		headerCFProto, "Host", "Cookie", "Content-Length":
+		return true
+	}
+	return strings.HasPrefix(canonical, "X-Forwarded-") || strings.HasPrefix(canonical, "X-Golambdaproxy-")
+}
+
+// newRequest checks the event and converts it into the request the proxy
+// forwards, with the viewer facts attached for the rewrite. Errors are
+// *refusal values carrying the status the viewer gets.
+func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPRequest) (*http.Request, *viewer, error) {
+	verified, err := h.verify(ev.Headers)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := h.viewerOf(ev, verified)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	method := ev.RequestContext.HTTP.Method
+	if method == "" || !isToken(method) {
+		return nil, nil, badRequest("invalid method %q", method)
+	}
+	u, err := h.requestURL(ev.RawPath, ev.RawQueryString)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	body := []byte(ev.Body)
+	if ev.IsBase64Encoded {
+		if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
+			return nil, nil, badRequest("body is not valid base64: %v", err)
+		}
+	}
+
+	hdr := make(http.Header, len(ev.Headers)+8)
+	for name, value := range ev.Headers {
+		if !isToken(name) {
+			return nil, nil, badRequest("invalid header name %q", name)
+		}
+		if !validHeaderValue(value) {
+			return nil, nil, badRequest("invalid value in header %q", name)
+		}
+		key := textproto.CanonicalMIMEHeaderKey(name)
+		if untrusted(key) {
+			continue
+		}
+		// One value, never split: payload 2.0 joins repeats with commas, and
+		// dates, signatures and user agents contain commas of their own.
+		hdr[key] = []string{value}
+	}
+	if len(ev.Cookies) > 0 {
+		cookie := strings.Join(ev.Cookies, "; ")
+		if !validHeaderValue(cookie) {
+			return nil, nil, badRequest("invalid cookie")
+		}
+		hdr["Cookie"] = []string{cookie}
+	} else if c, ok := ev.Headers["cookie"]; ok {
+		hdr["Cookie"] = []string{c}
+	}
+
+	req := (&http.Request{
+		Method:        method,
+		URL:           u,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        hdr,
+		Host:          v.host,
+		ContentLength: int64(len(body)),
+		// RemoteAddr carries a port: httputil.ReverseProxy would ignore a
+		// bare IP (the api-proxy library's defect); it is informational only,
+		// since the rewrite sets every forwarding header itself.
+		RemoteAddr: netipAddrPort(v.clientIP),
+	}).WithContext(ctx)
+	if len(body) > 0 {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	} else {
+		req.Body = http.NoBody
+	}
+	return req, v, nil
+}
+
+// verify checks X-Origin-Verify against the configured secrets in constant
+// time. With no secrets configured nothing is verified and nothing refused.
+func (h *Handler) verify(headers map[string]string) (bool, error) {
+	if len(h.cfg.Secrets) == 0 {
+		return false, nil
+	}
+	got := []byte(headers["x-origin-verify"])
+	ok := 0
+	for _, s := range h.cfg.Secrets {
+		ok |= subtle.ConstantTimeCompare(got, []byte(s))
+	}
+	if ok != 1 {
+		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution"}
+	}
+	return true, nil
+}
+
+// viewerOf derives the viewer's host, scheme and address. Edge-set headers
+// (True-Client-IP, CloudFront-Forwarded-Proto) count only on a verified request.
+func (h *Handler) viewerOf(ev *events.APIGatewayV2HTTPRequest, verified bool) (*viewer, error) {
+	v := &viewer{proto: "https", verified: verified}
+
+	host, ok := ev.Headers["x-forwarded-host"]
+	if !ok {
+		host, ok = ev.Headers["host"]
+	}
+	if !ok {
+		host = ev.RequestContext.DomainName
+	}
+	host = strings.TrimSpace(host)
+	switch {
+	case strings.Contains(host, ","):
+		return nil, badRequest("the viewer host must be one host, got %q", host)
+	case !h.cfg.AllowedHosts.Allows(host):
+		return nil, badRequest("host %q is not in ALLOWED_HOSTS", host)
+	}
+	v.host = host
+
+	if p, ok := ev.Headers["cloudfront-forwarded-proto"]; ok && verified {
+		switch strings.ToLower(p) {
+		case "https", "http":
+			v.proto = strings.ToLower(p)
+		default:
+			return nil, badRequest("invalid CloudFront-Forwarded-Proto %q", p)
+		}
+	}
+	v.port = "443"
+	if v.proto == "http" {
+		v.port = "80"
+	}
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		v.port = host[i+1:]
+	}
+
+	ip := ev.RequestContext.HTTP.SourceIP
+	if t, ok := ev.Headers["true-client-ip"]; ok && verified {
+		ip = t
+	}
+	addr, err := netip.ParseAddr(strings.TrimSpace(ip))
+	if err != nil {
+		return nil, badRequest("invalid client address %q", ip)
+	}
+	v.clientIP = addr.Unmap().String()
+	return v, nil
+}
+
+// requestURL builds the inbound URL from API Gateway's decoded rawPath and
+// raw query string. The path is re-encoded minimally so that what the
+// viewer sent (sub-delimiters, '+', non-ASCII) reaches the app unchanged;
+// the query string passes byte for byte.
+func (h *Handler) requestURL(rawPath, rawQuery string) (*url.URL, error) {
+	p := rawPath
+	if p == "" {
+		p = "/"
+	}
+	if p[0] != '/' || strings.ContainsAny(p, "\x00\r\n") {
+		return nil, badRequest("invalid path %q", rawPath)
+	}
+	if b := h.cfg.RemoveBasePath; b != "" && strings.HasPrefix(p, b) {
+		if rest := p[len(b):]; rest == "" || rest[0] == '/' {
+			p = "/" + strings.TrimPrefix(rest, "/")
+		}
+	}
+	if strings.ContainsAny(rawQuery, "# \x00\r\n") {
+		return nil, badRequest("invalid query string")
+	}
+	return &url.URL{Path: p, RawPath: escapePath(p), RawQuery: rawQuery}, nil
+}
+
+// escapePath percent-encodes the bytes that may not appear literally in a
+// URL path (RFC 3986 §3.3): controls, space, non-ASCII, '%' and the
+// delimiters Go's url package would also escape. Everything else, '+' and
+// the sub-delimiters included, is left as the viewer sent it.
+func escapePath(p string) string {
+	const hex = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(p); i++ {
+		if pathByteNeedsEscape(p[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return p
+	}
+	b := make([]byte, 0, len(p)+2*n)
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; pathByteNeedsEscape(c) {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func pathByteNeedsEscape(c byte) bool {
+	if c <= ' ' || c >= 0x7f {
+		return true
+	}
+	return strings.IndexByte(`"#%<>?\^`+"`{|}", c) >= 0
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token (header names,
+// methods).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether v holds no control characters other
+// than horizontal tab (RFC 9110 §5.5), so it cannot split a header.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func netipAddrPort(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	return netip.AddrPortFrom(addr, 0).String()
+}
+
+// refusal is a request the function answers itself, with the status and the
+// short reason the viewer sees.
+type refusal struct {
+	status int
+	reason string
+	err    error // detail for the log, if any
+}
+
+func (r *refusal) Error() string {
+	if r.err != nil {
+		return r.reason + ": " + r.err.Error()
+	}
+	return r.reason
+}
+
+func (r *refusal) Unwrap() error { return r.err }
+
+func badRequest(format string, args ...any) *refusal {
+	return &refusal{status: http.StatusBadRequest, reason: fmt.Sprintf(format, args...)}
+}

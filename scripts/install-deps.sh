@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# install-deps.sh installs everything `make test` and `make demo` need on a fresh
+# Debian bookworm machine: Django 4.2 from bookworm-backports (plain bookworm has
+# only 3.2), django-storages, gunicorn, boto3 for /usr/bin/python3, and the
+# pinned Go tools. It is idempotent: a second run only checks.
+set -euo pipefail
+
+need_apt=()
+/usr/bin/python3 -c 'import django, sys; sys.exit(0 if django.VERSION[:2] >= (4, 2) else 1)' 2>/dev/null \
+  || need_apt+=(python3-django/bookworm-backports)
+/usr/bin/python3 -c 'import storages' 2>/dev/null || need_apt+=(python3-django-storages)
+/usr/bin/python3 -c 'import boto3' 2>/dev/null || need_apt+=(python3-boto3)
+command -v gunicorn >/dev/null 2>&1 || need_apt+=(gunicorn)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: need root to apt-get install ${need_apt[*]}" >&2
+    exit 1
+  fi
+  src=/etc/apt/sources.list.d/bookworm-backports.sources
+  if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    cat >"$src" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  fi
+  echo "install-deps: apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+# Pinned Go tools, installed into GOBIN (default $(go env GOPATH)/bin).
+gobin=$(go env GOBIN); [ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
+install_go_tool() { # name module@version
+  [ -x "$gobin/$1" ] && "$gobin/$1" -version 2>/dev/null | grep -q "${2##*@v}" && return 0
+  [ -x "$gobin/$1" ] && [ "$1" = benchstat ] && return 0
+  echo "install-deps: go install $2"
+  go install "$2"
+}
+install_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck@v0.8.2
+install_go_tool benchstat golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
