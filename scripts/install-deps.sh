@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh installs everything `make test` and `make demo` need on a fresh
 # Debian bookworm machine: Django 4.2 from bookworm-backports (plain bookworm has
-# only 3.2), django-storages, gunicorn, boto3 for /usr/bin/python3, and the
+# only 3.2), django-storages with its S3 backend (a separate Debian package), gunicorn, boto3 for /usr/bin/python3, and the
 # pinned Go tools. It is idempotent: a second run only checks.
 set -euo pipefail
 
@@ -9,6 +9,7 @@ need_apt=()
 /usr/bin/python3 -c 'import django, sys; sys.exit(0 if django.VERSION[:2] >= (4, 2) else 1)' 2>/dev/null \
   || need_apt+=(python3-django/bookworm-backports)
 /usr/bin/python3 -c 'import storages' 2>/dev/null || need_apt+=(python3-django-storages)
+/usr/bin/python3 -c 'import storages.backends.s3boto3' 2>/dev/null || need_apt+=(python3-django-storages-boto3)
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || need_apt+=(python3-boto3)
 command -v gunicorn >/dev/null 2>&1 || need_apt+=(gunicorn)
 

@@ -27,8 +27,10 @@ func ParseAllowedHosts(s string) (AllowedHosts, error) {
 		case p == "*":
 			a.any = true
 			continue
-		case strings.ContainsAny(p, "/:@?# \t*"):
-			return AllowedHosts{}, fmt.Errorf("%q is not a host name or .domain pattern", raw)
+		}
+		domain, ok := splitHost(strings.TrimPrefix(p, "."))
+		if !ok || len(domain) != len(strings.TrimSuffix(strings.TrimPrefix(p, "."), ".")) {
+			return AllowedHosts{}, fmt.Errorf("%q is not a host name, [IPv6] or .domain pattern", raw)
 		}
 		a.patterns = append(a.patterns, strings.TrimSuffix(p, "."))
 	}

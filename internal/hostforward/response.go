@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -18,8 +17,6 @@ import (
 // MaxPayloadBytes is Lambda's limit on a synchronous invocation's response
 // payload (6 MB), which the JSON-encoded API Gateway response must fit.
 const MaxPayloadBytes = 6_291_556
-
-var errTooLarge = errors.New("response too large")
 
 // recorder is the http.ResponseWriter the proxy writes the app's response
 // into. It keeps at most MaxPayloadBytes of body and records the first
@@ -110,26 +107,41 @@ func (r *recorder) response() (events.APIGatewayV2HTTPResponse, error) {
 		}
 	}
 	body := r.body.Bytes()
-	size := 0
-	if isText(r.header) && utf8.Valid(body) {
+	text := isText(r.header) && utf8.Valid(body)
+	if text {
 		resp.Body = string(body)
-		size = jsonStringLen(resp.Body)
 	} else if len(body) > 0 {
 		resp.Body = base64.StdEncoding.EncodeToString(body)
 		resp.IsBase64Encoded = true
-		size = len(resp.Body) + 2
 	}
-	if size > MaxPayloadBytes-1024 { // only a large body can overflow: check the exact size then
+	// JSON escaping at most sextuples a byte: only a payload whose bound
+	// crosses the limit is measured exactly (encoding it costs a copy).
+	if payloadBound(&resp, text) > MaxPayloadBytes {
 		head, err := json.Marshal(events.APIGatewayV2HTTPResponse{StatusCode: resp.StatusCode, Headers: resp.Headers, Cookies: resp.Cookies, IsBase64Encoded: resp.IsBase64Encoded})
 		if err != nil {
 			return resp, fmt.Errorf("encode response: %w", err)
 		}
-		if total := len(head) - 2 + size; total > MaxPayloadBytes {
+		if total := len(head) - 2 + jsonStringLen(resp.Body); total > MaxPayloadBytes {
 			return resp, &refusal{status: http.StatusBadGateway,
 				reason: fmt.Sprintf("the app's response encodes to %d bytes, over Lambda's %d-byte response limit", total, MaxPayloadBytes)}
 		}
 	}
 	return resp, nil
+}
+
+// payloadBound is an upper bound on resp's JSON-encoded size.
+func payloadBound(resp *events.APIGatewayV2HTTPResponse, text bool) int {
+	n := 256 // field names, status, punctuation
+	for k, v := range resp.Headers {
+		n += 6*(len(k)+len(v)) + 6
+	}
+	for _, c := range resp.Cookies {
+		n += 6*len(c) + 3
+	}
+	if text {
+		return n + 6*len(resp.Body) + 2
+	}
+	return n + len(resp.Body) + 2
 }
 
 // isText reports whether a response body can travel as a JSON string: a

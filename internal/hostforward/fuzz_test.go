@@ -1,0 +1,113 @@
+package hostforward_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/djfront/djfront/internal/hostforward"
+)
+
+// recordingTransport answers every request itself and keeps the last one,
+// so fuzzing needs no network.
+type recordingTransport struct{ last *http.Request }
+
+func (t *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.last = r
+	return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"text/plain"}},
+		Body: io.NopCloser(strings.NewReader("ok")), Request: r}, nil
+}
+
+// FuzzHandle feeds arbitrary events to the handler. Whatever it gets, it
+// answers without a Lambda error, and a request that reaches the app has an
+// allowed host, exactly one client address and none of the edge's secrets.
+func FuzzHandle(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "sam", "events", "api-*.json"))
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	allowed, _ := hostforward.ParseAllowedHosts("www.example.com,.example.org")
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var ev events.APIGatewayV2HTTPRequest
+		if json.Unmarshal(raw, &ev) != nil {
+			return
+		}
+		rt := &recordingTransport{}
+		cfg := hostforward.Config{
+			AllowedHosts: allowed,
+			Secrets:      []string{testSecret},
+			Timeout:      hostforward.DefaultUpstreamTimeout,
+		}
+		cfg.Upstream, _ = cfg.Upstream.Parse("http://app.internal:8000")
+		h := hostforward.New(cfg, rt, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		resp, err := h.Handle(context.Background(), ev)
+		if err != nil {
+			t.Fatalf("Handle returned a Lambda error: %v", err)
+		}
+		if resp.StatusCode < 200 || resp.StatusCode > 599 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		out := rt.last
+		if out == nil {
+			if resp.StatusCode == 200 {
+				t.Fatal("200 without reaching the app")
+			}
+			return
+		}
+		if !allowed.Allows(out.Host) || out.Header.Get("X-Forwarded-Host") != out.Host {
+			t.Fatalf("app got host %q / X-Forwarded-Host %q", out.Host, out.Header.Get("X-Forwarded-Host"))
+		}
+		xff := out.Header.Values("X-Forwarded-For")
+		if len(xff) != 1 {
+			t.Fatalf("X-Forwarded-For = %q, want one address", xff)
+		}
+		if _, err := netip.ParseAddr(xff[0]); err != nil {
+			t.Fatalf("X-Forwarded-For %q: %v", xff[0], err)
+		}
+		for _, h := range []string{"X-Origin-Verify", "True-Client-Ip", "Cloudfront-Forwarded-Proto"} {
+			if _, ok := out.Header[h]; ok {
+				t.Fatalf("app received %s", h)
+			}
+		}
+		if p := out.Header.Get("X-Forwarded-Proto"); p != "https" && p != "http" {
+			t.Fatalf("X-Forwarded-Proto = %q", p)
+		}
+	})
+}
+
+// FuzzAllowedHosts checks the matcher against its definition.
+func FuzzAllowedHosts(f *testing.F) {
+	f.Add("www.example.com", "www.example.com:443")
+	f.Add(".example.com", "A.Example.com.")
+	f.Add("[::1]", "[::1]:80")
+	f.Add("*", "x")
+	f.Fuzz(func(t *testing.T, pattern, host string) {
+		a, err := hostforward.ParseAllowedHosts(pattern)
+		if err != nil {
+			return
+		}
+		if !a.Allows(host) {
+			return
+		}
+		any, _ := hostforward.ParseAllowedHosts("*")
+		if !any.Allows(host) {
+			t.Fatalf("%q allowed by %q but not valid for *", host, pattern)
+		}
+		if strings.ContainsAny(host, "/@?# ,\t\r\n") {
+			t.Fatalf("%q allowed by %q", host, pattern)
+		}
+	})
+}
