@@ -1,0 +1,310 @@
+"""Django settings for an app served by djfront.
+
+djfront puts a Django app behind CloudFront -> API Gateway HTTP API -> the
+hostforward Lambda -> the app. hostforward gives the app the viewer's host,
+scheme and client address in X-Forwarded-* headers, after checking them; this
+module tells Django to believe those headers, and serves static and media
+files from the stack's S3 bucket through the same CloudFront distribution.
+
+Use it from your project's settings.py, before your own lines:
+
+    from djfront_settings import *  # noqa: F401,F403
+
+or, to see what you get as a dictionary first:
+
+    import djfront_settings
+    globals().update(djfront_settings.from_environ(os.environ))
+
+The values come from the environment, named after the stack's outputs:
+
+    DJFRONT_HOSTS            comma-separated viewer hosts: the custom domain
+                             and/or dxxxx.cloudfront.net; ".example.com" means
+                             the domain and its subdomains (Django semantics).
+                             Required unless DJANGO_DEBUG is on.
+    DJFRONT_BUCKET           the static and media bucket. Unset: static and
+                             media stay on the local filesystem (development).
+    DJFRONT_STATIC_PREFIX    key prefix (and URL path) of static files, "static".
+    DJFRONT_MEDIA_PREFIX     key prefix (and URL path) of media files, "media".
+    DJFRONT_CDN_DOMAIN       host[:port] that serves /static and /media (the
+                             distribution); default: the first DJFRONT_HOSTS entry.
+    DJFRONT_S3_ENDPOINT_URL  S3 endpoint for local emulators such as moto only.
+    AWS_REGION, AWS_DEFAULT_REGION   the bucket's region (first one set wins).
+    DJANGO_DEBUG             "1"/"true"/"yes"/"on" turns DEBUG on; default off.
+
+A bad value raises ImproperlyConfigured naming the variable, so a broken
+deployment stops at start-up instead of serving wrong links.
+
+Django: https://docs.djangoproject.com/en/4.2/ref/settings/
+django-storages (1.13): https://django-storages.readthedocs.io/en/1.13.2/backends/amazon-S3.html
+"""
+
+import ipaddress
+import os
+import re
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+# One DNS label: letters, digits and inner hyphens, at most 63 characters.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+# S3 bucket naming rules (general purpose buckets).
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# A key prefix: slash-separated segments of URL-safe characters.
+_PREFIX = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*")
+_REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def _fail(variable, value, problem):
+    return ImproperlyConfigured(f"{variable}={value!r}: {problem}")
+
+
+def _debug(environ):
+    value = environ.get("DJANGO_DEBUG", "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise _fail("DJANGO_DEBUG", value, "want one of 1, true, yes, on, 0, false, no, off")
+
+
+def _is_ipv6_literal(host):
+    if not (host.startswith("[") and host.endswith("]")):
+        return False
+    try:
+        ipaddress.IPv6Address(host[1:-1])
+    except ValueError:
+        return False
+    return True
+
+
+def _host(variable, entry, *, pattern_ok, port_ok):
+    """Validate one host name as Django's ALLOWED_HOSTS understands it.
+
+    The value must be a bare host: hostforward and Django match the Host
+    header's name, so a scheme, path or port here is a mistake that would
+    make every request fail with DisallowedHost.
+    """
+    host = entry.strip().lower()
+    if "://" in host:
+        raise _fail(variable, entry, "give the host name without a scheme (no https://)")
+    if "/" in host:
+        raise _fail(variable, entry, "give the host name without a path")
+    if host == "*":
+        raise _fail(variable, entry, "name the hosts; '*' would accept any Host header")
+    if _is_ipv6_literal(host):
+        return host
+    name, sep, port = host.partition(":")
+    if sep:
+        if not port_ok:
+            raise _fail(variable, entry, "give the host name without a port")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise _fail(variable, entry, "the port must be a number from 1 to 65535")
+    bare = name[1:] if pattern_ok and name.startswith(".") else name
+    if not _HOSTNAME.fullmatch(bare):
+        raise _fail(variable, entry, "not a host name (letters, digits, hyphens and dots)")
+    return host
+
+
+def _hosts(environ, debug):
+    raw = environ.get("DJFRONT_HOSTS", "")
+    hosts = []
+    for entry in raw.split(","):
+        if entry.strip():
+            host = _host("DJFRONT_HOSTS", entry, pattern_ok=True, port_ok=False)
+            if host not in hosts:
+                hosts.append(host)
+    if not hosts and not debug:
+        raise _fail(
+            "DJFRONT_HOSTS", raw,
+            "name the site's viewer hosts (a stack output) or set DJANGO_DEBUG=1",
+        )
+    return hosts
+
+
+def _trusted_origins(hosts):
+    """Return CSRF_TRUSTED_ORIGINS for hosts (Django 4.x wants scheme://host).
+
+    ".example.com" allows the domain and every subdomain in ALLOWED_HOSTS; the
+    origin list says the same with two entries, because "https://*.example.com"
+    does not match the bare domain.
+    """
+    origins = []
+    for host in hosts:
+        if host.startswith("."):
+            origins += [f"https://{host[1:]}", f"https://*{host}"]
+        else:
+            origins.append(f"https://{host}")
+    return list(dict.fromkeys(origins))
+
+
+def _prefix(environ, variable, default):
+    raw = environ.get(variable, default)
+    prefix = raw.strip().strip("/")
+    if not _PREFIX.fullmatch(prefix) or any(s in (".", "..") for s in prefix.split("/")):
+        raise _fail(variable, raw, "want a key prefix such as static or assets/static")
+    return prefix
+
+
+def _overlaps(a, b):
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def _endpoint(environ):
+    raw = environ.get("DJFRONT_S3_ENDPOINT_URL", "").strip()
+    if not raw:
+        return None
+    url = urlsplit(raw)
+    if url.scheme not in ("http", "https") or not url.netloc or url.path not in ("", "/") \
+            or url.query or url.fragment:
+        raise _fail("DJFRONT_S3_ENDPOINT_URL", raw, "want http(s)://host[:port] of an S3 emulator")
+    return raw
+
+
+def _region(environ):
+    for variable in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        raw = environ.get(variable, "").strip()
+        if raw:
+            if not _REGION.fullmatch(raw):
+                raise _fail(variable, raw, "not an AWS region name such as us-east-1")
+            return raw
+    return None  # boto3 falls back to its own configuration chain.
+
+
+def _storages(environ, hosts, static_prefix, media_prefix):
+    """Return STORAGES, STATIC_URL and MEDIA_URL."""
+    bucket = environ.get("DJFRONT_BUCKET", "").strip()
+    if not bucket:
+        # Development: files under STATIC_ROOT / MEDIA_ROOT (set those in your
+        # settings). The manifest storage writes the same hashed names as the S3
+        # one, so templates behave the same; with DEBUG on it serves originals.
+        return (
+            {
+                "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "staticfiles": {
+                    "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+                },
+            },
+            f"/{static_prefix}/",
+            f"/{media_prefix}/",
+        )
+    if not _BUCKET.fullmatch(bucket):
+        raise _fail("DJFRONT_BUCKET", bucket, "not an S3 bucket name")
+
+    cdn = environ.get("DJFRONT_CDN_DOMAIN", "").strip()
+    variable = "DJFRONT_CDN_DOMAIN"
+    if not cdn:
+        if not hosts or hosts[0].startswith("."):
+            raise _fail(
+                "DJFRONT_CDN_DOMAIN", cdn,
+                "required with DJFRONT_BUCKET when the first DJFRONT_HOSTS entry is not a host",
+            )
+        cdn, variable = hosts[0], "DJFRONT_HOSTS"
+    cdn = _host(variable, cdn, pattern_ok=False, port_ok=True)
+
+    common = {
+        "bucket_name": bucket,
+        # url() returns https://<cdn>/<location>/<name>: the file through
+        # CloudFront (the bucket is private, readable by the distribution only).
+        "custom_domain": cdn,
+        # No presigned query strings: CloudFront caches one URL per file, and
+        # signatures would make every URL unique and expire.
+        "querystring_auth": False,
+        "region_name": _region(environ),
+        # No ACLs: the bucket enforces bucket-owner ownership (ACLs disabled).
+        "default_acl": None,
+    }
+    endpoint = _endpoint(environ)
+    if endpoint:
+        # Local emulators answer on one host name, so bucket-in-path URLs.
+        # (boto3 1.26 does not read AWS_ENDPOINT_URL itself, hence this variable.)
+        common.update(endpoint_url=endpoint, addressing_style="path")
+
+    storages = {
+        # Media: user uploads under <media prefix>/. file_overwrite False keeps
+        # each upload under a new name, so a cached copy is never stale and
+        # nothing needs invalidating.
+        "default": {
+            "BACKEND": "storages.backends.s3boto3.S3Boto3Storage",
+            "OPTIONS": {**common, "location": media_prefix, "file_overwrite": False},
+        },
+        # Static: collectstatic uploads name.<12 hex>.ext, the original name and
+        # staticfiles.json under <static prefix>/; templates link the hashed
+        # names, which never change, and the invalidate Lambda refreshes the rest.
+        "staticfiles": {
+            "BACKEND": "storages.backends.s3boto3.S3ManifestStaticStorage",
+            "OPTIONS": {**common, "location": static_prefix},
+        },
+    }
+    # The storages build their URLs themselves; these say the same for code
+    # that reads the settings directly ({% get_static_prefix %}, admin, apps).
+    return storages, f"https://{cdn}/{static_prefix}/", f"https://{cdn}/{media_prefix}/"
+
+
+def from_environ(environ):
+    """Return the djfront settings, by name, computed from environ.
+
+    Raises ImproperlyConfigured naming the variable when a value is malformed.
+    """
+    debug = _debug(environ)
+    hosts = _hosts(environ, debug)
+    static_prefix = _prefix(environ, "DJFRONT_STATIC_PREFIX", "static")
+    media_prefix = _prefix(environ, "DJFRONT_MEDIA_PREFIX", "media")
+    if _overlaps(static_prefix, media_prefix):
+        raise _fail(
+            "DJFRONT_MEDIA_PREFIX", media_prefix,
+            f"must not overlap DJFRONT_STATIC_PREFIX={static_prefix!r}: "
+            "uploads could replace static files",
+        )
+    storages, static_url, media_url = _storages(environ, hosts, static_prefix, media_prefix)
+
+    return {
+        "DEBUG": debug,
+        # The viewer hosts, checked by Django against the host it is given. With
+        # DEBUG on and no hosts, Django allows localhost variants by itself.
+        "ALLOWED_HOSTS": hosts,
+        # Django >= 4.0 checks a POST's Origin header against scheme://host of the
+        # request (right, once the two settings below hold) and this list; list
+        # the site's origins explicitly so cross-subdomain forms work too.
+        "CSRF_TRUSTED_ORIGINS": _trusted_origins(hosts),
+        # The app's Host header is whatever the last hop used; the viewer's host
+        # is in X-Forwarded-Host. Django takes that header verbatim, so this is
+        # safe ONLY because hostforward overwrites X-Forwarded-Host on every
+        # request with the one viewer host it checked against its own
+        # ALLOWED_HOSTS (a client-sent copy never gets through). Never enable it
+        # on an app that clients can reach without passing hostforward: anyone
+        # could then pick the host that password-reset mails and absolute URLs
+        # are built from. Keep the app private (security group, VPC, or a
+        # secret-checking hop in front).
+        "USE_X_FORWARDED_HOST": True,
+        # is_secure() is true when X-Forwarded-Proto is "https". hostforward
+        # always replaces that header with the viewer's scheme (CloudFront
+        # redirects http to https), so secure cookies, https:// absolute URLs
+        # and the CSRF Origin check come out right. Same trust rule as above.
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        # get_port() reads X-Forwarded-Port (hostforward sends 443 for https)
+        # instead of the app server's own port. Django uses it when it rebuilds
+        # a host without a Host header and in the CSRF Referer check when
+        # CSRF_COOKIE_DOMAIN is set, which would otherwise compare against
+        # "example.com:8000". Same trust rule as above.
+        "USE_X_FORWARDED_PORT": True,
+        # The session and CSRF cookies only travel over https, which the viewer
+        # always uses; off in DEBUG so http://localhost development still logs in.
+        "SESSION_COOKIE_SECURE": not debug,
+        "CSRF_COOKIE_SECURE": not debug,
+        # HSTS and the other security headers are added by CloudFront's managed
+        # SecurityHeadersPolicy, and http -> https by the viewer protocol policy,
+        # so SECURE_HSTS_* and SECURE_SSL_REDIRECT are left to the distribution.
+        "STORAGES": storages,
+        "STATIC_URL": static_url,
+        "MEDIA_URL": media_url,
+    }
+
+
+_settings = from_environ(os.environ)
+globals().update(_settings)
+# `from djfront_settings import *` exports the settings above and nothing else.
+__all__ = sorted(_settings)

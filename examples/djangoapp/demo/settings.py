@@ -1,0 +1,96 @@
+"""Settings of the djfront example project.
+
+Everything about running behind CloudFront and hostforward comes from
+deploy/django/djfront_settings.py, the module users copy; this project imports
+that very file, so the end-to-end tests exercise what users get. The rest is a
+minimal Django project; its variables:
+
+    DJANGO_SECRET_KEY        the secret key (the default is for development only)
+    DJANGO_DB_PATH           the SQLite database file
+    DJANGO_STATIC_ROOT       where collectstatic writes when DJFRONT_BUCKET is unset
+    DJANGO_MEDIA_ROOT        where uploads go when DJFRONT_BUCKET is unset
+    DJANGO_STATICFILES_DIRS  extra static source directories, os.pathsep-separated
+                             (tests add or change files there, not in the repository)
+"""
+
+import os
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# deploy/django/ holds djfront_settings.py; put it on the import path.
+sys.path.insert(0, str(BASE_DIR.parent.parent / "deploy" / "django"))
+from djfront_settings import *  # noqa: E402,F401,F403  (DEBUG, hosts, proxy, storage settings)
+
+# Development only: a deployment sets DJANGO_SECRET_KEY (from Secrets Manager,
+# for instance). `manage.py check --deploy` flags this value.
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY",
+    "django-insecure-djfront-example-key-for-development-only-never-deploy",
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "probe",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "demo.urls"
+WSGI_APPLICATION = "demo.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DJANGO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+    }
+}
+
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media"))
+STATICFILES_DIRS = [d for d in os.environ.get("DJANGO_STATICFILES_DIRS", "").split(os.pathsep) if d]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# Warnings and errors (DisallowedHost, 403 CSRF failures, 500 tracebacks) go
+# to stderr, where gunicorn's output and the tests' failure messages show them.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+}

@@ -1,0 +1,219 @@
+package testenv
+
+import (
+	"maps"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// DjangoAdminUser and DjangoAdminPassword name the superuser StartDjango
+// creates, for tests that log in to the admin.
+const (
+	DjangoAdminUser     = "admin"
+	DjangoAdminPassword = "djfront-test-password-7f3a"
+)
+
+// djangoPython is Debian's interpreter, the one with Django 4.2,
+// django-storages and gunicorn; the default python3 may be another one.
+const djangoPython = "/usr/bin/python3"
+
+// Django is the example project (examples/djangoapp) served by gunicorn on a
+// loopback port, with its database and collected files in a temporary
+// directory.
+type Django struct {
+	// URL is the server's base URL, http://127.0.0.1:PORT, without a
+	// trailing slash.
+	URL string
+	// Dir is the project directory, where manage.py is.
+	Dir string
+	// Env is the environment of gunicorn and of every Manage command.
+	Env []string
+}
+
+// StartDjango migrates a fresh SQLite database, creates the superuser
+// DjangoAdminUser, collects static files into a temporary STATIC_ROOT when
+// env has no DJFRONT_BUCKET (with a bucket, run collectstatic with Manage
+// before serving pages that link static files), and serves the project with
+// gunicorn (2 workers of 4 threads, a 120 s worker timeout) until the test
+// ends. It returns once /whoami/ answers.
+//
+// env is added to the environment of every Django process; it names the
+// viewer hosts (DJFRONT_HOSTS, required unless DJANGO_DEBUG is on) and, for
+// S3, DJFRONT_BUCKET, DJFRONT_S3_ENDPOINT_URL and the AWS_* variables. Inherited
+// DJFRONT_*, DJANGO_* and gunicorn variables are dropped, so the test alone
+// decides the configuration. The project's settings module is
+// deploy/django/djfront_settings.py, the one users copy.
+func StartDjango(tb testing.TB, env map[string]string) *Django {
+	tb.Helper()
+	RequirePythonModule(tb, djangoPython, "django", InstallHint)
+	RequirePythonModule(tb, djangoPython, "gunicorn", InstallHint)
+	if env["DJFRONT_BUCKET"] != "" {
+		RequirePythonModule(tb, djangoPython, "storages.backends.s3boto3", InstallHint)
+	}
+
+	d := &Django{
+		Dir: filepath.Join(RepoRoot(tb), "examples", "djangoapp"),
+		Env: djangoEnv(os.Environ(), tb.TempDir(), env),
+	}
+	d.Manage(tb, "migrate", "--noinput")
+	d.Manage(tb, "createsuperuser", "--noinput")
+	if env["DJFRONT_BUCKET"] == "" {
+		d.Manage(tb, "collectstatic", "--noinput")
+	}
+
+	addr := "127.0.0.1:" + strconv.Itoa(FreePort(tb))
+	d.URL = "http://" + addr
+	out := new(djangoOutput)
+	cmd := exec.Command(djangoPython, "-m", "gunicorn",
+		"--bind", addr,
+		"--workers", "2", "--threads", "4",
+		// Above the slowest view a test asks for (/slow/ beyond API
+		// Gateway's 30 s), so gunicorn never kills a worker mid-request.
+		"--timeout", "120", "--graceful-timeout", "1",
+		// Trust no client for X-Forwarded-Proto/-Ssl at the gunicorn level:
+		// Django's SECURE_PROXY_SSL_HEADER alone decides the scheme, as it
+		// does when hostforward reaches the app over the network.
+		"--forwarded-allow-ips=",
+		"--access-logfile", "-", "--error-logfile", "-",
+		"demo.wsgi:application")
+	cmd.Dir, cmd.Env = d.Dir, d.Env
+	cmd.Stdout, cmd.Stderr = out, out
+	// A process group of its own, so cleanup reaches the workers too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start gunicorn: %v", err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	tb.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+		if tb.Failed() {
+			tb.Logf("gunicorn output (tail):\n%s", out)
+		}
+	})
+
+	d.awaitReady(tb, exited, &waitErr, out, firstExactHost(env["DJFRONT_HOSTS"]))
+	return d
+}
+
+// awaitReady polls /whoami/ until gunicorn answers with any HTTP status,
+// failing tb with gunicorn's output when it exits or stays silent too long.
+func (d *Django) awaitReady(tb testing.TB, exited <-chan struct{}, waitErr *error, out *djangoOutput, host string) {
+	tb.Helper()
+	const limit = 60 * time.Second // a bound for slow machines, not a speed check
+	client := &http.Client{Timeout: 5 * time.Second}
+	deadline := time.Now().Add(limit)
+	for {
+		req, err := http.NewRequest(http.MethodGet, d.URL+"/whoami/", nil)
+		if err != nil {
+			tb.Fatalf("readiness request: %v", err)
+		}
+		if host != "" {
+			req.Host = host // an allowed host, so the log shows no DisallowedHost
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		select {
+		case <-exited:
+			tb.Fatalf("gunicorn exited before answering (%v):\n%s", *waitErr, out)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("gunicorn did not answer %s/whoami/ within %v: %v\n%s", d.URL, limit, err, out)
+		}
+	}
+}
+
+// Manage runs `manage.py args...` in d's project with d's environment and
+// returns its combined output; a failure fails tb with that output.
+func (d *Django) Manage(tb testing.TB, args ...string) string {
+	tb.Helper()
+	cmd := exec.Command(djangoPython, append([]string{"manage.py"}, args...)...)
+	cmd.Dir, cmd.Env = d.Dir, d.Env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		tb.Fatalf("manage.py %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// djangoEnv returns base without the variables that would change what the
+// project does, then the test's defaults (state under tmp, the superuser),
+// then env in key order; exec uses the last value of a repeated key.
+func djangoEnv(base []string, tmp string, env map[string]string) []string {
+	out := slices.DeleteFunc(slices.Clone(base), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return strings.HasPrefix(name, "DJFRONT_") || strings.HasPrefix(name, "DJANGO_") ||
+			name == "GUNICORN_CMD_ARGS" || name == "FORWARDED_ALLOW_IPS" ||
+			name == "PYTHONPATH" || name == "PYTHONHOME"
+	})
+	out = append(out,
+		"DJANGO_DB_PATH="+filepath.Join(tmp, "db.sqlite3"),
+		"DJANGO_STATIC_ROOT="+filepath.Join(tmp, "static"),
+		"DJANGO_MEDIA_ROOT="+filepath.Join(tmp, "media"),
+		"DJANGO_SUPERUSER_USERNAME="+DjangoAdminUser,
+		"DJANGO_SUPERUSER_PASSWORD="+DjangoAdminPassword,
+		"DJANGO_SUPERUSER_EMAIL=admin@example.com",
+		"PYTHONDONTWRITEBYTECODE=1", // no __pycache__ in the repository
+		"PYTHONUNBUFFERED=1",
+	)
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		out = append(out, k+"="+env[k])
+	}
+	return out
+}
+
+// firstExactHost returns the first entry of a DJFRONT_HOSTS list that names
+// one host (not a ".domain" pattern), or "".
+func firstExactHost(hosts string) string {
+	for h := range strings.SplitSeq(hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" && !strings.HasPrefix(h, ".") {
+			return h
+		}
+	}
+	return ""
+}
+
+// djangoOutput collects the tail of gunicorn's output; gunicorn writes to
+// it from exec's copying goroutines while the test may read it.
+type djangoOutput struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+// djangoOutputMax bounds the kept output, enough for the last requests'
+// access lines and a traceback.
+const djangoOutputMax = 256 << 10
+
+func (o *djangoOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf = append(o.buf, p...)
+	if n := len(o.buf); n > djangoOutputMax {
+		o.buf = o.buf[n-djangoOutputMax:]
+	}
+	return len(p), nil
+}
+
+func (o *djangoOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return string(o.buf)
+}
