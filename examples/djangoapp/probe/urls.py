@@ -5,6 +5,8 @@ from . import views
 
 urlpatterns = [
     path("whoami/", views.whoami, name="whoami"),
+    # Any path below whoami/, to show paths arrive as the viewer sent them.
+    path("whoami/<path:rest>", views.whoami),
     path("form/", views.form, name="form"),
     path("cookies/", views.cookies, name="cookies"),
     path("binary/", views.binary, name="binary"),

@@ -37,7 +37,7 @@ _MAX_BIG_BYTES = 64 << 20
 
 
 @csrf_exempt
-def whoami(request):
+def whoami(request, rest=""):
     """Report, as JSON, the request as Django sees it. Any method.
 
     host, secure, scheme and absolute go through get_host() and is_secure(), so
