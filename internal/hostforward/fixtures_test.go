@@ -77,20 +77,28 @@ func (u *upstream) got() *received {
 // defaults with env (nil values delete a variable).
 func newHandler(tb testing.TB, url string, env map[string]string) *hostforward.Handler {
 	tb.Helper()
+	return newHandlerWith(tb, url, hostforward.NewTransport(), env)
+}
+
+// newHandlerWith is newHandler with its own transport.
+func newHandlerWith(tb testing.TB, url string, rt http.RoundTripper, env ...map[string]string) *hostforward.Handler {
+	tb.Helper()
 	vars := map[string]string{
 		"UPSTREAM_URL":          url,
 		"ALLOWED_HOSTS":         "www.example.com,.example.org",
 		"ORIGIN_VERIFY_SECRETS": "old-secret," + testSecret,
 		"UPSTREAM_TIMEOUT":      "5s",
 	}
-	for k, v := range env {
-		vars[k] = v
+	for _, e := range env {
+		for k, v := range e {
+			vars[k] = v
+		}
 	}
 	cfg, err := hostforward.ConfigFromEnv(func(k string) string { return vars[k] })
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return hostforward.New(cfg, hostforward.NewTransport(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	return hostforward.New(cfg, rt, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 }
 
 // ok answers 200 with a short text body.
