@@ -1,0 +1,44 @@
+package template_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/djfront/djfront/internal/testenv"
+)
+
+// TestCfnLint runs cfn-lint on the SAM template and on the CloudFormation
+// it translates to, with and without a custom domain: no error, warning or
+// informational finding is accepted.
+func TestCfnLint(t *testing.T) {
+	testenv.Integration(t)
+	lint := testenv.RequireCommand(t, "cfn-lint", pipHint)
+	root := testenv.RepoRoot(t)
+
+	run := func(t *testing.T, file string) {
+		t.Helper()
+		cmd := exec.Command(lint, file)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("cfn-lint %s: %v\n%s", file, err, out)
+		}
+	}
+	t.Run("template.yaml", func(t *testing.T) { run(t, "template.yaml") })
+	for _, tt := range []struct {
+		name   string
+		params map[string]string
+	}{
+		{"translated, no domain", noDomain},
+		{"translated, custom domain", customDomain},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "template.json")
+			if err := os.WriteFile(file, translateJSON(t, tt.params), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			run(t, file)
+		})
+	}
+}

@@ -1,0 +1,488 @@
+package template_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Managed CloudFront policies (DeveloperGuide: using-managed-cache-policies,
+// using-managed-origin-request-policies, using-managed-response-headers-policies).
+const (
+	cachingOptimized          = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+	allViewerExceptHostHeader = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+	securityHeadersPolicy     = "67f7725c-6f97-4210-82d7-5512b31e9d03"
+)
+
+// originVerifyReference is how both the distribution and the hostforward
+// function get the shared secret: a dynamic reference, resolved by
+// CloudFormation at deploy time, never a value in the template.
+const originVerifyReference = `{"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"}`
+
+// TestResources asserts each requirement of the distribution, the bucket,
+// the queues and the functions on the template deployed without a custom
+// domain; TestCustomDomain covers what the domain changes.
+func TestResources(t *testing.T) {
+	tpl := deploy(t, translate(t, noDomain), noDomain)
+	res := tpl["Resources"]
+
+	tests := []struct {
+		name, path, want string
+	}{
+		// The app behaviour.
+		{"all seven methods reach the app", "Distribution.Properties.DistributionConfig.DefaultCacheBehavior.AllowedMethods",
+			`["GET","HEAD","OPTIONS","PUT","PATCH","POST","DELETE"]`},
+		{"only GET and HEAD are cached", "Distribution.Properties.DistributionConfig.DefaultCacheBehavior.CachedMethods",
+			`["GET","HEAD"]`},
+		{"viewers are redirected to https", "Distribution.Properties.DistributionConfig.DefaultCacheBehavior.ViewerProtocolPolicy",
+			`"redirect-to-https"`},
+		{"API Gateway keeps its own Host", "Distribution.Properties.DistributionConfig.DefaultCacheBehavior.OriginRequestPolicyId",
+			`"` + allViewerExceptHostHeader + `"`},
+		{"security headers on the app", "Distribution.Properties.DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId",
+			`"` + securityHeadersPolicy + `"`},
+		{"app cache policy", "Distribution.Properties.DistributionConfig.DefaultCacheBehavior.CachePolicyId",
+			`{"Ref":"AppCachePolicy"}`},
+		{"app compressed", "Distribution.Properties.DistributionConfig.DefaultCacheBehavior.Compress", `true`},
+		{"edge function on viewer requests", "Distribution.Properties.DistributionConfig.DefaultCacheBehavior.FunctionAssociations",
+			`[{"EventType":"viewer-request","FunctionARN":{"Fn::GetAtt":["ViewerRequestFunction","FunctionMetadata.FunctionARN"]}}]`},
+		{"default behaviour goes to the app", "Distribution.Properties.DistributionConfig.DefaultCacheBehavior.TargetOriginId", `"App"`},
+		{"app origin is the HTTP API", "Distribution.Properties.DistributionConfig.Origins[Id=App].DomainName",
+			`{"Fn::Sub":"${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}`},
+		{"app origin over TLS 1.2 only", "Distribution.Properties.DistributionConfig.Origins[Id=App].CustomOriginConfig",
+			`{"OriginProtocolPolicy":"https-only","OriginSSLProtocols":["TLSv1.2"],"HTTPSPort":443,"OriginReadTimeout":30}`},
+		{"app origin sends the secret", "Distribution.Properties.DistributionConfig.Origins[Id=App].OriginCustomHeaders",
+			`[{"HeaderName":"X-Origin-Verify","HeaderValue":` + originVerifyReference + `}]`},
+		{"HTTP/2 and HTTP/3", "Distribution.Properties.DistributionConfig.HttpVersion", `"http2and3"`},
+		{"IPv6", "Distribution.Properties.DistributionConfig.IPV6Enabled", `true`},
+		{"price class parameter", "Distribution.Properties.DistributionConfig.PriceClass", `"PriceClass_100"`},
+
+		// Django decides what is cached: default TTL 0, everything it varies on in the key.
+		{"default TTL 0", "AppCachePolicy.Properties.CachePolicyConfig.DefaultTTL", `0`},
+		{"min TTL 0", "AppCachePolicy.Properties.CachePolicyConfig.MinTTL", `0`},
+		{"key: query strings, cookies, scheme; gzip and brotli", "AppCachePolicy.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin",
+			`{"EnableAcceptEncodingGzip":true,"EnableAcceptEncodingBrotli":true,
+			  "CookiesConfig":{"CookieBehavior":"all"},"QueryStringsConfig":{"QueryStringBehavior":"all"},
+			  "HeadersConfig":{"HeaderBehavior":"whitelist","Headers":["CloudFront-Forwarded-Proto"]}}`},
+
+		// Static and media files.
+		{"static and media from S3, GET/HEAD, CachingOptimized", "Distribution.Properties.DistributionConfig.CacheBehaviors",
+			`[{"PathPattern":"static/*","TargetOriginId":"Assets","ViewerProtocolPolicy":"redirect-to-https",
+			   "AllowedMethods":["GET","HEAD"],"CachedMethods":["GET","HEAD"],"Compress":true,
+			   "CachePolicyId":"` + cachingOptimized + `","ResponseHeadersPolicyId":"` + securityHeadersPolicy + `"},
+			  {"PathPattern":"media/*","TargetOriginId":"Assets","ViewerProtocolPolicy":"redirect-to-https",
+			   "AllowedMethods":["GET","HEAD"],"CachedMethods":["GET","HEAD"],"Compress":true,
+			   "CachePolicyId":"` + cachingOptimized + `","ResponseHeadersPolicyId":"` + securityHeadersPolicy + `"}]`},
+		{"assets origin through origin access control", "Distribution.Properties.DistributionConfig.Origins[Id=Assets]",
+			`{"Id":"Assets","DomainName":{"Fn::GetAtt":["AssetsBucket","RegionalDomainName"]},
+			  "OriginAccessControlId":{"Fn::GetAtt":["AssetsOriginAccessControl","Id"]},
+			  "S3OriginConfig":{"OriginAccessIdentity":""}}`},
+		{"OAC signs every S3 request", "AssetsOriginAccessControl.Properties.OriginAccessControlConfig.SigningBehavior", `"always"`},
+		{"OAC for S3", "AssetsOriginAccessControl.Properties.OriginAccessControlConfig.OriginAccessControlOriginType", `"s3"`},
+		{"OAC with SigV4", "AssetsOriginAccessControl.Properties.OriginAccessControlConfig.SigningProtocol", `"sigv4"`},
+		{"bucket not public", "AssetsBucket.Properties.PublicAccessBlockConfiguration",
+			`{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}`},
+		{"bucket owner enforced", "AssetsBucket.Properties.OwnershipControls", `{"Rules":[{"ObjectOwnership":"BucketOwnerEnforced"}]}`},
+		{"bucket encrypted", "AssetsBucket.Properties.BucketEncryption",
+			`{"ServerSideEncryptionConfiguration":[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}`},
+		{"bucket versioned", "AssetsBucket.Properties.VersioningConfiguration", `{"Status":"Enabled"}`},
+		{"noncurrent versions expire", "AssetsBucket.Properties.LifecycleConfiguration.Rules[Id=expire-noncurrent-versions].NoncurrentVersionExpiration",
+			`{"NoncurrentDays":7}`},
+		{"bucket kept when the stack goes", "AssetsBucket.DeletionPolicy", `"Retain"`},
+		{"only this distribution reads, only the asset prefixes", "AssetsBucketPolicy.Properties.PolicyDocument.Statement[Sid=CloudFrontReadsAssets]",
+			`{"Sid":"CloudFrontReadsAssets","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject",
+			  "Resource":[{"Fn::Sub":"${AssetsBucket.Arn}/static/*"},{"Fn::Sub":"${AssetsBucket.Arn}/media/*"}],
+			  "Condition":{"StringEquals":{"AWS:SourceArn":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}}}`},
+		{"no request without TLS", "AssetsBucketPolicy.Properties.PolicyDocument.Statement[Sid=TLSOnly].Condition",
+			`{"Bool":{"aws:SecureTransport":"false"}}`},
+
+		// The HTTP API.
+		{"HTTP API $default route, payload 2.0, to the function", "HttpApi.Properties.Body.paths.$default.x-amazon-apigateway-any-method.x-amazon-apigateway-integration",
+			`{"type":"aws_proxy","httpMethod":"POST","payloadFormatVersion":"2.0","uri":{"Fn::Sub":[
+			   "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Name}/invocations",
+			   {"Name":{"Fn::Join":["-",["djfront-hostforward",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]}}]}}`},
+		{"HTTP API $default stage", "HttpApiApiGatewayDefaultStage.Properties",
+			`{"ApiId":{"Ref":"HttpApi"},"StageName":"$default","AutoDeploy":true,"Tags":{"httpapi:createdBy":"SAM"}}`},
+		{"API Gateway may invoke, from this API only", "HostForwardPermission.Properties",
+			`{"Action":"lambda:InvokeFunction","FunctionName":{"Ref":"HostForwardFunction"},"Principal":"apigateway.amazonaws.com",
+			  "SourceArn":{"Fn::Sub":"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*"}}`},
+
+		// The functions' configuration.
+		{"hostforward environment", "HostForwardFunction.Properties.Environment.Variables",
+			`{"UPSTREAM_URL":"https://app.example.com","ALLOWED_HOSTS":{"Fn::GetAtt":["Distribution","DomainName"]},
+			  "ORIGIN_VERIFY_SECRETS":` + originVerifyReference + `,"UPSTREAM_TIMEOUT":"25s"}`},
+		{"invalidate environment", "InvalidateFunction.Properties.Environment.Variables",
+			`{"DISTRIBUTION_ID":{"Ref":"Distribution"},"ORIGIN_PATH":"","MAX_PATHS":"15"}`},
+		{"secret generated, never written", "OriginVerifySecret.Properties.GenerateSecretString",
+			`{"PasswordLength":48,"ExcludePunctuation":true}`},
+		{"edge function runtime", "ViewerRequestFunction.Properties.FunctionConfig.Runtime", `"cloudfront-js-2.0"`},
+		{"edge function published", "ViewerRequestFunction.Properties.AutoPublish", `true`},
+
+		// S3 -> SQS -> invalidate.
+		{"created and removed, static and media", "AssetsBucket.Properties.NotificationConfiguration.QueueConfigurations",
+			`[{"Event":"s3:ObjectCreated:*","Queue":{"Fn::GetAtt":["InvalidationQueue","Arn"]},"Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"static/"}]}}},
+			  {"Event":"s3:ObjectRemoved:*","Queue":{"Fn::GetAtt":["InvalidationQueue","Arn"]},"Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"static/"}]}}},
+			  {"Event":"s3:ObjectCreated:*","Queue":{"Fn::GetAtt":["InvalidationQueue","Arn"]},"Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"media/"}]}}},
+			  {"Event":"s3:ObjectRemoved:*","Queue":{"Fn::GetAtt":["InvalidationQueue","Arn"]},"Filter":{"S3Key":{"Rules":[{"Name":"prefix","Value":"media/"}]}}}]`},
+		{"only this bucket may notify the queue", "AssetsQueuePolicy.Properties.PolicyDocument.Statement",
+			`[{"Sid":"AssetsBucketNotifies","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sqs:SendMessage",
+			   "Resource":{"Fn::GetAtt":["InvalidationQueue","Arn"]},
+			   "Condition":{"ArnEquals":{"aws:SourceArn":{"Fn::Sub":["arn:${AWS::Partition}:s3:::${Bucket}",
+			     {"Bucket":{"Fn::Join":["-",["djfront-assets",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]}}]}},
+			     "StringEquals":{"aws:SourceAccount":{"Ref":"AWS::AccountId"}}}}]`},
+		{"queue redrives to the DLQ", "InvalidationQueue.Properties.RedrivePolicy",
+			`{"deadLetterTargetArn":{"Fn::GetAtt":["InvalidationDeadLetterQueue","Arn"]},"maxReceiveCount":5}`},
+		{"DLQ keeps messages 14 days", "InvalidationDeadLetterQueue.Properties.MessageRetentionPeriod", `1209600`},
+		{"alarm on any message in the DLQ", "InvalidationDeadLetterAlarm.Properties",
+			`{"AlarmDescription":{"Fn::Sub":"${AWS::StackName}: S3 events reached the invalidation dead-letter queue, so some CloudFront paths were not invalidated. Inspect the messages, fix, redrive."},
+			  "Namespace":"AWS/SQS","MetricName":"ApproximateNumberOfMessagesVisible",
+			  "Dimensions":[{"Name":"QueueName","Value":{"Fn::GetAtt":["InvalidationDeadLetterQueue","QueueName"]}}],
+			  "Statistic":"Maximum","Period":300,"EvaluationPeriods":1,"Threshold":0,
+			  "ComparisonOperator":"GreaterThanThreshold","TreatMissingData":"notBreaching"}`},
+		{"SQS feeds the invalidate function in batches", "InvalidationEventSource.Properties",
+			`{"EventSourceArn":{"Fn::GetAtt":["InvalidationQueue","Arn"]},"FunctionName":{"Ref":"InvalidateFunction"},
+			  "BatchSize":1000,"MaximumBatchingWindowInSeconds":"30","FunctionResponseTypes":["ReportBatchItemFailures"],
+			  "ScalingConfig":{"MaximumConcurrency":2}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkJSON(t, at(t, res, tt.path), tt.want)
+		})
+	}
+}
+
+// TestFunctions asserts what both Lambda functions share: the runtime, the
+// build, and logs kept for the configured time.
+func TestFunctions(t *testing.T) {
+	tpl := deploy(t, translate(t, noDomain), noDomain)
+	res := tpl["Resources"]
+	for _, name := range []string{"HostForwardFunction", "InvalidateFunction"} {
+		t.Run(name, func(t *testing.T) {
+			fn := at(t, res, name)
+			checkJSON(t, at(t, fn, "Type"), `"AWS::Lambda::Function"`)
+			checkJSON(t, at(t, fn, "Properties.Runtime"), `"provided.al2023"`)
+			checkJSON(t, at(t, fn, "Properties.Architectures"), `["arm64"]`)
+			checkJSON(t, at(t, fn, "Properties.Handler"), `"bootstrap"`)
+			checkJSON(t, at(t, fn, "Metadata"), `{"BuildMethod":"makefile"}`)
+			checkJSON(t, at(t, fn, "Properties.LoggingConfig.LogFormat"), `"JSON"`)
+			group, _ := at(t, fn, "Properties.LoggingConfig.LogGroup").(map[string]any)["Ref"].(string)
+			checkJSON(t, at(t, res, group+".Properties.RetentionInDays"), `"30"`)
+		})
+	}
+}
+
+// TestQueueVisibilityTimeout checks Lambda's advice for SQS event sources:
+// the visibility timeout is at least six times the function's timeout.
+func TestQueueVisibilityTimeout(t *testing.T) {
+	res := translate(t, noDomain)["Resources"]
+	visibility := number(t, at(t, res, "InvalidationQueue.Properties.VisibilityTimeout"))
+	timeout := number(t, at(t, res, "InvalidateFunction.Properties.Timeout"))
+	if visibility < 6*timeout {
+		t.Errorf("queue visibility timeout %vs < 6 × function timeout %vs", visibility, timeout)
+	}
+}
+
+// TestIAM asserts every permission the stack grants, exactly: a new
+// permission must be added here on purpose.
+func TestIAM(t *testing.T) {
+	const basicExecution = `["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]`
+	res := deploy(t, translate(t, noDomain), noDomain)["Resources"].(map[string]any)
+
+	t.Run("only these IAM resources", func(t *testing.T) {
+		var got []string
+		for name, r := range res {
+			if strings.HasPrefix(r.(map[string]any)["Type"].(string), "AWS::IAM::") {
+				got = append(got, name)
+			}
+		}
+		slices.Sort(got)
+		want := []string{"CollectstaticPolicy", "HostForwardFunctionRole", "InvalidateFunctionRole"}
+		if !slices.Equal(got, want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+	t.Run("hostforward only logs", func(t *testing.T) {
+		checkJSON(t, at(t, res, "HostForwardFunctionRole.Properties.ManagedPolicyArns"), basicExecution)
+		if has(res, "HostForwardFunctionRole.Properties.Policies") {
+			t.Errorf("hostforward role has inline policies: %v", at(t, res, "HostForwardFunctionRole.Properties.Policies"))
+		}
+	})
+	t.Run("invalidate: this distribution, this bucket, this queue", func(t *testing.T) {
+		checkJSON(t, at(t, res, "InvalidateFunctionRole.Properties.ManagedPolicyArns"), basicExecution)
+		checkJSON(t, at(t, res, "InvalidateFunctionRole.Properties.Policies"), `[{"PolicyName":"InvalidateFunctionRolePolicy0","PolicyDocument":{"Statement":[
+			{"Sid":"InvalidateThisDistribution","Effect":"Allow","Action":"cloudfront:CreateInvalidation",
+			 "Resource":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}},
+			{"Sid":"CompareWithPreviousVersion","Effect":"Allow","Action":"s3:ListBucketVersions",
+			 "Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]}},
+			{"Sid":"ConsumeInvalidationQueue","Effect":"Allow","Action":["sqs:ReceiveMessage","sqs:DeleteMessage","sqs:GetQueueAttributes"],
+			 "Resource":{"Fn::GetAtt":["InvalidationQueue","Arn"]}}]}}]`)
+	})
+	t.Run("collectstatic: list, read, write, delete the asset prefixes", func(t *testing.T) {
+		checkJSON(t, at(t, res, "CollectstaticPolicy.Properties.PolicyDocument.Statement"), `[
+			{"Sid":"ListAssets","Effect":"Allow","Action":"s3:ListBucket","Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]},
+			 "Condition":{"StringLike":{"s3:prefix":["static/*","media/*"]}}},
+			{"Sid":"WriteAssets","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],
+			 "Resource":[{"Fn::Sub":"${AssetsBucket.Arn}/static/*"},{"Fn::Sub":"${AssetsBucket.Arn}/media/*"}]}]`)
+	})
+}
+
+// TestNoCycles checks the two dependency traps the template sidesteps: the
+// hostforward function needs the distribution's domain while the
+// distribution needs the API in front of the function, and the bucket's
+// notification needs the queue policy that names the bucket.
+func TestNoCycles(t *testing.T) {
+	tpl := translate(t, noDomain)
+	deps := dependencies(tpl)
+	res := tpl["Resources"]
+
+	t.Run("acyclic", func(t *testing.T) {
+		for name := range deps {
+			if reaches(deps, name, name) {
+				t.Errorf("%s depends on itself", name)
+			}
+		}
+	})
+	t.Run("ALLOWED_HOSTS is the distribution's own domain", func(t *testing.T) {
+		checkJSON(t, at(t, res, "HostForwardFunction.Properties.Environment.Variables.ALLOWED_HOSTS"),
+			`{"Fn::If":["HasCustomDomain",{"Ref":"DomainName"},{"Fn::GetAtt":["Distribution","DomainName"]}]}`)
+		if !reaches(deps, "Distribution", "HttpApi") {
+			t.Error("the distribution does not use the HTTP API")
+		}
+	})
+	t.Run("API names the function it cannot depend on", func(t *testing.T) {
+		name := at(t, res, "HostForwardFunction.Properties.FunctionName")
+		uri := at(t, res, "HttpApi.Properties.Body.paths.$default.x-amazon-apigateway-any-method.x-amazon-apigateway-integration.uri.Fn::Sub")
+		got, _ := json.Marshal(uri.([]any)[1].(map[string]any)["Name"])
+		want, _ := json.Marshal(name)
+		if string(got) != string(want) {
+			t.Errorf("integration names function %s, want %s", got, want)
+		}
+	})
+	t.Run("bucket waits for the queue policy that names it", func(t *testing.T) {
+		if !slices.Contains(deps["AssetsBucket"], "AssetsQueuePolicy") {
+			t.Errorf("AssetsBucket depends on %v, want AssetsQueuePolicy among them", deps["AssetsBucket"])
+		}
+		arn := at(t, res, "AssetsQueuePolicy.Properties.PolicyDocument.Statement[Sid=AssetsBucketNotifies].Condition.ArnEquals.aws:SourceArn.Fn::Sub")
+		got, _ := json.Marshal(arn.([]any)[1].(map[string]any)["Bucket"])
+		want, _ := json.Marshal(at(t, res, "AssetsBucket.Properties.BucketName"))
+		if string(got) != string(want) {
+			t.Errorf("queue policy names bucket %s, want %s", got, want)
+		}
+	})
+}
+
+// TestOriginVerifySecret checks that the secret exists only in Secrets
+// Manager: both consumers read it through the same dynamic reference, and
+// no literal value is written anywhere in the template.
+func TestOriginVerifySecret(t *testing.T) {
+	raw := translateJSON(t, noDomain)
+	tpl := translate(t, noDomain)
+	if has(tpl, "Resources.OriginVerifySecret.Properties.SecretString") {
+		t.Error("OriginVerifySecret has a literal SecretString")
+	}
+	refs := regexp.MustCompile(`\{\{resolve:.*?\}\}`).FindAllString(string(raw), -1)
+	want := "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
+	if len(refs) != 2 {
+		t.Errorf("got %d dynamic references, want 2 (origin header, ORIGIN_VERIFY_SECRETS): %q", len(refs), refs)
+	}
+	for _, r := range refs {
+		if r != want {
+			t.Errorf("got dynamic reference %q, want %q", r, want)
+		}
+	}
+	if strings.Contains(string(raw), "local-only-not-a-secret") {
+		t.Error("the template contains the local stand-in secret of sam/env.json")
+	}
+}
+
+// TestCustomDomain deploys the template with and without a custom domain
+// and asserts what depends on it: the host the function and Django accept,
+// the aliases and certificate, and the DNS records.
+func TestCustomDomain(t *testing.T) {
+	const ownDomain = `{"Fn::GetAtt":["Distribution","DomainName"]}`
+	tests := []struct {
+		name    string
+		params  map[string]string
+		host    string // JSON of the site's host
+		aliases string // JSON, or "" for none
+		cert    string
+		records bool
+	}{
+		{
+			name:   "none",
+			params: noDomain,
+			host:   ownDomain,
+			cert:   `{"CloudFrontDefaultCertificate":true}`,
+		},
+		{
+			name:    "with a Route 53 zone",
+			params:  customDomain,
+			host:    `"www.example.com"`,
+			aliases: `["www.example.com"]`,
+			cert: `{"AcmCertificateArn":"` + customDomain["CertificateArn"] +
+				`","SslSupportMethod":"sni-only","MinimumProtocolVersion":"TLSv1.2_2021"}`,
+			records: true,
+		},
+		{
+			name:    "with DNS elsewhere",
+			params:  customDomainOwnDNS,
+			host:    `"www.example.com"`,
+			aliases: `["www.example.com"]`,
+			cert: `{"AcmCertificateArn":"` + customDomain["CertificateArn"] +
+				`","SslSupportMethod":"sni-only","MinimumProtocolVersion":"TLSv1.2_2021"}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tpl := deploy(t, translate(t, tt.params), tt.params)
+			res, out := tpl["Resources"], tpl["Outputs"]
+			config := at(t, res, "Distribution.Properties.DistributionConfig")
+
+			checkJSON(t, at(t, res, "HostForwardFunction.Properties.Environment.Variables.ALLOWED_HOSTS"), tt.host)
+			for _, o := range []string{"DjfrontHosts", "DjfrontCdnDomain"} {
+				checkJSON(t, at(t, out, o+".Value"), tt.host)
+			}
+			checkJSON(t, at(t, out, "SiteUrl.Value"), `{"Fn::Sub":["https://${Host}",{"Host":`+tt.host+`}]}`)
+			checkJSON(t, at(t, config, "ViewerCertificate"), tt.cert)
+			if tt.aliases == "" {
+				if has(config, "Aliases") {
+					t.Errorf("got aliases %v, want none", at(t, config, "Aliases"))
+				}
+			} else {
+				checkJSON(t, at(t, config, "Aliases"), tt.aliases)
+			}
+			for _, rtype := range []string{"A", "AAAA"} {
+				name := "SiteRecord" + rtype
+				if !tt.records {
+					if has(res, name) {
+						t.Errorf("%s exists without a hosted zone", name)
+					}
+					continue
+				}
+				checkJSON(t, at(t, res, name+".Properties"), `{"HostedZoneId":"`+tt.params["HostedZoneId"]+
+					`","Name":"www.example.com","Type":"`+rtype+`","AliasTarget":{"DNSName":`+ownDomain+
+					`,"HostedZoneId":"Z2FDTNDATAQYW2","EvaluateTargetHealth":false}}`)
+			}
+		})
+	}
+}
+
+// TestOutputs checks that the stack tells the user everything the Django
+// settings (deploy/django) and the deploy steps need.
+func TestOutputs(t *testing.T) {
+	out := deploy(t, translate(t, noDomain), noDomain)["Outputs"]
+	tests := []struct{ name, want string }{
+		{"DistributionId", `{"Ref":"Distribution"}`},
+		{"DistributionDomainName", `{"Fn::GetAtt":["Distribution","DomainName"]}`},
+		{"AssetsBucketName", `{"Ref":"AssetsBucket"}`},
+		{"CollectstaticPolicyArn", `{"Ref":"CollectstaticPolicy"}`},
+		{"DjfrontBucket", `{"Ref":"AssetsBucket"}`},
+		{"DjfrontStaticPrefix", `"static"`},
+		{"DjfrontMediaPrefix", `"media"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkJSON(t, at(t, out, tt.name+".Value"), tt.want)
+		})
+	}
+}
+
+// TestRules checks that CloudFormation refuses inconsistent parameters
+// before creating anything.
+func TestRules(t *testing.T) {
+	const (
+		needsCert   = "A custom DomainName needs a CertificateArn (ACM, us-east-1)."
+		needsDomain = "CertificateArn and HostedZoneId are only used with a custom DomainName."
+		distinct    = "StaticPrefix and MediaPrefix must differ."
+	)
+	tpl := translate(t, noDomain)
+	tests := []struct {
+		name   string
+		params map[string]string
+		want   []string
+	}{
+		{"no domain", noDomain, nil},
+		{"custom domain", customDomain, nil},
+		{"custom domain, own DNS", customDomainOwnDNS, nil},
+		{"domain without certificate", map[string]string{"DomainName": "www.example.com"}, []string{needsCert}},
+		{"certificate without domain", map[string]string{"CertificateArn": customDomain["CertificateArn"]}, []string{needsDomain}},
+		{"zone without domain", map[string]string{"HostedZoneId": "Z0123456789ABCDEFGHIJ"}, []string{needsDomain}},
+		{"same prefixes", map[string]string{"StaticPrefix": "files", "MediaPrefix": "files"}, []string{distinct}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := newEvaluator(t, tpl, tt.params).violatedRules()
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got violated rules %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestParameters checks every parameter's constraint: each String has an
+// AllowedPattern or AllowedValues its default satisfies, and the patterns
+// accept and refuse what they should.
+func TestParameters(t *testing.T) {
+	params := translate(t, noDomain)["Parameters"].(map[string]any)
+	pattern := func(t *testing.T, name string) *regexp.Regexp {
+		t.Helper()
+		p, ok := at(t, params, name).(map[string]any)["AllowedPattern"].(string)
+		if !ok {
+			t.Fatalf("%s has no AllowedPattern", name)
+		}
+		return regexp.MustCompile(p)
+	}
+
+	for name, p := range params {
+		p := p.(map[string]any)
+		if p["Type"] != "String" {
+			continue
+		}
+		t.Run(name+" is constrained", func(t *testing.T) {
+			_, values := p["AllowedValues"]
+			if _, ok := p["AllowedPattern"]; !ok && !values {
+				t.Fatal("no AllowedPattern or AllowedValues")
+			}
+			if d, ok := p["Default"].(string); ok && !values && !pattern(t, name).MatchString(d) {
+				t.Errorf("default %q does not match its own AllowedPattern", d)
+			}
+		})
+	}
+
+	tests := []struct {
+		param, value string
+		ok           bool
+	}{
+		{"UpstreamUrl", "https://app.example.com", true},
+		{"UpstreamUrl", "http://127.0.0.1:8000", true},
+		{"UpstreamUrl", "https://app.example.com/base/", true},
+		{"UpstreamUrl", "ftp://app.example.com", false},
+		{"UpstreamUrl", "https://app.example.com/?debug=1", false},
+		{"UpstreamUrl", "app.example.com", false},
+		{"UpstreamUrl", "", false},
+		{"DomainName", "", true},
+		{"DomainName", "www.example.com", true},
+		{"DomainName", "example.co.uk", true},
+		{"DomainName", "WWW.example.com", false},
+		{"DomainName", "https://www.example.com", false},
+		{"DomainName", "*.example.com", false},
+		{"CertificateArn", customDomain["CertificateArn"], true},
+		{"CertificateArn", "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789", false},
+		{"HostedZoneId", "Z0123456789ABCDEFGHIJ", true},
+		{"HostedZoneId", "/hostedzone/Z0123456789", false},
+		{"StaticPrefix", "static", true},
+		{"StaticPrefix", "static/", false},
+		{"StaticPrefix", "/static", false},
+		{"MediaPrefix", "user-media", true},
+		{"AlarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:alarms", true},
+		{"AlarmTopicArn", "alarms", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.param+"="+tt.value, func(t *testing.T) {
+			if got := pattern(t, tt.param).MatchString(tt.value); got != tt.ok {
+				t.Errorf("accepted: got %v, want %v", got, tt.ok)
+			}
+		})
+	}
+}
