@@ -181,6 +181,22 @@ func TestTrustOnlyVerifiedEdgeHeaders(t *testing.T) {
 	}
 }
 
+func TestMixedCaseHeaderNames(t *testing.T) {
+	app := newUpstream(t, ok)
+	ev := loadEvent(t, "api-get.json")
+	upper := map[string]string{}
+	for k, v := range ev.Headers {
+		upper[http.CanonicalHeaderKey(k)] = v
+	}
+	ev.Headers = upper
+	if resp, _ := newHandler(t, app.URL, nil).Handle(context.Background(), ev); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	if got := app.got(); got.Host != "www.example.com" || got.Header.Get("X-Forwarded-For") != "203.0.113.7" {
+		t.Errorf("app got host %q, X-Forwarded-For %q", got.Host, got.Header.Get("X-Forwarded-For"))
+	}
+}
+
 func TestRemoveBasePath(t *testing.T) {
 	tests := []struct{ path, want string }{
 		{"/prod/whoami/", "/whoami/"},

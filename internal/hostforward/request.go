@@ -48,6 +48,7 @@ func untrusted(canonical string) bool {
 // forwards, with the viewer facts attached for the rewrite. Errors are
 // *refusal values carrying the status the viewer gets.
 func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPRequest) (*http.Request, *viewer, error) {
+	ev.Headers = lowercaseKeys(ev.Headers)
 	verified, err := h.verify(ev.Headers)
 	if err != nil {
 		return nil, nil, err
@@ -120,6 +121,23 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 		req.Body = http.NoBody
 	}
 	return req, v, nil
+}
+
+// lowercaseKeys returns headers keyed by lowercase name. API Gateway's
+// payload 2.0 already lowercases them; hand-written and generated events
+// (sam local generate-event) may not, and the edge headers are looked up by
+// their lowercase names.
+func lowercaseKeys(headers map[string]string) map[string]string {
+	for k := range headers {
+		if strings.ToLower(k) != k {
+			lower := make(map[string]string, len(headers))
+			for k, v := range headers {
+				lower[strings.ToLower(k)] = v
+			}
+			return lower
+		}
+	}
+	return headers
 }
 
 // verify checks X-Origin-Verify against the configured secrets in constant
