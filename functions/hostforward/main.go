@@ -22,5 +22,7 @@ func main() {
 		os.Exit(1)
 	}
 	h := hostforward.New(cfg, hostforward.NewTransport(), logger)
-	lambda.Start(h.Handle)
+	// The response-size check assumes the runtime encodes without HTML escaping
+	// (the default, made explicit here).
+	lambda.StartWithOptions(h.Handle, lambda.WithSetEscapeHTML(false))
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,7 @@ func FuzzHandle(f *testing.F) {
 		f.Add(raw)
 	}
 	allowed, _ := hostforward.ParseAllowedHosts("www.example.com,.example.org")
+	upstreamURL, _ := url.Parse("http://app.internal:8000")
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var ev events.APIGatewayV2HTTPRequest
 		if json.Unmarshal(raw, &ev) != nil {
@@ -47,11 +49,11 @@ func FuzzHandle(f *testing.F) {
 		}
 		rt := &recordingTransport{}
 		cfg := hostforward.Config{
+			Upstream:     upstreamURL,
 			AllowedHosts: allowed,
 			Secrets:      []string{testSecret},
 			Timeout:      hostforward.DefaultUpstreamTimeout,
 		}
-		cfg.Upstream, _ = cfg.Upstream.Parse("http://app.internal:8000")
 		h := hostforward.New(cfg, rt, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 		resp, err := h.Handle(context.Background(), ev)
 		if err != nil {
@@ -74,7 +76,7 @@ func FuzzHandle(f *testing.F) {
 		if len(xff) != 1 {
 			t.Fatalf("X-Forwarded-For = %q, want one address", xff)
 		}
-		if _, err := netip.ParseAddr(xff[0]); err != nil {
+		if a, err := netip.ParseAddr(xff[0]); err != nil || a.Zone() != "" {
 			t.Fatalf("X-Forwarded-For %q: %v", xff[0], err)
 		}
 		for _, h := range []string{"X-Origin-Verify", "True-Client-Ip", "Cloudfront-Forwarded-Proto"} {

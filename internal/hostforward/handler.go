@@ -2,6 +2,7 @@ package hostforward
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -23,9 +24,10 @@ const deadlineMargin = 250 * time.Millisecond
 // Handler forwards API Gateway HTTP API events to the upstream app. It is
 // safe for concurrent use; build one at cold start and reuse it.
 type Handler struct {
-	cfg   Config
-	proxy *httputil.ReverseProxy
-	log   *slog.Logger
+	cfg     Config
+	secrets [][sha256.Size]byte // digests of cfg.Secrets, for the constant-time check
+	proxy   *httputil.ReverseProxy
+	log     *slog.Logger
 }
 
 // NewTransport returns the pooled transport a Handler should reuse across
@@ -50,6 +52,9 @@ func NewTransport() *http.Transport {
 // once: anyone who finds the API Gateway URL can then reach the app.
 func New(cfg Config, transport http.RoundTripper, logger *slog.Logger) *Handler {
 	h := &Handler{cfg: cfg, log: logger}
+	for _, s := range cfg.Secrets {
+		h.secrets = append(h.secrets, sha256.Sum256([]byte(s)))
+	}
 	h.proxy = &httputil.ReverseProxy{
 		Rewrite:        h.rewrite,
 		Transport:      transport,
@@ -81,8 +86,8 @@ func (h *Handler) rewrite(pr *httputil.ProxyRequest) {
 	hdr["X-Forwarded-For"] = []string{v.clientIP}
 	hdr["X-Real-Ip"] = []string{v.clientIP}
 	hdr["Forwarded"] = []string{forwardedHeader(v)}
-	if id := requestIDOf(pr.In.Context()); id != "" {
-		hdr["X-Request-Id"] = []string{id}
+	if v.requestID != "" {
+		hdr["X-Request-Id"] = []string{v.requestID}
 	}
 }
 
@@ -99,29 +104,25 @@ func forwardedHeader(v *viewer) string {
 	return "for=" + forIP + ";host=" + host + ";proto=" + v.proto
 }
 
-type requestIDKey struct{}
-
-func requestIDOf(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
 // Handle answers one event. It never returns an error: every failure
 // becomes a short plain-text response naming the reason and the request id,
 // and one JSON log line per request carries the detail.
 func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	start := time.Now()
 	id := ev.RequestContext.RequestID
-	ctx = context.WithValue(ctx, requestIDKey{}, id)
-
+	resp, v, upstream, err := h.forward(ctx, &ev)
+	if err != nil {
+		resp = errorResponse(err, id)
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", id),
 		slog.String("method", ev.RequestContext.HTTP.Method),
 		slog.String("path", ev.RawPath),
 	}
-	resp, upstream, err := h.forward(ctx, &ev, &attrs)
-	if err != nil {
-		resp = errorResponse(err, id)
+	if v != nil {
+		attrs = append(attrs, slog.String("host", v.host), slog.String("client_ip", v.clientIP), slog.Bool("verified", v.verified))
+	} else { // refused before the viewer was known: log what was asked for
+		attrs = append(attrs, slog.String("host", viewerHost(&ev)), slog.String("source_ip", ev.RequestContext.HTTP.SourceIP))
 	}
 	attrs = append(attrs,
 		slog.Int("status", resp.StatusCode),
@@ -140,17 +141,17 @@ func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest)
 	return resp, nil
 }
 
-// forward does the work of Handle and reports how long the app took.
-func (h *Handler) forward(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, attrs *[]slog.Attr) (events.APIGatewayV2HTTPResponse, time.Duration, error) {
+// forward does the work of Handle: it returns the app's response, the
+// viewer (nil when refused before it was known) and how long the app took.
+func (h *Handler) forward(ctx context.Context, ev *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, *viewer, time.Duration, error) {
 	req, v, err := h.newRequest(ctx, ev)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, 0, err
+		return events.APIGatewayV2HTTPResponse{}, nil, 0, err
 	}
-	*attrs = append(*attrs, slog.String("host", v.host), slog.String("client_ip", v.clientIP), slog.Bool("verified", v.verified))
 
-	timeout := h.cfg.Timeout
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = min(timeout, time.Until(dl)-deadlineMargin)
+	timeout, limit := h.cfg.Timeout, fmt.Sprintf("within %s", h.cfg.Timeout)
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl)-deadlineMargin < timeout {
+		timeout, limit = max(time.Until(dl)-deadlineMargin, 0), "before the Lambda deadline"
 	}
 	rec := newRecorder()
 	ctx = context.WithValue(context.WithValue(ctx, viewerKey{}, v), recorderKey{}, rec)
@@ -161,20 +162,21 @@ func (h *Handler) forward(ctx context.Context, ev *events.APIGatewayV2HTTPReques
 	h.proxy.ServeHTTP(rec, req.WithContext(ctx))
 	took := time.Since(start)
 	if err := rec.err(); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, took, classify(err, timeout)
+		return events.APIGatewayV2HTTPResponse{}, v, took, classify(err, limit)
 	}
 	resp, err := rec.response()
-	return resp, took, err
+	return resp, v, took, err
 }
 
-// classify maps an upstream failure to the status the viewer gets.
-func classify(err error, timeout time.Duration) error {
+// classify maps an upstream failure to the status the viewer gets; limit
+// says which time limit applied ("within 25s").
+func classify(err error, limit string) error {
 	var r *refusal
 	switch {
 	case errors.As(err, &r):
 		return r
 	case errors.Is(err, context.DeadlineExceeded):
-		return &refusal{status: http.StatusGatewayTimeout, reason: fmt.Sprintf("the app did not answer within %s", timeout.Round(time.Millisecond)), err: err}
+		return &refusal{status: http.StatusGatewayTimeout, reason: "the app did not answer " + limit, err: err}
 	default:
 		return &refusal{status: http.StatusBadGateway, reason: "the app is unreachable or sent a broken response", err: err}
 	}
@@ -184,8 +186,8 @@ func classify(err error, timeout time.Duration) error {
 // sees. It is never cached: a 4xx/5xx would otherwise stay at the edge for
 // CloudFront's default error caching time.
 func errorResponse(err error, requestID string) events.APIGatewayV2HTTPResponse {
-	r, ok := err.(*refusal)
-	if !ok {
+	var r *refusal
+	if !errors.As(err, &r) {
 		r = &refusal{status: http.StatusBadGateway, reason: "internal error", err: err}
 	}
 	return events.APIGatewayV2HTTPResponse{

@@ -63,10 +63,12 @@ func TestForwardedRequest(t *testing.T) {
 			wantURI: "/base/whoami/",
 			wantIP:  "203.0.113.7",
 			header: map[string]string{
-				"X-Forwarded-For": "203.0.113.7",
-				"X-Real-Ip":       "203.0.113.7",
-				"X-Request-Id":    "Jn8xYgABoAMEVbi=",
-				"Forwarded":       "for=203.0.113.7;host=www.example.com;proto=https",
+				"X-Forwarded-For":   "203.0.113.7",
+				"X-Real-Ip":         "203.0.113.7",
+				"X-Request-Id":      "Jn8xYgABoAMEVbi=",
+				"Forwarded":         "for=203.0.113.7;host=www.example.com;proto=https",
+				"X-Forwarded-Proto": "https", // the client forged http
+				"X-Forwarded-Port":  "443",   // the client forged 80
 			},
 			absent: []string{"X-Forwarded-Server", "X-Golambdaproxy-Apigw-Context", "X-Drop-Me", "Connection"},
 		},
@@ -119,6 +121,15 @@ func TestRefusedBeforeTheApp(t *testing.T) {
 		{"header injection", "api-get.json", nil, func(h map[string]string) { h["x-evil"] = "a\r\nHost: evil" }, 400, "invalid value in header"},
 		{"bad proto from edge", "api-get.json", nil, func(h map[string]string) { h["cloudfront-forwarded-proto"] = "gopher" }, 400, "CloudFront-Forwarded-Proto"},
 		{"bad true-client-ip", "api-get.json", nil, func(h map[string]string) { h["true-client-ip"] = "not-an-ip" }, 400, "invalid client address"},
+		{"zoned true-client-ip", "api-get.json", nil, func(h map[string]string) { h["true-client-ip"] = `fe80::1%x",6.6.6.6` }, 400, "invalid client address"},
+		{"same header twice in different case", "api-get.json", nil, func(h map[string]string) { h["X-Origin-Verify"] = "guess" }, 400, "appears twice"},
+		{"port zero", "api-get.json", nil, func(h map[string]string) { h["x-forwarded-host"] = "www.example.com:0" }, 400, "not in ALLOWED_HOSTS"},
+		{"port too large", "api-get.json", nil, func(h map[string]string) { h["x-forwarded-host"] = "www.example.com:65536" }, 400, "not in ALLOWED_HOSTS"},
+		{"bare dot", "api-get.json", map[string]string{"ALLOWED_HOSTS": "*"}, func(h map[string]string) { h["x-forwarded-host"] = "." }, 400, "not in ALLOWED_HOSTS"},
+		{"no host at all falls back to the API domain", "api-get.json", map[string]string{"ORIGIN_VERIFY_SECRETS": ""}, func(h map[string]string) {
+			delete(h, "x-forwarded-host")
+			delete(h, "host")
+		}, 400, `host "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,6 +189,37 @@ func TestTrustOnlyVerifiedEdgeHeaders(t *testing.T) {
 				t.Errorf("Forwarded = %q, want the RFC 7239 quoted IPv6 form", got.Get("Forwarded"))
 			}
 		})
+	}
+}
+
+func TestForwardedQuotesHostWithPort(t *testing.T) {
+	app := newUpstream(t, ok)
+	ev := loadEvent(t, "api-get.json")
+	ev.Headers["x-forwarded-host"] = "www.example.com:8443"
+	if resp, _ := newHandler(t, app.URL, nil).Handle(context.Background(), ev); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	got := app.got().Header
+	if g, want := got.Get("Forwarded"), `for=203.0.113.7;host="www.example.com:8443";proto=https`; g != want {
+		t.Errorf("Forwarded = %q, want %q", g, want)
+	}
+	if g := got.Get("X-Forwarded-Port"); g != "8443" {
+		t.Errorf("X-Forwarded-Port = %q, want 8443", g)
+	}
+}
+
+func TestConnectionLevelHeadersDropped(t *testing.T) {
+	app := newUpstream(t, ok)
+	ev := loadEvent(t, "api-get.json")
+	ev.Headers["connection"] = "Upgrade"
+	ev.Headers["upgrade"] = "h2c"
+	if resp, _ := newHandler(t, app.URL, nil).Handle(context.Background(), ev); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	for _, h := range []string{"Upgrade", "Connection"} {
+		if v := app.got().Header.Values(h); len(v) > 0 {
+			t.Errorf("app got %s: %q", h, v)
+		}
 	}
 }
 
@@ -280,6 +322,29 @@ func TestResponseConversion(t *testing.T) {
 			wantStatus: 200, wantBody: base64.StdEncoding.EncodeToString([]byte("caf\xe9")), wantBase64: true,
 		},
 		{
+			name: "1xx informational responses are not final",
+			respond: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Link", "</static/site.css>; rel=preload")
+				w.WriteHeader(http.StatusEarlyHints)
+				w.Header().Set("Content-Type", "text/plain")
+				w.WriteHeader(http.StatusCreated)
+				w.Write([]byte("made"))
+			},
+			wantStatus: 201, wantBody: "made",
+		},
+		{
+			name: "trailers are not sent as headers",
+			respond: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Trailer", "X-Checksum")
+				w.Header().Set("Content-Type", "text/plain")
+				w.Write([]byte("body"))
+				w.Header().Set("X-Checksum", "abc")
+				w.Header().Set(http.TrailerPrefix+"X-Late", "1")
+			},
+			wantStatus: 200, wantBody: "body",
+			wantHeaders: map[string]string{"Trailer": "", "X-Checksum": "", "X-Late": ""},
+		},
+		{
 			name:       "empty 204",
 			respond:    func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) },
 			wantStatus: 204,
@@ -312,7 +377,8 @@ func TestUpstreamFailures(t *testing.T) {
 	closedURL := closed.URL
 	closed.Close()
 
-	big := strings.Repeat("<", 1_100_000) // 1.1 MB that JSON-encodes to 6.6 MB
+	// 1.1 MB of control characters JSON-encodes to 6.6 MB (\u0001 each).
+	big := strings.Repeat("\x01", 1_100_000)
 
 	tests := []struct {
 		name       string
@@ -362,7 +428,7 @@ func TestUpstreamFailures(t *testing.T) {
 		{
 			name: "text body over 6 MB after JSON escaping",
 			respond: func(w http.ResponseWriter, _ *http.Request) {
-				w.Header().Set("Content-Type", "text/html")
+				w.Header().Set("Content-Type", "text/plain")
 				w.Write([]byte(big))
 			},
 			wantStatus: 502, wantReason: "encodes to",
@@ -379,24 +445,37 @@ func TestUpstreamFailures(t *testing.T) {
 				t.Fatalf("Handle returned an error (a Lambda error): %v", err)
 			}
 			if resp.StatusCode != tt.wantStatus || !strings.Contains(resp.Body, tt.wantReason) || !strings.Contains(resp.Body, "Jn8xYgABoAMEVbg=") {
-				t.Errorf("got %d %q, want %d naming %q and the request id", resp.StatusCode, resp.Body, tt.wantStatus, tt.wantReason)
+				t.Errorf("got %d %.200q, want %d naming %q and the request id", resp.StatusCode, resp.Body, tt.wantStatus, tt.wantReason)
 			}
 		})
 	}
 }
 
+// Large HTML near the limit fits: the runtime encodes without HTML escaping,
+// so '<', '>' and '&' take one byte each, not six.
+func TestLargeHTMLFits(t *testing.T) {
+	page := strings.Repeat("<p>a&amp;b</p>", 5_500_000/14)
+	app := newUpstream(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(page))
+	})
+	resp, _ := newHandler(t, app.URL, nil).Handle(context.Background(), loadEvent(t, "api-get.json"))
+	if resp.StatusCode != 200 || resp.Body != page {
+		t.Fatalf("got %d %.200q, want the 5.5 MB page", resp.StatusCode, resp.Body)
+	}
+}
+
 // The Lambda deadline bounds the upstream call too, so a slow app gets a
-// 504 answered before the invocation itself would time out.
+// 504 answered rather than the invocation timing out.
 func TestLambdaDeadlineBoundsUpstream(t *testing.T) {
 	app := newUpstream(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 	h := newHandler(t, app.URL, map[string]string{"UPSTREAM_TIMEOUT": "1m"})
-	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
-	defer cancel()
-	resp, _ := h.Handle(ctx, loadEvent(t, "api-get.json"))
-	if resp.StatusCode != http.StatusGatewayTimeout {
-		t.Fatalf("status = %d %q, want 504", resp.StatusCode, resp.Body)
-	}
-	if ctx.Err() != nil {
-		t.Error("answered after the Lambda deadline")
+	for _, left := range []time.Duration{400 * time.Millisecond, 100 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(context.Background(), left)
+		resp, _ := h.Handle(ctx, loadEvent(t, "api-get.json"))
+		cancel()
+		if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(resp.Body, "did not answer before the Lambda deadline") {
+			t.Errorf("%s left: got %d %q, want 504 naming the Lambda deadline", left, resp.StatusCode, resp.Body)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package hostforward
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -75,18 +76,24 @@ func splitHost(host string) (domain string, ok bool) {
 	if hasPort && !validPort(":"+port) {
 		return "", false
 	}
+	domain = strings.TrimSuffix(domain, ".")
 	if domain == "" || !onlyChars(domain, "abcdefghijklmnopqrstuvwxyz0123456789.-") {
 		return "", false
 	}
-	return strings.TrimSuffix(domain, "."), true
+	return domain, true
 }
 
-// validPort reports whether s is empty or ":" followed by 1–5 digits.
+// validPort reports whether s is empty or ":" followed by a port number
+// from 1 to 65535.
 func validPort(s string) bool {
 	if s == "" {
 		return true
 	}
-	return s[0] == ':' && len(s) >= 2 && len(s) <= 6 && onlyChars(s[1:], "0123456789")
+	if s[0] != ':' {
+		return false
+	}
+	n, err := strconv.Atoi(s[1:])
+	return err == nil && n >= 1 && n <= 65535 && onlyChars(s[1:], "0123456789")
 }
 
 func onlyChars(s, set string) bool {

@@ -3,6 +3,7 @@ package hostforward
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/netip"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,20 +27,24 @@ const (
 
 // viewer holds the facts about the viewer that the app receives.
 type viewer struct {
-	host     string // as the viewer sent it, port included if any
-	proto    string // "https" or "http"
-	port     string
-	clientIP string
-	verified bool // the request carried a valid X-Origin-Verify
+	host      string // as the viewer sent it, port included if any
+	proto     string // "https" or "http"
+	port      string
+	clientIP  string
+	verified  bool   // the request carried a valid X-Origin-Verify
+	requestID string // API Gateway's, for X-Request-Id
 }
 
-// untrusted reports whether a client-sent header must be dropped: the
-// forwarding headers this function sets, the edge's own inputs, and the
-// spoofable context headers of aws-lambda-go-api-proxy.
-func untrusted(canonical string) bool {
+// dropped reports whether an event header is not copied to the app as
+// sent: the forwarding headers the rewrite sets (client copies are never
+// trusted), the edge's own inputs, aws-lambda-go-api-proxy's spoofable
+// context headers, headers rebuilt from the event (Host, Cookie,
+// Content-Length), and the connection-level Connection and Upgrade (there is
+// no connection to upgrade behind API Gateway).
+func dropped(canonical string) bool {
 	switch canonical {
 	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerTrueClientIP,
-		headerCFProto, "Host", "Cookie", "Content-Length":
+		headerCFProto, "Host", "Cookie", "Content-Length", "Connection", "Upgrade":
 		return true
 	}
 	return strings.HasPrefix(canonical, "X-Forwarded-") || strings.HasPrefix(canonical, "X-Golambdaproxy-")
@@ -48,7 +54,11 @@ func untrusted(canonical string) bool {
 // forwards, with the viewer facts attached for the rewrite. Errors are
 // *refusal values carrying the status the viewer gets.
 func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPRequest) (*http.Request, *viewer, error) {
-	ev.Headers = lowercaseKeys(ev.Headers)
+	headers, err := lowercaseKeys(ev.Headers)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev.Headers = headers
 	verified, err := h.verify(ev.Headers)
 	if err != nil {
 		return nil, nil, err
@@ -57,6 +67,7 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 	if err != nil {
 		return nil, nil, err
 	}
+	v.requestID = ev.RequestContext.RequestID
 
 	method := ev.RequestContext.HTTP.Method
 	if method == "" || !isToken(method) {
@@ -70,10 +81,15 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {
 		if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
-			return nil, nil, badRequest("body is not valid base64: %v", err)
+			return nil, nil, &refusal{status: http.StatusBadRequest, reason: "the body is not valid base64", err: err}
 		}
 	}
 
+	// Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+	hop := strings.Split(ev.Headers["connection"], ",")
+	for i := range hop {
+		hop[i] = strings.ToLower(strings.TrimSpace(hop[i]))
+	}
 	hdr := make(http.Header, len(ev.Headers)+8)
 	for name, value := range ev.Headers {
 		if !isToken(name) {
@@ -83,7 +99,7 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 			return nil, nil, badRequest("invalid value in header %q", name)
 		}
 		key := textproto.CanonicalMIMEHeaderKey(name)
-		if untrusted(key) {
+		if dropped(key) || slices.Contains(hop, name) {
 			continue
 		}
 		// One value, never split: payload 2.0 joins repeats with commas, and
@@ -127,29 +143,37 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 // payload 2.0 already lowercases them; hand-written and generated events
 // (sam local generate-event) may not, and the edge headers are looked up by
 // their lowercase names.
-func lowercaseKeys(headers map[string]string) map[string]string {
+// Two keys that differ only in case are refused rather than resolved in map
+// order.
+func lowercaseKeys(headers map[string]string) (map[string]string, error) {
 	for k := range headers {
 		if strings.ToLower(k) != k {
 			lower := make(map[string]string, len(headers))
 			for k, v := range headers {
-				lower[strings.ToLower(k)] = v
+				l := strings.ToLower(k)
+				if _, dup := lower[l]; dup {
+					return nil, badRequest("header %q appears twice", k)
+				}
+				lower[l] = v
 			}
-			return lower
+			return lower, nil
 		}
 	}
-	return headers
+	return headers, nil
 }
 
 // verify checks X-Origin-Verify against the configured secrets in constant
-// time. With no secrets configured nothing is verified and nothing refused.
+// time: it compares SHA-256 digests, so neither the secrets' contents nor
+// their lengths show in the timing. With no secrets configured nothing is
+// verified and nothing refused.
 func (h *Handler) verify(headers map[string]string) (bool, error) {
-	if len(h.cfg.Secrets) == 0 {
+	if len(h.secrets) == 0 {
 		return false, nil
 	}
-	got := []byte(headers["x-origin-verify"])
+	got := sha256.Sum256([]byte(headers["x-origin-verify"]))
 	ok := 0
-	for _, s := range h.cfg.Secrets {
-		ok |= subtle.ConstantTimeCompare(got, []byte(s))
+	for _, s := range h.secrets {
+		ok |= subtle.ConstantTimeCompare(got[:], s[:])
 	}
 	if ok != 1 {
 		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution"}
@@ -162,14 +186,7 @@ func (h *Handler) verify(headers map[string]string) (bool, error) {
 func (h *Handler) viewerOf(ev *events.APIGatewayV2HTTPRequest, verified bool) (*viewer, error) {
 	v := &viewer{proto: "https", verified: verified}
 
-	host, ok := ev.Headers["x-forwarded-host"]
-	if !ok {
-		host, ok = ev.Headers["host"]
-	}
-	if !ok {
-		host = ev.RequestContext.DomainName
-	}
-	host = strings.TrimSpace(host)
+	host := viewerHost(ev)
 	switch {
 	case strings.Contains(host, ","):
 		return nil, badRequest("the viewer host must be one host, got %q", host)
@@ -199,11 +216,25 @@ func (h *Handler) viewerOf(ev *events.APIGatewayV2HTTPRequest, verified bool) (*
 		ip = t
 	}
 	addr, err := netip.ParseAddr(strings.TrimSpace(ip))
-	if err != nil {
+	if err != nil || addr.Zone() != "" { // a zone is free text: never forward it
 		return nil, badRequest("invalid client address %q", ip)
 	}
 	v.clientIP = addr.Unmap().String()
 	return v, nil
+}
+
+// viewerHost returns the host the viewer asked for: X-Forwarded-Host (set
+// at the edge from the viewer's Host), else Host, else the API's domain.
+// ev.Headers must have lowercase keys.
+func viewerHost(ev *events.APIGatewayV2HTTPRequest) string {
+	host, ok := ev.Headers["x-forwarded-host"]
+	if !ok {
+		host, ok = ev.Headers["host"]
+	}
+	if !ok {
+		host = ev.RequestContext.DomainName
+	}
+	return strings.TrimSpace(host)
 }
 
 // requestURL builds the inbound URL from API Gateway's decoded rawPath and

@@ -19,10 +19,14 @@ import (
 const MaxPayloadBytes = 6_291_556
 
 // recorder is the http.ResponseWriter the proxy writes the app's response
-// into. It keeps at most MaxPayloadBytes of body and records the first
-// failure: the proxy's error, a body read error, or an oversize body.
+// into. Like a server's writer it sends the headers as they are when the
+// status is written (later changes are trailers, which payload 2.0 cannot
+// carry), ignores informational 1xx statuses, keeps at most MaxPayloadBytes
+// of body, and records the first failure: the proxy's error, a body read
+// error, or an oversize body.
 type recorder struct {
 	header  http.Header
+	sent    http.Header // header as of WriteHeader
 	status  int
 	body    bytes.Buffer
 	failure error
@@ -33,15 +37,15 @@ func newRecorder() *recorder { return &recorder{header: make(http.Header)} }
 func (r *recorder) Header() http.Header { return r.header }
 
 func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
+	if r.status != 0 || status < 200 { // 1xx (100 Continue, 103 Early Hints) are never final
+		return
 	}
+	r.status = status
+	r.sent = r.header.Clone()
 }
 
 func (r *recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
+	r.WriteHeader(http.StatusOK)
 	if r.failure != nil {
 		return 0, r.failure
 	}
@@ -92,22 +96,20 @@ type recorderKey struct{}
 // response: every Set-Cookie into cookies, other repeated headers joined,
 // the body base64-encoded unless it is text without a Content-Encoding.
 func (r *recorder) response() (events.APIGatewayV2HTTPResponse, error) {
-	resp := events.APIGatewayV2HTTPResponse{StatusCode: r.status, Headers: make(map[string]string, len(r.header))}
-	if resp.StatusCode == 0 {
-		resp.StatusCode = http.StatusOK
-	}
-	for name, values := range r.header {
+	r.WriteHeader(http.StatusOK) // an app that sent no body and no status
+	resp := events.APIGatewayV2HTTPResponse{StatusCode: r.status, Headers: make(map[string]string, len(r.sent))}
+	for name, values := range r.sent {
 		switch name {
 		case "Set-Cookie":
 			resp.Cookies = values
-		case "Content-Length", "Transfer-Encoding":
-			// API Gateway sets its own framing.
+		case "Content-Length", "Transfer-Encoding", "Trailer":
+			// API Gateway sets its own framing; payload 2.0 has no trailers.
 		default:
 			resp.Headers[name] = strings.Join(values, ", ")
 		}
 	}
 	body := r.body.Bytes()
-	text := isText(r.header) && utf8.Valid(body)
+	text := isText(r.sent) && utf8.Valid(body)
 	if text {
 		resp.Body = string(body)
 	} else if len(body) > 0 {
@@ -115,19 +117,29 @@ func (r *recorder) response() (events.APIGatewayV2HTTPResponse, error) {
 		resp.IsBase64Encoded = true
 	}
 	// JSON escaping at most sextuples a byte: only a payload whose bound
-	// crosses the limit is measured exactly (encoding it costs a copy).
+	// crosses the limit is measured exactly.
 	if payloadBound(&resp, text) > MaxPayloadBytes {
-		head, err := json.Marshal(events.APIGatewayV2HTTPResponse{StatusCode: resp.StatusCode, Headers: resp.Headers, Cookies: resp.Cookies, IsBase64Encoded: resp.IsBase64Encoded})
-		if err != nil {
+		head := resp
+		head.Body = ""
+		var n byteCounter
+		enc := json.NewEncoder(&n)
+		enc.SetEscapeHTML(false) // as the runtime client encodes it (see functions/hostforward)
+		if err := enc.Encode(head); err != nil {
 			return resp, fmt.Errorf("encode response: %w", err)
 		}
-		if total := len(head) - 2 + jsonStringLen(resp.Body); total > MaxPayloadBytes {
+		// n counts `"body":""` and a newline; the body replaces the quotes.
+		if total := int(n) - 1 - 2 + jsonStringLen(resp.Body); total > MaxPayloadBytes {
 			return resp, &refusal{status: http.StatusBadGateway,
 				reason: fmt.Sprintf("the app's response encodes to %d bytes, over Lambda's %d-byte response limit", total, MaxPayloadBytes)}
 		}
 	}
 	return resp, nil
 }
+
+// byteCounter is an io.Writer that only counts.
+type byteCounter int
+
+func (c *byteCounter) Write(p []byte) (int, error) { *c += byteCounter(len(p)); return len(p), nil }
 
 // payloadBound is an upper bound on resp's JSON-encoded size.
 func payloadBound(resp *events.APIGatewayV2HTTPResponse, text bool) int {
@@ -170,8 +182,10 @@ func isText(h http.Header) bool {
 }
 
 // jsonStringLen returns the length of s encoded as a JSON string by
-// encoding/json (quotes included), without encoding it: '<', '>' and '&'
-// take six bytes, as do other control characters and U+2028/U+2029.
+// encoding/json with HTML escaping off, as the Lambda runtime client encodes
+// responses (quotes included), without encoding it: control characters,
+// invalid UTF-8 and U+2028/U+2029 take six bytes, '"', '\\' and the short
+// escapes two.
 func jsonStringLen(s string) int {
 	n := 2
 	for i := 0; i < len(s); {
@@ -180,7 +194,7 @@ func jsonStringLen(s string) int {
 			switch {
 			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
 				n += 2
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
+			case c < 0x20:
 				n += 6
 			default:
 				n++
