@@ -1,0 +1,74 @@
+package invalidate
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/djfront/djfront/internal/invalidation"
+)
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name          string
+		env           map[string]string
+		wantErr       string // the variable the error must name; "" for success
+		wantMax       int
+		wantImmutable string // "" for no pattern
+		wantOrigin    string
+	}{
+		{
+			name:    "defaults",
+			env:     map[string]string{"DISTRIBUTION_ID": "E1"},
+			wantMax: DefaultMaxPaths, wantImmutable: invalidation.DefaultImmutablePattern,
+		},
+		{
+			name: "everything set",
+			env: map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/static", "IMMUTABLE_PATTERN": `\.v\d+\.`,
+				"MAX_PATHS": "3000"},
+			wantMax: 3000, wantImmutable: `\.v\d+\.`, wantOrigin: "/static",
+		},
+		{
+			name:    "empty pattern turns the check off",
+			env:     map[string]string{"DISTRIBUTION_ID": "E1", "IMMUTABLE_PATTERN": ""},
+			wantMax: DefaultMaxPaths,
+		},
+		{
+			name:    "empty MAX_PATHS is the default",
+			env:     map[string]string{"DISTRIBUTION_ID": "E1", "MAX_PATHS": ""},
+			wantMax: DefaultMaxPaths, wantImmutable: invalidation.DefaultImmutablePattern,
+		},
+		{name: "no distribution", env: map[string]string{}, wantErr: "DISTRIBUTION_ID"},
+		{name: "empty distribution", env: map[string]string{"DISTRIBUTION_ID": ""}, wantErr: "DISTRIBUTION_ID"},
+		{name: "bad pattern", env: map[string]string{"DISTRIBUTION_ID": "E1", "IMMUTABLE_PATTERN": "("}, wantErr: "IMMUTABLE_PATTERN"},
+		{name: "MAX_PATHS zero", env: map[string]string{"DISTRIBUTION_ID": "E1", "MAX_PATHS": "0"}, wantErr: "MAX_PATHS"},
+		{name: "MAX_PATHS too large", env: map[string]string{"DISTRIBUTION_ID": "E1", "MAX_PATHS": "3001"}, wantErr: "MAX_PATHS"},
+		{name: "MAX_PATHS not a number", env: map[string]string{"DISTRIBUTION_ID": "E1", "MAX_PATHS": "15 paths"}, wantErr: "MAX_PATHS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := LoadConfig(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr+" ") && !strings.HasPrefix(err.Error(), tt.wantErr+":") {
+					t.Fatalf("got error %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := cfg.Plan.MaxPaths, tt.wantMax; got != want {
+				t.Errorf("got MaxPaths %d, want %d", got, want)
+			}
+			got := ""
+			if cfg.Plan.Immutable != nil {
+				got = cfg.Plan.Immutable.String()
+			}
+			if got != tt.wantImmutable {
+				t.Errorf("got Immutable %q, want %q", got, tt.wantImmutable)
+			}
+			if got, want := cfg.Plan.OriginPath, tt.wantOrigin; got != want {
+				t.Errorf("got OriginPath %q, want %q", got, want)
+			}
+		})
+	}
+}

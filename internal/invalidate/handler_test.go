@@ -1,0 +1,532 @@
+package invalidate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	"github.com/djfront/djfront/internal/invalidation"
+)
+
+// fixture reads an event from sam/events, the one copy shared with
+// `sam local invoke -e`.
+func fixture(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "sam", "events", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// testConfig is the configuration of the deployed stack: no origin path,
+// Django's hashed names immutable, 15 paths.
+func testConfig(tb testing.TB, env map[string]string) Config {
+	tb.Helper()
+	full := map[string]string{"DISTRIBUTION_ID": "E2QWRUHEXAMPLE"}
+	for k, v := range env {
+		full[k] = v
+	}
+	cfg, err := LoadConfig(func(k string) (string, bool) { v, ok := full[k]; return v, ok })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
+}
+
+// messageIDs returns the message ids of an SQS event.
+func messageIDs(tb testing.TB, raw []byte) []string {
+	tb.Helper()
+	var ev events.SQSEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		tb.Fatal(err)
+	}
+	ids := make([]string, len(ev.Records))
+	for i, r := range ev.Records {
+		ids[i] = r.MessageId
+	}
+	return ids
+}
+
+// failures returns the ids an SQS response reports.
+func failures(tb testing.TB, got any) []string {
+	tb.Helper()
+	resp, ok := got.(events.SQSEventResponse)
+	if !ok {
+		tb.Fatalf("got result %T, want events.SQSEventResponse", got)
+	}
+	ids := []string{}
+	for _, f := range resp.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	return ids
+}
+
+func TestHandleFixtures(t *testing.T) {
+	tests := []struct {
+		fixture string
+		shape   string
+		// changed are the keys that must be invalidated, immutable those
+		// that must not be; failed the message ids reported.
+		changed   []string
+		immutable []string
+		failed    []string
+	}{
+		{fixture: "s3-put.json", shape: ShapeS3, changed: []string{"static/img/hero banner.png"}},
+		{fixture: "s3-delete.json", shape: ShapeS3, changed: []string{"static/js/old.js"}},
+		{fixture: "s3-test-event.json", shape: ShapeTestEvent},
+		{
+			fixture: "sqs-batch.json", shape: ShapeSQS,
+			changed: []string{
+				"static/admin/css/base.css", "static/img/hero banner.png", "static/staticfiles.json",
+				"static/img/café menu.png", "static/js/old.js",
+			},
+			immutable: []string{"static/admin/css/base.5af66c1b1797.css"},
+		},
+		{fixture: "sqs-test-event.json", shape: ShapeSQS},
+		{
+			fixture: "sqs-malformed.json", shape: ShapeSQS,
+			changed: []string{"static/css/site.css"},
+			failed:  []string{"9e8d7c6b-5a4f-4e3d-2c1b-0a9f8e7d6c5b"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			raw := fixture(t, tt.fixture)
+			cf := &fakeCloudFront{}
+			cfg := testConfig(t, nil)
+			h := testHandler(cfg, cf, &fakeS3{}, nil)
+			got, err := h.Handle(context.Background(), raw)
+			if err != nil {
+				t.Fatalf("Handle: %v", err)
+			}
+			if tt.shape == ShapeSQS {
+				if got, want := failures(t, got), append([]string{}, tt.failed...); !slices.Equal(got, want) {
+					t.Errorf("got failures %q, want %q", got, want)
+				}
+			} else if sum, ok := got.(Summary); !ok || sum.Shape != tt.shape {
+				t.Errorf("got result %#v, want a Summary of shape %q", got, tt.shape)
+			}
+			if len(tt.changed) == 0 {
+				if n := cf.count(); n != 0 {
+					t.Errorf("got %d CreateInvalidation calls, want none", n)
+				}
+				return
+			}
+			in, err := cf.only()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := aws.ToString(in.DistributionId), "E2QWRUHEXAMPLE"; got != want {
+				t.Errorf("got distribution %q, want %q", got, want)
+			}
+			paths := in.InvalidationBatch.Paths.Items
+			if got, want := int(aws.ToInt32(in.InvalidationBatch.Paths.Quantity)), len(paths); got != want {
+				t.Errorf("got Quantity %d, want %d", got, want)
+			}
+			for _, k := range tt.changed {
+				p, _ := cfg.Plan.ObjectPath(k)
+				if !invalidation.Covers(paths, p) {
+					t.Errorf("changed key %q not covered by %q", k, paths)
+				}
+			}
+			for _, k := range tt.immutable {
+				p, _ := cfg.Plan.ObjectPath(k)
+				if invalidation.Covers(paths, p) {
+					t.Errorf("immutable key %q covered by %q", k, paths)
+				}
+			}
+		})
+	}
+}
+
+// TestHandleSameBatchSameReference: a batch delivered again asks for the
+// same invalidation, so CloudFront returns the first instead of a second.
+func TestHandleSameBatchSameReference(t *testing.T) {
+	for _, name := range []string{"sqs-batch.json", "s3-put.json"} {
+		t.Run(name, func(t *testing.T) {
+			cf := &fakeCloudFront{}
+			h := testHandler(testConfig(t, nil), cf, &fakeS3{}, nil)
+			for range 2 {
+				if _, err := h.Handle(context.Background(), fixture(t, name)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, want := len(cf.calls), 2; got != want {
+				t.Fatalf("got %d calls, want %d", got, want)
+			}
+			a, b := cf.calls[0].InvalidationBatch, cf.calls[1].InvalidationBatch
+			if got, want := aws.ToString(b.CallerReference), aws.ToString(a.CallerReference); got != want {
+				t.Errorf("got CallerReference %q on redelivery, want %q", got, want)
+			}
+			if got, want := b.Paths.Items, a.Paths.Items; !slices.Equal(got, want) {
+				t.Errorf("got paths %q on redelivery, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestHandleRetries(t *testing.T) {
+	batch := fixture(t, "sqs-batch.json")
+	all := messageIDs(t, batch)
+	tests := []struct {
+		name         string
+		fail         func(int) error
+		timeout      time.Duration
+		wantAttempts int // 0: more than one, bounded by the deadline
+		wantFailed   []string
+	}{
+		{name: "succeeds", wantAttempts: 1, wantFailed: []string{}},
+		{name: "throttling then success", fail: failFirst(3, errThrottling), wantAttempts: 4, wantFailed: []string{}},
+		{name: "too many in progress then success", fail: failFirst(2, errTooMany), wantAttempts: 3, wantFailed: []string{}},
+		{name: "5xx then success", fail: failFirst(1, errServer), wantAttempts: 2, wantFailed: []string{}},
+		{name: "mixed faults then success", fail: failFirst(5, errThrottling, errTooMany, errServer), wantAttempts: 6, wantFailed: []string{}},
+		{name: "not retryable", fail: always(errDenied), wantAttempts: 1, wantFailed: all},
+		{name: "throttled until the deadline", fail: always(errThrottling), timeout: 300 * time.Millisecond, wantFailed: all},
+		{name: "too many until the deadline", fail: always(errTooMany), timeout: 300 * time.Millisecond, wantFailed: all},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tt.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
+				defer cancel()
+			}
+			cf := &fakeCloudFront{fail: tt.fail}
+			h := testHandler(testConfig(t, nil), cf, &fakeS3{}, nil)
+			got, err := h.Handle(ctx, batch)
+			if err != nil {
+				t.Fatalf("Handle: %v", err)
+			}
+			if got, want := failures(t, got), tt.wantFailed; !slices.Equal(got, want) {
+				t.Errorf("got failures %q, want %q", got, want)
+			}
+			n := cf.count()
+			if tt.wantAttempts > 0 && n != tt.wantAttempts {
+				t.Errorf("got %d CreateInvalidation calls, want %d", n, tt.wantAttempts)
+			}
+			if tt.wantAttempts == 0 && n < 2 {
+				t.Errorf("got %d CreateInvalidation calls, want retries until the deadline", n)
+			}
+			refs := map[string]bool{}
+			for _, c := range cf.calls {
+				refs[aws.ToString(c.InvalidationBatch.CallerReference)] = true
+			}
+			if len(refs) != 1 {
+				t.Errorf("got %d caller references across retries, want 1", len(refs))
+			}
+		})
+	}
+}
+
+// TestHandleDirectFailure: a direct S3 event that cannot be invalidated
+// fails the invocation, so Lambda's asynchronous retries take over.
+func TestHandleDirectFailure(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	h := testHandler(testConfig(t, nil), &fakeCloudFront{fail: always(errThrottling)}, &fakeS3{}, nil)
+	got, err := h.Handle(ctx, fixture(t, "s3-put.json"))
+	if err == nil {
+		t.Fatalf("got result %#v and no error, want an error", got)
+	}
+	if apiErr, ok := errors.AsType[smithy.APIError](err); !ok || apiErr.ErrorCode() != "Throttling" {
+		t.Errorf("got error %v, want it to wrap the Throttling error", err)
+	}
+}
+
+func TestHandleUnrecognized(t *testing.T) {
+	tests := []struct{ name, payload string }{
+		{"not JSON", `{"Records":`},
+		{"empty object", `{}`},
+		{"other event source", `{"Records":[{"eventSource":"aws:sns"}]}`},
+		{"mixed event sources", `{"Records":[{"eventSource":"aws:sqs"},{"eventSource":"aws:s3"}]}`},
+		{"other test event", `{"Event":"s3:SomethingElse"}`},
+		{"S3 event with bad key", `{"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put","s3":{"object":{"key":"a%zz"}}}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cf := &fakeCloudFront{}
+			h := testHandler(testConfig(t, nil), cf, &fakeS3{}, nil)
+			if got, err := h.Handle(context.Background(), json.RawMessage(tt.payload)); err == nil {
+				t.Errorf("got result %#v and no error, want an error", got)
+			}
+			if n := cf.count(); n != 0 {
+				t.Errorf("got %d CreateInvalidation calls, want none", n)
+			}
+		})
+	}
+}
+
+// sqsEvent builds an SQS event whose message i has id "m<i>" and body
+// bodies[i].
+func sqsEvent(tb testing.TB, bodies ...string) []byte {
+	tb.Helper()
+	var ev events.SQSEvent
+	for i, b := range bodies {
+		ev.Records = append(ev.Records, events.SQSMessage{
+			MessageId: "m" + string(rune('0'+i)), Body: b, EventSource: "aws:sqs",
+			EventSourceARN: "arn:aws:sqs:us-east-1:123456789012:djfront-invalidate",
+		})
+	}
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return raw
+}
+
+// s3Body builds an S3 event with one record per event, each given as
+// eventName, raw key, versionId, eTag and sequencer.
+func s3Body(tb testing.TB, recs ...[5]string) string {
+	tb.Helper()
+	var ev events.S3Event
+	for _, r := range recs {
+		var rec events.S3EventRecord
+		rec.EventSource, rec.EventName = "aws:s3", r[0]
+		rec.S3.Bucket.Name = "djfront-static-123456789012"
+		rec.S3.Object = events.S3Object{Key: r[1], VersionID: r[2], ETag: r[3], Sequencer: r[4]}
+		ev.Records = append(ev.Records, rec)
+	}
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(raw)
+}
+
+func TestHandleMalformedIsolation(t *testing.T) {
+	good := s3Body(t, [5]string{"ObjectCreated:Put", "static/css/site.css", "v2", "e2", "0A"})
+	tests := []struct {
+		name string
+		bad  string
+	}{
+		{"not JSON", "{"},
+		{"plain text", "hello"},
+		{"JSON but not S3", `{"Type":"Notification","Message":"x"}`},
+		{"no records", `{"Records":[]}`},
+		{"other source", `{"Records":[{"eventSource":"aws:dynamodb"}]}`},
+		{"undecodable key", s3Body(t, [5]string{"ObjectCreated:Put", "static/%zz", "v1", "e1", "0B"})},
+		{"empty key", s3Body(t, [5]string{"ObjectRemoved:Delete", "", "", "", "0C"})},
+		{"bad event time", `{"Records":[{"eventSource":"aws:s3","eventTime":"yesterday","eventName":"ObjectCreated:Put","s3":{"object":{"key":"k"}}}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cf := &fakeCloudFront{}
+			h := testHandler(testConfig(t, nil), cf, &fakeS3{}, nil)
+			got, err := h.Handle(context.Background(), sqsEvent(t, good, tt.bad, good))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := failures(t, got), []string{"m1"}; !slices.Equal(got, want) {
+				t.Errorf("got failures %q, want %q", got, want)
+			}
+			in, err := cf.only()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := in.InvalidationBatch.Paths.Items, []string{"/static/css/site.css"}; !slices.Equal(got, want) {
+				t.Errorf("got paths %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestHandleUnchanged covers the versioned-bucket check: which objects are
+// skipped as unchanged and which count as changed.
+func TestHandleUnchanged(t *testing.T) {
+	const key = "static/app.js"
+	put := func(v, etag, seq string) [5]string { return [5]string{"ObjectCreated:Put", key, v, etag, seq} }
+	del := func(v, seq string) [5]string { return [5]string{"ObjectRemoved:DeleteMarkerCreated", key, v, "", seq} }
+	tests := []struct {
+		name          string
+		events        [][5]string
+		versions      []s3types.ObjectVersion
+		pageSize      int
+		s3err         error
+		wantUnchanged bool
+		wantLookups   int
+		wantErrors    int
+	}{
+		{
+			name:          "same content as the previous version",
+			events:        [][5]string{put("v2", "aaa", "02")},
+			versions:      []s3types.ObjectVersion{version(key, "v2", "aaa", 0, true), version(key, "v1", "aaa", 1, false)},
+			wantUnchanged: true, wantLookups: 1,
+		},
+		{
+			name:        "content changed",
+			events:      [][5]string{put("v2", "bbb", "02")},
+			versions:    []s3types.ObjectVersion{version(key, "v2", "bbb", 0, true), version(key, "v1", "aaa", 1, false)},
+			wantLookups: 1,
+		},
+		{
+			name:        "new object, no previous version",
+			events:      [][5]string{put("v1", "aaa", "01")},
+			versions:    []s3types.ObjectVersion{version(key, "v1", "aaa", 0, true)},
+			wantLookups: 1,
+		},
+		{
+			name:        "version not listed",
+			events:      [][5]string{put("v9", "aaa", "09")},
+			versions:    []s3types.ObjectVersion{version(key, "v2", "aaa", 0, true), version(key, "v1", "aaa", 1, false)},
+			wantLookups: 1,
+		},
+		{
+			name:          "deleted and saved again by collectstatic, same content",
+			events:        [][5]string{del("d1", "02"), put("v2", "aaa", "03")},
+			versions:      []s3types.ObjectVersion{version(key, "v2", "aaa", 0, true), version(key, "v1", "aaa", 2, false)},
+			wantUnchanged: true, wantLookups: 1,
+		},
+		{
+			name:   "two uploads in the batch: compared with the content before both",
+			events: [][5]string{put("v2", "bbb", "02"), put("v3", "bbb", "03")},
+			versions: []s3types.ObjectVersion{
+				version(key, "v3", "bbb", 0, true), version(key, "v2", "bbb", 1, false), version(key, "v1", "aaa", 2, false),
+			},
+			wantLookups: 1,
+		},
+		{
+			name:   "two uploads in the batch, out of order, same content throughout",
+			events: [][5]string{put("v3", "aaa", "03"), put("v2", "aaa", "02")},
+			versions: []s3types.ObjectVersion{
+				version(key, "v3", "aaa", 0, true), version(key, "v2", "aaa", 1, false), version(key, "v1", "aaa", 2, false),
+			},
+			wantUnchanged: true, wantLookups: 1,
+		},
+		{
+			name:   "uploaded then deleted: the removal is the latest event",
+			events: [][5]string{put("v2", "aaa", "02"), del("d1", "03")},
+		},
+		{
+			name:   "removal sequencer shorter but later",
+			events: [][5]string{put("v2", "aaa", "0200"), del("d1", "03")},
+		},
+		{
+			name:   "unversioned bucket",
+			events: [][5]string{put("", "aaa", "02")},
+		},
+		{
+			name:   "versioning suspended",
+			events: [][5]string{put("null", "aaa", "02")},
+		},
+		{
+			name:        "lookup fails",
+			events:      [][5]string{put("v2", "aaa", "02")},
+			s3err:       errors.New("AccessDenied"),
+			wantLookups: 1, wantErrors: 1,
+		},
+		{
+			name:          "emulator lists oldest first",
+			events:        [][5]string{put("v2", "aaa", "02")},
+			versions:      []s3types.ObjectVersion{version(key, "v1", "aaa", 1, false), version(key, "v2", "aaa", 0, true)},
+			wantUnchanged: true, wantLookups: 1,
+		},
+		{
+			name:   "history over several pages, longer keys with the same prefix",
+			events: [][5]string{put("v2", "aaa", "02")},
+			versions: []s3types.ObjectVersion{
+				version(key, "v2", "aaa", 0, true), version(key, "v1", "aaa", 1, false),
+				version(key+".map", "m2", "ccc", 0, true), version(key+".map", "m1", "ddd", 1, false),
+			},
+			pageSize:      1,
+			wantUnchanged: true, wantLookups: 2,
+		},
+		{
+			name:   "previous version is another key's",
+			events: [][5]string{put("v1", "aaa", "02")},
+			versions: []s3types.ObjectVersion{
+				version(key, "v1", "aaa", 0, true), version(key+".map", "m1", "aaa", 1, true),
+			},
+			pageSize:    1,
+			wantLookups: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cf := &fakeCloudFront{}
+			s3c := &fakeS3{versions: tt.versions, pageSize: tt.pageSize, err: tt.s3err}
+			h := testHandler(testConfig(t, nil), cf, s3c, nil)
+			raw := s3Body(t, tt.events...)
+			got, err := h.Handle(context.Background(), json.RawMessage(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := got.(Summary)
+			if got, want := sum.SkippedUnchanged == 1, tt.wantUnchanged; got != want {
+				t.Errorf("got skipped unchanged %d, want unchanged %v", sum.SkippedUnchanged, want)
+			}
+			if got, want := cf.count() == 0, tt.wantUnchanged; got != want {
+				t.Errorf("got %d CreateInvalidation calls, want unchanged %v", cf.count(), want)
+			}
+			if got, want := s3c.calls, tt.wantLookups; got != want {
+				t.Errorf("got %d ListObjectVersions calls, want %d", got, want)
+			}
+			if got, want := sum.LookupErrors, tt.wantErrors; got != want {
+				t.Errorf("got %d lookup errors, want %d", got, want)
+			}
+		})
+	}
+}
+
+// TestHandleSkipsLookups: objects the planner drops are not looked up.
+func TestHandleSkipsLookups(t *testing.T) {
+	s3c := &fakeS3{}
+	h := testHandler(testConfig(t, map[string]string{"ORIGIN_PATH": "/static"}), &fakeCloudFront{}, s3c, nil)
+	raw := s3Body(t,
+		[5]string{"ObjectCreated:Put", "static/admin/css/base.5af66c1b1797.css", "v1", "e", "01"},
+		[5]string{"ObjectCreated:Put", "media/upload.png", "v1", "e", "02"},
+	)
+	got, err := h.Handle(context.Background(), json.RawMessage(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := got.(Summary)
+	if s3c.calls != 0 {
+		t.Errorf("got %d ListObjectVersions calls, want none", s3c.calls)
+	}
+	if got, want := [3]int{sum.KeysSeen, sum.SkippedImmutable, sum.SkippedOutside}, [3]int{2, 1, 1}; got != want {
+		t.Errorf("got keys/immutable/outside %v, want %v", got, want)
+	}
+}
+
+// TestHandleLogLine: one JSON line per invocation with the fields the
+// issue names.
+func TestHandleLogLine(t *testing.T) {
+	var log bytes.Buffer
+	h := testHandler(testConfig(t, nil), &fakeCloudFront{}, &fakeS3{}, &log)
+	if _, err := h.Handle(context.Background(), fixture(t, "sqs-batch.json")); err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(log.Bytes()), []byte("\n"))
+	if len(lines) != 1 {
+		t.Fatalf("got %d log lines, want 1:\n%s", len(lines), log.Bytes())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(lines[0], &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"keys_seen":          6.0,
+		"skipped_immutable":  1.0,
+		"skipped_unchanged":  0.0,
+		"paths_planned":      5.0,
+		"invalidation_id":    "I1EXAMPLE",
+		"estimated_cost_usd": 5 * invalidation.PricePerPath,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("got %s = %v, want %v", k, got[k], v)
+		}
+	}
+}

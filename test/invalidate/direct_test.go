@@ -1,0 +1,61 @@
+package invalidate_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/djfront/djfront/internal/invalidate"
+	"github.com/djfront/djfront/internal/testenv"
+)
+
+// TestDirectEvents invokes the built function with the sam/events fixtures
+// of a direct invocation, as `sam local invoke -e` does. The fixtures'
+// bucket does not exist on moto, so the version lookups fail and every key
+// counts as changed.
+func TestDirectEvents(t *testing.T) {
+	testenv.Integration(t)
+	st := newStack(t, stackOptions{visibility: 30 * time.Second, maxReceiveCount: 3, timeout: 30 * time.Second})
+	tests := []struct {
+		fixture string
+		shape   string
+		paths   []string
+	}{
+		{"s3-put.json", invalidate.ShapeS3, []string{"/static/img/hero%20banner.png"}},
+		{"s3-delete.json", invalidate.ShapeS3, []string{"/static/js/old.js"}},
+		{"s3-test-event.json", invalidate.ShapeTestEvent, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			before := st.invalidations(t)
+			payload, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "sam", "events", tt.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := st.poller.Function.Invoke(t.Context(), payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Error != nil {
+				t.Fatalf("invocation failed: %v", res.Error)
+			}
+			var sum invalidate.Summary
+			if err := json.Unmarshal(res.Payload, &sum); err != nil {
+				t.Fatalf("result %s: %v", res.Payload, err)
+			}
+			if sum.Shape != tt.shape || !slices.Equal(sum.Paths, tt.paths) {
+				t.Errorf("got shape %q, paths %q; want %q, %q", sum.Shape, sum.Paths, tt.shape, tt.paths)
+			}
+			added := since(before, st.invalidations(t))
+			if got := allPaths(added); !slices.Equal(got, tt.paths) && !(len(got) == 0 && len(tt.paths) == 0) {
+				t.Errorf("got invalidated paths %q, want %q", got, tt.paths)
+			}
+			if len(added) > 0 && added[0].id != sum.InvalidationID {
+				t.Errorf("got invalidation id %q in the result, want %q", sum.InvalidationID, added[0].id)
+			}
+		})
+	}
+}
