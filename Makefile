@@ -5,7 +5,7 @@ LAMBDA   := CGO_ENABLED=0 GOOS=linux
 LDFLAGS  := -s -w
 FUNCS    := hostforward invalidate
 
-.PHONY: all deps test test-short lint build fuzz bench clean
+.PHONY: all deps test test-short lint build fuzz bench clean demo local
 
 all: build
 
@@ -16,6 +16,15 @@ deps:
 ## test: every test — lint, unit, fuzz seed corpora, integration and end-to-end.
 test: deps lint
 	$(GO) test -race -count=1 ./...
+
+## demo: the whole chain on loopback (moto for AWS, Django, hostforward and invalidate under the local
+## Runtime API, the local CloudFront + API Gateway edge on 127.0.0.1:3000), a guided tour, then stop.
+demo: deps
+	$(GO) run ./cmd/djfront-local
+
+## local: the same, then stay up for a browser at https://localhost:3000/ until Ctrl-C.
+local: deps
+	$(GO) run ./cmd/djfront-local -stay
 
 ## test-short: the fast, pure unit tests; needs nothing external.
 test-short:

@@ -12,6 +12,8 @@ need_apt=()
 /usr/bin/python3 -c 'import storages.backends.s3boto3' 2>/dev/null || need_apt+=(python3-django-storages-boto3)
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || need_apt+=(python3-boto3)
 command -v gunicorn >/dev/null 2>&1 || need_apt+=(gunicorn)
+# Headless Chromium for test/browser (driven over CDP by chromedp: no chromedriver, no browser download).
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

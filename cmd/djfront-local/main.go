@@ -1,0 +1,130 @@
+// Command djfront-local runs the whole djfront chain on loopback, with the
+// moto server standing in for AWS, and walks a tour through it:
+//
+//	viewer ──https──▶ local edge (CloudFront + API Gateway, 127.0.0.1:3000)
+//	                    ├─ /static/*, /media/* ──▶ S3 bucket (moto)
+//	                    └─ everything else ──payload 2.0──▶ hostforward ──▶ Django (gunicorn)
+//	collectstatic ──▶ S3 ──▶ SQS ──▶ invalidate ──▶ CloudFront invalidation (moto)
+//
+// `make demo` runs it once: start, tour, stop. `make local` (-stay) keeps it
+// up after the tour until Ctrl-C, for a browser at https://localhost:3000/
+// (the edge's certificate is self-signed: accept it once). Ctrl-C stops every
+// process it started. The processes' output goes to a log file whose path it
+// prints.
+//
+// Usage:
+//
+//	djfront-local [-addr 127.0.0.1:3000] [-host localhost] [-stay] [-tour=false] [-log FILE]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/djfront/djfront/internal/demo"
+)
+
+// ReadyLine starts the line printed once the stack is up.
+const readyLine = "ready: "
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "djfront-local:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("djfront-local", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:3000", "the local edge's address (port 0: any free port)")
+	host := fs.String("host", "localhost", "the viewer's host name (must resolve to the edge's address)")
+	stay := fs.Bool("stay", false, "stay up after the tour until Ctrl-C")
+	tour := fs.Bool("tour", true, "walk the tour once the stack is up")
+	logPath := fs.String("log", filepath.Join(os.TempDir(), "djfront-local.log"), "file for the output of every process")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	logFile, err := os.Create(*logPath)
+	if err != nil {
+		return fmt.Errorf("log file: %w", err)
+	}
+	defer logFile.Close()
+	fmt.Fprintf(stdout, "djfront-local: the processes' output goes to %s\n", *logPath)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	stack, err := demo.Start(ctx, demo.Config{Root: root, Addr: *addr, Host: *host, Progress: stdout, Logs: logFile})
+	if err != nil {
+		if ctx.Err() != nil {
+			return errors.New("interrupted; everything started was stopped")
+		}
+		return fmt.Errorf("%w\n(more in %s)", err, *logPath)
+	}
+	defer func() {
+		fmt.Fprintln(stdout, "djfront-local: stopping every process")
+		stack.Close()
+	}()
+	fmt.Fprintf(stdout, "%s%s (Django admin %s/admin/, user %s, password %s)\n", readyLine, stack.URL, stack.URL, demo.AdminUser, stack.AdminPassword)
+
+	// A process that dies ends the run, naming it.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case err := <-stack.Failures():
+			cancel(err)
+		case <-ctx.Done():
+		}
+	}()
+	if *tour {
+		if err := stack.Tour(ctx, stdout); err != nil {
+			if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+				return cause
+			}
+			return err
+		}
+	}
+	if !*stay {
+		return nil
+	}
+	fmt.Fprintf(stdout, "\nUp until Ctrl-C. Open %s/admin/ (user %s, password %s).\n"+
+		"The edge's certificate is self-signed for %s: accept it in the browser once.\n",
+		stack.URL, demo.AdminUser, stack.AdminPassword, *host)
+	<-ctx.Done()
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
+}
+
+// repoRoot returns the directory of go.mod, from the working directory up.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "template.yaml")); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				return dir, nil
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run it from the djfront repository (no go.mod with template.yaml here or above)")
+		}
+		dir = parent
+	}
+}

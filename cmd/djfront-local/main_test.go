@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/djfront/djfront/internal/demo"
+	"github.com/djfront/djfront/internal/testenv"
+)
+
+// TestNoOrphans runs the built command as a user does and checks that no
+// process it started outlives it: after Ctrl-C once up, after Ctrl-C in the
+// middle of the start, and after a start that fails.
+func TestNoOrphans(t *testing.T) {
+	testenv.Integration(t)
+	testenv.RequireCommand(t, "make", "apt-get install make")
+	bin := filepath.Join(t.TempDir(), "djfront-local")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+
+	tests := []struct {
+		name      string
+		addr      string
+		interrupt string // the output line prefix after which to send SIGINT; "" for none
+		exitCode  int
+		stderr    string
+	}{
+		{name: "Ctrl-C once up", addr: "127.0.0.1:0", interrupt: "ready: ", exitCode: 0},
+		{name: "Ctrl-C during the start", addr: "127.0.0.1:0", interrupt: "[4/5]", exitCode: 1, stderr: "interrupted"},
+		{name: "port in use", addr: "127.0.0.1:" + busyPort, exitCode: 1, stderr: "port " + busyPort + " is in use"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := randomHex(t)
+			cmd := exec.Command(bin, "-addr", tt.addr, "-tour=false", "-stay", "-log", filepath.Join(t.TempDir(), "log"))
+			cmd.Dir = testenv.RepoRoot(t)
+			cmd.Env = append(os.Environ(), demo.RunMarker+"="+run)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { killMarked(t, run) }) // a failed test leaves nothing either
+			var out strings.Builder
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				out.WriteString(sc.Text() + "\n")
+				if tt.interrupt != "" && strings.HasPrefix(sc.Text(), tt.interrupt) {
+					if len(marked(t, run)) == 0 {
+						t.Error("no marked process before the interrupt: the check below would prove nothing")
+					}
+					if err := cmd.Process.Signal(os.Interrupt); err != nil {
+						t.Fatal(err)
+					}
+					break
+				}
+			}
+			_, _ = io.Copy(&out, stdout)
+			err = cmd.Wait()
+			code := 0
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				code = exit.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tt.exitCode || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("exit code %d, stderr %q; want %d and %q\nstdout:\n%s", code, stderr.String(), tt.exitCode, tt.stderr, out.String())
+			}
+			if left := marked(t, run); len(left) > 0 {
+				t.Errorf("processes left behind: %s", strings.Join(left, "; "))
+			}
+		})
+	}
+}
+
+// marked returns the processes whose environment holds the run's marker.
+func marked(t *testing.T, run string) []string {
+	t.Helper()
+	want := []byte(demo.RunMarker + "=" + run + "\x00")
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skipf("no /proc to look for processes: %v", err)
+	}
+	var left []string
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", d.Name(), "environ"))
+		if err != nil || !bytes.Contains(env, want) {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
+		left = append(left, strconv.Itoa(pid)+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+	}
+	return left
+}
+
+// killMarked kills what a failed run left, so one failure does not leak
+// into the next tests.
+func killMarked(t *testing.T, run string) {
+	for _, p := range marked(t, run) {
+		pid, _ := strconv.Atoi(strings.Fields(p)[0])
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	time.Sleep(100 * time.Millisecond) // let the kernel reap them
+}
+
+func randomHex(t *testing.T) string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,19 @@
+// Package samlocal does, without Docker, what the SAM CLI's local commands
+// do before they run a function: it reads the functions of a SAM template
+// (merged with the template's Globals), resolves their environment the way
+// `sam local invoke` does — the template's values, then an --env-vars file
+// — and builds them with the template's build method, for the machine it
+// runs on.
+//
+// Only what the project's functions need is implemented: custom runtimes
+// (provided.al2023, provided.al2) whose handler is a `bootstrap` executable,
+// built with `BuildMethod: makefile` (the Makefile's build-<LogicalId>
+// target) or `BuildMethod: go1.x` (go build). Environment values that are
+// intrinsic functions resolve only for Ref to a template parameter; any
+// other intrinsic gives "", as in the SAM CLI, unless the env-vars file sets
+// the variable.
+//
+// SAM template anatomy: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-template-anatomy.html
+// sam local invoke: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-cli-command-reference-sam-local-invoke.html
+// Building custom runtimes: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/building-custom-runtimes.html
+package samlocal

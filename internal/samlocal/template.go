@@ -1,0 +1,238 @@
+package samlocal
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// functionType is the SAM resource type of a function.
+const functionType = "AWS::Serverless::Function"
+
+// Lambda's defaults for a function that sets no timeout or memory size.
+const (
+	defaultTimeout  = 3 * time.Second
+	defaultMemoryMB = 128
+)
+
+// Function is a function of a SAM template, with the template's Globals
+// applied.
+type Function struct {
+	// LogicalID is the function's logical id in the template.
+	LogicalID string
+	// CodeDir is the absolute path of the function's CodeUri.
+	CodeDir string
+	// BuildMethod is Metadata.BuildMethod ("makefile", "go1.x"), or "".
+	BuildMethod string
+	// Runtime and Handler are the function's runtime and handler.
+	Runtime, Handler string
+	// Architectures lists the function's architectures ("arm64", "x86_64").
+	Architectures []string
+	// Timeout and MemoryMB are the function's limits (Lambda's defaults when
+	// the template sets none).
+	Timeout  time.Duration
+	MemoryMB int
+	// Environment holds the template's environment variables, resolved: a
+	// literal as written, a Ref to a parameter as the parameter's value,
+	// anything else "".
+	Environment map[string]string
+}
+
+// Template is what the local tools need of a SAM template: its functions.
+type Template struct {
+	// Path is the template file.
+	Path string
+	// Functions holds the template's functions by logical id.
+	Functions map[string]*Function
+}
+
+// ReadTemplate reads the SAM template at path (YAML or JSON, with or without
+// the short forms of intrinsic functions such as !Ref). params overrides the
+// Default of template parameters, as --parameter-overrides does.
+func ReadTemplate(path string, params map[string]string) (*Template, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("parse template %s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("parse template %s: empty document", path)
+	}
+	root, ok := plain(doc.Content[0]).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("parse template %s: not a mapping", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	t := &Template{Path: abs, Functions: map[string]*Function{}}
+
+	values := map[string]string{}
+	for name, p := range mapping(root["Parameters"]) {
+		if d, ok := scalar(mapping(p)["Default"]); ok {
+			values[name] = d
+		}
+	}
+	maps.Copy(values, params)
+
+	globals := mapping(mapping(root["Globals"])["Function"])
+	for id, r := range mapping(root["Resources"]) {
+		res := mapping(r)
+		if res["Type"] != functionType {
+			continue
+		}
+		fn, err := newFunction(id, filepath.Dir(abs), globals, mapping(res["Properties"]), mapping(res["Metadata"]), values)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: function %s: %w", path, id, err)
+		}
+		t.Functions[id] = fn
+	}
+	return t, nil
+}
+
+// Function returns the function named id, or, with id empty, the template's
+// only function. The error lists the functions there are.
+func (t *Template) Function(id string) (*Function, error) {
+	ids := slices.Sorted(maps.Keys(t.Functions))
+	if id == "" {
+		if len(ids) == 1 {
+			return t.Functions[ids[0]], nil
+		}
+		return nil, fmt.Errorf("name the function to run; %s has %s", t.Path, strings.Join(ids, ", "))
+	}
+	if fn, ok := t.Functions[id]; ok {
+		return fn, nil
+	}
+	return nil, fmt.Errorf("no function %q in %s; it has %s", id, t.Path, strings.Join(ids, ", "))
+}
+
+func newFunction(id, dir string, globals, props, meta map[string]any, params map[string]string) (*Function, error) {
+	get := func(name string) any {
+		if v, ok := props[name]; ok {
+			return v
+		}
+		return globals[name]
+	}
+	fn := &Function{LogicalID: id, Timeout: defaultTimeout, MemoryMB: defaultMemoryMB, Environment: map[string]string{}}
+	codeURI, ok := scalar(get("CodeUri"))
+	if !ok {
+		return nil, errors.New("CodeUri must be a local path")
+	}
+	fn.CodeDir = filepath.Join(dir, codeURI)
+	fn.BuildMethod, _ = scalar(meta["BuildMethod"])
+	fn.Runtime, _ = scalar(get("Runtime"))
+	fn.Handler, _ = scalar(get("Handler"))
+	for _, a := range sequence(get("Architectures")) {
+		if s, ok := scalar(a); ok {
+			fn.Architectures = append(fn.Architectures, s)
+		}
+	}
+	if v := get("Timeout"); v != nil {
+		s, _ := scalar(resolve(v, params))
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("property Timeout %v is not a whole number of seconds", v)
+		}
+		fn.Timeout = time.Duration(n) * time.Second
+	}
+	if v := get("MemorySize"); v != nil {
+		s, _ := scalar(resolve(v, params))
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("property MemorySize %v is not a whole number of megabytes", v)
+		}
+		fn.MemoryMB = n
+	}
+	// Globals' variables first, the function's own win (SAM merges maps).
+	for _, src := range []map[string]any{globals, props} {
+		for name, v := range mapping(mapping(src["Environment"])["Variables"]) {
+			fn.Environment[name], _ = scalar(resolve(v, params))
+		}
+	}
+	return fn, nil
+}
+
+// resolve returns v with a Ref to a known parameter replaced by its value.
+func resolve(v any, params map[string]string) any {
+	if m, ok := v.(map[string]any); ok && len(m) == 1 {
+		if name, ok := m["Ref"].(string); ok {
+			if value, ok := params[name]; ok {
+				return value
+			}
+		}
+	}
+	return v
+}
+
+// plain converts a YAML node into maps, slices and strings. A short-form
+// intrinsic (!Ref x, !GetAtt a.b, !Sub s) becomes its long form
+// ({"Ref": x}, {"Fn::GetAtt": ...}, {"Fn::Sub": s}).
+func plain(n *yaml.Node) any {
+	var v any
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) > 0 {
+			return plain(n.Content[0])
+		}
+		return nil
+	case yaml.AliasNode:
+		return plain(n.Alias)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = plain(n.Content[i+1])
+		}
+		v = m
+	case yaml.SequenceNode:
+		s := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			s[i] = plain(c)
+		}
+		v = s
+	default:
+		v = n.Value
+		if n.Tag == "!!null" {
+			v = nil
+		}
+	}
+	if tag, ok := strings.CutPrefix(n.Tag, "!"); ok && !strings.HasPrefix(tag, "!") {
+		switch tag {
+		case "Ref", "Condition":
+			return map[string]any{tag: v}
+		case "GetAtt":
+			if s, ok := v.(string); ok { // !GetAtt Res.Attr
+				v = strings.SplitN(s, ".", 2)
+			}
+		}
+		return map[string]any{"Fn::" + tag: v}
+	}
+	return v
+}
+
+func mapping(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func sequence(v any) []any {
+	s, _ := v.([]any)
+	return s
+}
+
+// scalar returns v as a string if it is a literal (not an intrinsic).
+func scalar(v any) (string, bool) {
+	s, ok := v.(string)
+	return s, ok
+}
