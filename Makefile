@@ -30,6 +30,20 @@ local: deps
 test-short:
 	$(GO) test -short ./...
 
+## fuzz: run every fuzz target for FUZZTIME each (their seed corpora already run in every go test).
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for fz in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$fz"; $(GO) test -run '^$$' -fuzz "^$$fz\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## bench: the benchmarks behind bench/README.md, each against its baseline in the same run.
+bench: deps
+	bash bench/hostforward.sh
+	bash bench/invalidate.sh
+
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
