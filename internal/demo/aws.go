@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/motoserver"
 )
 
 // The resources template.yaml declares, as the demo creates them in moto.
@@ -46,8 +46,8 @@ type cloud struct {
 
 func newCloud(endpoint string) *cloud {
 	cfg := aws.Config{
-		Region:       testenv.MotoRegion,
-		Credentials:  credentials.NewStaticCredentialsProvider(testenv.MotoAccessKey, testenv.MotoSecretKey, ""),
+		Region:       motoserver.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(motoserver.AccessKey, motoserver.SecretKey, ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
 	return &cloud{

@@ -27,10 +27,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/djfront/djfront/internal/lambdasqs"
 	"github.com/djfront/djfront/internal/localedge"
+	"github.com/djfront/djfront/internal/motoserver"
 	"github.com/djfront/djfront/internal/runtimeapi"
 	"github.com/djfront/djfront/internal/samlocal"
-	"github.com/djfront/djfront/internal/testenv"
 )
 
 // Interpreters: Debian's has Django 4.2, django-storages and gunicorn; the
@@ -38,6 +39,9 @@ import (
 const (
 	djangoPython = "/usr/bin/python3"
 	motoPython   = "python3"
+	// installHint names the project's install step (as testenv.InstallHint
+	// does for the tests).
+	installHint = "run scripts/install-deps.sh (make deps)"
 )
 
 // RunMarker is the environment variable set, to the stack's run id, in every
@@ -187,8 +191,8 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 		return s, err
 	}
 	invFn, err := s.startFunction(ctx, inv, bins["InvalidateFunction"], map[string]string{"DISTRIBUTION_ID": s.DistributionID},
-		"AWS_ENDPOINT_URL="+s.MotoEndpoint, "AWS_ACCESS_KEY_ID="+testenv.MotoAccessKey,
-		"AWS_SECRET_ACCESS_KEY="+testenv.MotoSecretKey, "AWS_REGION="+testenv.MotoRegion)
+		"AWS_ENDPOINT_URL="+s.MotoEndpoint, "AWS_ACCESS_KEY_ID="+motoserver.AccessKey,
+		"AWS_SECRET_ACCESS_KEY="+motoserver.SecretKey, "AWS_REGION="+motoserver.Region)
 	if err != nil {
 		return s, err
 	}
@@ -255,10 +259,10 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 // preflight checks the tools the stack runs, naming the install step.
 func preflight() error {
 	checks := []struct{ python, module, install string }{
-		{djangoPython, "django", testenv.InstallHint},
-		{djangoPython, "gunicorn", testenv.InstallHint},
-		{djangoPython, "storages.backends.s3boto3", testenv.InstallHint},
-		{motoPython, "moto.server", "pip install 'moto[server]==5.2.1' for the default python3 (" + testenv.InstallHint + ")"},
+		{djangoPython, "django", installHint},
+		{djangoPython, "gunicorn", installHint},
+		{djangoPython, "storages.backends.s3boto3", installHint},
+		{motoPython, "moto.server", "pip install 'moto[server]==5.2.1' for the default python3 (" + installHint + ")"},
 	}
 	for _, c := range checks {
 		if err := exec.Command(c.python, "-c", "import "+c.module).Run(); err != nil {
@@ -288,7 +292,7 @@ func (s *Stack) startMoto(ctx context.Context) error {
 	s.MotoEndpoint = "http://127.0.0.1:" + port
 	// The project's wrapper of moto.server adds what AWS's S3 events carry
 	// and moto's do not (versionId, sequencer, DeleteMarkerCreated).
-	cmd := exec.Command(motoPython, filepath.Join(s.cfg.Root, "internal", "testenv", "moto_server.py"), "-H", "127.0.0.1", "-p", port)
+	cmd := motoserver.Command(motoPython, "127.0.0.1", port)
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", RunMarker+"="+s.RunID)
 	p, err := s.start("moto server", cmd)
 	if err != nil {
@@ -316,9 +320,9 @@ func (s *Stack) startDjango(ctx context.Context, edgePort string) error {
 		"DJFRONT_BUCKET="+bucketName,
 		"DJFRONT_CDN_DOMAIN="+net.JoinHostPort(s.cfg.Host, edgePort),
 		"DJFRONT_S3_ENDPOINT_URL="+s.MotoEndpoint,
-		"AWS_ACCESS_KEY_ID="+testenv.MotoAccessKey,
-		"AWS_SECRET_ACCESS_KEY="+testenv.MotoSecretKey,
-		"AWS_REGION="+testenv.MotoRegion,
+		"AWS_ACCESS_KEY_ID="+motoserver.AccessKey,
+		"AWS_SECRET_ACCESS_KEY="+motoserver.SecretKey,
+		"AWS_REGION="+motoserver.Region,
 		"DJANGO_DB_PATH="+filepath.Join(s.dir, "db.sqlite3"),
 		"DJANGO_STATIC_ROOT="+filepath.Join(s.dir, "static"),
 		"DJANGO_MEDIA_ROOT="+filepath.Join(s.dir, "media"),
@@ -439,9 +443,9 @@ func (s *Stack) awaitHTTP(ctx context.Context, p *process, url, host string) err
 // event source mapping does, gathering them for batchingWindow first.
 func (s *Stack) poll(ctx context.Context, fn *runtimeapi.Server) {
 	defer close(s.pollDone)
-	poller := &testenv.SQSPoller{
+	poller := &lambdasqs.Poller{
 		Client: s.cloud.sqs, QueueURL: s.cloud.queueURL, QueueARN: s.cloud.queueARN,
-		Region: testenv.MotoRegion, Function: fn, BatchSize: 1000,
+		Region: motoserver.Region, Function: fn, BatchSize: 1000,
 	}
 	sleep := func(d time.Duration) bool {
 		select {

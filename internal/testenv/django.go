@@ -2,17 +2,13 @@ package testenv
 
 import (
 	"maps"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // DjangoAdminUser and DjangoAdminPassword name the superuser StartDjango
@@ -72,7 +68,6 @@ func StartDjango(tb testing.TB, env map[string]string) *Django {
 
 	addr := "127.0.0.1:" + strconv.Itoa(FreePort(tb))
 	d.URL = "http://" + addr
-	out := new(djangoOutput)
 	cmd := exec.Command(djangoPython, "-m", "gunicorn",
 		"--bind", addr,
 		"--workers", "2", "--threads", "4",
@@ -86,59 +81,9 @@ func StartDjango(tb testing.TB, env map[string]string) *Django {
 		"--access-logfile", "-", "--error-logfile", "-",
 		"demo.wsgi:application")
 	cmd.Dir, cmd.Env = d.Dir, d.Env
-	cmd.Stdout, cmd.Stderr = out, out
-	// A process group of its own, so cleanup reaches the workers too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start gunicorn: %v", err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-	tb.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-		if tb.Failed() {
-			tb.Logf("gunicorn output (tail):\n%s", out)
-		}
-	})
-
-	d.awaitReady(tb, exited, &waitErr, out, firstExactHost(env["DJFRONT_HOSTS"]))
+	// An allowed host for the readiness probe, so the log shows no DisallowedHost.
+	startProcess(tb, "gunicorn", cmd).awaitHTTP(tb, d.URL+"/whoami/", firstExactHost(env["DJFRONT_HOSTS"]))
 	return d
-}
-
-// awaitReady polls /whoami/ until gunicorn answers with any HTTP status,
-// failing tb with gunicorn's output when it exits or stays silent too long.
-func (d *Django) awaitReady(tb testing.TB, exited <-chan struct{}, waitErr *error, out *djangoOutput, host string) {
-	tb.Helper()
-	const limit = 60 * time.Second // a bound for slow machines, not a speed check
-	client := &http.Client{Timeout: 5 * time.Second}
-	deadline := time.Now().Add(limit)
-	for {
-		req, err := http.NewRequest(http.MethodGet, d.URL+"/whoami/", nil)
-		if err != nil {
-			tb.Fatalf("readiness request: %v", err)
-		}
-		if host != "" {
-			req.Host = host // an allowed host, so the log shows no DisallowedHost
-		}
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		select {
-		case <-exited:
-			tb.Fatalf("gunicorn exited before answering (%v):\n%s", *waitErr, out)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("gunicorn did not answer %s/whoami/ within %v: %v\n%s", d.URL, limit, err, out)
-		}
-	}
 }
 
 // Manage runs `manage.py args...` in d's project with d's environment and
@@ -189,31 +134,4 @@ func firstExactHost(hosts string) string {
 		}
 	}
 	return ""
-}
-
-// djangoOutput collects the tail of gunicorn's output; gunicorn writes to
-// it from exec's copying goroutines while the test may read it.
-type djangoOutput struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-// djangoOutputMax bounds the kept output, enough for the last requests'
-// access lines and a traceback.
-const djangoOutputMax = 256 << 10
-
-func (o *djangoOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.buf = append(o.buf, p...)
-	if n := len(o.buf); n > djangoOutputMax {
-		o.buf = o.buf[n-djangoOutputMax:]
-	}
-	return len(p), nil
-}
-
-func (o *djangoOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return string(o.buf)
 }

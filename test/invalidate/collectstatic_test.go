@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/motoserver"
 	"github.com/djfront/djfront/internal/testenv"
 )
 
@@ -51,9 +52,9 @@ func startSite(tb testing.TB, st *stack) *site {
 		"DJFRONT_HOSTS":           "www.example.com",
 		"DJFRONT_CDN_DOMAIN":      "d111111abcdef8.cloudfront.net",
 		"DJANGO_STATICFILES_DIRS": s.dir,
-		"AWS_ACCESS_KEY_ID":       testenv.MotoAccessKey,
-		"AWS_SECRET_ACCESS_KEY":   testenv.MotoSecretKey,
-		"AWS_REGION":              testenv.MotoRegion,
+		"AWS_ACCESS_KEY_ID":       motoserver.AccessKey,
+		"AWS_SECRET_ACCESS_KEY":   motoserver.SecretKey,
+		"AWS_REGION":              motoserver.Region,
 	})
 	return s
 }
@@ -84,7 +85,10 @@ func (s *site) deploy(tb testing.TB) deployment {
 	tb.Helper()
 	before := s.st.invalidations(tb)
 	s.dj.Manage(tb, "collectstatic", "--noinput")
-	batches := s.st.poller.Drain(tb, 200) // each poll delivers a batch or waits a second
+	batches, err := s.st.poller.Drain(tb.Context(), 200) // each poll delivers a batch or waits a second
+	if err != nil {
+		tb.Fatal(err)
+	}
 	if f := failedMessages(batches); len(f) != 0 {
 		tb.Fatalf("messages failed: %q", f)
 	}

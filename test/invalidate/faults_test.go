@@ -175,7 +175,10 @@ func TestFaults(t *testing.T) {
 				},
 			})
 			st.upload(t, uploads...)
-			batches := st.poller.Drain(t, 20)
+			batches, err := st.poller.Drain(t.Context(), 20)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if f := failedMessages(batches); len(f) != 0 {
 				t.Fatalf("messages failed: %q", f)
 			}
@@ -216,7 +219,10 @@ func TestFaultsForever(t *testing.T) {
 		},
 	})
 	st.upload(t, uploads...)
-	batches := st.poller.Drain(t, 60)
+	batches, err := st.poller.Drain(t.Context(), 60)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	if got, want := len(batches), maxReceiveCount; got < want {
 		t.Errorf("got %d deliveries, want at least %d", got, want)

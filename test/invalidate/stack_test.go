@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/lambdasqs"
+	"github.com/djfront/djfront/internal/motoserver"
 	"github.com/djfront/djfront/internal/testenv"
 )
 
@@ -34,7 +36,7 @@ type stack struct {
 	distID string
 	queue  queue
 	dlq    queue
-	poller *testenv.SQSPoller
+	poller *lambdasqs.Poller
 }
 
 type queue struct{ url, arn string }
@@ -117,14 +119,17 @@ func newStack(tb testing.TB, o stackOptions) *stack {
 		env = append(env, "AWS_ENDPOINT_URL_CLOUDFRONT="+o.cloudFrontEndpoint(m.Endpoint))
 	}
 	fn := testenv.StartFunction(tb, testenv.BuildBootstrap(tb, "./functions/invalidate"), env, o.timeout)
-	st.poller = &testenv.SQSPoller{
-		Client: st.sqs, QueueURL: st.queue.url, QueueARN: st.queue.arn, Region: testenv.MotoRegion,
+	st.poller = &lambdasqs.Poller{
+		Client: st.sqs, QueueURL: st.queue.url, QueueARN: st.queue.arn, Region: motoserver.Region,
 		Function: fn, BatchSize: o.batchSize,
 	}
 
 	// Configuring the notification sent an s3:TestEvent: acknowledged,
 	// nothing invalidated.
-	batches := st.poller.Drain(tb, 20)
+	batches, err := st.poller.Drain(tb.Context(), 20)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	if got := countMessages(batches); got != 1 {
 		tb.Fatalf("got %d messages after configuring notifications, want the one s3:TestEvent", got)
 	}
@@ -255,7 +260,7 @@ func allPaths(invs []recorded) []string {
 	return paths
 }
 
-func countMessages(batches []*testenv.SQSBatch) int {
+func countMessages(batches []*lambdasqs.Batch) int {
 	n := 0
 	for _, b := range batches {
 		n += len(b.IDs)
@@ -264,7 +269,7 @@ func countMessages(batches []*testenv.SQSBatch) int {
 }
 
 // failedMessages returns the ids of the messages reported failed.
-func failedMessages(batches []*testenv.SQSBatch) []string {
+func failedMessages(batches []*lambdasqs.Batch) []string {
 	var ids []string
 	for _, b := range batches {
 		ids = append(ids, b.Failed...)

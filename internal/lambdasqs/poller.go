@@ -1,4 +1,11 @@
-package testenv
+// Package lambdasqs delivers the messages of an SQS queue to a Lambda
+// function the way Lambda's SQS event source mapping does with
+// ReportBatchItemFailures on, for local runs against an SQS emulator: the
+// end-to-end tests and `make demo`.
+//
+// See https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html and
+// https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html.
+package lambdasqs
 
 import (
 	"context"
@@ -6,7 +13,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"testing"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -21,17 +28,16 @@ type Invoker interface {
 	Invoke(ctx context.Context, payload []byte) (runtimeapi.Result, error)
 }
 
-// SQSPoller delivers the messages of an SQS queue to a function the way
-// Lambda's SQS event source mapping does with ReportBatchItemFailures on
-// (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html):
-// it receives a batch, invokes the function once with the SQS event Lambda
+// Poller delivers the messages of an SQS queue to a function the way
+// Lambda's SQS event source mapping does with ReportBatchItemFailures on: it
+// receives a batch, invokes the function once with the SQS event Lambda
 // would build, deletes the messages that succeeded and leaves the others to
 // become visible again after the queue's visibility timeout — and, past the
 // redrive policy's maxReceiveCount, to move to the dead-letter queue.
 //
 // The batch fails as a whole when the invocation fails, when its response is
 // not an SQS batch response, or when it names a message not in the batch.
-type SQSPoller struct {
+type Poller struct {
 	Client   *sqs.Client
 	QueueURL string
 	QueueARN string // the eventSourceARN of each record
@@ -43,8 +49,8 @@ type SQSPoller struct {
 	BatchSize int
 }
 
-// SQSBatch is one invocation of a poller.
-type SQSBatch struct {
+// Batch is one invocation of a poller.
+type Batch struct {
 	Payload []byte   // the SQS event sent to the function
 	IDs     []string // the message ids, in order
 	Failed  []string // the ids left for redelivery
@@ -53,7 +59,7 @@ type SQSBatch struct {
 
 // Poll receives one batch, waiting up to a second for the first message,
 // and delivers it. It returns the batch, or nil when no message arrived.
-func (p *SQSPoller) Poll(ctx context.Context) (*SQSBatch, error) {
+func (p *Poller) Poll(ctx context.Context) (*Batch, error) {
 	size := p.BatchSize
 	if size <= 0 {
 		size = 10
@@ -83,7 +89,7 @@ func (p *SQSPoller) Poll(ctx context.Context) (*SQSBatch, error) {
 		return nil, nil
 	}
 
-	b := &SQSBatch{Payload: p.event(msgs)}
+	b := &Batch{Payload: p.event(msgs)}
 	for _, m := range msgs {
 		b.IDs = append(b.IDs, aws.ToString(m.MessageId))
 	}
@@ -134,7 +140,7 @@ func failedIDs(res runtimeapi.Result, ids []string) []string {
 }
 
 // event builds the SQS event Lambda sends for msgs.
-func (p *SQSPoller) event(msgs []types.Message) []byte {
+func (p *Poller) event(msgs []types.Message) []byte {
 	ev := events.SQSEvent{Records: make([]events.SQSMessage, len(msgs))}
 	for i, m := range msgs {
 		attrs := make(map[string]string, len(m.Attributes))
@@ -171,34 +177,35 @@ func (p *SQSPoller) event(msgs []types.Message) []byte {
 
 // Drain polls until the queue holds no message, visible or in flight —
 // every message deleted after its delivery or moved to the dead-letter
-// queue — and returns the batches delivered. It fails tb after maxRounds
+// queue — and returns the batches delivered. It gives up after maxRounds
 // polls, naming what is left.
-func (p *SQSPoller) Drain(tb testing.TB, maxRounds int) []*SQSBatch {
-	tb.Helper()
-	ctx := tb.Context()
-	var batches []*SQSBatch
+func (p *Poller) Drain(ctx context.Context, maxRounds int) ([]*Batch, error) {
+	var batches []*Batch
 	for range maxRounds {
 		b, err := p.Poll(ctx)
 		if err != nil {
-			tb.Fatal(err)
+			return batches, err
 		}
 		if b != nil {
 			batches = append(batches, b)
 			continue
 		}
-		if n := p.pending(tb); n == 0 {
-			return batches
+		n, err := p.pending(ctx)
+		if err != nil {
+			return batches, err
+		}
+		if n == 0 {
+			return batches, nil
 		}
 		time.Sleep(200 * time.Millisecond) // in flight: wait for the visibility timeout
 	}
-	tb.Fatalf("queue %s still holds %d messages after %d polls", p.QueueURL, p.pending(tb), maxRounds)
-	return nil
+	n, _ := p.pending(ctx)
+	return batches, fmt.Errorf("queue %s still holds %d messages after %d polls", p.QueueURL, n, maxRounds)
 }
 
 // pending returns how many messages the queue holds, visible or not.
-func (p *SQSPoller) pending(tb testing.TB) int {
-	tb.Helper()
-	out, err := p.Client.GetQueueAttributes(tb.Context(), &sqs.GetQueueAttributesInput{
+func (p *Poller) pending(ctx context.Context) (int, error) {
+	out, err := p.Client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(p.QueueURL),
 		AttributeNames: []types.QueueAttributeName{
 			types.QueueAttributeNameApproximateNumberOfMessages,
@@ -206,13 +213,15 @@ func (p *SQSPoller) pending(tb testing.TB) int {
 		},
 	})
 	if err != nil {
-		tb.Fatalf("queue attributes of %s: %v", p.QueueURL, err)
+		return 0, fmt.Errorf("queue attributes of %s: %w", p.QueueURL, err)
 	}
 	n := 0
 	for _, v := range out.Attributes {
-		var k int
-		fmt.Sscan(v, &k)
+		k, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("queue attributes of %s: %q is not a count", p.QueueURL, v)
+		}
 		n += k
 	}
-	return n
+	return n, nil
 }
