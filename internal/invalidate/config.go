@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/djfront/djfront/internal/invalidation"
 )
@@ -46,7 +47,19 @@ func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
 	if c.DistributionID == "" {
 		return Config{}, fmt.Errorf("DISTRIBUTION_ID is required: the id of the CloudFront distribution to invalidate")
 	}
+	if !onlyBytes(c.DistributionID, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") {
+		return Config{}, fmt.Errorf("DISTRIBUTION_ID: %q is not a CloudFront distribution id (upper-case letters and digits, like E2EXAMPLE000000)", c.DistributionID)
+	}
+	// A mistyped origin path would make every key "outside" it and so
+	// silently invalidate nothing: accept only a plain key prefix, with or
+	// without CloudFront's leading slash.
 	c.Plan.OriginPath, _ = lookupEnv("ORIGIN_PATH")
+	if p := c.Plan.OriginPath; p != "" {
+		trimmed := strings.TrimSuffix(strings.TrimPrefix(p, "/"), "/")
+		if trimmed == "" || strings.Contains(trimmed, "//") || strings.ContainsAny(trimmed, "*?#:\\ \t\r\n") {
+			return Config{}, fmt.Errorf("ORIGIN_PATH: %q is not an S3 origin path like /static (a key prefix: no scheme, bucket, wildcard or spaces)", p)
+		}
+	}
 
 	pattern, ok := lookupEnv("IMMUTABLE_PATTERN")
 	if !ok {
@@ -63,10 +76,20 @@ func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
 	c.Plan.MaxPaths = DefaultMaxPaths
 	if s, ok := lookupEnv("MAX_PATHS"); ok && s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxMaxPaths {
+		if err != nil || !onlyBytes(s, "0123456789") || n < 1 || n > maxMaxPaths {
 			return Config{}, fmt.Errorf("MAX_PATHS: %q is not an integer from 1 to %d", s, maxMaxPaths)
 		}
 		c.Plan.MaxPaths = n
 	}
 	return c, nil
+}
+
+// onlyBytes reports whether every byte of s is in set.
+func onlyBytes(s, set string) bool {
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune(set, rune(s[i])) {
+			return false
+		}
+	}
+	return true
 }

@@ -49,7 +49,9 @@ const (
 //   - The version replaced is the one listed right after the oldest version
 //     the invocation's events created for the key: with several events for a
 //     key in one batch, the content CloudFront may hold is the one before
-//     all of them.
+//     all of them — or any version in between, so the key is unchanged only
+//     when every version from the oldest through the latest has that ETag
+//     too (put B then put A over A is a change: B may have been cached).
 //   - Delete markers are skipped: collectstatic deletes a file before saving
 //     it again, so every re-upload of unchanged content has one just before
 //     it. While the key had no content CloudFront could only cache the error
@@ -127,7 +129,7 @@ type Summary struct {
 	InvalidationID  string   `json:"invalidation_id,omitempty"`
 	Attempts        int      `json:"attempts"`
 	// EstimatedCostUSD prices the paths at $0.005 each, ignoring the
-	// monthly free tier.
+	// monthly free tier; zero when no invalidation was created.
 	EstimatedCostUSD float64 `json:"estimated_cost_usd"`
 }
 
@@ -213,6 +215,7 @@ func (h *Handler) handle(ctx context.Context, raw []byte) (Summary, []string, er
 	sum.CallerReference = invalidation.CallerReference(ids, plan.Paths)
 	sum.InvalidationID, sum.Attempts, err = h.invalidate(ctx, deadline, sum.CallerReference, plan.Paths)
 	if err != nil {
+		sum.EstimatedCostUSD = 0 // nothing was created, nothing billed
 		if inv.shape == ShapeSQS {
 			failed = failed[:0]
 			for _, m := range inv.messages {
@@ -242,6 +245,10 @@ func lookupDeadline(deadline time.Time) time.Time {
 	return time.Now().Add(time.Until(deadline) / 2)
 }
 
+// maxLoggedPaths bounds the paths one log line lists (paths_planned counts
+// them all): MAX_PATHS may be 3,000 paths of up to 4,000 characters.
+const maxLoggedPaths = 50
+
 // log writes the invocation's one log line.
 func (h *Handler) log(ctx context.Context, s Summary, err error, took time.Duration) {
 	level := slog.LevelInfo
@@ -258,7 +265,7 @@ func (h *Handler) log(ctx context.Context, s Summary, err error, took time.Durat
 		slog.Int("skipped_outside", s.SkippedOutside),
 		slog.Int("lookup_errors", s.LookupErrors),
 		slog.Int("paths_planned", len(s.Paths)),
-		slog.Any("paths", s.Paths),
+		slog.Any("paths", s.Paths[:min(len(s.Paths), maxLoggedPaths)]), // CloudWatch caps an event at 256 KB
 		slog.String("caller_reference", s.CallerReference),
 		slog.String("invalidation_id", s.InvalidationID),
 		slog.Int("attempts", s.Attempts),
@@ -280,7 +287,9 @@ func (h *Handler) log(ctx context.Context, s Summary, err error, took time.Durat
 }
 
 // id identifies a change of a direct S3 event for the CallerReference, as
-// an SQS message id identifies a message.
+// an SQS message id identifies a message. The version id and ETag keep two
+// uploads apart even where an emulator or a hand-written event has no
+// sequencer (a reused reference would return the old invalidation).
 func (c change) id() string {
-	return fmt.Sprintf("s3://%s/%s#%s", c.bucket, c.key, c.sequencer)
+	return fmt.Sprintf("s3://%s/%s#%s?versionId=%s&etag=%s", c.bucket, c.key, c.sequencer, c.versionID, c.etag)
 }

@@ -397,6 +397,23 @@ func TestHandleUnchanged(t *testing.T) {
 			wantLookups: 1,
 		},
 		{
+			name:   "changed and changed back in one batch: the middle version may be cached",
+			events: [][5]string{put("v2", "bbb", "02"), put("v3", "aaa", "03")},
+			versions: []s3types.ObjectVersion{
+				version(key, "v3", "aaa", 0, true), version(key, "v2", "bbb", 1, false), version(key, "v1", "aaa", 2, false),
+			},
+			wantLookups: 1,
+		},
+		{
+			name:   "a version between the batch's uploads that the batch did not see",
+			events: [][5]string{put("v2", "aaa", "02"), put("v4", "aaa", "04")},
+			versions: []s3types.ObjectVersion{
+				version(key, "v4", "aaa", 0, true), version(key, "v3", "ccc", 1, false),
+				version(key, "v2", "aaa", 2, false), version(key, "v1", "aaa", 3, false),
+			},
+			wantLookups: 1,
+		},
+		{
 			name:   "two uploads in the batch, out of order, same content throughout",
 			events: [][5]string{put("v3", "aaa", "03"), put("v2", "aaa", "02")},
 			versions: []s3types.ObjectVersion{

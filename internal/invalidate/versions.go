@@ -129,9 +129,12 @@ func (h *Handler) needsLookup(o object) bool {
 // other.
 func versioned(id string) bool { return id != "" && id != "null" }
 
-// unchanged reports whether the latest event of o, a creation, stored the
-// same content as the version before the invocation's first creation of
-// it. See [Handler] for the rules. The error says why it could not tell.
+// unchanged reports whether o, whose latest event is a creation, ends with
+// the content CloudFront may hold: every version from the invocation's
+// first creation of the key through its latest one — including versions in
+// between, which CloudFront may have cached meanwhile — has the ETag of the
+// version before them. See [Handler] for the rules. The error says why it
+// could not tell.
 func (h *Handler) unchanged(ctx context.Context, o object) (bool, error) {
 	oldest := ""
 	for _, c := range o.changes {
@@ -145,19 +148,23 @@ func (h *Handler) unchanged(ctx context.Context, o object) (bool, error) {
 		return false, err
 	}
 	latest := o.latest()
-	etag := latest.etag
-	i := slices.IndexFunc(versions, func(v types.ObjectVersion) bool { return aws.ToString(v.VersionId) == oldest })
-	if i < 0 || i+1 >= len(versions) {
+	byID := func(id string) int {
+		return slices.IndexFunc(versions, func(v types.ObjectVersion) bool { return aws.ToString(v.VersionId) == id })
+	}
+	first, last := byID(oldest), byID(latest.versionID) // newest first: last <= first
+	if first < 0 || last < 0 || last > first || first+1 >= len(versions) {
 		return false, nil
 	}
-	if etag == "" {
-		j := slices.IndexFunc(versions, func(v types.ObjectVersion) bool { return aws.ToString(v.VersionId) == latest.versionID })
-		if j < 0 {
+	before := aws.ToString(versions[first+1].ETag)
+	if latest.etag != "" && !sameETag(latest.etag, before) {
+		return false, nil
+	}
+	for _, v := range versions[last : first+1] {
+		if !sameETag(aws.ToString(v.ETag), before) {
 			return false, nil
 		}
-		etag = aws.ToString(versions[j].ETag)
 	}
-	return sameETag(etag, aws.ToString(versions[i+1].ETag)), nil
+	return true, nil
 }
 
 // history returns the versions of exactly key (delete markers left out),

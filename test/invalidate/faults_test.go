@@ -212,7 +212,7 @@ func TestFaultsForever(t *testing.T) {
 	const maxReceiveCount = 2
 	var proxy *faultProxy
 	st := newStack(t, stackOptions{
-		visibility: 5 * time.Second, maxReceiveCount: maxReceiveCount, timeout: 4 * time.Second, batchSize: 10,
+		visibility: 6 * time.Second, maxReceiveCount: maxReceiveCount, timeout: 5 * time.Second, batchSize: 10,
 		cloudFrontEndpoint: func(moto string) string {
 			proxy = startFaultProxy(t, moto, tooMany)
 			return proxy.url

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -282,14 +281,4 @@ func must(tb testing.TB, what string, f func() error) {
 	if err := f(); err != nil {
 		tb.Fatalf("%s: %v", what, err)
 	}
-}
-
-// encoded returns the CloudFront spelling of object paths, as the
-// planner writes them: each path alone under the budget.
-func encoded(paths []string) []string {
-	var out []string
-	for _, p := range paths {
-		out = append(out, invalidation.NewPlan([]string{strings.TrimPrefix(p, "/")}, invalidation.Options{MaxPaths: 1}).Paths...)
-	}
-	return out
 }
