@@ -7,7 +7,10 @@
 // expands to: cfn-lint on both forms, every requirement of the distribution
 // (methods, policies, TTLs, origin access, IAM, queues), the conditions with
 // and without a custom domain, the CloudFront Function's code run under Node
-// with CloudFront-shaped events, the `sam build` targets, and sam/env.json.
+// with CloudFront-shaped events, the `sam build` targets, sam/env.json,
+// names built from the stack name against their limits, and the IAM
+// documents in deploy/ (the deployer's policy and the CloudFormation service
+// role's, against the resource types the template creates).
 //
 // Go reads no YAML here: the translator is the one parser, the same one
 // `sam deploy` uses, so the tests see exactly what CloudFormation receives.

@@ -11,7 +11,10 @@ import (
 
 // TestCfnLint runs cfn-lint on the SAM template and on the CloudFormation
 // it translates to, with and without a custom domain: no error, warning or
-// informational finding is accepted.
+// informational finding is accepted. cfn-lint leaves informational checks
+// out by default, hence --include-checks I: they ask, for example, that
+// stateful resources state their DeletionPolicy and UpdateReplacePolicy
+// (I3011) and queues their retention (I3013) instead of relying on defaults.
 func TestCfnLint(t *testing.T) {
 	testenv.Integration(t)
 	lint := testenv.RequireCommand(t, "cfn-lint", pipHint)
@@ -19,7 +22,7 @@ func TestCfnLint(t *testing.T) {
 
 	run := func(t *testing.T, file string) {
 		t.Helper()
-		cmd := exec.Command(lint, file)
+		cmd := exec.Command(lint, "--include-checks", "I", "--", file)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("cfn-lint %s: %v\n%s", file, err, out)

@@ -2,6 +2,8 @@ package template_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -58,13 +60,17 @@ func TestResources(t *testing.T) {
 		{"IPv6", "Distribution.Properties.DistributionConfig.IPV6Enabled", `true`},
 		{"price class parameter", "Distribution.Properties.DistributionConfig.PriceClass", `"PriceClass_100"`},
 
-		// Django decides what is cached: default TTL 0, everything it varies on in the key.
-		{"default TTL 0", "AppCachePolicy.Properties.CachePolicyConfig.DefaultTTL", `0`},
-		{"min TTL 0", "AppCachePolicy.Properties.CachePolicyConfig.MinTTL", `0`},
-		{"key: query strings, cookies, scheme; gzip and brotli", "AppCachePolicy.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin",
-			`{"EnableAcceptEncodingGzip":true,"EnableAcceptEncodingBrotli":true,
-			  "CookiesConfig":{"CookieBehavior":"all"},"QueryStringsConfig":{"QueryStringBehavior":"all"},
-			  "HeadersConfig":{"HeaderBehavior":"whitelist","Headers":["CloudFront-Forwarded-Proto"]}}`},
+		// Django decides what is cached: default TTL 0, everything it varies on
+		// (query strings, cookies, scheme) in the key, gzip and brotli.
+		// MaxTTL above 0 lets the policy carry headers, cookies and query
+		// strings at all: an all-zero policy cannot.
+		{"default TTL 0, min TTL 0, max TTL a year", "AppCachePolicy.Properties.CachePolicyConfig",
+			`{"Name":{"Fn::Join":["-",["djfront-app",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]},
+			  "Comment":"djfront app pages, cached only as the app's Cache-Control allows.",
+			  "DefaultTTL":0,"MinTTL":0,"MaxTTL":31536000,
+			  "ParametersInCacheKeyAndForwardedToOrigin":{"EnableAcceptEncodingGzip":true,"EnableAcceptEncodingBrotli":true,
+			    "CookiesConfig":{"CookieBehavior":"all"},"QueryStringsConfig":{"QueryStringBehavior":"all"},
+			    "HeadersConfig":{"HeaderBehavior":"whitelist","Headers":["CloudFront-Forwarded-Proto"]}}}`},
 
 		// Static and media files.
 		{"static and media from S3, GET/HEAD, CachingOptimized", "Distribution.Properties.DistributionConfig.CacheBehaviors",
@@ -94,8 +100,10 @@ func TestResources(t *testing.T) {
 			`{"Sid":"CloudFrontReadsAssets","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject",
 			  "Resource":[{"Fn::Sub":"${AssetsBucket.Arn}/static/*"},{"Fn::Sub":"${AssetsBucket.Arn}/media/*"}],
 			  "Condition":{"StringEquals":{"AWS:SourceArn":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}}}`},
-		{"no request without TLS", "AssetsBucketPolicy.Properties.PolicyDocument.Statement[Sid=TLSOnly].Condition",
-			`{"Bool":{"aws:SecureTransport":"false"}}`},
+		{"no request without TLS, to the bucket or its objects", "AssetsBucketPolicy.Properties.PolicyDocument.Statement[Sid=TLSOnly]",
+			`{"Sid":"TLSOnly","Effect":"Deny","Principal":"*","Action":"s3:*",
+			  "Resource":[{"Fn::GetAtt":["AssetsBucket","Arn"]},{"Fn::Sub":"${AssetsBucket.Arn}/*"}],
+			  "Condition":{"Bool":{"aws:SecureTransport":"false"}}}`},
 
 		// The HTTP API.
 		{"HTTP API $default route, payload 2.0, to the function", "HttpApi.Properties.Body.paths.$default.x-amazon-apigateway-any-method.x-amazon-apigateway-integration",
@@ -134,6 +142,7 @@ func TestResources(t *testing.T) {
 		{"queue redrives to the DLQ", "InvalidationQueue.Properties.RedrivePolicy",
 			`{"deadLetterTargetArn":{"Fn::GetAtt":["InvalidationDeadLetterQueue","Arn"]},"maxReceiveCount":5}`},
 		{"DLQ keeps messages 14 days", "InvalidationDeadLetterQueue.Properties.MessageRetentionPeriod", `1209600`},
+		{"queue keeps messages 4 days, less than the DLQ", "InvalidationQueue.Properties.MessageRetentionPeriod", `345600`},
 		{"alarm on any message in the DLQ", "InvalidationDeadLetterAlarm.Properties",
 			`{"AlarmDescription":{"Fn::Sub":"${AWS::StackName}: S3 events reached the invalidation dead-letter queue, so some CloudFront paths were not invalidated. Inspect the messages, fix, redrive."},
 			  "Namespace":"AWS/SQS","MetricName":"ApproximateNumberOfMessagesVisible",
@@ -214,14 +223,17 @@ func TestIAM(t *testing.T) {
 			{"Sid":"InvalidateThisDistribution","Effect":"Allow","Action":"cloudfront:CreateInvalidation",
 			 "Resource":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}},
 			{"Sid":"CompareWithPreviousVersion","Effect":"Allow","Action":"s3:ListBucketVersions",
-			 "Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]}},
+			 "Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]},
+			 "Condition":{"StringLike":{"s3:prefix":["static/*","media/*"]}}},
 			{"Sid":"ConsumeInvalidationQueue","Effect":"Allow","Action":["sqs:ReceiveMessage","sqs:DeleteMessage","sqs:GetQueueAttributes"],
 			 "Resource":{"Fn::GetAtt":["InvalidationQueue","Arn"]}}]}}]`)
 	})
-	t.Run("collectstatic: list, read, write, delete the asset prefixes", func(t *testing.T) {
+	// ListBucket without an s3:prefix condition: S3 answers HeadObject on a
+	// missing key 404 only to a caller with ListBucket on the bucket, and
+	// HeadObject carries no prefix (django-storages' exists() re-raises 403).
+	t.Run("collectstatic: list the bucket; read, write, delete the asset prefixes", func(t *testing.T) {
 		checkJSON(t, at(t, res, "CollectstaticPolicy.Properties.PolicyDocument.Statement"), `[
-			{"Sid":"ListAssets","Effect":"Allow","Action":"s3:ListBucket","Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]},
-			 "Condition":{"StringLike":{"s3:prefix":["static/*","media/*"]}}},
+			{"Sid":"ListAssets","Effect":"Allow","Action":"s3:ListBucket","Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]}},
 			{"Sid":"WriteAssets","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],
 			 "Resource":[{"Fn::Sub":"${AssetsBucket.Arn}/static/*"},{"Fn::Sub":"${AssetsBucket.Arn}/media/*"}]}]`)
 	})
@@ -380,6 +392,7 @@ func TestOutputs(t *testing.T) {
 		{"DjfrontBucket", `{"Ref":"AssetsBucket"}`},
 		{"DjfrontStaticPrefix", `"static"`},
 		{"DjfrontMediaPrefix", `"media"`},
+		{"AwsRegion", `{"Ref":"AWS::Region"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -455,7 +468,9 @@ func TestParameters(t *testing.T) {
 		ok           bool
 	}{
 		{"UpstreamUrl", "https://app.example.com", true},
-		{"UpstreamUrl", "http://127.0.0.1:8000", true},
+		{"UpstreamUrl", "https://203.0.113.7:8443", true},
+		{"UpstreamUrl", "http://app.example.com", false},
+		{"UpstreamUrl", "http://127.0.0.1:8000", false},
 		{"UpstreamUrl", "https://app.example.com/base/", true},
 		{"UpstreamUrl", "ftp://app.example.com", false},
 		{"UpstreamUrl", "https://app.example.com/?debug=1", false},
@@ -484,5 +499,95 @@ func TestParameters(t *testing.T) {
 				t.Errorf("accepted: got %v, want %v", got, tt.ok)
 			}
 		})
+	}
+}
+
+// TestDeletionPolicies checks what deleting the stack, or replacing a
+// resource, does to each stateful resource: the bucket (media uploads) is
+// kept, everything that only serves the stack goes with it.
+func TestDeletionPolicies(t *testing.T) {
+	res := translate(t, noDomain)["Resources"]
+	tests := []struct{ resource, want string }{
+		{"AssetsBucket", "Retain"},
+		{"OriginVerifySecret", "Delete"},
+		{"HostForwardLogGroup", "Delete"},
+		{"InvalidateLogGroup", "Delete"},
+		{"InvalidationQueue", "Delete"},
+		{"InvalidationDeadLetterQueue", "Delete"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.resource, func(t *testing.T) {
+			for _, policy := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
+				if got := at(t, res, tt.resource+"."+policy); got != tt.want {
+					t.Errorf("%s: got %v, want %s", policy, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestStackNameLengths renders every property built from the stack name
+// with a 128-character name, the longest CloudFormation accepts, and checks
+// it against the property's limit: a long stack name must not make a
+// deploy fail.
+func TestStackNameLengths(t *testing.T) {
+	// Limits in characters, from the services' API references.
+	limits := map[string]int{
+		"OriginVerifySecret.Properties.Description":               2048, // Secrets Manager CreateSecret
+		"HttpApi.Properties.Body.info.title":                      128,  // API Gateway API name
+		"Distribution.Properties.DistributionConfig.Comment":      128,  // CloudFront DistributionConfig
+		"CollectstaticPolicy.Properties.Description":              1000, // IAM CreatePolicy
+		"InvalidationDeadLetterAlarm.Properties.AlarmDescription": 1024, // CloudWatch PutMetricAlarm
+	}
+	stackName := strings.Repeat("s", 128)
+	res := deploy(t, translate(t, noDomain), noDomain)["Resources"]
+
+	found := map[string]string{} // path → rendered value
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch fn, arg := intrinsic(v); fn {
+		case "Ref":
+			if arg == "AWS::StackName" {
+				found[path] = stackName
+			}
+			return
+		case "Fn::Sub":
+			if s, ok := arg.(string); ok && strings.Contains(s, "${AWS::StackName}") {
+				found[path] = strings.ReplaceAll(s, "${AWS::StackName}", stackName)
+				if strings.Contains(found[path], "${") {
+					t.Errorf("%s: cannot measure %q", path, s)
+				}
+				return
+			}
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				walk(strings.TrimPrefix(path+"."+k, "."), x)
+			}
+		case []any:
+			for i, x := range v {
+				walk(fmt.Sprintf("%s[%d]", path, i), x)
+			}
+		}
+	}
+	walk("", res)
+
+	for _, path := range slices.Sorted(maps.Keys(found)) {
+		t.Run(path, func(t *testing.T) {
+			limit, ok := limits[path]
+			if !ok {
+				t.Fatalf("built from the stack name, with no known limit: add the property's limit to the table, "+
+					"or leave the stack name out (got %d characters)", len(found[path]))
+			}
+			if len(found[path]) > limit {
+				t.Errorf("got %d characters with a 128-character stack name, want at most %d", len(found[path]), limit)
+			}
+		})
+	}
+	for path := range limits {
+		if _, ok := found[path]; !ok {
+			t.Errorf("%s is in the table but not built from the stack name: remove it", path)
+		}
 	}
 }
