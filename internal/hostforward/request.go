@@ -86,9 +86,12 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 	}
 
 	// Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
-	hop := strings.Split(ev.Headers["connection"], ",")
-	for i := range hop {
-		hop[i] = strings.ToLower(strings.TrimSpace(hop[i]))
+	var hop []string
+	if c := ev.Headers["connection"]; c != "" {
+		hop = strings.Split(c, ",")
+		for i := range hop {
+			hop[i] = strings.ToLower(strings.TrimSpace(hop[i]))
+		}
 	}
 	hdr := make(http.Header, len(ev.Headers)+8)
 	for name, value := range ev.Headers {
