@@ -31,8 +31,9 @@ const (
 
 // chain is hostforward in front of Django.
 type chain struct {
-	t  *testing.T
-	fn *runtimeapi.Server
+	t   *testing.T
+	fn  *runtimeapi.Server
+	bin string // the bootstrap binary the function runs
 }
 
 func startChain(t *testing.T, upstream string, env ...string) *chain {
@@ -44,7 +45,7 @@ func startChain(t *testing.T, upstream string, env ...string) *chain {
 		"ORIGIN_VERIFY_SECRETS=" + secret,
 		"UPSTREAM_TIMEOUT=3s",
 	}, env...)
-	return &chain{t: t, fn: testenv.StartFunction(t, bin, env, 10*time.Second)}
+	return &chain{t: t, fn: testenv.StartFunction(t, bin, env, 10*time.Second), bin: bin}
 }
 
 // invoke sends ev through the function as API Gateway would and decodes
