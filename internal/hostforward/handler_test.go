@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 func TestForwardedRequest(t *testing.T) {
@@ -477,5 +480,56 @@ func TestLambdaDeadlineBoundsUpstream(t *testing.T) {
 		if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(resp.Body, "did not answer before the Lambda deadline") {
 			t.Errorf("%s left: got %d %q, want 504 naming the Lambda deadline", left, resp.StatusCode, resp.Body)
 		}
+	}
+}
+
+// One log line per request, with the field names both functions share:
+// request_id is Lambda's, apigw_request_id API Gateway's, durations in
+// integer milliseconds, and no zero-filled fields when the app was never
+// called.
+func TestLogLine(t *testing.T) {
+	app := newUpstream(t, ok)
+	tests := []struct {
+		name       string
+		edit       func(ev *events.APIGatewayV2HTTPRequest)
+		wantStatus float64
+		want       []string // fields that must be present
+		absent     []string // fields that must not be
+	}{
+		{"forwarded", nil, 200, []string{"upstream_ms", "host", "client_ip", "verified"}, []string{"error", "source_ip"}},
+		{"refused before the app", func(ev *events.APIGatewayV2HTTPRequest) { ev.Headers["x-origin-verify"] = "guess" },
+			403, []string{"error", "host", "source_ip"}, []string{"upstream_ms", "client_ip", "verified"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			h := newHandlerLogging(t, app.URL, &logs)
+			ev := loadEvent(t, "api-get.json")
+			if tt.edit != nil {
+				tt.edit(&ev)
+			}
+			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "8f5c1c3e-lambda"})
+			h.Handle(ctx, ev)
+			line := logLine(t, &logs)
+			if line["request_id"] != "8f5c1c3e-lambda" || line["apigw_request_id"] != ev.RequestContext.RequestID {
+				t.Errorf("request_id = %v, apigw_request_id = %v; want Lambda's and API Gateway's ids", line["request_id"], line["apigw_request_id"])
+			}
+			if line["status"] != tt.wantStatus {
+				t.Errorf("status = %v, want %v", line["status"], tt.wantStatus)
+			}
+			if d, ok := line["duration_ms"].(float64); !ok || d != float64(int64(d)) || d < 0 {
+				t.Errorf("duration_ms = %v, want whole milliseconds", line["duration_ms"])
+			}
+			for _, f := range tt.want {
+				if _, ok := line[f]; !ok {
+					t.Errorf("field %s missing from %v", f, line)
+				}
+			}
+			for _, f := range tt.absent {
+				if v, ok := line[f]; ok {
+					t.Errorf("field %s = %v, want absent", f, v)
+				}
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -30,8 +31,9 @@ const (
 
 // chain is hostforward in front of Django.
 type chain struct {
-	t  *testing.T
-	fn *runtimeapi.Server
+	t   *testing.T
+	fn  *runtimeapi.Server
+	bin string // the bootstrap binary the function runs
 }
 
 func startChain(t *testing.T, upstream string, env ...string) *chain {
@@ -43,7 +45,7 @@ func startChain(t *testing.T, upstream string, env ...string) *chain {
 		"ORIGIN_VERIFY_SECRETS=" + secret,
 		"UPSTREAM_TIMEOUT=3s",
 	}, env...)
-	return &chain{t: t, fn: testenv.StartFunction(t, bin, env, 10*time.Second)}
+	return &chain{t: t, fn: testenv.StartFunction(t, bin, env, 10*time.Second), bin: bin}
 }
 
 // invoke sends ev through the function as API Gateway would and decodes
@@ -100,6 +102,7 @@ type whoami struct {
 	XForwardedHost                       *string             `json:"x_forwarded_host"`
 	XForwardedProto                      *string             `json:"x_forwarded_proto"`
 	XRealIP                              *string             `json:"x_real_ip"`
+	TrueClientIP                         *string             `json:"true_client_ip"`
 	Forwarded                            *string             `json:"forwarded"`
 	XRequestID                           *string             `json:"x_request_id"`
 	XOriginVerify                        *string             `json:"x_origin_verify"`
@@ -170,6 +173,47 @@ func TestDjangoBehindHostforward(t *testing.T) {
 		}
 	})
 
+	t.Run("query string byte for byte in QUERY_STRING", func(t *testing.T) {
+		for _, query := range []string{
+			event(t, "api-raw-query.json", "", "").RawQueryString,
+			"a=1;b=2", "discount=100%", "bad=%zz&c=%2", "z=1&a=2&z=3&&a",
+		} {
+			ev := event(t, "api-get.json", "GET", "/whoami/?"+query)
+			if got := decodeWhoami(t, c.invoke(ev)).RawQuery; got != query {
+				t.Errorf("QUERY_STRING = %q, want %q", got, query)
+			}
+		}
+	})
+
+	// Debian's gunicorn 20.1 maps "_" and "-" to the same CGI variable and
+	// joins repeats, so an underscore header that got through would change
+	// what Django sees: each one alone must leave the request as it was.
+	t.Run("underscore spellings of forwarding headers change nothing", func(t *testing.T) {
+		forged := event(t, "api-underscore-headers.json", "", "")
+		clean := forged
+		clean.Headers = map[string]string{}
+		for name, value := range forged.Headers {
+			if !strings.Contains(name, "_") {
+				clean.Headers[name] = value
+			}
+		}
+		want := c.invoke(clean)
+		if w := decodeWhoami(t, want); str(w.XForwardedFor) != "203.0.113.7" || w.Host != site || str(w.TrueClientIP) != "<absent>" {
+			t.Fatalf("without underscore headers Django saw %+v", w)
+		}
+		for name, value := range forged.Headers {
+			if !strings.Contains(name, "_") {
+				continue
+			}
+			ev := clean
+			ev.Headers = maps.Clone(clean.Headers)
+			ev.Headers[name] = value
+			if got := c.invoke(ev); got.StatusCode != want.StatusCode || got.Body != want.Body {
+				t.Errorf("%s: %s changed what Django saw:\ngot  %d %s\nwant %d %s", name, value, got.StatusCode, got.Body, want.StatusCode, want.Body)
+			}
+		}
+	})
+
 	t.Run("refused before Django", func(t *testing.T) {
 		for _, tt := range []struct {
 			fixture string
@@ -233,6 +277,9 @@ func TestDjangoBehindHostforward(t *testing.T) {
 
 	t.Run("response shapes", func(t *testing.T) {
 		cookies := c.invoke(event(t, "api-get.json", "GET", "/cookies/"))
+		if got := cookies.Headers["Cache-Control"]; got != "private" {
+			t.Errorf("Cache-Control of a response that sets cookies = %q, want private", got)
+		}
 		joined := strings.Join(cookies.Cookies, "\n")
 		for _, want := range []string{"dated=1; expires=Fri, 31 Dec 2099 23:59:59 GMT", "private=s3cret; HttpOnly", "Secure", "scoped=x; Path=/x"} {
 			if !strings.Contains(joined, want) {
