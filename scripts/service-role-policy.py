@@ -65,6 +65,9 @@ EXTRA = {
     "AWS::CloudFront::Distribution": [
         "cloudfront:GetCachePolicy", "cloudfront:GetOriginRequestPolicy",
         "cloudfront:GetResponseHeadersPolicy", "acm:DescribeCertificate",
+        # WebAclArn: associating a web ACL reads it (AWS WAF developer
+        # guide); read-only, on CLOUDFRONT-scope web ACLs only.
+        "wafv2:GetWebACL",
     ],
     # In the current registry schemas (found by issue 10's review), newer
     # than the pinned snapshot.
@@ -130,6 +133,7 @@ STATEMENTS = [
      "Resource": ["arn:aws:apigateway:*::/apis", "arn:aws:apigateway:*::/apis/*", "arn:aws:apigateway:*::/tags/*"]},
     {"Sid": "CloudFrontNotScopableByName", "services": ["cloudfront"], "Resource": "*"},
     {"Sid": "Certificate", "services": ["acm"], "Resource": "arn:aws:acm:us-east-1:*:certificate/*"},
+    {"Sid": "WebAcl", "services": ["wafv2"], "Resource": "arn:aws:wafv2:us-east-1:*:global/webacl/*"},
     {"Sid": "DnsRecords", "services": ["route53"],
      "Resource": ["arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"]},
     {"Sid": "AssetsBucket", "services": ["s3"], "Resource": "arn:aws:s3:::djfront-assets-*"},
