@@ -46,12 +46,59 @@ type Function struct {
 	Environment map[string]string
 }
 
-// Template is what the local tools need of a SAM template: its functions.
+// Template is what the local tools need of a SAM template: its functions,
+// and its other resources as written.
 type Template struct {
 	// Path is the template file.
 	Path string
 	// Functions holds the template's functions by logical id.
 	Functions map[string]*Function
+	// Resources holds every resource by logical id, properties as written
+	// (maps, slices and strings; short-form intrinsics in long form, such as
+	// {"Ref": "X"} and {"Fn::Sub": "..."}).
+	Resources map[string]Resource
+	// Parameters holds the parameters' values: defaults, then overrides.
+	Parameters map[string]string
+}
+
+// Resource is one resource of a Template.
+type Resource struct {
+	// Type is the resource type, such as AWS::CloudFront::Distribution.
+	Type string
+	// Properties are the resource's properties as written.
+	Properties map[string]any
+}
+
+// String returns v as a string when it is a literal, a Ref to a parameter,
+// or a Fn::Sub whose ${...} names only parameters; ok is false otherwise
+// (a resource, an attribute, a pseudo parameter, another intrinsic).
+func (t *Template) String(v any) (s string, ok bool) {
+	if s, ok := scalar(resolve(v, t.Parameters)); ok {
+		return s, true
+	}
+	sub, ok := mapping(v)["Fn::Sub"].(string)
+	if !ok || len(mapping(v)) != 1 {
+		return "", false
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(sub, "${")
+		if i < 0 {
+			b.WriteString(sub)
+			return b.String(), true
+		}
+		j := strings.IndexByte(sub[i:], '}')
+		if j < 0 {
+			return "", false
+		}
+		value, ok := t.Parameters[sub[i+2:i+j]]
+		if !ok {
+			return "", false
+		}
+		b.WriteString(sub[:i])
+		b.WriteString(value)
+		sub = sub[i+j+1:]
+	}
 }
 
 // ReadTemplate reads the SAM template at path (YAML or JSON, with or without
@@ -77,8 +124,6 @@ func ReadTemplate(path string, params map[string]string) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
-	t := &Template{Path: abs, Functions: map[string]*Function{}}
-
 	values := map[string]string{}
 	for name, p := range mapping(root["Parameters"]) {
 		if d, ok := scalar(mapping(p)["Default"]); ok {
@@ -86,11 +131,14 @@ func ReadTemplate(path string, params map[string]string) (*Template, error) {
 		}
 	}
 	maps.Copy(values, params)
+	t := &Template{Path: abs, Functions: map[string]*Function{}, Resources: map[string]Resource{}, Parameters: values}
 
 	globals := mapping(mapping(root["Globals"])["Function"])
 	for id, r := range mapping(root["Resources"]) {
 		res := mapping(r)
-		if res["Type"] != functionType {
+		typ, _ := scalar(res["Type"])
+		t.Resources[id] = Resource{Type: typ, Properties: mapping(res["Properties"])}
+		if typ != functionType {
 			continue
 		}
 		fn, err := newFunction(id, filepath.Dir(abs), globals, mapping(res["Properties"]), mapping(res["Metadata"]), values)
