@@ -72,19 +72,24 @@ type selection struct {
 	names    []string
 }
 
+// parts are the headers, cookies and query strings a policy takes.
+type parts struct {
+	headers, cookies, queries selection
+}
+
 // cachePolicy is a CloudFront cache policy: TTLs and the cache key, whose
 // parts also reach the origin.
 type cachePolicy struct {
+	parts
 	name                       string
 	minTTL, defaultTTL, maxTTL time.Duration
-	headers, cookies, queries  selection
 	gzip, brotli               bool
 }
 
 // originRequestPolicy is what reaches the origin besides the cache key.
 type originRequestPolicy struct {
-	name                      string
-	headers, cookies, queries selection
+	parts
+	name string
 }
 
 // responseHeadersPolicy adds and removes response headers.
@@ -134,22 +139,22 @@ type parser struct {
 }
 
 func (p *parser) distribution(props map[string]any) (*Distribution, error) {
-	cfg := asMap(props["DistributionConfig"])
+	cfg := samlocal.Map(props["DistributionConfig"])
 	origins := map[string]*origin{}
-	for i, o := range asList(cfg["Origins"]) {
-		om := asMap(o)
+	for i, o := range samlocal.List(cfg["Origins"]) {
+		om := samlocal.Map(o)
 		id, ok := p.tpl.String(om["Id"])
 		if !ok {
 			return nil, fmt.Errorf("Origins[%d].Id: not a literal", i)
 		}
 		or := &origin{id: id, s3: om["S3OriginConfig"] != nil}
-		for _, h := range asList(om["OriginCustomHeaders"]) {
-			name, ok := p.tpl.String(asMap(h)["HeaderName"])
+		for _, h := range samlocal.List(om["OriginCustomHeaders"]) {
+			name, ok := p.tpl.String(samlocal.Map(h)["HeaderName"])
 			if !ok {
 				return nil, fmt.Errorf("origin %s: a custom header name is not a literal", id)
 			}
 			name = http.CanonicalHeaderKey(name)
-			value, ok := p.tpl.String(asMap(h)["HeaderValue"])
+			value, ok := p.tpl.String(samlocal.Map(h)["HeaderValue"])
 			if !ok && name != originVerifyHeader {
 				return nil, fmt.Errorf("origin %s: custom header %s: cannot resolve its value locally", id, name)
 			}
@@ -161,8 +166,8 @@ func (p *parser) distribution(props map[string]any) (*Distribution, error) {
 		origins[id] = or
 	}
 	d := &Distribution{errorTTL: map[int]time.Duration{}}
-	for i, e := range asList(cfg["CustomErrorResponses"]) {
-		em := asMap(e)
+	for i, e := range samlocal.List(cfg["CustomErrorResponses"]) {
+		em := samlocal.Map(e)
 		code, err := p.integer(em["ErrorCode"])
 		if err != nil {
 			return nil, fmt.Errorf("CustomErrorResponses[%d].ErrorCode: %w", i, err)
@@ -178,14 +183,14 @@ func (p *parser) distribution(props map[string]any) (*Distribution, error) {
 			return nil, fmt.Errorf("CustomErrorResponses[%d]: custom error pages are not modelled", i)
 		}
 	}
-	for i, b := range asList(cfg["CacheBehaviors"]) {
-		bh, err := p.behavior(asMap(b), origins)
+	for i, b := range samlocal.List(cfg["CacheBehaviors"]) {
+		bh, err := p.behavior(samlocal.Map(b), origins)
 		if err != nil {
 			return nil, fmt.Errorf("CacheBehaviors[%d]: %w", i, err)
 		}
 		d.behaviors = append(d.behaviors, bh)
 	}
-	def := asMap(cfg["DefaultCacheBehavior"])
+	def := samlocal.Map(cfg["DefaultCacheBehavior"])
 	if def == nil {
 		return nil, errors.New("no DefaultCacheBehavior")
 	}
@@ -215,8 +220,8 @@ func (p *parser) behavior(m map[string]any, origins map[string]*origin) (*behavi
 	if b.cached, err = p.strings(m["CachedMethods"], []string{"GET", "HEAD"}); err != nil {
 		return nil, fmt.Errorf("%s: CachedMethods: %w", pattern, err)
 	}
-	for _, f := range asList(m["FunctionAssociations"]) {
-		if ev, _ := p.tpl.String(asMap(f)["EventType"]); ev == "viewer-request" {
+	for _, f := range samlocal.List(m["FunctionAssociations"]) {
+		if ev, _ := p.tpl.String(samlocal.Map(f)["EventType"]); ev == "viewer-request" {
 			b.viewerRequest = true
 		} else {
 			return nil, fmt.Errorf("%s: a %s function is not modelled", pattern, ev)
@@ -244,12 +249,12 @@ func (p *parser) behavior(m map[string]any, origins map[string]*origin) (*behavi
 // resource returns the properties' config of the resource a policy id
 // refers to ({"Ref": X}), which must be of type typ.
 func (p *parser) resource(v any, typ, config string) (string, map[string]any, error) {
-	ref, _ := asMap(v)["Ref"].(string)
+	ref, _ := samlocal.Map(v)["Ref"].(string)
 	r, ok := p.tpl.Resources[ref]
 	if !ok || r.Type != typ {
 		return "", nil, fmt.Errorf("%v is neither a managed policy id the edge knows nor a Ref to an %s", v, typ)
 	}
-	return ref, asMap(r.Properties[config]), nil
+	return ref, samlocal.Map(r.Properties[config]), nil
 }
 
 func (p *parser) cachePolicy(v any) (*cachePolicy, error) {
@@ -277,16 +282,10 @@ func (p *parser) cachePolicy(v any) (*cachePolicy, error) {
 		}
 		*ttl.to = time.Duration(n) * time.Second
 	}
-	key := asMap(cfg["ParametersInCacheKeyAndForwardedToOrigin"])
+	key := samlocal.Map(cfg["ParametersInCacheKeyAndForwardedToOrigin"])
 	c.gzip, _ = p.boolean(key["EnableAcceptEncodingGzip"])
 	c.brotli, _ = p.boolean(key["EnableAcceptEncodingBrotli"])
-	if c.headers, err = p.selection(key["HeadersConfig"], "HeaderBehavior", "Headers"); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if c.cookies, err = p.selection(key["CookiesConfig"], "CookieBehavior", "Cookies"); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if c.queries, err = p.selection(key["QueryStringsConfig"], "QueryStringBehavior", "QueryStrings"); err != nil {
+	if c.parts, err = p.parts(key); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if c.maxTTL == 0 && (c.headers.behavior != "none" || c.cookies.behavior != "none" || c.queries.behavior != "none") {
@@ -304,10 +303,10 @@ func (p *parser) originRequestPolicy(v any) (*originRequestPolicy, error) {
 		all := selection{behavior: "all"}
 		switch id {
 		case allViewerID:
-			return &originRequestPolicy{name: "AllViewer", headers: selection{behavior: "allViewer"}, cookies: all, queries: all}, nil
+			return &originRequestPolicy{name: "AllViewer", parts: parts{headers: selection{behavior: "allViewer"}, cookies: all, queries: all}}, nil
 		case allViewerExceptHostHeaderID:
 			return &originRequestPolicy{name: "AllViewerExceptHostHeader",
-				headers: selection{behavior: "allExcept", names: []string{"Host"}}, cookies: all, queries: all}, nil
+				parts: parts{headers: selection{behavior: "allExcept", names: []string{"Host"}}, cookies: all, queries: all}}, nil
 		}
 	}
 	name, cfg, err := p.resource(v, "AWS::CloudFront::OriginRequestPolicy", "OriginRequestPolicyConfig")
@@ -315,13 +314,7 @@ func (p *parser) originRequestPolicy(v any) (*originRequestPolicy, error) {
 		return nil, err
 	}
 	o := &originRequestPolicy{name: name}
-	if o.headers, err = p.selection(cfg["HeadersConfig"], "HeaderBehavior", "Headers"); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if o.cookies, err = p.selection(cfg["CookiesConfig"], "CookieBehavior", "Cookies"); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if o.queries, err = p.selection(cfg["QueryStringsConfig"], "QueryStringBehavior", "QueryStrings"); err != nil {
+	if o.parts, err = p.parts(cfg); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if slices.ContainsFunc(o.headers.names, func(h string) bool { return strings.EqualFold(h, "Authorization") }) &&
@@ -353,7 +346,7 @@ func (p *parser) responseHeadersPolicy(v any) (*responseHeadersPolicy, error) {
 	if cfg["CorsConfig"] != nil || cfg["ServerTimingHeadersConfig"] != nil {
 		return nil, fmt.Errorf("%s: CORS and Server-Timing headers are not modelled", name)
 	}
-	sec := asMap(cfg["SecurityHeadersConfig"])
+	sec := samlocal.Map(cfg["SecurityHeadersConfig"])
 	for _, h := range []struct {
 		field, header string
 		value         func(map[string]any) (string, error)
@@ -365,7 +358,7 @@ func (p *parser) responseHeadersPolicy(v any) (*responseHeadersPolicy, error) {
 		{"StrictTransportSecurity", "Strict-Transport-Security", p.hsts},
 		{"XSSProtection", "X-Xss-Protection", p.xssProtection},
 	} {
-		m := asMap(sec[h.field])
+		m := samlocal.Map(sec[h.field])
 		if m == nil {
 			continue
 		}
@@ -376,8 +369,8 @@ func (p *parser) responseHeadersPolicy(v any) (*responseHeadersPolicy, error) {
 		override, _ := p.boolean(m["Override"])
 		rh.add = append(rh.add, policyHeader{name: h.header, value: value, override: override})
 	}
-	for _, item := range asList(asMap(cfg["CustomHeadersConfig"])["Items"]) {
-		im := asMap(item)
+	for _, item := range samlocal.List(samlocal.Map(cfg["CustomHeadersConfig"])["Items"]) {
+		im := samlocal.Map(item)
 		header, err1 := p.text(im["Header"])
 		value, err2 := p.text(im["Value"])
 		if err := errors.Join(err1, err2); err != nil {
@@ -386,8 +379,8 @@ func (p *parser) responseHeadersPolicy(v any) (*responseHeadersPolicy, error) {
 		override, _ := p.boolean(im["Override"])
 		rh.add = append(rh.add, policyHeader{name: http.CanonicalHeaderKey(header), value: value, override: override})
 	}
-	for _, item := range asList(asMap(cfg["RemoveHeadersConfig"])["Items"]) {
-		header, err := p.text(asMap(item)["Header"])
+	for _, item := range samlocal.List(samlocal.Map(cfg["RemoveHeadersConfig"])["Items"]) {
+		header, err := p.text(samlocal.Map(item)["Header"])
 		if err != nil {
 			return nil, fmt.Errorf("%s: RemoveHeadersConfig: %w", name, err)
 		}
@@ -429,9 +422,30 @@ func (p *parser) xssProtection(m map[string]any) (string, error) {
 	return v, nil
 }
 
+// parts reads a policy's HeadersConfig, CookiesConfig and
+// QueryStringsConfig.
+func (p *parser) parts(cfg map[string]any) (parts, error) {
+	var out parts
+	for _, f := range []struct {
+		config, behavior, list string
+		to                     *selection
+	}{
+		{"HeadersConfig", "HeaderBehavior", "Headers", &out.headers},
+		{"CookiesConfig", "CookieBehavior", "Cookies", &out.cookies},
+		{"QueryStringsConfig", "QueryStringBehavior", "QueryStrings", &out.queries},
+	} {
+		s, err := p.selection(cfg[f.config], f.behavior, f.list)
+		if err != nil {
+			return parts{}, err
+		}
+		*f.to = s
+	}
+	return out, nil
+}
+
 // selection reads a HeadersConfig, CookiesConfig or QueryStringsConfig.
 func (p *parser) selection(v any, behaviorField, listField string) (selection, error) {
-	m := asMap(v)
+	m := samlocal.Map(v)
 	if m == nil {
 		return selection{behavior: "none"}, nil
 	}
@@ -457,7 +471,7 @@ func (p *parser) selection(v any, behaviorField, listField string) (selection, e
 // (!GetAtt Bucket.RegionalDomainName) names.
 func (p *parser) cloudFrontMayList(domain any) bool {
 	var bucket string
-	switch att := asMap(domain)["Fn::GetAtt"].(type) {
+	switch att := samlocal.Map(domain)["Fn::GetAtt"].(type) {
 	case []string: // !GetAtt Bucket.Attribute
 		bucket = att[0]
 	case []any:
@@ -466,12 +480,12 @@ func (p *parser) cloudFrontMayList(domain any) bool {
 		}
 	}
 	for _, r := range p.tpl.Resources {
-		if r.Type != "AWS::S3::BucketPolicy" || asMap(r.Properties["Bucket"])["Ref"] != bucket {
+		if r.Type != "AWS::S3::BucketPolicy" || samlocal.Map(r.Properties["Bucket"])["Ref"] != bucket {
 			continue
 		}
-		for _, st := range asList(asMap(r.Properties["PolicyDocument"])["Statement"]) {
-			sm := asMap(st)
-			if sm["Effect"] != "Allow" || asMap(sm["Principal"])["Service"] != "cloudfront.amazonaws.com" {
+		for _, st := range samlocal.List(samlocal.Map(r.Properties["PolicyDocument"])["Statement"]) {
+			sm := samlocal.Map(st)
+			if sm["Effect"] != "Allow" || samlocal.Map(sm["Principal"])["Service"] != "cloudfront.amazonaws.com" {
 				continue
 			}
 			actions, _ := p.strings(sm["Action"], nil)
@@ -536,7 +550,7 @@ func (p *parser) strings(v any, def []string) ([]string, error) {
 		return []string{s}, nil
 	}
 	var out []string
-	for _, x := range asList(v) {
+	for _, x := range samlocal.List(v) {
 		s, err := p.text(x)
 		if err != nil {
 			return nil, err
@@ -547,16 +561,6 @@ func (p *parser) strings(v any, def []string) ([]string, error) {
 		return nil, fmt.Errorf("%v: not a list", v)
 	}
 	return out, nil
-}
-
-func asMap(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
-}
-
-func asList(v any) []any {
-	l, _ := v.([]any)
-	return l
 }
 
 // behavior returns the cache behaviour for a request path, as CloudFront

@@ -25,7 +25,8 @@
 //     viewer's copy passes as sent when none does; Accept-Encoding is
 //     normalized to br/gzip when the cache policy enables them;
 //     X-Forwarded-Proto and X-Real-IP are removed; X-Forwarded-For gets the
-//     viewer appended; Via and X-Amz-Cf-Id are added.
+//     viewer appended; Via and X-Amz-Cf-Id are added; a User-Agent no policy
+//     forwards becomes "Amazon CloudFront".
 //  4. The cache (cache.go), for GET and HEAD of CachedMethods: the key is
 //     the host, the path and the cache policy's headers, cookies and query
 //     strings; a fresh entry is a hit (X-Cache: Hit from cloudfront, Age).

@@ -151,6 +151,9 @@ func (b *behavior) forward(r *http.Request, viewer string, body []byte) *originR
 			out.header["Authorization"] = auth
 		}
 	}
+	if !b.forwards("header", "User-Agent") {
+		out.header.Set("User-Agent", "Amazon CloudFront") // what CloudFront sends in place of the viewer's
+	}
 	if b.forwards("header", "Host") {
 		out.host = r.Host
 	}

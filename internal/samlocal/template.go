@@ -76,8 +76,8 @@ func (t *Template) String(v any) (s string, ok bool) {
 	if s, ok := scalar(resolve(v, t.Parameters)); ok {
 		return s, true
 	}
-	sub, ok := mapping(v)["Fn::Sub"].(string)
-	if !ok || len(mapping(v)) != 1 {
+	sub, ok := Map(v)["Fn::Sub"].(string)
+	if !ok || len(Map(v)) != 1 {
 		return "", false
 	}
 	var b strings.Builder
@@ -125,23 +125,23 @@ func ReadTemplate(path string, params map[string]string) (*Template, error) {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
 	values := map[string]string{}
-	for name, p := range mapping(root["Parameters"]) {
-		if d, ok := scalar(mapping(p)["Default"]); ok {
+	for name, p := range Map(root["Parameters"]) {
+		if d, ok := scalar(Map(p)["Default"]); ok {
 			values[name] = d
 		}
 	}
 	maps.Copy(values, params)
 	t := &Template{Path: abs, Functions: map[string]*Function{}, Resources: map[string]Resource{}, Parameters: values}
 
-	globals := mapping(mapping(root["Globals"])["Function"])
-	for id, r := range mapping(root["Resources"]) {
-		res := mapping(r)
+	globals := Map(Map(root["Globals"])["Function"])
+	for id, r := range Map(root["Resources"]) {
+		res := Map(r)
 		typ, _ := scalar(res["Type"])
-		t.Resources[id] = Resource{Type: typ, Properties: mapping(res["Properties"])}
+		t.Resources[id] = Resource{Type: typ, Properties: Map(res["Properties"])}
 		if typ != functionType {
 			continue
 		}
-		fn, err := newFunction(id, filepath.Dir(abs), globals, mapping(res["Properties"]), mapping(res["Metadata"]), values)
+		fn, err := newFunction(id, filepath.Dir(abs), globals, Map(res["Properties"]), Map(res["Metadata"]), values)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: function %s: %w", path, id, err)
 		}
@@ -182,7 +182,7 @@ func newFunction(id, dir string, globals, props, meta map[string]any, params map
 	fn.BuildMethod, _ = scalar(meta["BuildMethod"])
 	fn.Runtime, _ = scalar(get("Runtime"))
 	fn.Handler, _ = scalar(get("Handler"))
-	for _, a := range sequence(get("Architectures")) {
+	for _, a := range List(get("Architectures")) {
 		if s, ok := scalar(a); ok {
 			fn.Architectures = append(fn.Architectures, s)
 		}
@@ -205,7 +205,7 @@ func newFunction(id, dir string, globals, props, meta map[string]any, params map
 	}
 	// Globals' variables first, the function's own win (SAM merges maps).
 	for _, src := range []map[string]any{globals, props} {
-		for name, v := range mapping(mapping(src["Environment"])["Variables"]) {
+		for name, v := range Map(Map(src["Environment"])["Variables"]) {
 			fn.Environment[name], _ = scalar(resolve(v, params))
 		}
 	}
@@ -269,12 +269,14 @@ func plain(n *yaml.Node) any {
 	return v
 }
 
-func mapping(v any) map[string]any {
+// Map returns a template value as a mapping, or nil if it is none.
+func Map(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
 }
 
-func sequence(v any) []any {
+// List returns a template value as a list, or nil if it is none.
+func List(v any) []any {
 	s, _ := v.([]any)
 	return s
 }

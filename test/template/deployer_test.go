@@ -1,7 +1,6 @@
 package template_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -66,15 +65,17 @@ func servicePolicyScript(t *testing.T, schemas string, flags []string, templates
 		}
 		args = append(args, file)
 	}
-	cmd := exec.Command("python3", args...)
-	cmd.Dir = testenv.RepoRoot(t)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s", err, stderr.Bytes())
+	return runPython(t, args...)
+}
+
+// decodePolicy decodes the script's output.
+func decodePolicy(t *testing.T, out []byte) policyDocument {
+	t.Helper()
+	var p policyDocument
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatalf("the script printed no policy: %v\n%s", err, out)
 	}
-	return out, nil
+	return p
 }
 
 // handlerPermissions returns what the registry lists for the create, read,
@@ -222,10 +223,7 @@ func TestServiceRolePolicy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var generated policyDocument
-		if err := json.Unmarshal(out, &generated); err != nil {
-			t.Fatal(err)
-		}
+		generated := decodePolicy(t, out)
 		for _, s := range generated.Statement {
 			for _, a := range s.actions() {
 				if !policy.allows(a) {
@@ -317,19 +315,15 @@ func TestServiceRolePolicyScript(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := servicePolicyScript(t, schemas, nil, []byte(`{"Resources":`+tt.resources+`}`))
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("got error %v, want one containing %q", err, tt.err)
-				}
+			switch {
+			case tt.err == "" && err != nil:
+				t.Fatal(err)
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Fatalf("got error %v, want one containing %q", err, tt.err)
+			case tt.err != "":
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var p policyDocument
-			if err := json.Unmarshal(out, &p); err != nil {
-				t.Fatal(err)
-			}
+			p := decodePolicy(t, out)
 			for _, a := range tt.want {
 				if !p.allows(a) {
 					t.Errorf("the generated policy does not allow %s:\n%s", a, out)
