@@ -75,6 +75,9 @@
 //     answer is not stored.
 //   - The viewer-request function is the template's, reimplemented in Go,
 //     not run.
+//   - An invalidation path is compared with the request path as Go escapes
+//     it (URL.EscapedPath), which may differ from CloudFront's encoding for
+//     unusual characters.
 //   - Vary is ignored, as CloudFront ignores it (Accept-Encoding is in the
 //     key when the cache policy enables compression).
 //
