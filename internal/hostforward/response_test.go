@@ -118,6 +118,7 @@ func TestSetCookieResponsesArePrivate(t *testing.T) {
 		{"no Cache-Control at all", "", true, "private", true},
 		{"already private", "private, max-age=60", true, "private, max-age=60", false},
 		{"already no-store", "no-store", true, "no-store", false},
+		{"no-cache alone: a shared cache may still store it", "no-cache", true, "private, no-cache", true},
 		{"no cookie: the app's caching stands", "public, max-age=600", false, "public, max-age=600", false},
 	}
 	for _, tt := range tests {
