@@ -226,6 +226,26 @@ func TestConnectionLevelHeadersDropped(t *testing.T) {
 	}
 }
 
+// The body is in the event already: a client's Expect: 100-continue is a
+// matter between the client and the edge, and forwarded it makes the
+// transport hold the body back for up to ExpectContinueTimeout (a second)
+// from an app that does not answer 100 Continue. nginx drops it too.
+func TestExpectNotForwarded(t *testing.T) {
+	app := newUpstream(t, ok)
+	ev := loadEvent(t, "api-post-form.json")
+	ev.Headers["expect"] = "100-continue"
+	if resp, _ := newHandler(t, app.URL, nil).Handle(context.Background(), ev); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	got := app.got()
+	if v := got.Header.Values("Expect"); len(v) > 0 {
+		t.Errorf("app got Expect: %q", v)
+	}
+	if len(got.Body) == 0 {
+		t.Error("app got no body")
+	}
+}
+
 func TestMixedCaseHeaderNames(t *testing.T) {
 	app := newUpstream(t, ok)
 	ev := loadEvent(t, "api-get.json")
