@@ -6,16 +6,18 @@ import "strings"
 // cookie, and whether it differs from cc. With cookies forwarded, CloudFront
 // stores Set-Cookie along with a cacheable object and replays it to every
 // viewer; a response that keeps shared caches from storing it (an
-// unqualified private, no-store or no-cache) is left as it is. Otherwise
-// the result is "private" followed by the app's directives that still mean
-// something to the browser's private cache: public, s-maxage,
-// proxy-revalidate and a qualified private="…" (which lets shared caches
-// store the rest) are dropped. RFC 9111 §5.2.2.
+// unqualified private, or no-store) is left as it is. Otherwise the result
+// is "private" followed by the app's directives that still mean something
+// to the browser's private cache: public, s-maxage, proxy-revalidate and a
+// qualified private="…" (which lets shared caches store the rest) are
+// dropped. no-cache alone is not enough: a shared cache may store such a
+// response and, after a 304 revalidation, replay its Set-Cookie (RFC 9111
+// §5.2.2.4, against §5.2.2.5 no-store and §5.2.2.7 private).
 func privateCacheControl(cc string) (string, bool) {
 	dirs := directives(cc)
 	for _, d := range dirs {
 		switch name, qualified := directiveName(d); name {
-		case "private", "no-cache":
+		case "private":
 			if !qualified {
 				return cc, false
 			}

@@ -157,20 +157,26 @@ func (h *Handler) dropStaleConnections() {
 // logRequest writes the request's one log line. request_id is Lambda's
 // request id, apigw_request_id API Gateway's; fields that were never
 // learned (the viewer of a refused request, the app's time when it was not
-// called) are left out rather than zero-filled.
+// called, whatever a malformed event left empty) are left out rather than
+// zero-filled.
 func (h *Handler) logRequest(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, out *outcome, err error, took time.Duration) {
 	attrs := make([]slog.Attr, 0, 16)
-	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
-		attrs = append(attrs, slog.String("request_id", lc.AwsRequestID))
+	known := func(key, value string) {
+		if value != "" {
+			attrs = append(attrs, slog.String(key, value))
+		}
 	}
-	attrs = append(attrs,
-		slog.String("apigw_request_id", ev.RequestContext.RequestID),
-		slog.String("method", ev.RequestContext.HTTP.Method),
-		slog.String("path", ev.RawPath))
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		known("request_id", lc.AwsRequestID)
+	}
+	known("apigw_request_id", ev.RequestContext.RequestID)
+	known("method", ev.RequestContext.HTTP.Method)
+	known("path", ev.RawPath)
 	if v := out.viewer; v != nil {
 		attrs = append(attrs, slog.String("host", v.host), slog.String("client_ip", v.clientIP), slog.Bool("verified", v.verified))
 	} else { // refused before the viewer was known: log what was asked for
-		attrs = append(attrs, slog.String("host", viewerHost(ev)), slog.String("source_ip", ev.RequestContext.HTTP.SourceIP))
+		known("host", viewerHost(ev))
+		known("source_ip", ev.RequestContext.HTTP.SourceIP)
 	}
 	attrs = append(attrs, slog.Int("status", out.resp.StatusCode))
 	if out.called {

@@ -39,8 +39,11 @@ type viewer struct {
 // sent: the forwarding headers the rewrite sets (client copies are never
 // trusted), the edge's own inputs, aws-lambda-go-api-proxy's spoofable
 // context headers, headers rebuilt from the event (Host, Cookie,
-// Content-Length), and the connection-level Connection and Upgrade (there is
-// no connection to upgrade behind API Gateway).
+// Content-Length), the connection-level Connection and Upgrade (there is
+// no connection to upgrade behind API Gateway) and Expect: the body is in
+// the event, and a forwarded 100-continue would make the transport hold it
+// back for up to ExpectContinueTimeout from an app that does not answer
+// 100 Continue.
 //
 // Every name with an underscore is dropped too, as nginx and Apache do and
 // gunicorn 22 refuses: CGI-style servers (gunicorn before 22, among others)
@@ -49,7 +52,7 @@ type viewer struct {
 func dropped(canonical string) bool {
 	switch canonical {
 	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerTrueClientIP,
-		headerCFProto, "Host", "Cookie", "Content-Length", "Connection", "Upgrade":
+		headerCFProto, "Host", "Cookie", "Content-Length", "Connection", "Upgrade", "Expect":
 		return true
 	}
 	return strings.HasPrefix(canonical, "X-Forwarded-") || strings.HasPrefix(canonical, "X-Golambdaproxy-") ||

@@ -20,7 +20,12 @@ func TestPrivateCacheControl(t *testing.T) {
 		{"browser directives kept", "max-age=31536000, immutable, stale-while-revalidate=30, no-transform", "private, max-age=31536000, immutable, stale-while-revalidate=30, no-transform", true},
 		{"already private", "private, max-age=60", "private, max-age=60", false},
 		{"already no-store", "No-Store", "No-Store", false},
-		{"already no-cache", "no-cache, max-age=0", "no-cache, max-age=0", false},
+		// RFC 9111 §5.2.2.4: no-cache lets a shared cache store the response
+		// (it must revalidate before reuse, and a 304 then replays the stored
+		// Set-Cookie); only private (§5.2.2.7) and no-store (§5.2.2.5) forbid
+		// storing.
+		{"no-cache alone still lets a shared cache store it", "no-cache, max-age=0", "private, no-cache, max-age=0", true},
+		{"no-cache with private", "no-cache, private", "no-cache, private", false},
 		{"qualified private is not enough: the rest of the response is shared", `private="Set-Cookie", max-age=60`, "private, max-age=60", true},
 		{"qualified no-cache kept for the browser, but private added", `no-cache="Set-Cookie", public`, `private, no-cache="Set-Cookie"`, true},
 		{"comma inside a quoted value", `no-cache="Set-Cookie, X-Foo", s-maxage=5`, `private, no-cache="Set-Cookie, X-Foo"`, true},
@@ -63,7 +68,7 @@ func FuzzJSONStringLen(f *testing.F) {
 // the result always stops shared caches, is stable when applied again, and
 // keeps only directives the app sent (plus "private").
 func FuzzPrivateCacheControl(f *testing.F) {
-	for _, s := range []string{"", "public, max-age=600, s-maxage=3600", "no-store", `no-cache="Set-Cookie", public`,
+	for _, s := range []string{"", "public, max-age=600, s-maxage=3600", "no-store", "no-cache", `no-cache="Set-Cookie", public`,
 		`community="a,\\"b", max-age=1`, "PRIVATE", `private="x"`, `"unterminated, public`} {
 		f.Add(s)
 	}
@@ -75,7 +80,7 @@ func FuzzPrivateCacheControl(f *testing.F) {
 		stops := false
 		for _, d := range directives(got) {
 			name, qualified := directiveName(d)
-			stops = stops || name == "no-store" || (!qualified && (name == "private" || name == "no-cache"))
+			stops = stops || name == "no-store" || (!qualified && name == "private")
 		}
 		if !stops {
 			t.Fatalf("privateCacheControl(%q) = %q lets shared caches store it", cc, got)

@@ -104,6 +104,40 @@ func TestMalformedResponses(t *testing.T) {
 	}
 }
 
+// What the response conversion changed is in the request's log line, as
+// README promises: header names dropped because they are not tokens even
+// without the whitespace before the colon, and single-valued headers cut
+// to their first value.
+func TestMalformedResponsesLogged(t *testing.T) {
+	const tail = "Content-Length: 2\r\n\r\nok"
+	tests := []struct {
+		name, response, field string
+		want                  []any
+		absent                string // a header the viewer must not get
+	}{
+		{"a name with a space inside is dropped", "HTTP/1.1 200 OK\r\nX Foo: bar\r\nContent-Type: text/plain\r\n" + tail,
+			"dropped_response_headers", []any{"X Foo"}, "X Foo"},
+		{"two Content-Type headers keep the first", "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Type: image/png\r\n" + tail,
+			"first_value_only_headers", []any{"Content-Type"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			resp, _ := newHandlerLogging(t, rawUpstream(t, tt.response), &logs).Handle(context.Background(), loadEvent(t, "api-get.json"))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("got %d %q, want 200", resp.StatusCode, resp.Body)
+			}
+			if _, ok := resp.Headers[tt.absent]; ok && tt.absent != "" {
+				t.Errorf("viewer got header %q: %v", tt.absent, resp.Headers)
+			}
+			got, _ := json.Marshal(logLine(t, &logs)[tt.field])
+			if want, _ := json.Marshal(tt.want); string(got) != string(want) {
+				t.Errorf("log %s = %s, want %s", tt.field, got, want)
+			}
+		})
+	}
+}
+
 // A response that sets a cookie is never storable by a shared cache (issue
 // 10, item 5): CloudFront would cache the Set-Cookie with the object and
 // hand one visitor's session to everyone.
@@ -118,6 +152,7 @@ func TestSetCookieResponsesArePrivate(t *testing.T) {
 		{"no Cache-Control at all", "", true, "private", true},
 		{"already private", "private, max-age=60", true, "private, max-age=60", false},
 		{"already no-store", "no-store", true, "no-store", false},
+		{"no-cache alone: a shared cache may still store it", "no-cache", true, "private, no-cache", true},
 		{"no cookie: the app's caching stands", "public, max-age=600", false, "public, max-age=600", false},
 	}
 	for _, tt := range tests {
