@@ -2,7 +2,6 @@ package hostforward
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -24,10 +23,9 @@ const deadlineMargin = 250 * time.Millisecond
 // Handler forwards API Gateway HTTP API events to the upstream app. It is
 // safe for concurrent use; build one at cold start and reuse it.
 type Handler struct {
-	cfg     Config
-	secrets [][sha256.Size]byte // digests of cfg.Secrets, for the constant-time check
-	proxy   *httputil.ReverseProxy
-	log     *slog.Logger
+	cfg   Config
+	proxy *httputil.ReverseProxy
+	log   *slog.Logger
 }
 
 // NewTransport returns the pooled transport a Handler should reuse across
@@ -48,13 +46,10 @@ func NewTransport() *http.Transport {
 }
 
 // New returns a Handler for cfg that sends requests through transport and
-// logs to logger. When cfg has no origin-verify secrets it logs a warning
-// once: anyone who finds the API Gateway URL can then reach the app.
+// logs to logger. When cfg has no origin check (cfg.Origin) it logs a
+// warning once: anyone who finds the API Gateway URL can then reach the app.
 func New(cfg Config, transport http.RoundTripper, logger *slog.Logger) *Handler {
 	h := &Handler{cfg: cfg, log: logger}
-	for _, s := range cfg.Secrets {
-		h.secrets = append(h.secrets, sha256.Sum256([]byte(s)))
-	}
 	h.proxy = &httputil.ReverseProxy{
 		Rewrite:        h.rewrite,
 		Transport:      transport,
@@ -62,8 +57,8 @@ func New(cfg Config, transport http.RoundTripper, logger *slog.Logger) *Handler 
 		ErrorHandler:   func(w http.ResponseWriter, _ *http.Request, err error) { w.(*recorder).fail(err) },
 		ErrorLog:       log.New(io.Discard, "", 0), // every failure is logged once, by Handle
 	}
-	if len(cfg.Secrets) == 0 {
-		logger.Warn("ORIGIN_VERIFY_SECRETS is not set: requests are not checked for the CloudFront origin header, " +
+	if cfg.Origin == nil {
+		logger.Warn("neither ORIGIN_VERIFY_SECRET_ARN nor ORIGIN_VERIFY_SECRETS is set: requests are not checked for the CloudFront origin header, " +
 			"so a client that finds the API Gateway URL bypasses CloudFront, and True-Client-IP and " +
 			"CloudFront-Forwarded-Proto are ignored")
 	}
@@ -88,6 +83,9 @@ func (h *Handler) rewrite(pr *httputil.ProxyRequest) {
 	hdr["Forwarded"] = []string{forwardedHeader(v)}
 	if v.requestID != "" {
 		hdr["X-Request-Id"] = []string{v.requestID}
+	}
+	if h.cfg.UpstreamVerify != nil {
+		hdr[headerUpstreamVerify] = []string{h.cfg.UpstreamVerify.Current(pr.In.Context())}
 	}
 }
 

@@ -3,8 +3,6 @@ package hostforward
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -43,7 +41,7 @@ type viewer struct {
 // no connection to upgrade behind API Gateway).
 func dropped(canonical string) bool {
 	switch canonical {
-	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerTrueClientIP,
+	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerUpstreamVerify, headerTrueClientIP,
 		headerCFProto, "Host", "Cookie", "Content-Length", "Connection", "Upgrade":
 		return true
 	}
@@ -59,7 +57,7 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 		return nil, nil, err
 	}
 	ev.Headers = headers
-	verified, err := h.verify(ev.Headers)
+	verified, err := h.verify(ctx, ev.Headers)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -165,21 +163,17 @@ func lowercaseKeys(headers map[string]string) (map[string]string, error) {
 	return headers, nil
 }
 
-// verify checks X-Origin-Verify against the configured secrets in constant
-// time: it compares SHA-256 digests, so neither the secrets' contents nor
-// their lengths show in the timing. With no secrets configured nothing is
-// verified and nothing refused.
-func (h *Handler) verify(headers map[string]string) (bool, error) {
-	if len(h.secrets) == 0 {
+// verify checks X-Origin-Verify with cfg.Origin, which compares digests in
+// constant time, so neither the secrets' contents nor their lengths show in
+// the timing. With no check configured nothing is verified and nothing
+// refused.
+func (h *Handler) verify(ctx context.Context, headers map[string]string) (bool, error) {
+	if h.cfg.Origin == nil {
 		return false, nil
 	}
-	got := sha256.Sum256([]byte(headers["x-origin-verify"]))
-	ok := 0
-	for _, s := range h.secrets {
-		ok |= subtle.ConstantTimeCompare(got[:], s[:])
-	}
-	if ok != 1 {
-		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution"}
+	ok, err := h.cfg.Origin.Match(ctx, headers["x-origin-verify"])
+	if !ok {
+		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution", err: err}
 	}
 	return true, nil
 }

@@ -44,6 +44,8 @@ type Secret struct {
 	log    *slog.Logger
 	now    func() time.Time
 
+	fixed  bool // from Fixed: never read
+
 	mu      sync.Mutex
 	current string
 	digests [][sha256.Size]byte // of every held value, for the constant-time check
@@ -57,6 +59,17 @@ type Secret struct {
 // the cached values kept.
 func Load(ctx context.Context, client API, id string, logger *slog.Logger) (*Secret, error) {
 	return load(ctx, client, id, logger, time.Now)
+}
+
+// Fixed returns a Secret holding values (the first is the current one) that
+// is never read from Secrets Manager: for values given in the environment
+// of a local run. values must not be empty.
+func Fixed(values ...string) *Secret {
+	s := &Secret{fixed: true, current: values[0]}
+	for _, v := range values {
+		s.digests = append(s.digests, sha256.Sum256([]byte(v)))
+	}
+	return s
 }
 
 func load(ctx context.Context, client API, id string, logger *slog.Logger, now func() time.Time) (*Secret, error) {
@@ -136,7 +149,7 @@ func (s *Secret) Match(ctx context.Context, value string) (bool, error) {
 	if s.matchLocked(got) {
 		return true, nil
 	}
-	if s.now().Sub(s.readAt) < RefreshInterval {
+	if s.fixed || s.now().Sub(s.readAt) < RefreshInterval {
 		return false, nil
 	}
 	if err := s.read(ctx); err != nil {
@@ -159,7 +172,7 @@ func (s *Secret) matchLocked(got [sha256.Size]byte) bool {
 func (s *Secret) Current(ctx context.Context) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.now().Sub(s.readAt) >= CurrentMaxAge {
+	if !s.fixed && s.now().Sub(s.readAt) >= CurrentMaxAge {
 		if err := s.read(ctx); err != nil {
 			s.log.LogAttrs(ctx, slog.LevelWarn, "secret re-read failed; using the cached value",
 				slog.String("secret_id", s.id), slog.String("error", err.Error()))

@@ -189,3 +189,16 @@ func TestCurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestFixed(t *testing.T) {
+	s := Fixed("new", "old")
+	ctx := context.Background()
+	for v, want := range map[string]bool{"new": true, "old": true, "": false, "other": false} {
+		if got, err := s.Match(ctx, v); got != want || err != nil {
+			t.Errorf("Match(%q): got %v, %v; want %v", v, got, err, want)
+		}
+	}
+	if got, want := s.Current(ctx), "new"; got != want {
+		t.Errorf("Current(): got %q, want %q", got, want)
+	}
+}
