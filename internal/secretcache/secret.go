@@ -44,7 +44,7 @@ type Secret struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	fixed  bool // from Fixed: never read
+	fixed bool // from Fixed: never read
 
 	mu      sync.Mutex
 	current string
