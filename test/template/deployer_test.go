@@ -53,7 +53,9 @@ var cloudFormationNeeds = map[string][]string{
 	"AWS::Lambda::Function": {"lambda:CreateFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
 		"lambda:GetFunctionCodeSigningConfig", "lambda:GetRuntimeManagementConfig", "lambda:UpdateFunctionCode",
 		"lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction", "lambda:TagResource", "lambda:UntagResource",
-		"lambda:ListTags", "iam:PassRole", "s3:GetObject", "s3:GetObjectVersion"},
+		"lambda:ListTags", "iam:PassRole", "s3:GetObject", "s3:GetObjectVersion",
+		// Lambda checks the VPC option's subnets and security groups with the caller's rights.
+		"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"},
 	"AWS::Lambda::Permission": {"lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"},
 	"AWS::Logs::LogGroup": {"logs:CreateLogGroup", "logs:DescribeLogGroups", "logs:PutRetentionPolicy",
 		"logs:DeleteRetentionPolicy", "logs:DeleteLogGroup", "logs:TagResource", "logs:UntagResource",
@@ -80,6 +82,9 @@ var cloudFormationNeeds = map[string][]string{
 	"AWS::SecretsManager::Secret": {"secretsmanager:CreateSecret", "secretsmanager:GetRandomPassword",
 		"secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret", "secretsmanager:DeleteSecret",
 		"secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:GetSecretValue"},
+	// By hand from the API reference; not yet checked against the registry schema.
+	"AWS::SecretsManager::RotationSchedule": {"secretsmanager:RotateSecret", "secretsmanager:DescribeSecret",
+		"secretsmanager:CancelRotateSecret"},
 }
 
 // samDeployNeeds lists what `sam deploy` and `sam delete` call with the

@@ -35,6 +35,7 @@ func TestCfnLint(t *testing.T) {
 	}{
 		{"translated, no domain", noDomain},
 		{"translated, custom domain", customDomain},
+		{"translated, in a VPC", inVpc},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "template.json")
