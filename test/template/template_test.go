@@ -389,7 +389,7 @@ func TestCustomDomain(t *testing.T) {
 }
 
 // TestOutputs checks that the stack tells the user everything the Django
-// settings (deploy/django) and the deploy steps need.
+// settings (python/djfront) and the deploy steps need.
 func TestOutputs(t *testing.T) {
 	out := deploy(t, translate(t, noDomain), noDomain)["Outputs"]
 	tests := []struct{ name, want string }{
@@ -401,6 +401,8 @@ func TestOutputs(t *testing.T) {
 		{"DjfrontStaticPrefix", `"static"`},
 		{"DjfrontMediaPrefix", `"media"`},
 		{"AwsRegion", `{"Ref":"AWS::Region"}`},
+		{"UpstreamVerifySecretArn", `{"Ref":"UpstreamVerifySecret"}`},
+		{"OriginVerifySecretArn", `{"Ref":"OriginVerifySecret"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
