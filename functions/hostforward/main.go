@@ -7,8 +7,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -16,6 +18,9 @@ import (
 
 	"github.com/djfront/djfront/internal/hostforward"
 )
+
+// secretsTimeout bounds reading the secrets at cold start.
+const secretsTimeout = 5 * time.Second
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
@@ -26,10 +31,16 @@ func main() {
 	}
 	// Secrets Manager is reached only when an _ARN variable is set; the
 	// endpoint and region come from the SDK's settings (AWS_ENDPOINT_URL…).
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
-	if err == nil {
-		err = cfg.LoadSecrets(context.Background(), secretsmanager.NewFromConfig(awsCfg), logger)
+	// The bound leaves the failure time to be logged within Lambda's 10 s
+	// init limit (a VPC without a route to Secrets Manager hangs otherwise).
+	ctx, cancel := context.WithTimeout(context.Background(), secretsTimeout)
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		err = fmt.Errorf("load aws configuration: %w", err)
+	} else {
+		err = cfg.LoadSecrets(ctx, secretsmanager.NewFromConfig(awsCfg), logger)
 	}
+	cancel()
 	if err != nil {
 		logger.Error("cannot read the secrets", slog.String("error", err.Error()))
 		os.Exit(1)

@@ -3,8 +3,9 @@
 // distribution's origin header, tested, then made AWSCURRENT. The work is
 // done by package github.com/djfront/djfront/internal/rotation; this command
 // reads the configuration, failing at cold start with a message that names
-// the variable at fault, builds the AWS clients once and starts the Lambda
-// loop.
+// the variable at fault, builds the AWS clients once (endpoints and region
+// from the SDK's standard settings: AWS_REGION, AWS_ENDPOINT_URL…) and runs
+// the Lambda loop.
 package main
 
 import (
@@ -21,25 +22,23 @@ import (
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	h, err := setup(logger)
-	if err != nil {
+	if err := run(logger); err != nil {
 		logger.Error("rotate: cannot start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(h.Handle)
 }
 
-// setup reads the configuration and builds the handler; AWS endpoints and
-// the region come from the SDK's standard settings (AWS_REGION,
-// AWS_ENDPOINT_URL…).
-func setup(logger *slog.Logger) (*rotation.Handler, error) {
+// run starts the Lambda loop, which never returns; an error is a failure
+// at cold start.
+func run(logger *slog.Logger) error {
 	cfg, err := rotation.LoadConfig(os.Getenv)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	awsCfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
-		return nil, fmt.Errorf("load aws configuration: %w", err)
+		return fmt.Errorf("load aws configuration: %w", err)
 	}
-	return rotation.New(cfg, awsCfg, logger), nil
+	lambda.Start(rotation.New(cfg, awsCfg, logger).Handle)
+	return nil
 }

@@ -242,3 +242,24 @@ func TestLoadConfig(t *testing.T) {
 		})
 	}
 }
+
+// FuzzHandle sends arbitrary events: the handler never panics, and every
+// failure is a *StepError naming the step it was asked for.
+func FuzzHandle(f *testing.F) {
+	for _, step := range []string{StepCreate, StepSet, StepTest, StepFinish, "", "CreateSecret"} {
+		f.Add(step, "origin", token)
+	}
+	f.Add(StepFinish, "", "")
+	f.Add(StepSet, "origin", "old-version")
+	f.Fuzz(func(t *testing.T, step, secretID, version string) {
+		sm, cf := newFakes()
+		sm.values[token] = "new"
+		h := newHandler(Config{DistributionID: "E2EXAMPLE", Settle: time.Minute}, sm, cf, slog.New(slog.DiscardHandler))
+		h.sleep = func(context.Context, time.Duration) error { return nil }
+		err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: step, SecretID: secretID, ClientRequestToken: version})
+		var se *StepError
+		if err != nil && (!errors.As(err, &se) || se.Step != step) {
+			t.Errorf("Handle(%q, %q, %q): error %v is not a *StepError for the step", step, secretID, version, err)
+		}
+	})
+}

@@ -202,3 +202,23 @@ func TestFixed(t *testing.T) {
 		t.Errorf("Current(): got %q, want %q", got, want)
 	}
 }
+
+// FuzzMatch checks the constant-time comparison against the obvious one: a
+// value matches exactly when it equals one of the held values.
+func FuzzMatch(f *testing.F) {
+	f.Add("current", "previous", "current")
+	f.Add("current", "previous", "previous")
+	f.Add("a", "b", "")
+	f.Add("x", "x", "x\x00")
+	f.Add("ü", "u", "u\u0308")
+	f.Fuzz(func(t *testing.T, current, previous, value string) {
+		if current == "" {
+			return // Load refuses an empty AWSCURRENT
+		}
+		s := Fixed(current, previous)
+		got, err := s.Match(context.Background(), value)
+		if want := value == current || value == previous; got != want || err != nil {
+			t.Errorf("Fixed(%q, %q).Match(%q) = %v, %v; want %v", current, previous, value, got, err, want)
+		}
+	})
+}
