@@ -2,8 +2,11 @@ package rotation
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -262,4 +265,30 @@ func FuzzHandle(f *testing.F) {
 			t.Errorf("Handle(%q, %q, %q): error %v is not a *StepError for the step", step, secretID, version, err)
 		}
 	})
+}
+
+// TestEventFixture decodes sam/events/rotation-create-secret.json, the event
+// `sam local invoke RotateFunction -e` sends, as Secrets Manager shapes it,
+// and runs it.
+func TestEventFixture(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "sam", "events", "rotation-create-secret.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.SecretsManagerSecretRotationEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Step != StepCreate || !strings.HasPrefix(ev.SecretID, "arn:aws:secretsmanager:") || ev.ClientRequestToken == "" {
+		t.Fatalf("fixture decoded as %+v", ev)
+	}
+	sm, cf := newFakes()
+	sm.stages[ev.ClientRequestToken] = []string{"AWSPENDING"}
+	h := newHandler(Config{DistributionID: "E2EXAMPLE", Settle: time.Minute}, sm, cf, slog.New(slog.DiscardHandler))
+	if err := h.Handle(context.Background(), ev); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if len(sm.values[ev.ClientRequestToken]) != 52 {
+		t.Errorf("pending value: got %q, want a new 52-character value", sm.values[ev.ClientRequestToken])
+	}
 }
