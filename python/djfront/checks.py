@@ -169,6 +169,6 @@ def check_static_cache_control(app_configs=None, **kwargs):
         "(app.3f2a9c1b7d4e.css) never change, yet browsers revalidate them and CloudFront keeps "
         "them a day at most.",
         hint="Set STORAGES['staticfiles']['BACKEND'] = 'djfront.storage.StaticStorage' (djfront.settings "
-        "does), which marks hashed names 'public, max-age=31536000, immutable'.",
+        "does), which marks hashed names 'max-age=31536000, immutable'.",
         id="djfront.W008",
     )]
