@@ -48,7 +48,10 @@ func NewTransport() *http.Transport {
 // New returns a Handler for cfg that sends requests through transport and
 // logs to logger. When cfg has no origin check (cfg.Origin) it logs a
 // warning once: anyone who finds the API Gateway URL can then reach the app.
+// It panics when cfg names secrets by ARN that [Config.LoadSecrets] has not
+// read: the handler must not run unchecked by mistake.
 func New(cfg Config, transport http.RoundTripper, logger *slog.Logger) *Handler {
+	mustHaveLoadedSecrets(cfg)
 	h := &Handler{cfg: cfg, log: logger}
 	h.proxy = &httputil.ReverseProxy{
 		Rewrite:        h.rewrite,

@@ -88,3 +88,11 @@ func (c *Config) LoadSecrets(ctx context.Context, client secretcache.API, logger
 	}
 	return errors.Join(errs...)
 }
+
+// mustHaveLoadedSecrets panics when cfg names a secret by ARN that
+// LoadSecrets has not read.
+func mustHaveLoadedSecrets(cfg Config) {
+	if (cfg.OriginSecretARN != "" && cfg.Origin == nil) || (cfg.UpstreamSecretARN != "" && cfg.UpstreamVerify == nil) {
+		panic("hostforward: New before Config.LoadSecrets read the secrets named by ARN")
+	}
+}

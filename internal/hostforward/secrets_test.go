@@ -3,6 +3,7 @@ package hostforward_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -126,4 +127,20 @@ func TestUpstreamVerifyHeader(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestNewRefusesUnreadSecrets(t *testing.T) {
+	env := map[string]string{"UPSTREAM_URL": "http://127.0.0.1:8000", "ALLOWED_HOSTS": "www.example.com",
+		"ORIGIN_VERIFY_SECRET_ARN": originARN}
+	cfg, err := hostforward.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Config.LoadSecrets") {
+			t.Errorf("New without LoadSecrets: got panic %v, want one naming Config.LoadSecrets", r)
+		}
+	}()
+	hostforward.New(cfg, hostforward.NewTransport(), slog.New(slog.DiscardHandler))
+	t.Error("New returned a handler that would not check X-Origin-Verify")
 }
