@@ -11,6 +11,9 @@ need_apt=()
 /usr/bin/python3 -c 'import storages' 2>/dev/null || need_apt+=(python3-django-storages)
 /usr/bin/python3 -c 'import storages.backends.s3boto3' 2>/dev/null || need_apt+=(python3-django-storages-boto3)
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || need_apt+=(python3-boto3)
+# pip and setuptools: python/django_test.go installs the djfront package as users do.
+/usr/bin/python3 -c 'import pip' 2>/dev/null || need_apt+=(python3-pip)
+/usr/bin/python3 -c 'import setuptools' 2>/dev/null || need_apt+=(python3-setuptools)
 command -v gunicorn >/dev/null 2>&1 || need_apt+=(gunicorn)
 # Headless Chromium for test/browser (driven over CDP by chromedp: no chromedriver, no browser download).
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)

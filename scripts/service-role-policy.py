@@ -107,6 +107,8 @@ EXCLUDED = [
 
 SAM_ARTIFACTS = "arn:aws:s3:::aws-sam-cli-managed-default-samclisourcebucket-*/*"
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+# HostForwardFunctionRole's with the VPC option (VpcSubnetIds).
+VPC_ACCESS = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 
 # Statements in order; a permission goes to the first whose types (None:
 # any) and actions (exact names) or services (prefixes) match it.
@@ -117,7 +119,7 @@ STATEMENTS = [
      "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
     {"Sid": "FunctionRolesGetOnlyBasicExecution", "types": ["AWS::IAM::Role"],
      "actions": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], "Resource": "arn:aws:iam::*:role/djfront*",
-     "Condition": {"ArnEquals": {"iam:PolicyARN": BASIC_EXECUTION}}},
+     "Condition": {"ArnEquals": {"iam:PolicyARN": [BASIC_EXECUTION, VPC_ACCESS]}}},
     {"Sid": "EventSourceMappingOfDjfrontFunctions", "types": ["AWS::Lambda::EventSourceMapping"],
      "actions": ["lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"],
      "Resource": "*", "Condition": {"ArnLike": {"lambda:FunctionArn": "arn:aws:lambda:*:*:function:djfront*"}}},

@@ -22,8 +22,22 @@ type Config struct {
 	// AllowedHosts are the viewer hosts the app serves (ALLOWED_HOSTS).
 	AllowedHosts AllowedHosts
 	// Secrets are the accepted X-Origin-Verify values
-	// (ORIGIN_VERIFY_SECRETS); empty turns the check off.
+	// (ORIGIN_VERIFY_SECRETS), for local runs.
 	Secrets []string
+	// OriginSecretARN names the Secrets Manager secret whose AWSCURRENT,
+	// AWSPENDING and AWSPREVIOUS values are accepted as X-Origin-Verify
+	// (ORIGIN_VERIFY_SECRET_ARN), read by LoadSecrets.
+	OriginSecretARN string
+	// UpstreamSecretARN names the Secrets Manager secret whose AWSCURRENT
+	// value is sent as X-Upstream-Verify (UPSTREAM_VERIFY_SECRET_ARN).
+	UpstreamSecretARN string
+	// Origin checks X-Origin-Verify: Secrets, or the secret OriginSecretARN
+	// names once LoadSecrets has run. Nil turns the check off.
+	Origin OriginVerifier
+	// UpstreamVerify gives the X-Upstream-Verify value sent to the app
+	// (UPSTREAM_VERIFY_SECRET, or UpstreamSecretARN's secret once
+	// LoadSecrets has run). Nil: none is sent.
+	UpstreamVerify UpstreamCredential
 	// Timeout bounds each upstream request (UPSTREAM_TIMEOUT).
 	Timeout time.Duration
 	// RemoveBasePath is removed once from the front of each request path
@@ -63,6 +77,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			c.Secrets = append(c.Secrets, s)
 		}
 	}
+
+	c.readSecretSettings(getenv, bad)
 
 	c.Timeout = DefaultUpstreamTimeout
 	if v := getenv("UPSTREAM_TIMEOUT"); v != "" {

@@ -9,7 +9,10 @@
 // adds an X-Origin-Verify origin header holding a shared secret. This package
 // trusts those headers only when the secret matches, checks the host against
 // ALLOWED_HOSTS before anything reaches the app, and replaces every forwarding
-// header the client sent.
+// header the client sent. The secret's values come from Secrets Manager by
+// ARN ([Config.LoadSecrets], package secretcache), so a rotation is picked up
+// without a deploy; the app gets a credential of its own, X-Upstream-Verify,
+// that no client can send in its place.
 //
 // # One request, in call order
 //

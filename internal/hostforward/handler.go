@@ -2,7 +2,6 @@ package hostforward
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"log"
@@ -32,10 +31,9 @@ const staleAfter = time.Second
 // Handler forwards API Gateway HTTP API events to the upstream app. It is
 // safe for concurrent use; build one at cold start and reuse it.
 type Handler struct {
-	cfg     Config
-	secrets [][sha256.Size]byte // digests of cfg.Secrets, for the constant-time check
-	proxy   *httputil.ReverseProxy
-	log     *slog.Logger
+	cfg   Config
+	proxy *httputil.ReverseProxy
+	log   *slog.Logger
 	// idle is the transport, when it can close its idle connections.
 	idle interface{ CloseIdleConnections() }
 	// lastUsed is when a request to the app last ended (Unix nanoseconds,
@@ -65,15 +63,14 @@ func NewTransport() *http.Transport {
 // logs to logger. When transport has a CloseIdleConnections method (as
 // *http.Transport does), the Handler calls it when a request follows more
 // than a second without one, so that no request goes out on a connection
-// the app closed meanwhile. When cfg has no origin-verify secrets New logs
-// a warning once: anyone who finds the API Gateway URL can then reach the
-// app.
+// the app closed meanwhile. When cfg has no origin check (cfg.Origin) New
+// logs a warning once: anyone who finds the API Gateway URL can then reach
+// the app. It panics when cfg names secrets by ARN that [Config.LoadSecrets]
+// has not read: the handler must not run unchecked by mistake.
 func New(cfg Config, transport http.RoundTripper, logger *slog.Logger) *Handler {
+	mustHaveLoadedSecrets(cfg)
 	h := &Handler{cfg: cfg, log: logger}
 	h.idle, _ = transport.(interface{ CloseIdleConnections() })
-	for _, s := range cfg.Secrets {
-		h.secrets = append(h.secrets, sha256.Sum256([]byte(s)))
-	}
 	h.proxy = &httputil.ReverseProxy{
 		Rewrite:        h.rewrite,
 		Transport:      transport,
@@ -81,8 +78,8 @@ func New(cfg Config, transport http.RoundTripper, logger *slog.Logger) *Handler 
 		ErrorHandler:   func(w http.ResponseWriter, _ *http.Request, err error) { w.(*recorder).fail(err) },
 		ErrorLog:       log.New(io.Discard, "", 0), // every failure is logged once, by Handle
 	}
-	if len(cfg.Secrets) == 0 {
-		logger.Warn("ORIGIN_VERIFY_SECRETS is not set: requests are not checked for the CloudFront origin header, " +
+	if cfg.Origin == nil {
+		logger.Warn("neither ORIGIN_VERIFY_SECRET_ARN nor ORIGIN_VERIFY_SECRETS is set: requests are not checked for the CloudFront origin header, " +
 			"so a client that finds the API Gateway URL bypasses CloudFront, and True-Client-IP and " +
 			"CloudFront-Forwarded-Proto are ignored")
 	}

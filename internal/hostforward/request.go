@@ -3,8 +3,6 @@ package hostforward
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"io"
 	"net/http"
@@ -51,7 +49,7 @@ type viewer struct {
 // app as HTTP_X_FORWARDED_FOR, joined to the real one.
 func dropped(canonical string) bool {
 	switch canonical {
-	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerTrueClientIP,
+	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerUpstreamVerify, headerTrueClientIP,
 		headerCFProto, "Host", "Cookie", "Content-Length", "Connection", "Upgrade", "Expect":
 		return true
 	}
@@ -68,7 +66,7 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 		return nil, nil, err
 	}
 	ev.Headers = headers
-	verified, err := h.verify(ev.Headers)
+	verified, err := h.verify(ctx, ev.Headers)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,6 +142,9 @@ func (h *Handler) rewrite(pr *httputil.ProxyRequest) {
 	hdr["Forwarded"] = []string{forwardedHeader(v)}
 	if v.requestID != "" {
 		hdr["X-Request-Id"] = []string{v.requestID}
+	}
+	if h.cfg.UpstreamVerify != nil {
+		hdr[headerUpstreamVerify] = []string{h.cfg.UpstreamVerify.Current(pr.In.Context())}
 	}
 }
 
@@ -241,21 +242,17 @@ func lowercaseKeys(headers map[string]string) (map[string]string, error) {
 	return lower, nil
 }
 
-// verify checks X-Origin-Verify against the configured secrets in constant
-// time: it compares SHA-256 digests, so neither the secrets' contents nor
-// their lengths show in the timing. With no secrets configured nothing is
-// verified and nothing refused.
-func (h *Handler) verify(headers map[string]string) (bool, error) {
-	if len(h.secrets) == 0 {
+// verify checks X-Origin-Verify with cfg.Origin, which compares digests in
+// constant time, so neither the secrets' contents nor their lengths show in
+// the timing. With no check configured nothing is verified and nothing
+// refused.
+func (h *Handler) verify(ctx context.Context, headers map[string]string) (bool, error) {
+	if h.cfg.Origin == nil {
 		return false, nil
 	}
-	got := sha256.Sum256([]byte(headers["x-origin-verify"]))
-	ok := 0
-	for _, s := range h.secrets {
-		ok |= subtle.ConstantTimeCompare(got[:], s[:])
-	}
-	if ok != 1 {
-		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution"}
+	ok, err := h.cfg.Origin.Match(ctx, headers["x-origin-verify"])
+	if !ok {
+		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution", err: err}
 	}
 	return true, nil
 }

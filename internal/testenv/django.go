@@ -46,8 +46,9 @@ type Django struct {
 // viewer hosts (DJFRONT_HOSTS, required unless DJANGO_DEBUG is on) and, for
 // S3, DJFRONT_BUCKET, DJFRONT_S3_ENDPOINT_URL and the AWS_* variables. Inherited
 // DJFRONT_*, DJANGO_* and gunicorn variables are dropped, so the test alone
-// decides the configuration. The project's settings module is
-// deploy/django/djfront_settings.py, the one users copy.
+// decides the configuration. The project's settings come from the djfront
+// package (python/djfront), the one users install; DJFRONT_UPSTREAM_SECRETS
+// in env turns its UpstreamVerifyMiddleware on.
 func StartDjango(tb testing.TB, env map[string]string) *Django {
 	tb.Helper()
 	RequirePythonModule(tb, djangoPython, "django", InstallHint)

@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -272,19 +270,6 @@ func TestStartDjango(t *testing.T) {
 			t.Errorf("manage.py check: got %q, want it to contain %q", got, want)
 		}
 	})
-}
-
-// TestDjfrontSettings runs the Python unit tests of the settings module
-// users copy (deploy/django/test_djfront_settings.py) under Debian's Django.
-func TestDjfrontSettings(t *testing.T) {
-	testenv.Integration(t)
-	testenv.RequirePythonModule(t, "/usr/bin/python3", "django", testenv.InstallHint)
-	cmd := exec.Command("/usr/bin/python3", "-m", "unittest", "discover", "-s", ".", "-p", "test_*.py")
-	cmd.Dir = filepath.Join(testenv.RepoRoot(t), "deploy", "django")
-	cmd.Env = append(cmd.Environ(), "PYTHONDONTWRITEBYTECODE=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("python unit tests: %v\n%s", err, out)
-	}
 }
 
 // cookies is a minimal cookie store that, unlike net/http/cookiejar, sends

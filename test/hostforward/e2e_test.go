@@ -27,6 +27,9 @@ import (
 const (
 	site   = "www.example.com"
 	secret = "local-only-not-a-secret" // as in sam/events and sam/env.json
+	// appCredential is hostforward's UPSTREAM_VERIFY_SECRET and the app's
+	// DJFRONT_UPSTREAM_SECRETS: Django's UpstreamVerifyMiddleware is on.
+	appCredential = "local-only-app-credential"
 )
 
 // chain is hostforward in front of Django.
@@ -43,6 +46,7 @@ func startChain(t *testing.T, upstream string, env ...string) *chain {
 		"UPSTREAM_URL=" + upstream,
 		"ALLOWED_HOSTS=" + site,
 		"ORIGIN_VERIFY_SECRETS=" + secret,
+		"UPSTREAM_VERIFY_SECRET=" + appCredential,
 		"UPSTREAM_TIMEOUT=3s",
 	}, env...)
 	return &chain{t: t, fn: testenv.StartFunction(t, bin, env, 10*time.Second), bin: bin}
@@ -130,7 +134,7 @@ func str(p *string) string {
 
 func TestDjangoBehindHostforward(t *testing.T) {
 	testenv.Integration(t)
-	dj := testenv.StartDjango(t, map[string]string{"DJFRONT_HOSTS": site})
+	dj := testenv.StartDjango(t, map[string]string{"DJFRONT_HOSTS": site, "DJFRONT_UPSTREAM_SECRETS": appCredential})
 	c := startChain(t, dj.URL)
 
 	t.Run("host, scheme, client IP, path and query as the viewer sent them", func(t *testing.T) {

@@ -34,6 +34,8 @@ var allOptions = map[string]string{
 	"AlarmTopicArn":                  "arn:aws:sns:us-east-1:123456789012:alarms",
 	"HostForwardReservedConcurrency": "10",
 	"WebAclArn":                      "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+	"VpcSubnetIds":                   "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+	"VpcSecurityGroupIds":            "sg-0123456789abcdef0",
 }
 
 // registrySchemas returns the directory of registry schemas, or reports it

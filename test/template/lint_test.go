@@ -37,6 +37,7 @@ func TestCfnLint(t *testing.T) {
 		{"translated, no domain", noDomain},
 		{"translated, custom domain", customDomain},
 		{"translated, every option", allOptions},
+		{"translated, in a VPC", inVpc},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "template.json")

@@ -18,9 +18,9 @@ const (
 	securityHeadersPolicy     = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 )
 
-// originVerifyReference is how both the distribution and the hostforward
-// function get the shared secret: a dynamic reference, resolved by
-// CloudFormation at deploy time, never a value in the template.
+// originVerifyReference is how the distribution gets the shared secret at
+// creation: a dynamic reference, resolved by CloudFormation at deploy time,
+// never a value in the template. (hostforward reads it by ARN.)
 const originVerifyReference = `{"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"}`
 
 // TestResources asserts each requirement of the distribution, the bucket,
@@ -148,7 +148,8 @@ func TestResources(t *testing.T) {
 		// The functions' configuration.
 		{"hostforward environment", "HostForwardFunction.Properties.Environment.Variables",
 			`{"UPSTREAM_URL":"https://app.example.com","ALLOWED_HOSTS":{"Fn::GetAtt":["Distribution","DomainName"]},
-			  "ORIGIN_VERIFY_SECRETS":` + originVerifyReference + `,"UPSTREAM_TIMEOUT":"25s"}`},
+			  "ORIGIN_VERIFY_SECRET_ARN":{"Ref":"OriginVerifySecret"},"UPSTREAM_VERIFY_SECRET_ARN":{"Ref":"UpstreamVerifySecret"},
+			  "ORIGIN_VERIFY_SECRETS":"","UPSTREAM_VERIFY_SECRET":"","UPSTREAM_TIMEOUT":"25s"}`},
 		{"invalidate environment", "InvalidateFunction.Properties.Environment.Variables",
 			`{"DISTRIBUTION_ID":{"Ref":"Distribution"},"ORIGIN_PATH":"","MAX_PATHS":"15"}`},
 		{"secret generated, never written", "OriginVerifySecret.Properties.GenerateSecretString",
@@ -271,7 +272,7 @@ func TestOptionalProtections(t *testing.T) {
 func TestFunctions(t *testing.T) {
 	tpl := deploy(t, translate(t, noDomain), noDomain)
 	res := tpl["Resources"]
-	for _, name := range []string{"HostForwardFunction", "InvalidateFunction"} {
+	for _, name := range []string{"HostForwardFunction", "InvalidateFunction", "RotateFunction"} {
 		t.Run(name, func(t *testing.T) {
 			fn := at(t, res, name)
 			checkJSON(t, at(t, fn, "Type"), `"AWS::Lambda::Function"`)
@@ -311,16 +312,25 @@ func TestIAM(t *testing.T) {
 			}
 		}
 		slices.Sort(got)
-		want := []string{"CollectstaticPolicy", "HostForwardFunctionRole", "InvalidateFunctionRole", "MediaUploadPolicy"}
+		want := []string{"CollectstaticPolicy", "HostForwardFunctionRole", "InvalidateFunctionRole", "MediaUploadPolicy", "RotateFunctionRole"}
 		if !slices.Equal(got, want) {
 			t.Errorf("got %v, want %v", got, want)
 		}
 	})
-	t.Run("hostforward only logs", func(t *testing.T) {
-		checkJSON(t, at(t, res, "HostForwardFunctionRole.Properties.ManagedPolicyArns"), basicExecution)
-		if has(res, "HostForwardFunctionRole.Properties.Policies") {
-			t.Errorf("hostforward role has inline policies: %v", at(t, res, "HostForwardFunctionRole.Properties.Policies"))
-		}
+	t.Run("hostforward logs and reads its two secrets", func(t *testing.T) {
+		checkJSON(t, at(t, res, "HostForwardFunctionRole.Properties.ManagedPolicyArns"),
+			`[{"Fn::Sub":"arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}]`)
+		checkJSON(t, at(t, res, "HostForwardFunctionRole.Properties.Policies"), `[{"PolicyName":"ReadItsSecrets","PolicyDocument":{
+			"Version":"2012-10-17","Statement":[{"Sid":"ReadItsSecrets","Effect":"Allow","Action":"secretsmanager:GetSecretValue",
+			"Resource":[{"Ref":"OriginVerifySecret"},{"Ref":"UpstreamVerifySecret"}]}]}}]`)
+	})
+	t.Run("rotate: this secret, this distribution", func(t *testing.T) {
+		checkJSON(t, at(t, res, "RotateFunctionRole.Properties.ManagedPolicyArns"), basicExecution)
+		checkJSON(t, at(t, res, "RotateFunctionRole.Properties.Policies"), `[{"PolicyName":"RotateFunctionRolePolicy0","PolicyDocument":{"Statement":[
+			{"Sid":"RotateOriginVerifySecret","Effect":"Allow","Action":["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue",
+			 "secretsmanager:PutSecretValue","secretsmanager:UpdateSecretVersionStage"],"Resource":{"Ref":"OriginVerifySecret"}},
+			{"Sid":"SetOriginHeader","Effect":"Allow","Action":["cloudfront:GetDistributionConfig","cloudfront:UpdateDistribution"],
+			 "Resource":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}]}}]`)
 	})
 	t.Run("invalidate: this distribution, this bucket, this queue", func(t *testing.T) {
 		checkJSON(t, at(t, res, "InvalidateFunctionRole.Properties.ManagedPolicyArns"), basicExecution)
@@ -399,23 +409,21 @@ func TestNoCycles(t *testing.T) {
 }
 
 // TestOriginVerifySecret checks that the secret exists only in Secrets
-// Manager: both consumers read it through the same dynamic reference, and
-// no literal value is written anywhere in the template.
+// Manager: generated there, read by the distribution through one dynamic
+// reference at creation, and no literal value written anywhere in the
+// template (TestNoSecretInAnyEnvironment covers the functions).
 func TestOriginVerifySecret(t *testing.T) {
 	raw := translateJSON(t, noDomain)
 	tpl := translate(t, noDomain)
-	if has(tpl, "Resources.OriginVerifySecret.Properties.SecretString") {
-		t.Error("OriginVerifySecret has a literal SecretString")
+	for _, name := range []string{"OriginVerifySecret", "UpstreamVerifySecret"} {
+		if has(tpl, "Resources."+name+".Properties.SecretString") {
+			t.Errorf("%s has a literal SecretString", name)
+		}
 	}
 	refs := regexp.MustCompile(`\{\{resolve:.*?\}\}`).FindAllString(string(raw), -1)
 	want := "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
-	if len(refs) != 2 {
-		t.Errorf("got %d dynamic references, want 2 (origin header, ORIGIN_VERIFY_SECRETS): %q", len(refs), refs)
-	}
-	for _, r := range refs {
-		if r != want {
-			t.Errorf("got dynamic reference %q, want %q", r, want)
-		}
+	if len(refs) != 1 || refs[0] != want {
+		t.Errorf("got dynamic references %q, want one, %q (the origin header)", refs, want)
 	}
 	if strings.Contains(string(raw), "local-only-not-a-secret") {
 		t.Error("the template contains the local stand-in secret of sam/env.json")
@@ -495,7 +503,7 @@ func TestCustomDomain(t *testing.T) {
 }
 
 // TestOutputs checks that the stack tells the user everything the Django
-// settings (deploy/django) and the deploy steps need.
+// settings (python/djfront) and the deploy steps need.
 func TestOutputs(t *testing.T) {
 	out := deploy(t, translate(t, noDomain), noDomain)["Outputs"]
 	tests := []struct{ name, want string }{
@@ -509,6 +517,8 @@ func TestOutputs(t *testing.T) {
 		{"DjfrontStaticPrefix", `"static"`},
 		{"DjfrontMediaPrefix", `"media"`},
 		{"AwsRegion", `{"Ref":"AWS::Region"}`},
+		{"UpstreamVerifySecretArn", `{"Ref":"UpstreamVerifySecret"}`},
+		{"OriginVerifySecretArn", `{"Ref":"OriginVerifySecret"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -629,6 +639,8 @@ func TestDeletionPolicies(t *testing.T) {
 	tests := []struct{ resource, want string }{
 		{"AssetsBucket", "Retain"},
 		{"OriginVerifySecret", "Delete"},
+		{"UpstreamVerifySecret", "Delete"},
+		{"RotateLogGroup", "Delete"},
 		{"HostForwardLogGroup", "Delete"},
 		{"InvalidateLogGroup", "Delete"},
 		{"HttpApiAccessLogGroup", "Delete"},
@@ -654,6 +666,7 @@ func TestStackNameLengths(t *testing.T) {
 	// Limits in characters, from the services' API references.
 	limits := map[string]int{
 		"OriginVerifySecret.Properties.Description":               2048, // Secrets Manager CreateSecret
+		"UpstreamVerifySecret.Properties.Description":             2048, // Secrets Manager CreateSecret
 		"HttpApi.Properties.Body.info.title":                      128,  // API Gateway API name
 		"Distribution.Properties.DistributionConfig.Comment":      128,  // CloudFront DistributionConfig
 		"CollectstaticPolicy.Properties.Description":              1000, // IAM CreatePolicy

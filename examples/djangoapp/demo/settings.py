@@ -1,9 +1,10 @@
 """Settings of the djfront example project.
 
-Everything about running behind CloudFront and hostforward comes from
-deploy/django/djfront_settings.py, the module users copy; this project imports
-that very file, so the end-to-end tests exercise what users get. The rest is a
-minimal Django project; its variables:
+Everything about running behind CloudFront and hostforward comes from the
+djfront package (python/djfront: settings, UpstreamVerifyMiddleware, checks),
+the one users install; this project imports it from the repository, so the
+end-to-end tests exercise what users get. The rest is a minimal Django
+project; its variables:
 
     DJANGO_SECRET_KEY        the secret key (the default is for development only)
     DJANGO_DB_PATH           the SQLite database file
@@ -19,9 +20,9 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# deploy/django/ holds djfront_settings.py; put it on the import path.
-sys.path.insert(0, str(BASE_DIR.parent.parent / "deploy" / "django"))
-from djfront_settings import *  # noqa: E402,F401,F403  (DEBUG, hosts, proxy, storage settings)
+# python/ holds the djfront package (users pip-install it); put it on the import path.
+sys.path.insert(0, str(BASE_DIR.parent.parent / "python"))
+from djfront.settings import *  # noqa: E402,F401,F403  (DEBUG, hosts, proxy, storage, upstream secrets)
 
 # Development only: a deployment sets DJANGO_SECRET_KEY (from Secrets Manager,
 # for instance). `manage.py check --deploy` flags this value.
@@ -37,10 +38,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "djfront",
     "probe",
 ]
 
 MIDDLEWARE = [
+    # First: a request without hostforward's X-Upstream-Verify gets 403
+    # before anything reads its headers (off while DJFRONT_UPSTREAM_SECRETS
+    # is unset).
+    "djfront.middleware.UpstreamVerifyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

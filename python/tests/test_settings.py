@@ -1,23 +1,15 @@
-"""Unit tests of djfront_settings.from_environ.
-
-Run with Debian's Django: /usr/bin/python3 -m unittest discover -s deploy/django
-(internal/testenv runs them as part of `make test`).
-"""
+"""Tests of djfront.settings.from_environ."""
 
 import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from django.core.exceptions import ImproperlyConfigured
+
 os.environ.setdefault("DJFRONT_HOSTS", "import.example.com")  # the import computes settings
-
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
-from django.utils.module_loading import import_string  # noqa: E402
-
-import djfront_settings  # noqa: E402
+from djfront import settings as djfront_settings  # noqa: E402
 
 S3 = "storages.backends.s3boto3.S3Boto3Storage"
-S3_MANIFEST = "djfront_settings.HashedStaticStorage"
+S3_MANIFEST = "djfront.storage.StaticStorage"
 LOCAL_MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 
 
@@ -152,34 +144,20 @@ class FromEnvironTest(unittest.TestCase):
                 for name, want in case["want"].items():
                     self.assertEqual(got[name], want, name)
 
-    def test_hashed_static_names_are_immutable(self):
-        storages = djfront_settings.from_environ(
-            {"DJFRONT_HOSTS": "www.example.com", "DJFRONT_BUCKET": "site-assets", "AWS_REGION": "eu-west-1"}
-        )["STORAGES"]
-        backend = storages["staticfiles"]["BACKEND"]
-        self.assertEqual(backend, "djfront_settings.HashedStaticStorage")
-        cls = djfront_settings.HashedStaticStorage
-        self.assertTrue(issubclass(cls, import_string("storages.backends.s3boto3.S3ManifestStaticStorage")))
-        self.assertIs(import_string(backend), cls)
-        # Constructed without __init__, which would read the manifest from S3;
-        # object_parameters as the storage sets it from its options.
-        static = cls.__new__(cls)
-        static.object_parameters = {"ContentDisposition": "inline"}
+    def test_upstream_secrets(self):
         cases = [
-            ("hashed copy", "static/css/site.0123456789ab.css", djfront_settings.IMMUTABLE_CACHE_CONTROL),
-            ("hashed, no extension", "static/LICENSE.0123456789ab", djfront_settings.IMMUTABLE_CACHE_CONTROL),
-            ("unhashed original", "static/css/site.css", None),
-            ("manifest", "static/staticfiles.json", None),
-            ("eleven hex digits", "static/css/site.0123456789a.css", None),
-            ("hash in a directory name", "static/v.0123456789ab/site.css", None),
+            ("unset", {}, []),
+            ("one", {"DJFRONT_UPSTREAM_SECRETS": "abc"}, ["abc"]),
+            ("two while rotating", {"DJFRONT_UPSTREAM_SECRETS": " new , old "}, ["new", "old"]),
         ]
-        for name, key, want in cases:
+        for name, env, want in cases:
             with self.subTest(name):
-                params = static.get_object_parameters(key)
-                self.assertEqual(params.get("CacheControl"), want)
-                self.assertEqual(params["ContentDisposition"], "inline")  # the storage's own kept
-        media = storages["default"]
-        self.assertNotIn("object_parameters", media["OPTIONS"])  # uploads: no immutable caching
+                got = djfront_settings.from_environ({"DJFRONT_HOSTS": "www.example.com", **env})
+                self.assertEqual(got["DJFRONT_UPSTREAM_SECRETS"], want)
+        with self.assertRaises(ImproperlyConfigured) as caught:
+            djfront_settings.from_environ({"DJFRONT_HOSTS": "www.example.com", "DJFRONT_UPSTREAM_SECRETS": "s3cr3t,,x"})
+        self.assertIn("DJFRONT_UPSTREAM_SECRETS: empty entry", str(caught.exception))
+        self.assertNotIn("s3cr3t", str(caught.exception))
 
     def test_local_storages_without_bucket(self):
         got = djfront_settings.from_environ({"DJFRONT_HOSTS": "www.example.com"})
@@ -216,7 +194,3 @@ class FromEnvironTest(unittest.TestCase):
         self.assertEqual(djfront_settings.__all__, sorted(djfront_settings.from_environ(os.environ)))
         for name in djfront_settings.__all__:
             self.assertTrue(name.isupper(), name)
-
-
-if __name__ == "__main__":
-    unittest.main()
