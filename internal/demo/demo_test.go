@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/testenv"
 )
 
@@ -22,15 +23,15 @@ const failureLimit = 10 * time.Second
 func TestTourAndFaults(t *testing.T) {
 	testenv.Integration(t)
 	testenv.RequireCommand(t, "make", "apt-get install make")
-	var logs, progress syncBuffer
-	s, err := Start(t.Context(), Config{Root: testenv.RepoRoot(t), Addr: "127.0.0.1:0", Progress: &progress, Logs: &logs})
+	logs, progress := childproc.NewTail(1<<20), childproc.NewTail(1<<20)
+	s, err := Start(t.Context(), Config{Root: testenv.RepoRoot(t), Addr: "127.0.0.1:0", Progress: progress, Logs: logs})
 	if err != nil {
 		t.Fatalf("start: %v\n%s", err, logs.String())
 	}
 	t.Cleanup(func() {
 		s.Close()
 		if t.Failed() {
-			t.Logf("progress:\n%s\nlogs (tail):\n%s", progress.String(), lastLines(logs.String(), 80))
+			t.Logf("progress:\n%s\nlogs (tail):\n%s", progress.String(), childproc.LastLines(logs.String(), 80))
 		}
 	})
 
@@ -56,7 +57,7 @@ func TestTourAndFaults(t *testing.T) {
 		body    string
 	}{
 		{"app down: hostforward's 502", "gunicorn (Django)", "/whoami/", http.StatusBadGateway, "502 Bad Gateway: the app is unreachable"},
-		{"moto down: the bucket named", "moto server", "/static/admin/css/base.css", http.StatusBadGateway, "the S3 bucket " + bucketName + " did not answer"},
+		{"moto down: the bucket named", "moto server", "/static/admin/css/base.css", http.StatusBadGateway, "the S3 bucket " + s.aws.Bucket + " did not answer"},
 	}
 	for _, tt := range faults {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,7 +65,7 @@ func TestTourAndFaults(t *testing.T) {
 			if p == nil {
 				t.Fatalf("no process %q", tt.process)
 			}
-			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
 			select {
 			case err := <-s.Failures():
 				if !strings.Contains(err.Error(), tt.process+" (pid") {
@@ -95,21 +96,13 @@ func TestTourAndFaults(t *testing.T) {
 }
 
 // process returns the stack's process named name, or nil.
-func (s *Stack) process(name string) *process {
+func (s *Stack) process(name string) *childproc.Process {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, p := range s.procs {
-		if p.name == name {
+		if p.Name() == name {
 			return p
 		}
 	}
 	return nil
 }
-
-// syncBuffer is a bytes.Buffer safe for the stack's concurrent writers.
-type syncBuffer struct {
-	t tail
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) { return b.t.Write(p) }
-func (b *syncBuffer) String() string              { return b.t.String() }

@@ -9,18 +9,21 @@
 package testenv
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"testing"
+
+	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/djangoserver"
+	"github.com/djfront/djfront/internal/samlocal"
 )
 
 // InstallHint names the project's install step; messages about a missing
 // tool end with it.
-const InstallHint = "run scripts/install-deps.sh (make deps)"
+const InstallHint = djangoserver.Install
 
 // Integration marks tb as an integration test: it is skipped under
 // `go test -short`, which must stay fast and need nothing external.
@@ -67,23 +70,29 @@ func RequirePythonModule(tb testing.TB, python, module, install string) {
 	}
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago
+// (childproc.FreePort).
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := childproc.FreePort()
 	if err != nil {
-		tb.Fatalf("find a free port: %v", err)
+		tb.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
-// RepoRoot returns the repository's root directory (where go.mod is).
+// RepoRoot returns the repository's root directory (where go.mod is),
+// found from this package's source directory (samlocal.ProjectRoot), so it
+// holds whatever the working directory.
 func RepoRoot(tb testing.TB) string {
 	tb.Helper()
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		tb.Fatal("testenv: cannot locate source file")
 	}
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	root, err := samlocal.ProjectRoot(filepath.Dir(file))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root
 }

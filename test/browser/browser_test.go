@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/demo"
 	"github.com/djfront/djfront/internal/testenv"
 )
@@ -43,7 +44,7 @@ func TestAdminLoginThroughTheEdge(t *testing.T) {
 	testenv.Integration(t)
 	chromium := testenv.RequireCommand(t, "chromium", chromiumInstall)
 
-	logs := &syncWriter{}
+	logs := childproc.NewTail(16 << 10)
 	stack, err := demo.Start(t.Context(), demo.Config{
 		Root: testenv.RepoRoot(t), Addr: "127.0.0.1:0", Host: "localhost", Logs: logs,
 	})
@@ -53,7 +54,7 @@ func TestAdminLoginThroughTheEdge(t *testing.T) {
 	t.Cleanup(func() {
 		stack.Close()
 		if t.Failed() {
-			t.Logf("stack logs:\n%s", lastBytes(logs.String(), 16<<10))
+			t.Logf("stack logs (tail):\n%s", logs)
 		}
 	})
 
@@ -225,29 +226,4 @@ func startBrowser(t *testing.T, chromium string) context.Context {
 		t.Fatalf("start %s: %v", chromium, err)
 	}
 	return tabCtx
-}
-
-// syncWriter serializes writes from the stack's processes.
-type syncWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncWriter) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func lastBytes(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }
