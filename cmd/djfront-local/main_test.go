@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net"
@@ -52,7 +51,7 @@ func TestNoOrphans(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			run := randomHex(t)
+			run := rand.Text()
 			cmd := exec.Command(bin, "-addr", tt.addr, "-tour=false", "-stay", "-log", filepath.Join(t.TempDir(), "log"))
 			cmd.Dir = testenv.RepoRoot(t)
 			cmd.Env = append(os.Environ(), demo.RunMarker+"="+run)
@@ -131,12 +130,4 @@ func killMarked(t *testing.T, run string) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	time.Sleep(100 * time.Millisecond) // let the kernel reap them
-}
-
-func randomHex(t *testing.T) string {
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }

@@ -146,28 +146,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	params, err := parameterOverrides(o.params)
+	fn, vars, err := readFunction(o)
 	if err != nil {
 		return err
-	}
-	if o.template == "" {
-		if o.template, err = defaultTemplate(); err != nil {
-			return err
-		}
-	}
-	tpl, err := samlocal.ReadTemplate(o.template, params)
-	if err != nil {
-		return err
-	}
-	fn, err := tpl.Function(o.function)
-	if err != nil {
-		return err
-	}
-	vars := samlocal.EnvVars{}
-	if o.envVars != "" {
-		if vars, err = samlocal.ReadEnvVars(o.envVars); err != nil {
-			return err
-		}
 	}
 	event, err := readEvent(o, stdin)
 	if err != nil {
@@ -215,6 +196,35 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintf(stdout, "%s\n", res.Payload)
 	return nil
+}
+
+// readFunction reads the function o names from the template, and the
+// env-vars file.
+func readFunction(o *options) (*samlocal.Function, samlocal.EnvVars, error) {
+	params, err := parameterOverrides(o.params)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.template == "" {
+		if o.template, err = defaultTemplate(); err != nil {
+			return nil, nil, err
+		}
+	}
+	tpl, err := samlocal.ReadTemplate(o.template, params)
+	if err != nil {
+		return nil, nil, err
+	}
+	fn, err := tpl.Function(o.function)
+	if err != nil {
+		return nil, nil, err
+	}
+	vars := samlocal.EnvVars{}
+	if o.envVars != "" {
+		if vars, err = samlocal.ReadEnvVars(o.envVars); err != nil {
+			return nil, nil, err
+		}
+	}
+	return fn, vars, nil
 }
 
 // defaultTemplate finds the template the SAM CLI would use in the working
