@@ -53,8 +53,8 @@ func (s *Stack) startAWS(ctx context.Context) error {
 		return fmt.Errorf("moto server at %s: %w", moto.Endpoint, err)
 	}
 	s.DistributionID = s.aws.DistributionID
-	fmt.Fprintf(s.cfg.Progress, "      bucket %s (versioned) → queue (DLQ after %d receives) → distribution %s\n",
-		s.aws.Bucket, s.aws.MaxReceiveCount, s.DistributionID)
+	fmt.Fprintf(s.cfg.Progress, "      bucket %s (versioned) → queue (DLQ after %d receives, batches after %v; template: %v) → distribution %s\n",
+		s.aws.Bucket, s.aws.MaxReceiveCount, batchingWindow, s.aws.BatchingWindow, s.DistributionID)
 	return nil
 }
 

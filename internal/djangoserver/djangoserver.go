@@ -145,7 +145,8 @@ type Server struct {
 
 // Serve starts gunicorn (2 workers of 4 threads, a 120 s worker timeout) on
 // a free loopback port, its output going to opts, and returns once /whoami/
-// answers, or when ctx ends (gunicorn stopped). Stop the Server when done.
+// answers, or when ctx ends (gunicorn stopped). Stop its Process when done
+// (Process.Stop with childproc.DefaultGrace).
 func (a *App) Serve(ctx context.Context, opts childproc.Options) (*Server, error) {
 	port, err := childproc.FreePort()
 	if err != nil {
@@ -172,14 +173,11 @@ func (a *App) Serve(ctx context.Context, opts childproc.Options) (*Server, error
 	// An allowed host for the probe, so the log shows no DisallowedHost.
 	probe := childproc.Probe{URL: s.URL + "/whoami/", Host: firstExactHost(a.getenv("DJFRONT_HOSTS"))}
 	if err := childproc.AwaitHTTP(ctx, s.Process, probe); err != nil {
-		s.Stop()
+		s.Process.Stop(childproc.DefaultGrace)
 		return nil, childproc.WithOutput(err, s.Process)
 	}
 	return s, nil
 }
-
-// Stop stops gunicorn and its workers and waits for the master to exit.
-func (s *Server) Stop() { s.Process.Stop(childproc.DefaultGrace) }
 
 // getenv returns the last value of name in the App's environment.
 func (a *App) getenv(name string) string {

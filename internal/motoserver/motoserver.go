@@ -53,8 +53,8 @@ type Server struct {
 
 // Start starts moto on a free loopback port, with env (KEY=VALUE) added to
 // the environment it inherits and its output going to opts, and returns once
-// it answers, or when ctx ends (the server stopped). Stop the Server when
-// done.
+// it answers, or when ctx ends (the server stopped). Stop its Process when
+// done (Process.Stop with childproc.DefaultGrace).
 func Start(ctx context.Context, env []string, opts childproc.Options) (*Server, error) {
 	port, err := childproc.FreePort()
 	if err != nil {
@@ -68,14 +68,11 @@ func Start(ctx context.Context, env []string, opts childproc.Options) (*Server, 
 		return nil, err
 	}
 	if err := childproc.AwaitHTTP(ctx, s.Process, childproc.Probe{URL: s.Endpoint + "/moto-api/data.json"}); err != nil {
-		s.Stop()
+		s.Process.Stop(childproc.DefaultGrace)
 		return nil, childproc.WithOutput(err, s.Process)
 	}
 	return s, nil
 }
-
-// Stop stops the server and waits for it to exit.
-func (s *Server) Stop() { s.Process.Stop(childproc.DefaultGrace) }
 
 // Config returns the SDK configuration that reaches the moto server at
 // endpoint: static credentials, Region and BaseEndpoint. S3 clients also need

@@ -67,22 +67,14 @@ func (s *Stack) createQueues(ctx context.Context, tpl *samlocal.Template, bucket
 		return fmt.Errorf("%s: no NotificationConfiguration.QueueConfigurations", bucketID)
 	}
 	rule, _ := rules[0].(map[string]any)
-	queueID, err := getAttTarget(rule["Queue"], "Arn")
+	queueID, queue, err := queueOf(tpl, rule["Queue"])
 	if err != nil {
 		return fmt.Errorf("%s: notification queue: %w", bucketID, err)
 	}
-	queue, err := tpl.Resource(queueID, "AWS::SQS::Queue")
-	if err != nil {
-		return err
-	}
 	redrive, _ := queue["RedrivePolicy"].(map[string]any)
-	dlqID, err := getAttTarget(redrive["deadLetterTargetArn"], "Arn")
+	dlqID, dlq, err := queueOf(tpl, redrive["deadLetterTargetArn"])
 	if err != nil {
 		return fmt.Errorf("%s: RedrivePolicy: %w", queueID, err)
-	}
-	dlq, err := tpl.Resource(dlqID, "AWS::SQS::Queue")
-	if err != nil {
-		return err
 	}
 	if s.DeadLetterQueue, err = s.createQueue(ctx, dlqID, dlq, o.Name, nil); err != nil {
 		return err
@@ -101,8 +93,20 @@ func (s *Stack) createQueues(ctx context.Context, tpl *samlocal.Template, bucket
 	if o.VisibilityTimeout > 0 {
 		attrs["VisibilityTimeout"] = strconv.Itoa(int(o.VisibilityTimeout.Seconds()))
 	}
+	s.queueID = queueID
 	s.Queue, err = s.createQueue(ctx, queueID, queue, o.Name, attrs)
 	return err
+}
+
+// queueOf returns the logical id and properties of the queue arn (a
+// !GetAtt Queue.Arn) names.
+func queueOf(tpl *samlocal.Template, arn any) (string, map[string]any, error) {
+	id, err := getAttTarget(arn, "Arn")
+	if err != nil {
+		return "", nil, err
+	}
+	props, err := tpl.Resource(id, "AWS::SQS::Queue")
+	return id, props, err
 }
 
 // createQueue creates the queue id with its template attributes, then
@@ -148,6 +152,9 @@ func (s *Stack) notify(ctx context.Context, bucket map[string]any) error {
 		event, err := text(rule, "Event")
 		if err != nil {
 			return fmt.Errorf("%s: notification %d: %w", bucketID, i, err)
+		}
+		if id, err := getAttTarget(rule["Queue"], "Arn"); err != nil || id != s.queueID {
+			return fmt.Errorf("%s: notification %d: Queue %v: want the !GetAtt %s.Arn of the first (one queue is built)", bucketID, i, rule["Queue"], s.queueID)
 		}
 		c := s3types.QueueConfiguration{QueueArn: aws.String(s.Queue.ARN), Events: []s3types.Event{s3types.Event(event)}}
 		filter, _ := rule["Filter"].(map[string]any)

@@ -60,9 +60,12 @@ type Stack struct {
 	BatchSize      int
 	BatchingWindow time.Duration
 
+	// S3, SQS and CloudFront reach the moto server.
 	S3         *s3.Client
 	SQS        *sqs.Client
 	CloudFront *cloudfront.Client
+
+	queueID string // Queue's logical id
 }
 
 // Create creates tpl's storage and delivery resources in the moto server cfg

@@ -124,7 +124,9 @@ func (t *Template) Function(id string) (*Function, error) {
 
 // Resource returns the Properties of the resource id, which must be of type
 // typ (an AWS::S3::Bucket, say), with intrinsic functions resolved as far as
-// the parameters allow (see Resolve).
+// the parameters allow: a Ref to a parameter becomes its value, a Fn::Sub of
+// parameters its string; other intrinsics stay as they are
+// ({"Fn::GetAtt": [...]}, {"Ref": "Resource"}).
 func (t *Template) Resource(id, typ string) (map[string]any, error) {
 	res, ok := t.resources[id]
 	if !ok {
@@ -133,15 +135,15 @@ func (t *Template) Resource(id, typ string) (map[string]any, error) {
 	if res["Type"] != typ {
 		return nil, fmt.Errorf("template %s: resource %s is a %v, want %s", t.Path, id, res["Type"], typ)
 	}
-	props, _ := t.Resolve(mapping(res["Properties"])).(map[string]any)
+	props, _ := t.resolve(mapping(res["Properties"])).(map[string]any)
 	return props, nil
 }
 
-// Resolve returns v (a value of the template, as Resource returns them)
+// resolve returns v (a value of the template, as Resource returns them)
 // with every Ref to a parameter replaced by the parameter's value and every
 // Fn::Sub whose variables are all parameters replaced by its string. Other
 // intrinsics stay as they are: {"Fn::GetAtt": [...]}, {"Ref": "Resource"}.
-func (t *Template) Resolve(v any) any {
+func (t *Template) resolve(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		if len(v) == 1 {
@@ -158,13 +160,13 @@ func (t *Template) Resolve(v any) any {
 		}
 		out := make(map[string]any, len(v))
 		for k, e := range v {
-			out[k] = t.Resolve(e)
+			out[k] = t.resolve(e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = t.Resolve(e)
+			out[i] = t.resolve(e)
 		}
 		return out
 	}
@@ -218,7 +220,7 @@ func (t *Template) newFunction(id, dir string, globals, props, meta map[string]a
 		}
 	}
 	if v := get("Timeout"); v != nil {
-		s, _ := scalar(t.Resolve(v))
+		s, _ := scalar(t.resolve(v))
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("property Timeout %v is not a whole number of seconds", v)
@@ -226,7 +228,7 @@ func (t *Template) newFunction(id, dir string, globals, props, meta map[string]a
 		fn.Timeout = time.Duration(n) * time.Second
 	}
 	if v := get("MemorySize"); v != nil {
-		s, _ := scalar(t.Resolve(v))
+		s, _ := scalar(t.resolve(v))
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("property MemorySize %v is not a whole number of megabytes", v)
@@ -236,7 +238,7 @@ func (t *Template) newFunction(id, dir string, globals, props, meta map[string]a
 	// Globals' variables first, the function's own win (SAM merges maps).
 	for _, src := range []map[string]any{globals, props} {
 		for name, v := range mapping(mapping(src["Environment"])["Variables"]) {
-			fn.Environment[name], _ = scalar(t.Resolve(v))
+			fn.Environment[name], _ = scalar(t.resolve(v))
 		}
 	}
 	return fn, nil

@@ -202,20 +202,6 @@ func TestResource(t *testing.T) {
 			t.Errorf("EventSourceArn = %v, want the GetAtt kept", props["EventSourceArn"])
 		}
 	})
-	t.Run("Sub of parameters", func(t *testing.T) {
-		for _, tt := range []struct{ in, want any }{
-			{map[string]any{"Fn::Sub": "${StaticPrefix}/*"}, "assets/*"},
-			{map[string]any{"Fn::Sub": "x${MediaPrefix}y${StaticPrefix}"}, "xmediayassets"},
-			{map[string]any{"Fn::Sub": "${AWS::Region}-${StaticPrefix}"}, map[string]any{"Fn::Sub": "${AWS::Region}-${StaticPrefix}"}},
-			{map[string]any{"Fn::Sub": "${unclosed"}, map[string]any{"Fn::Sub": "${unclosed"}},
-			{[]any{map[string]any{"Ref": "MediaPrefix"}, "lit"}, []any{"media", "lit"}},
-			{map[string]any{"Ref": "AssetsBucket"}, map[string]any{"Ref": "AssetsBucket"}},
-		} {
-			if got := tpl.Resolve(tt.in); fmt.Sprint(got) != fmt.Sprint(tt.want) {
-				t.Errorf("Resolve(%v) = %v, want %v", tt.in, got, tt.want)
-			}
-		}
-	})
 	t.Run("errors", func(t *testing.T) {
 		for _, tt := range []struct{ id, typ, err string }{
 			{"Nope", "AWS::S3::Bucket", "has no resource Nope"},
