@@ -58,6 +58,19 @@ func TestCreate(t *testing.T) {
 	if err != nil || v.Status != "Enabled" {
 		t.Errorf("versioning = %v, %v; want Enabled", v, err)
 	}
+	checkNotifications(t, st)
+	checkQueues(t, st)
+	checkDistribution(t, st)
+	if invs, err := st.Invalidations(ctx); err != nil || len(invs) != 0 {
+		t.Errorf("Invalidations = %v, %v; want none yet", invs, err)
+	}
+}
+
+// checkNotifications checks the bucket notifies the queue of created and
+// removed objects under both prefixes.
+func checkNotifications(t *testing.T, st *motostack.Stack) {
+	t.Helper()
+	ctx := t.Context()
 	n, err := st.S3.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(st.Bucket)})
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +94,13 @@ func TestCreate(t *testing.T) {
 		t.Errorf("notifications %q, want %q", rules, want)
 	}
 
+}
+
+// checkQueues checks the queues' attributes: the template's, the redrive
+// policy, and the visibility timeout the test asked for.
+func checkQueues(t *testing.T, st *motostack.Stack) {
+	t.Helper()
+	ctx := t.Context()
 	for _, q := range []struct {
 		name  string
 		queue motostack.Queue
@@ -103,6 +123,12 @@ func TestCreate(t *testing.T) {
 		}
 	}
 
+}
+
+// checkDistribution checks the cache behaviours that serve the assets.
+func checkDistribution(t *testing.T, st *motostack.Stack) {
+	t.Helper()
+	ctx := t.Context()
 	d, err := st.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(st.DistributionID)})
 	if err != nil {
 		t.Fatal(err)
@@ -113,9 +139,6 @@ func TestCreate(t *testing.T) {
 	}
 	if want := []string{"static/* → Assets", "media/* → Assets"}; !slices.Equal(behaviors, want) {
 		t.Errorf("cache behaviours %q, want %q", behaviors, want)
-	}
-	if invs, err := st.Invalidations(ctx); err != nil || len(invs) != 0 {
-		t.Errorf("Invalidations = %v, %v; want none yet", invs, err)
 	}
 }
 
