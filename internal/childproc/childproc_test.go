@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/testenv"
 )
 
 func TestTail(t *testing.T) {
@@ -410,5 +411,24 @@ func TestWithOutput(t *testing.T) {
 	}
 	if want := "did not start\ncrasher output (last lines):\nline 11\n"; !strings.HasPrefix(got.Error(), want) || !strings.HasSuffix(got.Error(), "\nline 50") {
 		t.Errorf("WithOutput = %q, want %q… ending in line 50", got, want)
+	}
+}
+
+func TestPythonImports(t *testing.T) {
+	python := testenv.RequireCommand(t, "python3", testenv.InstallHint)
+	tests := []struct {
+		name, python, module string
+		want                 bool
+	}{
+		{"standard module", python, "json", true},
+		{"missing module", python, "djfront_no_such_module", false},
+		{"missing interpreter", "/nonexistent/python3", "json", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := childproc.PythonImports(context.Background(), tt.python, tt.module); got != tt.want {
+				t.Errorf("PythonImports(%s, %s) = %v, want %v", tt.python, tt.module, got, tt.want)
+			}
+		})
 	}
 }

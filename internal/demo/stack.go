@@ -96,7 +96,7 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 			s = nil
 		}
 	}()
-	if err := preflight(); err != nil {
+	if err := preflight(ctx); err != nil {
 		return s, err
 	}
 	// The edge's port first: the one a user may have taken already.
@@ -158,7 +158,7 @@ func newStack(cfg Config) *Stack {
 }
 
 // preflight checks the tools the stack runs, naming the install step.
-func preflight() error {
+func preflight(ctx context.Context) error {
 	checks := []struct{ python, module, install string }{
 		{djangoserver.Python, "django", djangoserver.Install},
 		{djangoserver.Python, "gunicorn", djangoserver.Install},
@@ -166,7 +166,7 @@ func preflight() error {
 		{motoserver.Python, "moto.server", motoserver.Install + " (" + djangoserver.Install + ")"},
 	}
 	for _, c := range checks {
-		if err := exec.Command(c.python, "-c", "import "+c.module).Run(); err != nil {
+		if !childproc.PythonImports(ctx, c.python, c.module) {
 			return fmt.Errorf("%s cannot import %s: %s", c.python, c.module, c.install)
 		}
 	}

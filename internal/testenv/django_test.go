@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/djangoserver"
 	"github.com/djfront/djfront/internal/testenv"
 )
@@ -281,8 +282,8 @@ func TestDjfrontSettings(t *testing.T) {
 	cmd := exec.Command("/usr/bin/python3", "-m", "unittest", "discover", "-s", ".", "-p", "test_*.py")
 	cmd.Dir = filepath.Join(testenv.RepoRoot(t), "deploy", "django")
 	cmd.Env = append(cmd.Environ(), "PYTHONDONTWRITEBYTECODE=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("python unit tests: %v\n%s", err, out)
+	if res, err := childproc.Run(t.Context(), cmd, 1<<20); err != nil || res.ExitCode != 0 {
+		t.Fatalf("python unit tests: %v %+v", err, res)
 	}
 }
 

@@ -65,7 +65,7 @@ func RequireCommand(tb testing.TB, name, install string) string {
 func RequirePythonModule(tb testing.TB, python, module, install string) {
 	tb.Helper()
 	RequireCommand(tb, python, install)
-	if err := exec.Command(python, "-c", "import "+module).Run(); err != nil {
+	if !childproc.PythonImports(tb.Context(), python, module) {
 		Missing(tb, "python module "+module+" for "+python, install)
 	}
 }

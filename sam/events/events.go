@@ -37,9 +37,3 @@ func Must(tb testing.TB, name string) []byte {
 	}
 	return b
 }
-
-// Names returns the names of every fixture, sorted.
-func Names() []string {
-	names, _ := fs.Glob(files, "*.json") // the pattern is valid
-	return names
-}
