@@ -70,8 +70,7 @@ func TestCreate(t *testing.T) {
 // removed objects under both prefixes.
 func checkNotifications(t *testing.T, st *motostack.Stack) {
 	t.Helper()
-	ctx := t.Context()
-	n, err := st.S3.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(st.Bucket)})
+	n, err := st.S3.GetBucketNotificationConfiguration(t.Context(), &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(st.Bucket)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +99,6 @@ func checkNotifications(t *testing.T, st *motostack.Stack) {
 // policy, and the visibility timeout the test asked for.
 func checkQueues(t *testing.T, st *motostack.Stack) {
 	t.Helper()
-	ctx := t.Context()
 	for _, q := range []struct {
 		name  string
 		queue motostack.Queue
@@ -110,7 +108,7 @@ func checkQueues(t *testing.T, st *motostack.Stack) {
 			"RedrivePolicy": `{"deadLetterTargetArn":"` + st.DeadLetterQueue.ARN + `","maxReceiveCount":5}`}},
 		{"dead-letter queue", st.DeadLetterQueue, map[string]string{"MessageRetentionPeriod": "1209600"}},
 	} {
-		a, err := st.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		a, err := st.SQS.GetQueueAttributes(t.Context(), &sqs.GetQueueAttributesInput{
 			QueueUrl: aws.String(q.queue.URL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll},
 		})
 		if err != nil {
@@ -128,8 +126,7 @@ func checkQueues(t *testing.T, st *motostack.Stack) {
 // checkDistribution checks the cache behaviours that serve the assets.
 func checkDistribution(t *testing.T, st *motostack.Stack) {
 	t.Helper()
-	ctx := t.Context()
-	d, err := st.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(st.DistributionID)})
+	d, err := st.CloudFront.GetDistribution(t.Context(), &cloudfront.GetDistributionInput{Id: aws.String(st.DistributionID)})
 	if err != nil {
 		t.Fatal(err)
 	}
