@@ -34,16 +34,16 @@ func Integration(tb testing.TB) {
 	}
 }
 
-// InCI reports whether the tests run in CI (the CI variable is set), where a
+// inCI reports whether the tests run in CI (the CI variable is set), where a
 // missing tool is a failure rather than a skip.
-func InCI() bool { return os.Getenv("CI") != "" }
+func inCI() bool { return os.Getenv("CI") != "" }
 
 // Missing reports a missing part: it fails tb in CI and skips it elsewhere,
 // naming what is missing and how to install it.
 func Missing(tb testing.TB, what, install string) {
 	tb.Helper()
 	msg := what + " is missing: " + install
-	if InCI() {
+	if inCI() {
 		tb.Fatal(msg)
 	}
 	tb.Skip(msg)
