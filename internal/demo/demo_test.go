@@ -49,41 +49,12 @@ func TestTourAndFaults(t *testing.T) {
 	})
 
 	// The order matters: each fault stays.
-	faults := []struct {
-		name    string
-		process string // killed behind the stack's back
-		path    string
-		status  int
-		body    string
-	}{
+	faults := []fault{
 		{"app down: hostforward's 502", "gunicorn (Django)", "/whoami/", http.StatusBadGateway, "502 Bad Gateway: the app is unreachable"},
 		{"moto down: the bucket named", "moto server", "/static/admin/css/base.css", http.StatusBadGateway, "the S3 bucket " + s.aws.Bucket + " did not answer"},
 	}
 	for _, tt := range faults {
-		t.Run(tt.name, func(t *testing.T) {
-			p := s.process(tt.process)
-			if p == nil {
-				t.Fatalf("no process %q", tt.process)
-			}
-			_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
-			select {
-			case err := <-s.Failures():
-				if !strings.Contains(err.Error(), tt.process+" (pid") {
-					t.Errorf("reported %q, want it to name %s", err, tt.process)
-				}
-			case <-time.After(failureLimit):
-				t.Errorf("%s died and nothing was reported within %v", tt.process, failureLimit)
-			}
-			resp, err := s.Client.Get(s.URL + tt.path)
-			if err != nil {
-				t.Fatalf("GET %s: %v", tt.path, err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.body) {
-				t.Errorf("GET %s: %d %q, want %d with %q", tt.path, resp.StatusCode, body, tt.status, tt.body)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkFault(t, s, tt) })
 	}
 
 	t.Run("port in use, reported with the port", func(t *testing.T) {
@@ -93,6 +64,43 @@ func TestTourAndFaults(t *testing.T) {
 			t.Errorf("error %v, want it to say %q", err, want)
 		}
 	})
+}
+
+// fault is a process killed behind the stack's back and what a viewer
+// then gets.
+type fault struct {
+	name    string
+	process string
+	path    string
+	status  int
+	body    string
+}
+
+// checkFault kills tt's process and checks the stack reports it by name and
+// the viewer gets tt's answer.
+func checkFault(t *testing.T, s *Stack, tt fault) {
+	p := s.process(tt.process)
+	if p == nil {
+		t.Fatalf("no process %q", tt.process)
+	}
+	_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
+	select {
+	case err := <-s.Failures():
+		if !strings.Contains(err.Error(), tt.process+" (pid") {
+			t.Errorf("reported %q, want it to name %s", err, tt.process)
+		}
+	case <-time.After(failureLimit):
+		t.Errorf("%s died and nothing was reported within %v", tt.process, failureLimit)
+	}
+	resp, err := s.Client.Get(s.URL + tt.path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", tt.path, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.body) {
+		t.Errorf("GET %s: %d %q, want %d with %q", tt.path, resp.StatusCode, body, tt.status, tt.body)
+	}
 }
 
 // process returns the stack's process named name, or nil.
