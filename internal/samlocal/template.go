@@ -47,7 +47,7 @@ type Function struct {
 }
 
 // Template is what the local tools need of a SAM template: its functions,
-// and its other resources as written.
+// and the properties of its other resources.
 type Template struct {
 	// Path is the template file.
 	Path string
@@ -73,32 +73,7 @@ type Resource struct {
 // or a Fn::Sub whose ${...} names only parameters; ok is false otherwise
 // (a resource, an attribute, a pseudo parameter, another intrinsic).
 func (t *Template) String(v any) (s string, ok bool) {
-	if s, ok := scalar(resolve(v, t.Parameters)); ok {
-		return s, true
-	}
-	sub, ok := Map(v)["Fn::Sub"].(string)
-	if !ok || len(Map(v)) != 1 {
-		return "", false
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(sub, "${")
-		if i < 0 {
-			b.WriteString(sub)
-			return b.String(), true
-		}
-		j := strings.IndexByte(sub[i:], '}')
-		if j < 0 {
-			return "", false
-		}
-		value, ok := t.Parameters[sub[i+2:i+j]]
-		if !ok {
-			return "", false
-		}
-		b.WriteString(sub[:i])
-		b.WriteString(value)
-		sub = sub[i+j+1:]
-	}
+	return scalar(t.resolve(v))
 }
 
 // ReadTemplate reads the SAM template at path (YAML or JSON, with or without
@@ -141,7 +116,7 @@ func ReadTemplate(path string, params map[string]string) (*Template, error) {
 		if typ != functionType {
 			continue
 		}
-		fn, err := newFunction(id, filepath.Dir(abs), globals, Map(res["Properties"]), Map(res["Metadata"]), values)
+		fn, err := t.newFunction(id, filepath.Dir(abs), globals, Map(res["Properties"]), Map(res["Metadata"]))
 		if err != nil {
 			return nil, fmt.Errorf("template %s: function %s: %w", path, id, err)
 		}
@@ -166,7 +141,83 @@ func (t *Template) Function(id string) (*Function, error) {
 	return nil, fmt.Errorf("no function %q in %s; it has %s", id, t.Path, strings.Join(ids, ", "))
 }
 
-func newFunction(id, dir string, globals, props, meta map[string]any, params map[string]string) (*Function, error) {
+// Resource returns the Properties of the resource id, which must be of type
+// typ (an AWS::S3::Bucket, say), with intrinsic functions resolved as far as
+// the parameters allow: a Ref to a parameter becomes its value, a Fn::Sub of
+// parameters its string; other intrinsics stay as they are
+// ({"Fn::GetAtt": [...]}, {"Ref": "Resource"}).
+func (t *Template) Resource(id, typ string) (map[string]any, error) {
+	res, ok := t.Resources[id]
+	if !ok {
+		return nil, fmt.Errorf("template %s has no resource %s", t.Path, id)
+	}
+	if res.Type != typ {
+		return nil, fmt.Errorf("template %s: resource %s is a %v, want %s", t.Path, id, res.Type, typ)
+	}
+	props, _ := t.resolve(res.Properties).(map[string]any)
+	return props, nil
+}
+
+// resolve returns v (a value of the template, as Resource returns them)
+// with every Ref to a parameter replaced by the parameter's value and every
+// Fn::Sub whose variables are all parameters replaced by its string. Other
+// intrinsics stay as they are: {"Fn::GetAtt": [...]}, {"Ref": "Resource"}.
+func (t *Template) resolve(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) == 1 {
+			if name, ok := v["Ref"].(string); ok {
+				if value, ok := t.Parameters[name]; ok {
+					return value
+				}
+			}
+			if s, ok := v["Fn::Sub"].(string); ok {
+				if sub, ok := t.sub(s); ok {
+					return sub
+				}
+			}
+		}
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = t.resolve(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = t.resolve(e)
+		}
+		return out
+	}
+	return v
+}
+
+// sub substitutes the ${Name} variables of a Fn::Sub string with parameter
+// values; ok is false if a variable is not a parameter (${AWS::Region},
+// ${Resource.Attr}).
+func (t *Template) sub(s string) (string, bool) {
+	var b strings.Builder
+	for {
+		start := strings.Index(s, "${")
+		if start < 0 {
+			b.WriteString(s)
+			return b.String(), true
+		}
+		end := strings.IndexByte(s[start:], '}')
+		if end < 0 {
+			return "", false
+		}
+		value, ok := t.Parameters[s[start+2:start+end]]
+		if !ok {
+			return "", false
+		}
+		b.WriteString(s[:start])
+		b.WriteString(value)
+		s = s[start+end+1:]
+	}
+}
+
+func (t *Template) newFunction(id, dir string, globals, props, meta map[string]any) (*Function, error) {
 	get := func(name string) any {
 		if v, ok := props[name]; ok {
 			return v
@@ -188,7 +239,7 @@ func newFunction(id, dir string, globals, props, meta map[string]any, params map
 		}
 	}
 	if v := get("Timeout"); v != nil {
-		s, _ := scalar(resolve(v, params))
+		s, _ := scalar(t.resolve(v))
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("property Timeout %v is not a whole number of seconds", v)
@@ -196,7 +247,7 @@ func newFunction(id, dir string, globals, props, meta map[string]any, params map
 		fn.Timeout = time.Duration(n) * time.Second
 	}
 	if v := get("MemorySize"); v != nil {
-		s, _ := scalar(resolve(v, params))
+		s, _ := scalar(t.resolve(v))
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("property MemorySize %v is not a whole number of megabytes", v)
@@ -206,22 +257,10 @@ func newFunction(id, dir string, globals, props, meta map[string]any, params map
 	// Globals' variables first, the function's own win (SAM merges maps).
 	for _, src := range []map[string]any{globals, props} {
 		for name, v := range Map(Map(src["Environment"])["Variables"]) {
-			fn.Environment[name], _ = scalar(resolve(v, params))
+			fn.Environment[name], _ = scalar(t.resolve(v))
 		}
 	}
 	return fn, nil
-}
-
-// resolve returns v with a Ref to a known parameter replaced by its value.
-func resolve(v any, params map[string]string) any {
-	if m, ok := v.(map[string]any); ok && len(m) == 1 {
-		if name, ok := m["Ref"].(string); ok {
-			if value, ok := params[name]; ok {
-				return value
-			}
-		}
-	}
-	return v
 }
 
 // plain converts a YAML node into maps, slices and strings. A short-form
@@ -261,7 +300,8 @@ func plain(n *yaml.Node) any {
 			return map[string]any{tag: v}
 		case "GetAtt":
 			if s, ok := v.(string); ok { // !GetAtt Res.Attr
-				v = strings.SplitN(s, ".", 2)
+				res, attr, _ := strings.Cut(s, ".")
+				v = []any{res, attr}
 			}
 		}
 		return map[string]any{"Fn::" + tag: v}

@@ -1,6 +1,7 @@
 package samlocal_test
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -188,4 +189,63 @@ func TestTemplateString(t *testing.T) {
 	if got := tpl.Resources["Api"].Type; got != "AWS::Serverless::Function" {
 		t.Errorf("Resources[Api].Type = %q, want AWS::Serverless::Function", got)
 	}
+}
+
+func TestProjectRoot(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, dir, want, err string
+	}{
+		{"from a package", ".", root, ""},
+		{"from the root", root, root, ""},
+		{"a template without go.mod is not a root", "testdata", root, ""},
+		{"outside", t.TempDir(), "", "no go.mod with template.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := samlocal.ProjectRoot(tt.dir)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("ProjectRoot(%q) error = %v, want %q", tt.dir, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("ProjectRoot(%q) = %q, %v; want %q", tt.dir, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestResource(t *testing.T) {
+	tpl, err := samlocal.ReadTemplate("../../template.yaml", map[string]string{"StaticPrefix": "assets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("parameters resolved, other intrinsics kept", func(t *testing.T) {
+		props, err := tpl.Resource("InvalidationEventSource", "AWS::Lambda::EventSourceMapping")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := props["MaximumBatchingWindowInSeconds"], "30"; got != want {
+			t.Errorf("MaximumBatchingWindowInSeconds = %v, want %q (the parameter's default)", got, want)
+		}
+		arn, _ := props["EventSourceArn"].(map[string]any)
+		if got := fmt.Sprint(arn["Fn::GetAtt"]); got != "[InvalidationQueue Arn]" {
+			t.Errorf("EventSourceArn = %v, want the GetAtt kept", props["EventSourceArn"])
+		}
+	})
+	t.Run("errors", func(t *testing.T) {
+		for _, tt := range []struct{ id, typ, err string }{
+			{"Nope", "AWS::S3::Bucket", "has no resource Nope"},
+			{"AssetsBucket", "AWS::SQS::Queue", "is a AWS::S3::Bucket, want AWS::SQS::Queue"},
+		} {
+			if _, err := tpl.Resource(tt.id, tt.typ); err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("Resource(%s, %s) error = %v, want %q", tt.id, tt.typ, err, tt.err)
+			}
+		}
+	})
 }
