@@ -128,6 +128,57 @@ func TestCachedAsTheOriginAndPoliciesSay(t *testing.T) {
 			answer: events.APIGatewayV2HTTPResponse{StatusCode: 404, Headers: map[string]string{"Cache-Control": "no-store"}},
 			steps:  []step{{xcache: "Error from cloudfront", calls: 1}, {xcache: "Error from cloudfront", calls: 2}},
 		},
+		{
+			// CloudFront caches 400, 403, 412 and 415 only when the origin
+			// sends max-age or s-maxage (DeveloperGuide: HTTPStatusCodes):
+			// Django's CSRF or permission 403 is not replayed for 10 s.
+			name:   "a 403 without max-age or s-maxage is not cached",
+			answer: events.APIGatewayV2HTTPResponse{StatusCode: 403},
+			steps:  []step{{xcache: "Error from cloudfront", calls: 1}, {xcache: "Error from cloudfront", calls: 2}},
+		},
+		{
+			name:   "a 400 without max-age or s-maxage is not cached, even for an ErrorCachingMinTTL",
+			edits:  []string{"          - ErrorCode: 404\n", "          - ErrorCode: 400\n            ErrorCachingMinTTL: 60\n          - ErrorCode: 404\n"},
+			answer: events.APIGatewayV2HTTPResponse{StatusCode: 400, Headers: map[string]string{"Cache-Control": "no-store"}},
+			steps:  []step{{xcache: "Error from cloudfront", calls: 1}, {xcache: "Error from cloudfront", calls: 2}},
+		},
+		{
+			name:   "a 403 with s-maxage=30 is cached 30 s",
+			answer: events.APIGatewayV2HTTPResponse{StatusCode: 403, Headers: map[string]string{"Cache-Control": "s-maxage=30"}},
+			steps: []step{{xcache: "Error from cloudfront", calls: 1}, {wait: 29 * time.Second, xcache: "Error from cloudfront", calls: 1},
+				{wait: time.Second, xcache: "Error from cloudfront", calls: 2}},
+		},
+		{
+			// A 4xx CloudFront always caches is still "restricted by a cache
+			// control header", as a 404 is.
+			name:   "a 405 marked no-store is not cached",
+			answer: events.APIGatewayV2HTTPResponse{StatusCode: 405, Headers: map[string]string{"Cache-Control": "no-store"}},
+			steps:  []step{{xcache: "Error from cloudfront", calls: 1}, {xcache: "Error from cloudfront", calls: 2}},
+		},
+		{
+			name:   "a 405 is cached for 10 s",
+			answer: events.APIGatewayV2HTTPResponse{StatusCode: 405},
+			steps: []step{{xcache: "Error from cloudfront", calls: 1}, {wait: 9 * time.Second, xcache: "Error from cloudfront", calls: 1},
+				{wait: time.Second, xcache: "Error from cloudfront", calls: 2}},
+		},
+		{
+			// DeveloperGuide: http-3xx-status-codes.
+			name:   "a 307 without Cache-Control is not cached, even with a DefaultTTL",
+			edits:  defaultTTL60,
+			answer: events.APIGatewayV2HTTPResponse{StatusCode: 307, Headers: map[string]string{"Location": "/elsewhere"}},
+			steps:  []step{{xcache: "Miss from cloudfront", calls: 1}, {xcache: "Miss from cloudfront", calls: 2}},
+		},
+		{
+			name:   "a 302 without Cache-Control is cached for the DefaultTTL",
+			edits:  defaultTTL60,
+			answer: events.APIGatewayV2HTTPResponse{StatusCode: 302, Headers: map[string]string{"Location": "/elsewhere"}},
+			steps:  []step{{xcache: "Miss from cloudfront", calls: 1}, {xcache: "Hit from cloudfront", calls: 1}},
+		},
+		{
+			name:   "a 308 with max-age=60 is cached",
+			answer: events.APIGatewayV2HTTPResponse{StatusCode: 308, Headers: map[string]string{"Location": "/elsewhere", "Cache-Control": "max-age=60"}},
+			steps:  []step{{xcache: "Miss from cloudfront", calls: 1}, {xcache: "Hit from cloudfront", calls: 1}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

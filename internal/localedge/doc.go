@@ -34,7 +34,9 @@
 //     computes them from Cache-Control (s-maxage, max-age, private,
 //     no-store, no-cache) and Expires, with Set-Cookie stored along; 4xx
 //     and 5xx answers for their CustomErrorResponses ErrorCachingMinTTL
-//     (10 s without one), no-store ignored except on 404, 410, 414 and 501.
+//     (10 s without one): 400, 403, 412 and 415 only with max-age or
+//     s-maxage, no-store honoured on a 4xx and a 501 and ignored on the
+//     other 5xx; a 307 or 308 only with Cache-Control.
 //     A behaviour that forwards no cookies gets no Set-Cookie. [Edge.Invalidate]
 //     plays an invalidation.
 //  5. The origin: for an S3 origin the object from the bucket (the origin
@@ -71,8 +73,8 @@
 //   - Of the CloudFront-* headers only CloudFront-Forwarded-Proto (always
 //     https: the edge speaks only HTTPS) and CloudFront-Viewer-Address.
 //   - Cached statuses: 200, 203, 204, 300, 301, 302, 307, 308 and 410 by the
-//     TTLs, 400, 403, 404, 405, 414 and 500–504 by error caching; a HEAD's
-//     answer is not stored.
+//     TTLs, 400, 403, 404, 405, 412, 414, 415 and 500–504 by error caching;
+//     a HEAD's answer is not stored.
 //   - The viewer-request function is the template's, reimplemented in Go,
 //     not run.
 //   - An invalidation path is compared with the request path as Go escapes
