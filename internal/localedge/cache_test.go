@@ -243,3 +243,38 @@ func TestAssetsAsTheBucketPolicySays(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheKeyIsTheDistributionsNotTheViewersHost checks that the cache key
+// holds the distribution, not the Host the viewer used (DeveloperGuide:
+// understanding-the-cache-key, "the domain name of the CloudFront
+// distribution"): a page cached through the custom domain is served on the
+// distribution's own *.cloudfront.net name, and the other way round, unless
+// a policy puts a header in the key that tells them apart.
+func TestCacheKeyIsTheDistributionsNotTheViewersHost(t *testing.T) {
+	tests := []struct {
+		name   string
+		target string
+		app    events.APIGatewayV2HTTPResponse
+		calls  int // invocations after both requests
+	}{
+		{"an app page", "/page/", events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: map[string]string{"Cache-Control": "max-age=60"}}, 1},
+		{"a static file", "/static/site.css", events.APIGatewayV2HTTPResponse{}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := &fakeApp{result: respond(t, tt.app)}
+			edge, _ := newEdge(t, app)
+			var got []string
+			for _, host := range []string{"www.example.com", "d111111abcdef8.cloudfront.net"} {
+				r := httptest.NewRequest(http.MethodGet, "https://"+host+tt.target, nil)
+				r.RemoteAddr = "192.0.2.1:51234"
+				rec := httptest.NewRecorder()
+				edge.ServeHTTP(rec, r)
+				got = append(got, rec.Header().Get("X-Cache"))
+			}
+			if want := []string{"Miss from cloudfront", "Hit from cloudfront"}; !slices.Equal(got, want) || app.calls != tt.calls {
+				t.Errorf("X-Cache through the two hosts %q after %d invocations, want %q after %d", got, app.calls, want, tt.calls)
+			}
+		})
+	}
+}

@@ -28,8 +28,10 @@
 //     viewer appended; Via and X-Amz-Cf-Id are added; a User-Agent no policy
 //     forwards becomes "Amazon CloudFront".
 //  4. The cache (cache.go), for GET and HEAD of CachedMethods: the key is
-//     the host, the path and the cache policy's headers, cookies and query
-//     strings; a fresh entry is a hit (X-Cache: Hit from cloudfront, Age).
+//     the path and the cache policy's headers, cookies and query strings
+//     (not the viewer's Host: CloudFront keys on the distribution, so its
+//     alias and its *.cloudfront.net name share entries); a fresh entry is
+//     a hit (X-Cache: Hit from cloudfront, Age).
 //     A GET's answer is stored for the cache policy's TTLs as CloudFront
 //     computes them from Cache-Control (s-maxage, max-age, private,
 //     no-store, no-cache) and Expires, with Set-Cookie stored along; 4xx
