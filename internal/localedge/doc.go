@@ -51,7 +51,9 @@
 //     repeats joined by commas, cookies in cookies[], rawPath decoded, the
 //     query string raw, a body that is not text in base64. The function's
 //     answer comes back with cookies as Set-Cookie lines and a base64 body
-//     decoded; a function error is API Gateway's 500
+//     decoded; a request line and header values over the HTTP API's
+//     10,240-byte quota (large cookies, a long query) are refused before
+//     the function is called; a function error is API Gateway's 500
 //     {"message":"Internal Server Error"}, no answer within 30 s a 503.
 //  6. The response headers policy (the stack's media policy, the managed
 //     SecurityHeadersPolicy): each header set where the origin sent none,
@@ -84,9 +86,14 @@
 //     unusual characters.
 //   - Vary is ignored, as CloudFront ignores it (Accept-Encoding is in the
 //     key when the cache policy enables compression).
+//   - A request over the HTTP API's header quota gets 431: the quota is
+//     documented, the status API Gateway answers with is not. CloudFront's
+//     own request limits (20,480 bytes of headers, 8,192 of URL) are not
+//     played; for the app origin the HTTP API's is the smaller.
 //
 // Payload format 2.0: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 // Headers CloudFront adds and removes: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
 // Cache expiration: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html
 // Error caching: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html
+// HTTP API quotas: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
 package localedge
