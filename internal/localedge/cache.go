@@ -24,7 +24,18 @@ type response struct {
 
 // cachedErrors are the 4xx and 5xx statuses CloudFront caches, for their
 // error caching minimum TTL (DeveloperGuide: HTTPStatusCodes).
-var cachedErrors = []int{400, 403, 404, 405, 414, 500, 501, 502, 503, 504}
+var cachedErrors = []int{400, 403, 404, 405, 412, 414, 415, 500, 501, 502, 503, 504}
+
+// errorsCachedWithMaxAge are the cachedErrors CloudFront caches only when
+// the origin sends Cache-Control max-age or s-maxage (DeveloperGuide:
+// HTTPStatusCodes, "HTTP 4xx status codes that CloudFront caches based on
+// Cache-Control headers").
+var errorsCachedWithMaxAge = []int{400, 403, 412, 415}
+
+// redirectsCachedWithCacheControl are the cachedStatuses CloudFront caches
+// only when the origin sends Cache-Control (DeveloperGuide:
+// http-3xx-status-codes).
+var redirectsCachedWithCacheControl = []int{307, 308}
 
 // cachedStatuses are the other statuses the edge caches by the cache
 // policy's TTLs.
@@ -89,12 +100,14 @@ func originTTL(h http.Header, d directives, now time.Time) (time.Duration, bool)
 //
 //   - 4xx/5xx it caches: the origin's max-age, s-maxage or Expires (at most
 //     MaxTTL) if longer than the error caching minimum TTL, else that TTL
-//     (10 s unless CustomErrorResponses says otherwise); a 404, 410, 414 or
-//     501 marked no-store, no-cache or private is not cached, other codes
+//     (10 s unless CustomErrorResponses says otherwise); 400, 403, 412 and
+//     415 only when the origin sends max-age or s-maxage; a 4xx or a 501
+//     marked no-store, no-cache or private is not cached, the other 5xx
 //     ignore those directives.
 //   - other cacheable statuses: no-store, no-cache or private mean MinTTL
 //     (so not cached when it is 0); s-maxage, max-age or Expires clamped to
-//     [MinTTL, MaxTTL]; without them DefaultTTL.
+//     [MinTTL, MaxTTL]; without them DefaultTTL; a 307 or 308 without
+//     Cache-Control is not cached.
 func (d *Distribution) ttl(b *behavior, resp *response, now time.Time) time.Duration {
 	cc := parseCacheControl(resp.header.Values("Cache-Control"))
 	c := b.cache
@@ -103,7 +116,10 @@ func (d *Distribution) ttl(b *behavior, resp *response, now time.Time) time.Dura
 		if !ok {
 			minTTL = defaultErrorCachingTTL
 		}
-		if (cc.noStore || cc.noCache || cc.private) && slices.Contains([]int{404, 410, 414, 501}, resp.status) {
+		if slices.Contains(errorsCachedWithMaxAge, resp.status) && !cc.hasMaxAge && !cc.hasSMaxAge {
+			return 0
+		}
+		if (cc.noStore || cc.noCache || cc.private) && (resp.status < 500 || resp.status == 501) {
 			return 0
 		}
 		if v, ok := originTTL(resp.header, cc, now); ok {
@@ -112,6 +128,9 @@ func (d *Distribution) ttl(b *behavior, resp *response, now time.Time) time.Dura
 		return minTTL
 	}
 	if !slices.Contains(cachedStatuses, resp.status) {
+		return 0
+	}
+	if slices.Contains(redirectsCachedWithCacheControl, resp.status) && len(resp.header.Values("Cache-Control")) == 0 {
 		return 0
 	}
 	if cc.noStore || cc.noCache || cc.private {

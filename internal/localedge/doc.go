@@ -28,13 +28,17 @@
 //     viewer appended; Via and X-Amz-Cf-Id are added; a User-Agent no policy
 //     forwards becomes "Amazon CloudFront".
 //  4. The cache (cache.go), for GET and HEAD of CachedMethods: the key is
-//     the host, the path and the cache policy's headers, cookies and query
-//     strings; a fresh entry is a hit (X-Cache: Hit from cloudfront, Age).
+//     the path and the cache policy's headers, cookies and query strings
+//     (not the viewer's Host: CloudFront keys on the distribution, so its
+//     alias and its *.cloudfront.net name share entries); a fresh entry is
+//     a hit (X-Cache: Hit from cloudfront, Age).
 //     A GET's answer is stored for the cache policy's TTLs as CloudFront
 //     computes them from Cache-Control (s-maxage, max-age, private,
 //     no-store, no-cache) and Expires, with Set-Cookie stored along; 4xx
 //     and 5xx answers for their CustomErrorResponses ErrorCachingMinTTL
-//     (10 s without one), no-store ignored except on 404, 410, 414 and 501.
+//     (10 s without one): 400, 403, 412 and 415 only with max-age or
+//     s-maxage, no-store honoured on a 4xx and a 501 and ignored on the
+//     other 5xx; a 307 or 308 only with Cache-Control.
 //     A behaviour that forwards no cookies gets no Set-Cookie. [Edge.Invalidate]
 //     plays an invalidation.
 //  5. The origin: for an S3 origin the object from the bucket (the origin
@@ -47,7 +51,9 @@
 //     repeats joined by commas, cookies in cookies[], rawPath decoded, the
 //     query string raw, a body that is not text in base64. The function's
 //     answer comes back with cookies as Set-Cookie lines and a base64 body
-//     decoded; a function error is API Gateway's 500
+//     decoded; a request line and header values over the HTTP API's
+//     10,240-byte quota (large cookies, a long query) are refused before
+//     the function is called; a function error is API Gateway's 500
 //     {"message":"Internal Server Error"}, no answer within 30 s a 503.
 //  6. The response headers policy (the stack's media policy, the managed
 //     SecurityHeadersPolicy): each header set where the origin sent none,
@@ -71,8 +77,8 @@
 //   - Of the CloudFront-* headers only CloudFront-Forwarded-Proto (always
 //     https: the edge speaks only HTTPS) and CloudFront-Viewer-Address.
 //   - Cached statuses: 200, 203, 204, 300, 301, 302, 307, 308 and 410 by the
-//     TTLs, 400, 403, 404, 405, 414 and 500–504 by error caching; a HEAD's
-//     answer is not stored.
+//     TTLs, 400, 403, 404, 405, 412, 414, 415 and 500–504 by error caching;
+//     a HEAD's answer is not stored.
 //   - The viewer-request function is the template's, reimplemented in Go,
 //     not run.
 //   - An invalidation path is compared with the request path as Go escapes
@@ -80,9 +86,14 @@
 //     unusual characters.
 //   - Vary is ignored, as CloudFront ignores it (Accept-Encoding is in the
 //     key when the cache policy enables compression).
+//   - A request over the HTTP API's header quota gets 431: the quota is
+//     documented, the status API Gateway answers with is not. CloudFront's
+//     own request limits (20,480 bytes of headers, 8,192 of URL) are not
+//     played; for the app origin the HTTP API's is the smaller.
 //
 // Payload format 2.0: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 // Headers CloudFront adds and removes: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html
 // Cache expiration: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html
 // Error caching: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/HTTPStatusCodes.html
+// HTTP API quotas: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html
 package localedge

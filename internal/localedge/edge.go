@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +26,11 @@ const (
 	MaxPayload = 10 << 20
 	// IntegrationTimeout is the HTTP API's fixed integration timeout.
 	IntegrationTimeout = 30 * time.Second
+	// MaxRequestHeaders is the HTTP API's quota on the total combined size
+	// of the request line and header values it receives, 10,240 bytes (not
+	// adjustable). A viewer's large cookies or query count against it,
+	// and so do the headers CloudFront adds.
+	MaxRequestHeaders = 10240
 )
 
 // Defaults of a Config.
@@ -251,6 +257,13 @@ func (e *Edge) invokeApp(ctx context.Context, fwd *originRequest, r *http.Reques
 	}
 	ev := e.event(fwd, r, now)
 	id := ev.RequestContext.RequestID
+	if n := requestHeadersSize(fwd, &ev); n > MaxRequestHeaders {
+		// The quota is documented (http-api-quotas), the status API
+		// Gateway answers with is not: the edge says 431.
+		e.cfg.Logger.Warn("edge: request line and headers over the HTTP API's quota", "path", r.URL.Path,
+			"bytes", n, "quota", MaxRequestHeaders, "apigw_request_id", id)
+		return apiError(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large", id)
+	}
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		e.cfg.Logger.Error("edge: encode event", "error", err)
@@ -285,6 +298,28 @@ func (e *Edge) invokeApp(ctx context.Context, fwd *originRequest, r *http.Reques
 		return apiError(http.StatusInternalServerError, "Internal Server Error", id)
 	}
 	return resp
+}
+
+// apiGatewayHeaders are the event's headers API Gateway adds itself, after
+// its request-size quota.
+var apiGatewayHeaders = map[string]bool{"x-forwarded-proto": true, "x-forwarded-port": true, "x-amzn-trace-id": true}
+
+// requestHeadersSize is the size of the request line and header values of
+// the origin request as API Gateway receives it from CloudFront.
+func requestHeadersSize(fwd *originRequest, ev *events.APIGatewayV2HTTPRequest) int {
+	n := len(fwd.method) + len(" ") + len((&url.URL{Path: fwd.path}).EscapedPath()) + len(" HTTP/1.1")
+	if fwd.rawQuery != "" {
+		n += len("?") + len(fwd.rawQuery)
+	}
+	for name, value := range ev.Headers {
+		if !apiGatewayHeaders[name] {
+			n += len(value)
+		}
+	}
+	if len(ev.Cookies) > 0 {
+		n += len(strings.Join(ev.Cookies, "; "))
+	}
+	return n
 }
 
 func (e *Edge) observe(ev *events.APIGatewayV2HTTPRequest, resp *events.APIGatewayV2HTTPResponse) {

@@ -240,6 +240,40 @@ func TestPayloadLimit(t *testing.T) {
 	}
 }
 
+// TestHeaderQuota checks the HTTP API's quota on the request line and
+// header values API Gateway receives (10,240 bytes, not adjustable:
+// http-api-quotas): cookies or a query that fit locally but not in AWS
+// are refused before the function is called, as in AWS.
+func TestHeaderQuota(t *testing.T) {
+	tests := []struct {
+		name   string
+		target string
+		cookie int // bytes of cookie value
+		status int
+	}{
+		{"8 KB of cookies pass", "/page/", 8 << 10, 200},
+		{"10 KB of cookies do not", "/page/", 10 << 10, http.StatusRequestHeaderFieldsTooLarge},
+		{"a 10 KB query does not", "/page/?q=" + strings.Repeat("q", 10<<10), 0, http.StatusRequestHeaderFieldsTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := &fakeApp{result: respond(t, events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: "app"})}
+			edge, _ := newEdge(t, app)
+			var header []string
+			if tt.cookie > 0 {
+				header = []string{"Cookie", "big=" + strings.Repeat("c", tt.cookie)}
+			}
+			rec := serve(edge, http.MethodGet, tt.target, header...)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if invoked := app.calls > 0; invoked != (tt.status == 200) {
+				t.Errorf("function invoked: %v, want %v", invoked, tt.status == 200)
+			}
+		})
+	}
+}
+
 // fakeBucket serves objects from a map; err, if set, is every answer.
 type fakeBucket struct {
 	objects map[string]string

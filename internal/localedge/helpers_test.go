@@ -102,6 +102,7 @@ var (
             ErrorCachingMinTTL: 0
 `, ""}
 	maxTTL30      = []string{"        MaxTTL: 31536000", "        MaxTTL: 30"}
+	defaultTTL60  = []string{"        DefaultTTL: 0", "        DefaultTTL: 60"}
 	mediaAsStatic = []string{"ResponseHeadersPolicyId: !Ref MediaResponseHeadersPolicy",
 		"ResponseHeadersPolicyId: 67f7725c-6f97-4210-82d7-5512b31e9d03 # SecurityHeadersPolicy"}
 	noListBucket = []string{`          - Sid: CloudFrontSeesMissingFiles

@@ -178,8 +178,11 @@ func (b *behavior) forward(r *http.Request, viewer string, body []byte) *originR
 	out.header.Set("Via", "2.0 "+randomHex(16)+".cloudfront.net (CloudFront)")
 	out.header.Set("X-Amz-Cf-Id", base64.RawURLEncoding.EncodeToString(randomBytes(42))+"==")
 
+	// The key starts with the path: the distribution is the one the edge
+	// plays, whichever of its names (alias or *.cloudfront.net) the viewer
+	// used; the Host is in the key only when the cache policy puts it there.
 	var key strings.Builder
-	key.WriteString(r.Host + "\x00" + r.URL.EscapedPath() + "\x00")
+	key.WriteString(r.URL.EscapedPath() + "\x00")
 	for _, c := range cookies(in.Values("Cookie")) {
 		name, _, _ := strings.Cut(c, "=")
 		if b.forwards("cookie", name) {

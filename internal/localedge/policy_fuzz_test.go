@@ -21,8 +21,9 @@ func repoDistribution(tb testing.TB) *Distribution {
 
 // FuzzTTL checks the expiration rules on any status, Cache-Control and
 // Expires: never negative, never past MaxTTL or the error caching TTL,
-// nothing for a status CloudFront does not cache, and MinTTL for a private
-// answer.
+// nothing for a status CloudFront does not cache, nothing for a 400 or 403
+// without max-age or s-maxage or a 307 or 308 without Cache-Control, and
+// MinTTL for a private answer.
 func FuzzTTL(f *testing.F) {
 	for _, s := range []struct {
 		status  int
@@ -30,7 +31,7 @@ func FuzzTTL(f *testing.F) {
 	}{
 		{200, "max-age=60", ""}, {200, "private, max-age=60", ""}, {200, "s-maxage=-1, max-age=99999999999999", ""},
 		{404, "no-store", ""}, {503, "no-store", ""}, {200, "", "Wed, 21 Oct 2099 07:28:00 GMT"}, {302, `max-age="30"`, "0"},
-		{206, "max-age=1", ""}, {500, "max-age=600", ""},
+		{206, "max-age=1", ""}, {500, "max-age=600", ""}, {403, "", "Wed, 21 Oct 2099 07:28:00 GMT"}, {307, "", ""},
 	} {
 		f.Add(s.status, s.cc, s.exp)
 	}
@@ -59,6 +60,12 @@ func FuzzTTL(f *testing.F) {
 				t.Fatalf("status %d is not cached, got ttl %v", status, ttl)
 			}
 			cd := parseCacheControl(h.Values("Cache-Control"))
+			if slices.Contains(errorsCachedWithMaxAge, status) && !cd.hasMaxAge && !cd.hasSMaxAge && ttl != 0 {
+				t.Fatalf("status %d without max-age or s-maxage (%q): ttl %v, want 0", status, cc, ttl)
+			}
+			if slices.Contains(redirectsCachedWithCacheControl, status) && cc == "" && ttl != 0 {
+				t.Fatalf("status %d without Cache-Control: ttl %v, want 0", status, ttl)
+			}
 			if slices.Contains(cachedStatuses, status) && (cd.private || cd.noStore || cd.noCache) && ttl != b.cache.minTTL {
 				t.Fatalf("status %d, %q: ttl %v, want MinTTL %v", status, cc, ttl, b.cache.minTTL)
 			}

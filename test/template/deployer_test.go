@@ -42,6 +42,8 @@ var allOptions = map[string]string{
 // missing.
 func registrySchemas(t *testing.T) string {
 	t.Helper()
+	// The tests that need them run python3 on the module cache: not for -short.
+	testenv.Integration(t)
 	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 	if err != nil {
 		t.Fatalf("go env GOMODCACHE: %v", err)
