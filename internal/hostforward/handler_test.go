@@ -235,6 +235,32 @@ func TestConnectionLevelHeadersDropped(t *testing.T) {
 	}
 }
 
+// TestClientAddressHeadersDropped pins the headers other proxies and CDNs
+// use for the client's address or location: none of them is set by this
+// stack (AllViewerExceptHostHeader adds no CloudFront-* header), so a copy
+// that reaches hostforward was written by the client, and an app that reads
+// one (as AWS suggests for CloudFront-Viewer-Address) would be fooled.
+func TestClientAddressHeadersDropped(t *testing.T) {
+	forged := []string{
+		"cloudfront-viewer-address", "cloudfront-viewer-country", "cloudfront-is-mobile-viewer",
+		"client-ip", "x-client-ip", "cf-connecting-ip", "fastly-client-ip", "x-cluster-client-ip",
+		"forwarded-for", "x-forwarded", "x-originating-ip", "x-remote-ip", "x-remote-addr",
+	}
+	for _, name := range forged {
+		t.Run(name, func(t *testing.T) {
+			app := newUpstream(t, ok)
+			ev := loadEvent(t, "api-get.json")
+			ev.Headers[name] = "198.51.100.66"
+			if resp, _ := newHandler(t, app.URL, nil).Handle(context.Background(), ev); resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+			}
+			if v := app.got().Header.Values(name); len(v) > 0 {
+				t.Errorf("app got %s: %q", name, v)
+			}
+		})
+	}
+}
+
 func TestMixedCaseHeaderNames(t *testing.T) {
 	app := newUpstream(t, ok)
 	ev := loadEvent(t, "api-get.json")

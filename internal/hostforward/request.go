@@ -47,14 +47,23 @@ type viewer struct {
 // gunicorn 22 refuses: CGI-style servers (gunicorn before 22, among others)
 // map "_" and "-" to the same variable, so x_forwarded_for would reach the
 // app as HTTP_X_FORWARDED_FOR, joined to the real one.
+//
+// So are the client-address and location headers of other proxies and CDNs
+// and every CloudFront-* header: this stack's policies add none of them
+// (AllViewerExceptHostHeader adds no CloudFront-* header; CloudFront passes a
+// viewer's copy of one no policy adds), so any that arrives was written by
+// the client. The viewer's address reaches the app as X-Forwarded-For,
+// X-Real-IP and Forwarded.
 func dropped(canonical string) bool {
 	switch canonical {
 	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerUpstreamVerify, headerTrueClientIP,
-		headerCFProto, "Host", "Cookie", "Content-Length", "Connection", "Upgrade", "Expect":
+		"Host", "Cookie", "Content-Length", "Connection", "Upgrade", "Expect",
+		"Client-Ip", "X-Client-Ip", "Cf-Connecting-Ip", "Fastly-Client-Ip", "X-Cluster-Client-Ip",
+		"Forwarded-For", "X-Forwarded", "X-Originating-Ip", "X-Remote-Ip", "X-Remote-Addr":
 		return true
 	}
-	return strings.HasPrefix(canonical, "X-Forwarded-") || strings.HasPrefix(canonical, "X-Golambdaproxy-") ||
-		strings.IndexByte(canonical, '_') >= 0
+	return strings.HasPrefix(canonical, "X-Forwarded-") || strings.HasPrefix(canonical, "Cloudfront-") ||
+		strings.HasPrefix(canonical, "X-Golambdaproxy-") || strings.IndexByte(canonical, '_') >= 0
 }
 
 // newRequest checks the event and converts it into the request the proxy
