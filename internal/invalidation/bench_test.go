@@ -29,7 +29,7 @@ func BenchmarkNewPlan(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/keys=%d/max=%d", bc.name, len(bc.keys), budget), func(b *testing.B) {
 				var p invalidation.Plan
 				for b.Loop() {
-					p = invalidation.NewPlan(bc.keys, o)
+					p = invalidation.NewPlan(bc.keys, nil, o)
 				}
 				b.ReportMetric(float64(len(p.Paths)), "paths")
 			})

@@ -67,7 +67,7 @@ func TestEncoding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := invalidation.NewPlan([]string{tt.key}, invalidation.Options{MaxPaths: 100})
+			p := invalidation.NewPlan([]string{tt.key}, nil, invalidation.Options{MaxPaths: 100})
 			if !slices.Equal(p.Paths, tt.want) {
 				t.Errorf("NewPlan(%q).Paths = %q, want %q", tt.key, p.Paths, tt.want)
 			}
@@ -90,7 +90,7 @@ func TestPathLength(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := invalidation.NewPlan([]string{tt.key}, invalidation.Options{MaxPaths: 100})
+			p := invalidation.NewPlan([]string{tt.key}, nil, invalidation.Options{MaxPaths: 100})
 			if !slices.Equal(p.Paths, tt.want) {
 				t.Errorf("NewPlan(%.40q...).Paths = %.60q, want %.60q", tt.key, p.Paths, tt.want)
 			}
