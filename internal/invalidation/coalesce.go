@@ -81,6 +81,7 @@ type node struct {
 	dir      string   // unencoded, ending in '/'
 	targets  []target // the targets directly in dir
 	children []*node  // sorted by dir
+	size     int      // the targets in the subtree; see count
 }
 
 // newTree returns the root ("/") of the directory tree holding ts.
@@ -112,19 +113,20 @@ func newTree(ts []target) *node {
 
 // A planner chooses the directory wildcards for one tree: at most limit
 // wildcard paths in all (chosen directories and the wildcards targets
-// bring), and at least need paths saved so that the plan fits its budget.
+// bring), at most budget paths, so at least need paths saved.
 type planner struct {
-	limit int
-	need  int
+	limit  int
+	budget int
+	need   int
 }
 
 // plan returns at most budget targets, at most limit of them wildcards,
-// covering the n tree's targets ts (n = newTree(ts)), chosen as NewPlan
-// describes. The tree must hold at least one target.
+// covering ts, chosen as NewPlan describes. ts must not be empty.
 func plan(ts []target, budget, limit int) []target {
-	p := planner{limit: limit, need: len(ts) - budget}
+	p := planner{limit: limit, budget: budget, need: len(ts) - budget}
 	root := newTree(ts)
-	f, _ := p.solve(root)
+	root.count()
+	f := p.solve(root, nil)
 	var best *option
 	for _, opts := range f {
 		for _, o := range opts {
@@ -137,13 +139,28 @@ func plan(ts []target, budget, limit int) []target {
 	return root.collect(best, nil)
 }
 
-// solve returns the frontier of n's subtree and how many targets it holds:
-// a tree knapsack over the choice, for each directory, between its
-// wildcard and the best covers of its targets and children. The
-// frontier's size, not the budget, bounds the work: a wildcard saves at
-// least one path, so few options are worth keeping.
-func (p planner) solve(n *node) (frontier, int) {
-	count, forced := len(n.targets), 0
+// count sets n.size, the targets in n's subtree, for n and its
+// descendants, and returns it.
+func (n *node) count() int {
+	n.size = len(n.targets)
+	for _, c := range n.children {
+		n.size += c.count()
+	}
+	return n.size
+}
+
+// solve returns the frontier of n's subtree: a tree knapsack over the
+// choice, for each directory, between its wildcard and the best covers of
+// its targets and children.
+//
+// outside bounds what the rest of the tree can save: the most paths
+// wildcards outside n's subtree can save (see [planner.top]). An option
+// that, with the rest's best, still saves fewer than need is dropped, as
+// is one that leaves more paths than the budget in its own part of the
+// tree: the rest adds paths, never removes them. Both keep the frontiers
+// small, so the work does not grow with the budget.
+func (p planner) solve(n *node, outside []int) frontier {
+	forced := 0
 	for _, t := range n.targets {
 		forced += boolInt(t.wildcard)
 	}
@@ -151,24 +168,55 @@ func (p planner) solve(n *node) (frontier, int) {
 	if forced <= p.limit {
 		f[forced] = []*option{{}}
 	}
-	for _, c := range n.children {
-		cf, cn := p.solve(c)
-		count += cn
-		f = p.combine(f, cf)
+	// gains[i] is the most children[i] can save with one wildcard;
+	// rest[i] the best of the children from i on.
+	gains := make([]int, len(n.children))
+	for i, c := range n.children {
+		gains[i] = c.size - 1
+	}
+	rest := make([][]int, len(n.children)+1)
+	for i := len(n.children) - 1; i >= 0; i-- {
+		rest[i] = p.top(rest[i+1], gains[i:i+1])
+	}
+	// best holds one more than top keeps, so that without any one child
+	// it still holds the best limit of the others.
+	best := slices.SortedFunc(slices.Values(gains), func(x, y int) int { return y - x })
+	best = best[:min(len(best), p.limit+1)]
+	size := len(n.targets)
+	for i, c := range n.children {
+		siblings := best
+		if j := slices.Index(best, gains[i]); j >= 0 {
+			siblings = slices.Delete(slices.Clone(best), j, j+1)
+		}
+		cf := p.solve(c, p.top(outside, siblings))
+		size += c.size
+		f = p.combine(f, cf, size, p.top(outside, rest[i+1]))
 	}
 	// The directory's own wildcard: one path for the whole subtree. For a
 	// single target it saves nothing.
-	if count >= 2 && encodedLen(n.dir)+1 <= MaxPathLength && p.limit >= 1 {
-		own := &option{cost: cost{depth(n.dir)}, saved: count - 1, merged: true}
-		f[1] = p.prune(append(f[1], own))
+	if n.size >= 2 && encodedLen(n.dir)+1 <= MaxPathLength && p.limit >= 1 {
+		own := &option{cost: cost{depth(n.dir)}, saved: n.size - 1, merged: true}
+		f[1] = p.prune(append(f[1], own), 1, outside)
 	}
-	return f, count
+	return f
 }
 
-// combine returns the frontier of the options of a and b taken together.
-// Between options of equal cost and saving, the first found is kept: the
-// one with more of its wildcards in a, the directories sorted first.
-func (p planner) combine(a, b frontier) frontier {
+// top returns the limit largest of a and b together, largest first: an
+// upper bound, summed, on what that many wildcards can save in the disjoint
+// subtrees whose single-wildcard savings a and b list (each wildcard saves
+// at most its subtree's targets less one).
+func (p planner) top(a, b []int) []int {
+	out := slices.Concat(a, b)
+	slices.SortFunc(out, func(x, y int) int { return y - x })
+	return out[:min(len(out), p.limit)]
+}
+
+// combine returns the frontier of the options of a and b taken together,
+// which cover size targets, with rest bounding what the remainder of the
+// tree can save (see [planner.solve]). Between options of equal cost and
+// saving, the first found is kept: the one with more of its wildcards in
+// a, the directories sorted first.
+func (p planner) combine(a, b frontier, size int, rest []int) frontier {
 	out := make(frontier, p.limit+1)
 	for wa := len(a) - 1; wa >= 0; wa-- {
 		as := a[wa]
@@ -178,20 +226,29 @@ func (p planner) combine(a, b frontier) frontier {
 			}
 			for _, x := range as {
 				for _, y := range bs {
-					out[wa+wb] = append(out[wa+wb], &option{cost: sum(x.cost, y.cost), saved: x.saved + y.saved, left: x, right: y})
+					if size-(x.saved+y.saved) <= p.budget {
+						out[wa+wb] = append(out[wa+wb], &option{cost: sum(x.cost, y.cost), saved: x.saved + y.saved, left: x, right: y})
+					}
 				}
 			}
 		}
 	}
 	for w := range out {
-		out[w] = p.prune(out[w])
+		out[w] = p.prune(out[w], w, rest)
 	}
 	return out
 }
 
-// prune sorts opts by cost, best first and, for equal costs, saving most
-// first, and keeps the options worth keeping (see [frontier]).
-func (p planner) prune(opts []*option) []*option {
+// prune sorts the options with w wildcards opts by cost, best first and,
+// for equal costs, saving most first, and keeps the options worth keeping
+// (see [frontier]) that, with what the rest of the tree can save by the
+// bound rest, save at least need.
+func (p planner) prune(opts []*option, w int, rest []int) []*option {
+	more := 0
+	for _, g := range rest[:min(len(rest), p.limit-w)] {
+		more += g
+	}
+	opts = slices.DeleteFunc(opts, func(o *option) bool { return o.saved+more < p.need })
 	slices.SortStableFunc(opts, func(x, y *option) int {
 		if c := x.cost.compare(y.cost); c != 0 {
 			return c
