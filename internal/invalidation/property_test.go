@@ -140,6 +140,22 @@ func TestNewPlanProperties(t *testing.T) {
 	}
 }
 
+// smallTree returns n random keys up to three directories deep in a tree
+// of a/ and b/, each named one of names: small enough to search every set
+// of directory wildcards.
+func smallTree(r *rand.Rand, n int, names ...string) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		var b strings.Builder
+		for range r.IntN(4) {
+			b.WriteString([]string{"a/", "b/"}[r.IntN(2)])
+		}
+		b.WriteString(names[r.IntN(len(names))])
+		keys[i] = b.String()
+	}
+	return keys
+}
+
 // TestNewPlanOptimal compares NewPlan with an exhaustive search over all
 // sets of directory wildcards on small random trees: the plan must use as
 // few paths as the best set, with wildcards no shallower — fewest at depth
@@ -148,15 +164,7 @@ func TestNewPlanOptimal(t *testing.T) {
 	searched := 0
 	for seed := range uint64(200) {
 		r := rand.New(rand.NewPCG(seed, 2))
-		var keys []string
-		for range 2 + r.IntN(7) {
-			var b strings.Builder
-			for range r.IntN(4) {
-				b.WriteString([]string{"a/", "b/"}[r.IntN(2)])
-			}
-			b.WriteString([]string{"x", "y"}[r.IntN(2)])
-			keys = append(keys, b.String())
-		}
+		keys := smallTree(r, 2+r.IntN(7), "x", "y")
 		budget := 1 + r.IntN(4)
 		p := invalidation.NewPlan(keys, nil, invalidation.Options{MaxPaths: budget})
 		wantCost, wantPaths := bestCover(keys, budget, invalidation.MaxWildcards)
@@ -183,15 +191,7 @@ func TestNewPlanOptimalWithinWildcards(t *testing.T) {
 	searched := 0
 	for seed := range uint64(300) {
 		r := rand.New(rand.NewPCG(seed, 3))
-		var keys []string
-		for range 3 + r.IntN(9) {
-			var b strings.Builder
-			for range r.IntN(4) {
-				b.WriteString([]string{"a/", "b/"}[r.IntN(2)])
-			}
-			b.WriteString([]string{"x", "y", "z"}[r.IntN(3)])
-			keys = append(keys, b.String())
-		}
+		keys := smallTree(r, 3+r.IntN(9), "x", "y", "z")
 		budget, limit := 1+r.IntN(8), 1+r.IntN(3)
 		got := invalidation.PlanWithin(keys, budget, limit)
 		wantCost, wantPaths := bestCover(keys, budget, limit)
