@@ -506,12 +506,34 @@ func TestHandleUnchanged(t *testing.T) {
 			wantUnchanged: true, wantLookups: 1,
 		},
 		{
-			name:   "uploaded then deleted: the removal is the latest event",
-			events: [][5]string{put("v2", "aaa", "02"), del("d1", "03")},
+			name:        "uploaded then deleted: the removal is the latest event",
+			events:      [][5]string{put("v2", "aaa", "02"), del("d1", "03")},
+			wantLookups: 1,
 		},
 		{
-			name:   "removal sequencer shorter but later",
-			events: [][5]string{put("v2", "aaa", "0200"), del("d1", "03")},
+			name:        "removal sequencer shorter but later",
+			events:      [][5]string{put("v2", "aaa", "0200"), del("d1", "03")},
+			wantLookups: 1,
+		},
+		{
+			// collectstatic's delete and re-upload fell into two
+			// batches: the re-upload's batch compares the versions.
+			name:          "deleted, and uploaded again since",
+			events:        [][5]string{del("d1", "03")},
+			versions:      []s3types.ObjectVersion{version(key, "v2", "aaa", 0, true), version(key, "v1", "aaa", 2, false)},
+			wantUnchanged: true, wantLookups: 1,
+		},
+		{
+			name:        "deleted and still deleted",
+			events:      [][5]string{del("d1", "03")},
+			versions:    []s3types.ObjectVersion{version(key, "v1", "aaa", 2, false)},
+			wantLookups: 1,
+		},
+		{
+			name:        "deleted, the lookup fails",
+			events:      [][5]string{del("d1", "03")},
+			s3err:       errors.New("AccessDenied"),
+			wantLookups: 1, wantErrors: 1,
 		},
 		{
 			name:   "unversioned bucket",

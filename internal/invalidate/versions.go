@@ -111,15 +111,20 @@ func (h *Handler) changedObjects(ctx context.Context, objs []object, stop time.T
 	return verdicts
 }
 
-// needsLookup reports whether o is a created object the planner would
-// invalidate and whose events carry version ids to compare. An object one
-// of whose versions was removed for good is changed without a lookup: the
-// versions left no longer show what CloudFront may have cached.
+// needsLookup reports whether o is an object the planner would invalidate
+// whose events carry version ids to compare: created last, or hidden by a
+// delete marker last (see [Handler.superseded]). An object one of whose
+// versions was removed for good is changed without a lookup: the versions
+// left no longer show what CloudFront may have cached.
 func (h *Handler) needsLookup(o object) bool {
-	if o.latest().kind != created {
+	latest := o.latest()
+	if _, ok := h.cfg.Plan.ObjectPath(o.key); !ok {
 		return false
 	}
-	if _, ok := h.cfg.Plan.ObjectPath(o.key); !ok || h.cfg.Plan.SkipsImmutable(o.key) {
+	switch {
+	case latest.kind == marked:
+		return versioned(latest.versionID)
+	case latest.kind != created, h.cfg.Plan.SkipsImmutable(o.key):
 		return false
 	}
 	for _, c := range o.changes {
@@ -165,6 +170,11 @@ func versioned(id string) bool { return id != "" && id != "null" }
 //     response, which it keeps for the distribution's error caching TTL
 //     (10 seconds by default). A removal that is the latest event for its
 //     key always counts as a change.
+//   - A delete marker that is the latest event for its key in the batch
+//     but no longer the key's latest entry in S3 is superseded (see
+//     [Handler.superseded]): collectstatic's delete and re-upload of a file
+//     may fall into two batches, and the re-upload's own event compares
+//     the new version with the one before the marker.
 //   - A version removed for good (DeleteObject with a VersionId, a
 //     lifecycle expiration) makes the key changed without a lookup (see
 //     [Handler.needsLookup]): put A, put B, delete version B, put A again
@@ -174,6 +184,9 @@ func versioned(id string) bool { return id != "" && id != "null" }
 // bucket, or the "null" version of a suspended one), no ETag, a version not
 // found in the listing, no earlier version, or any error from S3.
 func (h *Handler) unchanged(ctx context.Context, o object) (bool, error) {
+	if o.latest().kind == marked {
+		return h.superseded(ctx, o.bucket, o.key)
+	}
 	oldest := ""
 	for _, c := range o.changes {
 		if c.kind == created {
@@ -206,6 +219,23 @@ func (h *Handler) unchanged(ctx context.Context, o object) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// superseded reports whether key, whose latest event in the invocation
+// created a delete marker, is no longer deleted: its latest entry in S3 is
+// a version, not a marker. Whatever came after the marker (an upload, or
+// the marker's own removal) has an event of its own that decides whether
+// CloudFront's copy is stale; until then CloudFront can only have cached
+// the error response of the short gap, as with a delete and re-upload
+// within one batch. A key still deleted counts as changed.
+func (h *Handler) superseded(ctx context.Context, bucket, key string) (bool, error) {
+	out, err := h.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(key)})
+	if err != nil {
+		return false, fmt.Errorf("list versions of s3://%s/%s: %w", bucket, key, err)
+	}
+	return slices.ContainsFunc(out.Versions, func(v types.ObjectVersion) bool {
+		return aws.ToString(v.Key) == key && aws.ToBool(v.IsLatest)
+	}), nil
 }
 
 // history returns the versions of exactly key (delete markers left out) in

@@ -209,7 +209,8 @@ func TestEventBridgeViaSQS(t *testing.T) {
 		t.Errorf("same content again: got invalidations %+v, want none", invs)
 	}
 
-	send(eventBridgeEvent(st.bucket, "Object Deleted", key, "marker", "", "Delete Marker Created", 3),
+	marker := st.deleteObject(t, key, "")
+	send(eventBridgeEvent(st.bucket, "Object Deleted", key, marker, "", "Delete Marker Created", 3),
 		eventBridgeEvent(st.bucket, "Object Tags Added", "static/other.css", "v", "", "", 4))
 	if invs, _ := st.deliver(t); !invalidation.Covers(allPaths(invs), objectPath(key)) {
 		t.Errorf("removal: got paths %q, want %s covered", allPaths(invs), objectPath(key))

@@ -33,17 +33,22 @@ func (st *stack) put(t *testing.T, key, body string) string {
 }
 
 // deleteObject deletes key: the given version for good, or with version ""
-// by adding a delete marker.
-func (st *stack) deleteObject(t *testing.T, key, version string) {
+// by adding a delete marker, whose version it returns.
+func (st *stack) deleteObject(t *testing.T, key, version string) string {
 	t.Helper()
 	in := &s3.DeleteObjectInput{Bucket: aws.String(st.bucket), Key: aws.String(key)}
 	if version != "" {
 		in.VersionId = aws.String(version)
 	}
+	var marker string
 	must(t, "delete "+key, func() error {
-		_, err := st.s3.DeleteObject(t.Context(), in)
+		out, err := st.s3.DeleteObject(t.Context(), in)
+		if err == nil {
+			marker = aws.ToString(out.VersionId)
+		}
 		return err
 	})
+	return marker
 }
 
 // deliver delivers every message and returns the invalidations created
@@ -106,8 +111,14 @@ func TestStaticAndMedia(t *testing.T) {
 	}{
 		{"created static hashed file", func(t *testing.T) { st.put(t, hashed, "body{}") }, hashed, false},
 		{"removed static hashed file", func(t *testing.T) { st.deleteObject(t, hashed, "") }, hashed, true},
+		{"hashed file deleted and saved again", func(t *testing.T) {
+			st.put(t, hashed, "body{}")
+			st.deleteObject(t, hashed, "")
+			st.put(t, hashed, "body{}")
+		}, hashed, false},
 		{"media upload with a hashed-looking name", func(t *testing.T) { st.put(t, upload, "one user's picture") }, upload, true},
 		{"removed media upload", func(t *testing.T) { st.deleteObject(t, upload, "") }, upload, true},
+		{"another user's upload under the same name", func(t *testing.T) { st.put(t, upload, "another user's picture") }, upload, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
