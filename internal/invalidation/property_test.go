@@ -42,6 +42,9 @@ func checkPlan(tb testing.TB, created, removed []string, o invalidation.Options,
 		case i >= 0:
 			tb.Errorf("path %q has '*' before its end", s)
 		}
+		if err := invalidation.ValidatePath(s); err != nil {
+			tb.Errorf("planned path fails ValidatePath: %v", err)
+		}
 		if !strings.HasPrefix(s, "/") || len(s) > invalidation.MaxPathLength {
 			tb.Errorf("path %.80q: want a leading '/' and at most %d characters, got %d", s, invalidation.MaxPathLength, len(s))
 		}
