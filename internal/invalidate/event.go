@@ -86,6 +86,7 @@ type probe struct {
 	Event      string `json:"Event"`
 	Source     string `json:"source"`
 	DetailType string `json:"detail-type"`
+	EventID    string `json:"id"` // an EventBridge event's
 	Type       string `json:"Type"`
 }
 
@@ -144,8 +145,7 @@ func parseInvocation(raw []byte) (invocation, error) {
 	case src == sourceS3:
 		inv = invocation{shape: ShapeS3, messages: []message{parseS3("", raw)}}
 	case src == "" && p.eventBridge():
-		m := parseNotification("", raw, false)
-		inv = invocation{shape: ShapeEventBridge, messages: []message{m}}
+		inv = invocation{shape: ShapeEventBridge, messages: []message{parseNotification(p.EventID, raw, false)}}
 	case src == "" && p.Event == testEventName:
 		return invocation{shape: ShapeTestEvent, messages: []message{{test: true}}}, nil
 	default:

@@ -34,16 +34,12 @@ type s3Detail struct {
 }
 
 // parseEventBridge reads an EventBridge event from S3, directly or as the
-// body of an SQS message. An id of "" is replaced by the event's own id.
-// Detail types other than Object Created and Object Deleted (restores,
+// body of an SQS message. Detail types other than Object Created and Object Deleted (restores,
 // tags, ACLs, storage classes) are ignored.
 func parseEventBridge(id string, body []byte) message {
 	var ev events.EventBridgeEvent
 	if err := json.Unmarshal(body, &ev); err != nil {
 		return message{id: id, err: fmt.Errorf("parse eventbridge event: %w", err)}
-	}
-	if id == "" {
-		id = ev.ID
 	}
 	if ev.Source != sourceEventBridge {
 		return message{id: id, err: fmt.Errorf("eventbridge event from source %q, want %q", ev.Source, sourceEventBridge)}
