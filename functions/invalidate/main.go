@@ -1,6 +1,6 @@
 // Command invalidate is the invalidate Lambda: S3 event notifications about
-// the static files bucket in, the fewest CloudFront invalidations that cover
-// every changed file out. The work is done by package
+// the static and media files bucket in (via SQS, SNS or EventBridge), the
+// fewest CloudFront invalidations that cover every changed file out. The work is done by package
 // github.com/djfront/djfront/internal/invalidate; this command reads the
 // configuration, failing at cold start with a message that names the
 // variable at fault, builds the AWS clients once and starts the Lambda loop.

@@ -16,14 +16,18 @@ const (
 	maxMaxPaths     = 3000
 )
 
+// DefaultStaticPrefix is STATIC_PREFIX unset: the key prefix the Django
+// settings (deploy/django/djfront_settings.py) use for static files.
+const DefaultStaticPrefix = "static"
+
 // Config is the function's configuration, read from its environment by
 // [LoadConfig].
 type Config struct {
 	// DistributionID is the CloudFront distribution to invalidate
 	// (DISTRIBUTION_ID, required).
 	DistributionID string
-	// Plan holds the planner's options: ORIGIN_PATH, IMMUTABLE_PATTERN and
-	// MAX_PATHS.
+	// Plan holds the planner's options: ORIGIN_PATH, IMMUTABLE_PATTERN,
+	// STATIC_PREFIX and MAX_PATHS.
 	Plan invalidation.Options
 }
 
@@ -32,10 +36,14 @@ type Config struct {
 //
 //   - DISTRIBUTION_ID: required.
 //   - ORIGIN_PATH: the S3 origin's origin path; optional.
-//   - IMMUTABLE_PATTERN: a Go regular expression matched against object
-//     keys; matching keys are never invalidated. Unset means
-//     [invalidation.DefaultImmutablePattern] (Django's manifest-hashed
-//     names); set and empty turns the check off.
+//   - IMMUTABLE_PATTERN: a Go regular expression matched against the keys
+//     of created static files; matching keys are not invalidated. Unset
+//     means [invalidation.DefaultImmutablePattern] (Django's
+//     manifest-hashed names); set and empty turns the check off.
+//   - STATIC_PREFIX: the key prefix collectstatic writes under, as
+//     DJFRONT_STATIC_PREFIX in the Django settings; default
+//     [DefaultStaticPrefix]. IMMUTABLE_PATTERN applies only under it, never
+//     to media. It must lie inside ORIGIN_PATH, or contain it.
 //   - MAX_PATHS: the most paths one invalidation carries, 1 to 3000;
 //     default [DefaultMaxPaths].
 //
@@ -54,12 +62,24 @@ func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
 	// silently invalidate nothing: accept only a plain key prefix, with or
 	// without CloudFront's leading slash.
 	c.Plan.OriginPath, _ = lookupEnv("ORIGIN_PATH")
-	if p := c.Plan.OriginPath; p != "" {
-		trimmed := strings.TrimSuffix(strings.TrimPrefix(p, "/"), "/")
-		if trimmed == "" || strings.Contains(trimmed, "//") || strings.ContainsAny(trimmed, "*?#:\\ \t\r\n") {
-			return Config{}, fmt.Errorf("ORIGIN_PATH: %q is not an S3 origin path like /static (a key prefix: no scheme, bucket, wildcard or spaces)", p)
-		}
+	if p := c.Plan.OriginPath; p != "" && !keyPrefix(p) {
+		return Config{}, fmt.Errorf("ORIGIN_PATH: %q is not an S3 origin path like /static (a key prefix: no scheme, bucket, wildcard or spaces)", p)
 	}
+	// A static prefix outside the origin path would silently make every
+	// hashed file count as changed; an empty one would treat media as
+	// static.
+	prefix, ok := lookupEnv("STATIC_PREFIX")
+	if !ok {
+		prefix = DefaultStaticPrefix
+	}
+	if !keyPrefix(prefix) {
+		return Config{}, fmt.Errorf("STATIC_PREFIX: %q is not a key prefix like static or assets/static (the location collectstatic writes under; not empty, no wildcard or spaces)", prefix)
+	}
+	static, origin := strings.Trim(prefix, "/")+"/", strings.Trim(c.Plan.OriginPath, "/")+"/"
+	if origin != "/" && !strings.HasPrefix(static, origin) && !strings.HasPrefix(origin, static) {
+		return Config{}, fmt.Errorf("STATIC_PREFIX: %q is outside ORIGIN_PATH %q: the distribution never serves those keys", prefix, c.Plan.OriginPath)
+	}
+	c.Plan.StaticPrefix = prefix
 
 	pattern, ok := lookupEnv("IMMUTABLE_PATTERN")
 	if !ok {
@@ -82,6 +102,14 @@ func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
 		c.Plan.MaxPaths = n
 	}
 	return c, nil
+}
+
+// keyPrefix reports whether p is a plain S3 key prefix, with or without
+// slashes around it: not empty, no empty segment, no scheme, wildcard,
+// backslash or white space.
+func keyPrefix(p string) bool {
+	trimmed := strings.TrimSuffix(strings.TrimPrefix(p, "/"), "/")
+	return trimmed != "" && !strings.Contains(trimmed, "//") && !strings.ContainsAny(trimmed, "*?#:\\ \t\r\n")
 }
 
 // onlyBytes reports whether every byte of s is in set.

@@ -15,6 +15,7 @@ func TestLoadConfig(t *testing.T) {
 		wantMax       int
 		wantImmutable string // "" for no pattern
 		wantOrigin    string
+		wantStatic    string // "" for DefaultStaticPrefix
 	}{
 		{
 			name:    "defaults",
@@ -37,6 +38,20 @@ func TestLoadConfig(t *testing.T) {
 			env:     map[string]string{"DISTRIBUTION_ID": "E1", "MAX_PATHS": ""},
 			wantMax: DefaultMaxPaths, wantImmutable: invalidation.DefaultImmutablePattern,
 		},
+		{
+			name:    "static prefix inside the origin path",
+			env:     map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/assets", "STATIC_PREFIX": "assets/static/"},
+			wantMax: DefaultMaxPaths, wantImmutable: invalidation.DefaultImmutablePattern, wantOrigin: "/assets", wantStatic: "assets/static/",
+		},
+		{
+			name:    "origin path inside the static prefix",
+			env:     map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/static/css"},
+			wantMax: DefaultMaxPaths, wantImmutable: invalidation.DefaultImmutablePattern, wantOrigin: "/static/css",
+		},
+		{name: "STATIC_PREFIX empty", env: map[string]string{"DISTRIBUTION_ID": "E1", "STATIC_PREFIX": ""}, wantErr: "STATIC_PREFIX"},
+		{name: "STATIC_PREFIX with a wildcard", env: map[string]string{"DISTRIBUTION_ID": "E1", "STATIC_PREFIX": "static/*"}, wantErr: "STATIC_PREFIX"},
+		{name: "STATIC_PREFIX outside ORIGIN_PATH", env: map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/media"}, wantErr: "STATIC_PREFIX"},
+		{name: "STATIC_PREFIX a sibling of ORIGIN_PATH", env: map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/stat", "STATIC_PREFIX": "static"}, wantErr: "STATIC_PREFIX"},
 		{name: "no distribution", env: map[string]string{}, wantErr: "DISTRIBUTION_ID"},
 		{name: "empty distribution", env: map[string]string{"DISTRIBUTION_ID": ""}, wantErr: "DISTRIBUTION_ID"},
 		{name: "bad pattern", env: map[string]string{"DISTRIBUTION_ID": "E1", "IMMUTABLE_PATTERN": "("}, wantErr: "IMMUTABLE_PATTERN"},
@@ -74,6 +89,13 @@ func TestLoadConfig(t *testing.T) {
 			}
 			if got, want := cfg.Plan.OriginPath, tt.wantOrigin; got != want {
 				t.Errorf("got OriginPath %q, want %q", got, want)
+			}
+			wantStatic := tt.wantStatic
+			if wantStatic == "" {
+				wantStatic = DefaultStaticPrefix
+			}
+			if got := cfg.Plan.StaticPrefix; got != wantStatic {
+				t.Errorf("got StaticPrefix %q, want %q", got, wantStatic)
 			}
 		})
 	}

@@ -34,9 +34,11 @@ var (
 )
 
 // fakeCloudFront records CreateInvalidation calls. fail, if set, returns the
-// error for call n (from 1), nil for success.
+// error for call n (from 1), nil for success; refuse, if set, fails with
+// CloudFront's InvalidArgument every call one of whose paths contains it.
 type fakeCloudFront struct {
-	fail func(n int) error
+	fail   func(n int) error
+	refuse string
 
 	mu    sync.Mutex
 	calls []*cloudfront.CreateInvalidationInput
@@ -48,6 +50,9 @@ func (f *fakeCloudFront) CreateInvalidation(_ context.Context, in *cloudfront.Cr
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, in)
+	if f.refuse != "" && slices.ContainsFunc(in.InvalidationBatch.Paths.Items, func(p string) bool { return strings.Contains(p, f.refuse) }) {
+		return nil, &cftypes.InvalidArgument{Message: aws.String("Your request contains one or more invalid invalidation paths.")}
+	}
 	if f.fail != nil {
 		if err := f.fail(len(f.calls)); err != nil {
 			return nil, err

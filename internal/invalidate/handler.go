@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -28,40 +27,8 @@ const (
 )
 
 // Handler handles the invalidate Lambda's invocations. Create it with [New];
-// it is safe for concurrent use.
-//
-// # Unchanged content
-//
-// Django's collectstatic re-uploads every file whose source is newer than
-// the stored copy — on a fresh CI checkout, all of them — so most uploads
-// of a deploy carry the same bytes as before. In a versioned bucket the
-// handler compares, for each object whose latest event in the invocation
-// created it, the new version's ETag with the ETag of the version it
-// replaced, and skips the object when they are equal:
-//
-//   - The versions come from ListObjectVersions with Prefix set to the key,
-//     keeping entries for exactly that key. S3 lists a key's versions newest
-//     first; the handler relies on that order and only sorts it stably by
-//     IsLatest and then LastModified, newest first, so that an emulator's
-//     different order is corrected while S3's order decides between
-//     versions with equal timestamps (LastModified has a resolution of one
-//     second, and collectstatic writes faster than that).
-//   - The version replaced is the one listed right after the oldest version
-//     the invocation's events created for the key: with several events for a
-//     key in one batch, the content CloudFront may hold is the one before
-//     all of them — or any version in between, so the key is unchanged only
-//     when every version from the oldest through the latest has that ETag
-//     too (put B then put A over A is a change: B may have been cached).
-//   - Delete markers are skipped: collectstatic deletes a file before saving
-//     it again, so every re-upload of unchanged content has one just before
-//     it. While the key had no content CloudFront could only cache the error
-//     response, which it keeps for the distribution's error caching TTL
-//     (10 seconds by default). A removal that is the latest event for its
-//     key always counts as a change.
-//
-// On any doubt the object counts as changed: no version id (an unversioned
-// bucket, or the "null" version of a suspended one), no ETag, a version not
-// found in the listing, no earlier version, or any error from S3.
+// it is safe for concurrent use. It skips objects whose content did not
+// change on a versioned bucket; versions.go documents how it tells.
 type Handler struct {
 	cfg    Config
 	cf     cloudFrontAPI
@@ -99,41 +66,58 @@ func newHandler(cfg Config, cf cloudFrontAPI, s3c s3API, logger *slog.Logger) *H
 }
 
 // Summary describes one invocation. The handler logs it as one JSON line
-// and returns it as the result of a direct S3 event or test event.
+// and returns it as the result of a direct (non-SQS) event.
 type Summary struct {
-	Shape string `json:"shape"` // ShapeSQS, ShapeS3 or ShapeTestEvent
-	// Messages counts the SQS messages (1 for a direct event), Failed those
-	// reported as failures, TestEvents the s3:TestEvent messages.
+	// Shape is ShapeSQS, ShapeSNS, ShapeS3, ShapeEventBridge or
+	// ShapeTestEvent.
+	Shape string `json:"shape"`
+	// Messages counts the messages (SQS messages, SNS records; 1 for a
+	// direct S3 or EventBridge event), Failed those reported as failures,
+	// TestEvents the s3:TestEvent messages.
 	Messages   int `json:"messages"`
 	Failed     int `json:"failed"`
 	TestEvents int `json:"test_events"`
-	// Malformed lists the messages that could not be read, and why.
+	// Malformed lists the messages that could not be read, and why;
+	// Rejected those whose paths CloudFront refused (InvalidArgument),
+	// isolated from the rest of the batch.
 	Malformed []MessageError `json:"malformed,omitempty"`
+	Rejected  []MessageError `json:"rejected,omitempty"`
 	// Events counts the S3 object events read, Ignored those that do not
 	// change content (restores, tagging…).
 	Events  int `json:"events"`
 	Ignored int `json:"ignored"`
 	// KeysSeen counts the distinct objects; the Skipped… fields count
-	// those that need no invalidation, and LookupErrors the version
-	// lookups that failed (those objects count as changed).
-	KeysSeen         int `json:"keys_seen"`
-	SkippedUnchanged int `json:"skipped_unchanged"`
-	SkippedImmutable int `json:"skipped_immutable"`
-	SkippedOutside   int `json:"skipped_outside"`
-	LookupErrors     int `json:"lookup_errors"`
-	// Paths are the invalidation paths planned, CallerReference the
-	// reference sent with them, InvalidationID CloudFront's id for the
-	// invalidation and Attempts the CreateInvalidation calls made.
-	Paths           []string `json:"paths"`
-	CallerReference string   `json:"caller_reference,omitempty"`
-	InvalidationID  string   `json:"invalidation_id,omitempty"`
-	Attempts        int      `json:"attempts"`
-	// EstimatedCostUSD prices the paths at $0.005 each, ignoring the
-	// monthly free tier; zero when no invalidation was created.
+	// those that need no invalidation, and LookupErrors says why version
+	// lookups failed (those objects count as changed).
+	KeysSeen         int      `json:"keys_seen"`
+	SkippedUnchanged int      `json:"skipped_unchanged"`
+	SkippedImmutable int      `json:"skipped_immutable"`
+	SkippedOutside   int      `json:"skipped_outside"`
+	LookupErrors     []string `json:"lookup_errors,omitempty"`
+	// Paths are the invalidation paths planned for the whole invocation.
+	Paths []string `json:"paths"`
+	// Invalidations are the CreateInvalidation requests made: one, or
+	// more when CloudFront refused the batch's paths and the handler
+	// isolated the messages at fault.
+	Invalidations []Invalidation `json:"invalidations,omitempty"`
+	// EstimatedCostUSD prices the paths of the invalidations created at
+	// $0.005 each, ignoring the monthly free tier.
 	EstimatedCostUSD float64 `json:"estimated_cost_usd"`
 }
 
-// MessageError names an SQS message that failed and why.
+// Invalidation is one invalidation the handler asked for.
+type Invalidation struct {
+	// ID is CloudFront's id for it; empty if it was not created.
+	ID              string   `json:"id,omitempty"`
+	CallerReference string   `json:"caller_reference"`
+	Paths           []string `json:"paths"`
+	// Attempts counts the CreateInvalidation calls made; Error says why
+	// the last one failed.
+	Attempts int    `json:"attempts"`
+	Error    string `json:"error,omitempty"`
+}
+
+// MessageError names a message that failed and why.
 type MessageError struct {
 	MessageID string `json:"message_id"`
 	Error     string `json:"error"`
@@ -142,18 +126,24 @@ type MessageError struct {
 // Handle handles one invocation; raw is the payload as Lambda delivers it.
 //
 // For an SQS event it returns an [events.SQSEventResponse] and a nil error:
-// malformed messages are reported as failures on their own, and when the
-// invalidation cannot be created before the deadline every message is
-// reported, so that SQS delivers the batch again. For a direct S3 event or a
-// test event it returns the [Summary], or an error when the payload is not
-// understood or the invalidation cannot be created.
+// malformed messages and messages whose paths CloudFront refuses are
+// reported as failures on their own, and when the invalidation cannot be
+// created before the deadline every message is reported, so that SQS
+// delivers the batch again. For the other shapes it returns the [Summary],
+// or an [*UnrecognizedEventError] when the payload is not understood or an
+// [*InvalidationError] when the invalidation cannot be created.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	start := time.Now()
-	sum, failed, err := h.handle(ctx, raw)
+	inv, err := parseInvocation(raw)
+	if err != nil {
+		h.logFailure(ctx, err, time.Since(start))
+		return nil, err
+	}
+	sum, failed, err := h.handle(ctx, inv)
 	h.log(ctx, sum, err, time.Since(start))
-	if sum.Shape != ShapeSQS {
+	if inv.shape != ShapeSQS {
 		if err != nil {
-			return nil, err
+			return nil, &InvalidationError{Err: err}
 		}
 		return sum, nil
 	}
@@ -164,17 +154,41 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 	return resp, nil
 }
 
-// handle does the work of Handle: it returns the summary, the ids of the
-// SQS messages that failed, and the error that failed the invocation.
-func (h *Handler) handle(ctx context.Context, raw []byte) (Summary, []string, error) {
-	inv, err := parseInvocation(raw)
-	if err != nil {
-		return Summary{}, nil, err
-	}
+// handle does the work of Handle for a parsed invocation: it returns the
+// summary, the ids of the messages that failed, and the error that failed
+// the invalidation.
+func (h *Handler) handle(ctx context.Context, inv invocation) (Summary, []string, error) {
 	sum := Summary{Shape: inv.shape, Messages: len(inv.messages), Paths: []string{}}
-	var failed, ids []string
+	units, failed := sortMessages(inv.messages, &sum)
 	var changes []change
-	for _, m := range inv.messages {
+	for _, u := range units {
+		changes = append(changes, u.changes...)
+	}
+	if len(changes) == 0 {
+		sum.Failed = len(failed)
+		return sum, failed, nil
+	}
+
+	deadline := h.deadline(ctx)
+	objs := latestPerObject(changes)
+	verdicts := h.changedObjects(ctx, objs, lookupDeadline(deadline), &sum)
+	plan := h.plan(units, verdicts)
+	sum.KeysSeen = len(objs)
+	sum.SkippedImmutable = plan.Immutable
+	sum.SkippedOutside = plan.Outside
+	sum.Paths = append(sum.Paths, plan.Paths...)
+
+	rejected, err := h.create(ctx, deadline, units, plan, verdicts, &sum)
+	failed = append(failed, rejected...)
+	sum.Failed = len(failed)
+	return sum, failed, err
+}
+
+// sortMessages returns the messages that carry S3 events, and the ids of
+// those that cannot be read, which it lists in sum.Malformed; it counts
+// test events and S3 events in sum.
+func sortMessages(msgs []message, sum *Summary) (units []message, failed []string) {
+	for _, m := range msgs {
 		switch {
 		case m.err != nil:
 			failed = append(failed, m.id)
@@ -184,48 +198,56 @@ func (h *Handler) handle(ctx context.Context, raw []byte) (Summary, []string, er
 		default:
 			sum.Events += len(m.changes) + m.ignored
 			sum.Ignored += m.ignored
-			changes = append(changes, m.changes...)
-			if m.id != "" {
-				ids = append(ids, m.id)
-			} else {
-				for _, c := range m.changes {
-					ids = append(ids, c.id())
-				}
+			if len(m.changes) > 0 {
+				units = append(units, m)
 			}
 		}
 	}
-	sum.Failed = len(failed)
-	if len(changes) == 0 {
-		return sum, failed, nil
-	}
+	return units, failed
+}
 
-	deadline := h.deadline(ctx)
-	objs := latestPerObject(changes)
-	keys := h.changedKeys(ctx, objs, lookupDeadline(deadline), &sum)
-	plan := invalidation.NewPlan(keys, h.cfg.Plan)
-	sum.KeysSeen = len(objs)
-	sum.SkippedImmutable = plan.Immutable
-	sum.SkippedOutside = plan.Outside
-	sum.Paths = append(sum.Paths, plan.Paths...)
-	sum.EstimatedCostUSD = plan.Cost()
-	if len(plan.Paths) == 0 {
-		return sum, failed, nil
-	}
-
-	sum.CallerReference = invalidation.CallerReference(ids, plan.Paths)
-	sum.InvalidationID, sum.Attempts, err = h.invalidate(ctx, deadline, sum.CallerReference, plan.Paths)
-	if err != nil {
-		sum.EstimatedCostUSD = 0 // nothing was created, nothing billed
-		if inv.shape == ShapeSQS {
-			failed = failed[:0]
-			for _, m := range inv.messages {
-				failed = append(failed, m.id)
+// plan plans the invalidation of the changed objects the events of units
+// name.
+func (h *Handler) plan(units []message, verdicts map[objectID]verdict) invalidation.Plan {
+	var created, removed []string
+	for _, u := range units {
+		for _, c := range u.changes {
+			v := verdicts[objectID{c.bucket, c.key}]
+			switch {
+			case !v.changed:
+			case v.removed:
+				removed = append(removed, c.key)
+			default:
+				created = append(created, c.key)
 			}
-			sum.Failed = len(failed)
 		}
-		return sum, failed, err
 	}
-	return sum, failed, nil
+	return invalidation.NewPlan(created, removed, h.cfg.Plan)
+}
+
+// ids returns the ids the CallerReference of an invalidation for units is
+// built from: the message ids, or for a direct S3 event its changes'.
+func ids(units []message) []string {
+	var ids []string
+	for _, u := range units {
+		if u.id != "" {
+			ids = append(ids, u.id)
+			continue
+		}
+		for _, c := range u.changes {
+			ids = append(ids, c.id())
+		}
+	}
+	return ids
+}
+
+// messageIDs returns the ids of units, for reporting them as failed.
+func messageIDs(units []message) []string {
+	out := make([]string, len(units))
+	for i, u := range units {
+		out[i] = u.id
+	}
+	return out
 }
 
 // deadline returns when the handler must have answered: the context's
@@ -243,47 +265,6 @@ func (h *Handler) deadline(ctx context.Context) time.Time {
 // lookup cut short counts its object as changed.
 func lookupDeadline(deadline time.Time) time.Time {
 	return time.Now().Add(time.Until(deadline) / 2)
-}
-
-// maxLoggedPaths bounds the paths one log line lists (paths_planned counts
-// them all): MAX_PATHS may be 3,000 paths of up to 4,000 characters.
-const maxLoggedPaths = 50
-
-// log writes the invocation's one log line.
-func (h *Handler) log(ctx context.Context, s Summary, err error, took time.Duration) {
-	level := slog.LevelInfo
-	attrs := []slog.Attr{
-		slog.String("shape", s.Shape),
-		slog.Int("messages", s.Messages),
-		slog.Int("failed", s.Failed),
-		slog.Int("test_events", s.TestEvents),
-		slog.Int("events", s.Events),
-		slog.Int("ignored", s.Ignored),
-		slog.Int("keys_seen", s.KeysSeen),
-		slog.Int("skipped_unchanged", s.SkippedUnchanged),
-		slog.Int("skipped_immutable", s.SkippedImmutable),
-		slog.Int("skipped_outside", s.SkippedOutside),
-		slog.Int("lookup_errors", s.LookupErrors),
-		slog.Int("paths_planned", len(s.Paths)),
-		slog.Any("paths", s.Paths[:min(len(s.Paths), maxLoggedPaths)]), // CloudWatch caps an event at 256 KB
-		slog.String("caller_reference", s.CallerReference),
-		slog.String("invalidation_id", s.InvalidationID),
-		slog.Int("attempts", s.Attempts),
-		slog.Float64("estimated_cost_usd", s.EstimatedCostUSD),
-		slog.Duration("duration", took),
-	}
-	if len(s.Malformed) > 0 {
-		level = slog.LevelWarn
-		attrs = append(attrs, slog.Any("malformed", s.Malformed))
-	}
-	if lc, ok := lambdacontext.FromContext(ctx); ok {
-		attrs = append(attrs, slog.String("request_id", lc.AwsRequestID))
-	}
-	if err != nil {
-		level = slog.LevelError
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	h.logger.LogAttrs(ctx, level, "invalidate", attrs...)
 }
 
 // id identifies a change of a direct S3 event for the CallerReference, as

@@ -8,10 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -44,8 +47,8 @@ func testConfig(tb testing.TB, env map[string]string) Config {
 	return cfg
 }
 
-// messageIDs returns the message ids of an SQS event.
-func messageIDs(tb testing.TB, raw []byte) []string {
+// sqsMessageIDs returns the message ids of an SQS event.
+func sqsMessageIDs(tb testing.TB, raw []byte) []string {
 	tb.Helper()
 	var ev events.SQSEvent
 	if err := json.Unmarshal(raw, &ev); err != nil {
@@ -76,10 +79,12 @@ func TestHandleFixtures(t *testing.T) {
 	tests := []struct {
 		fixture string
 		shape   string
-		// changed are the keys that must be invalidated, immutable those
-		// that must not be; failed the message ids reported.
+		// changed are the keys that must be invalidated, immutable and
+		// unchanged those that must not be; failed the message ids
+		// reported.
 		changed   []string
 		immutable []string
+		unchanged []string
 		failed    []string
 	}{
 		{fixture: "s3-put.json", shape: ShapeS3, changed: []string{"static/img/hero banner.png"}},
@@ -94,6 +99,23 @@ func TestHandleFixtures(t *testing.T) {
 			immutable: []string{"static/admin/css/base.5af66c1b1797.css"},
 		},
 		{fixture: "sqs-test-event.json", shape: ShapeSQS},
+		{
+			fixture: "sqs-sns-batch.json", shape: ShapeSQS,
+			changed: []string{"static/css/site.css", "static/js/old.js", "media/uploads/team photo.png"},
+		},
+		{
+			fixture: "sqs-sns-raw.json", shape: ShapeSQS,
+			changed: []string{"static/css/site.css", "static/js/old.js", "media/uploads/team photo.png"},
+		},
+		{fixture: "sns-s3.json", shape: ShapeSNS, changed: []string{"static/css/site.css", "static/js/old.js"}},
+		{fixture: "eventbridge-object-created.json", shape: ShapeEventBridge, changed: []string{"static/img/hero banner.png"}},
+		{fixture: "eventbridge-object-deleted.json", shape: ShapeEventBridge, changed: []string{"static/js/old.js"}},
+		{
+			fixture: "sqs-eventbridge.json", shape: ShapeSQS,
+			changed: []string{"static/img/hero banner.png", "static/js/old.js", "media/uploads/team photo.png"},
+			// Object Tags Added changes no content.
+			unchanged: []string{"static/css/site.css"},
+		},
 		{
 			fixture: "sqs-malformed.json", shape: ShapeSQS,
 			changed: []string{"static/css/site.css"},
@@ -140,10 +162,10 @@ func TestHandleFixtures(t *testing.T) {
 					t.Errorf("changed key %q not covered by %q", k, paths)
 				}
 			}
-			for _, k := range tt.immutable {
+			for _, k := range slices.Concat(tt.immutable, tt.unchanged) {
 				p, _ := cfg.Plan.ObjectPath(k)
 				if invalidation.Covers(paths, p) {
-					t.Errorf("immutable key %q covered by %q", k, paths)
+					t.Errorf("key %q covered by %q, want it skipped", k, paths)
 				}
 			}
 		})
@@ -178,7 +200,7 @@ func TestHandleSameBatchSameReference(t *testing.T) {
 
 func TestHandleRetries(t *testing.T) {
 	batch := fixture(t, "sqs-batch.json")
-	all := messageIDs(t, batch)
+	all := sqsMessageIDs(t, batch)
 	tests := []struct {
 		name         string
 		fail         func(int) error
@@ -319,6 +341,13 @@ func TestHandleMalformedIsolation(t *testing.T) {
 		{"undecodable key", s3Body(t, [5]string{"ObjectCreated:Put", "static/%zz", "v1", "e1", "0B"})},
 		{"empty key", s3Body(t, [5]string{"ObjectRemoved:Delete", "", "", "", "0C"})},
 		{"bad event time", `{"Records":[{"eventSource":"aws:s3","eventTime":"yesterday","eventName":"ObjectCreated:Put","s3":{"object":{"key":"k"}}}]}`},
+		{"SNS subscription confirmation", `{"Type":"SubscriptionConfirmation","MessageId":"x","Message":"You have chosen to subscribe","SubscribeURL":"https://sns.example/"}`},
+		{"SNS message not S3", `{"Type":"Notification","MessageId":"x","Message":"hello"}`},
+		{"SNS inside SNS", `{"Type":"Notification","Message":"{\"Type\":\"Notification\",\"Message\":\"{}\"}"}`},
+		{"SNS with a bad key", `{"Type":"Notification","Message":` + strconv.Quote(s3Body(t, [5]string{"ObjectCreated:Put", "static/%zz", "v1", "e1", "0B"})) + `}`},
+		{"EventBridge from another source", `{"version":"0","id":"x","detail-type":"Object Created","source":"aws.ec2","detail":{}}`},
+		{"EventBridge without a key", `{"version":"0","id":"x","detail-type":"Object Created","source":"aws.s3","detail":{"bucket":{"name":"b"},"object":{}}}`},
+		{"EventBridge detail not an object", `{"version":"0","id":"x","detail-type":"Object Deleted","source":"aws.s3","detail":[1]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -337,6 +366,61 @@ func TestHandleMalformedIsolation(t *testing.T) {
 			}
 			if got, want := in.InvalidationBatch.Paths.Items, []string{"/static/css/site.css"}; !slices.Equal(got, want) {
 				t.Errorf("got paths %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestHandleRefusedPathsIsolated: CloudFront refusing one message's path
+// (InvalidArgument) must not fail the batch: the handler bisects, the good
+// messages are invalidated, only the bad one is reported (issue 10, item
+// 12).
+func TestHandleRefusedPathsIsolated(t *testing.T) {
+	put := func(key, seq string) string {
+		return s3Body(t, [5]string{"ObjectCreated:Put", key, "", "e", seq})
+	}
+	good := []string{"static/a.css", "static/b.css", "static/c.css", "static/d.css"}
+	bodies := []string{put(good[0], "01"), put("static/refused.css", "02"), put(good[1], "03"), put(good[2], "04"), put(good[3], "05")}
+	tests := []struct {
+		name       string
+		refuse     string
+		wantFailed []string
+	}{
+		{name: "one message refused", refuse: "refused", wantFailed: []string{"m1"}},
+		{name: "nothing refused", wantFailed: []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cf := &fakeCloudFront{refuse: tt.refuse}
+			var log bytes.Buffer
+			h := testHandler(testConfig(t, nil), cf, &fakeS3{}, &log)
+			got, err := h.Handle(context.Background(), sqsEvent(t, bodies...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := failures(t, got), tt.wantFailed; !slices.Equal(got, want) {
+				t.Errorf("got failures %q, want %q", got, want)
+			}
+			var created []string
+			refs := map[string]bool{}
+			for _, c := range cf.calls {
+				paths := c.InvalidationBatch.Paths.Items
+				if !slices.ContainsFunc(paths, func(p string) bool { return tt.refuse != "" && strings.Contains(p, tt.refuse) }) {
+					created = append(created, paths...)
+				}
+				refs[aws.ToString(c.InvalidationBatch.CallerReference)] = true
+			}
+			if len(refs) != len(cf.calls) {
+				t.Errorf("got %d caller references for %d calls, want one each", len(refs), len(cf.calls))
+			}
+			for _, k := range good {
+				if !invalidation.Covers(created, "/"+k) {
+					t.Errorf("good key %q not covered by the invalidations created, %q", k, created)
+				}
+			}
+			line := logLine(t, &log)
+			if rejected, _ := line["rejected"].([]any); len(rejected) != len(tt.wantFailed) {
+				t.Errorf("got rejected %v in the log, want %d", line["rejected"], len(tt.wantFailed))
 			}
 		})
 	}
@@ -422,12 +506,34 @@ func TestHandleUnchanged(t *testing.T) {
 			wantUnchanged: true, wantLookups: 1,
 		},
 		{
-			name:   "uploaded then deleted: the removal is the latest event",
-			events: [][5]string{put("v2", "aaa", "02"), del("d1", "03")},
+			name:        "uploaded then deleted: the removal is the latest event",
+			events:      [][5]string{put("v2", "aaa", "02"), del("d1", "03")},
+			wantLookups: 1,
 		},
 		{
-			name:   "removal sequencer shorter but later",
-			events: [][5]string{put("v2", "aaa", "0200"), del("d1", "03")},
+			name:        "removal sequencer shorter but later",
+			events:      [][5]string{put("v2", "aaa", "0200"), del("d1", "03")},
+			wantLookups: 1,
+		},
+		{
+			// collectstatic's delete and re-upload fell into two
+			// batches: the re-upload's batch compares the versions.
+			name:          "deleted, and uploaded again since",
+			events:        [][5]string{del("d1", "03")},
+			versions:      []s3types.ObjectVersion{version(key, "v2", "aaa", 0, true), version(key, "v1", "aaa", 2, false)},
+			wantUnchanged: true, wantLookups: 1,
+		},
+		{
+			name:        "deleted and still deleted",
+			events:      [][5]string{del("d1", "03")},
+			versions:    []s3types.ObjectVersion{version(key, "v1", "aaa", 2, false)},
+			wantLookups: 1,
+		},
+		{
+			name:        "deleted, the lookup fails",
+			events:      [][5]string{del("d1", "03")},
+			s3err:       errors.New("AccessDenied"),
+			wantLookups: 1, wantErrors: 1,
 		},
 		{
 			name:   "unversioned bucket",
@@ -444,10 +550,53 @@ func TestHandleUnchanged(t *testing.T) {
 			wantLookups: 1, wantErrors: 1,
 		},
 		{
-			name:          "emulator lists oldest first",
-			events:        [][5]string{put("v2", "aaa", "02")},
-			versions:      []s3types.ObjectVersion{version(key, "v1", "aaa", 1, false), version(key, "v2", "aaa", 0, true)},
-			wantUnchanged: true, wantLookups: 1,
+			// S3 lists newest first; a listing that does not is a doubt.
+			name:        "listed oldest first",
+			events:      [][5]string{put("v2", "aaa", "02")},
+			versions:    []s3types.ObjectVersion{version(key, "v1", "aaa", 1, false), version(key, "v2", "aaa", 0, true)},
+			wantLookups: 1,
+		},
+		{
+			// The latest version is a delete marker written after the
+			// batch's upload: the next batch will see it.
+			name:        "no listed version is the latest",
+			events:      [][5]string{put("v2", "aaa", "02")},
+			versions:    []s3types.ObjectVersion{version(key, "v2", "aaa", 0, false), version(key, "v1", "aaa", 1, false)},
+			wantLookups: 1,
+		},
+		{
+			// Issue 10, item 9: v1 was a multipart upload started before
+			// v2's put and completed after it, so its LastModified is
+			// older than v2's although S3 made it later. S3 lists v3, v1,
+			// v2, v0; v3 replaced v1 ("bbb", which CloudFront may hold),
+			// not v2.
+			name:   "multipart upload: S3's order, not LastModified",
+			events: [][5]string{put("v3", "aaa", "04")},
+			versions: []s3types.ObjectVersion{
+				version(key, "v3", "aaa", 0, true), version(key, "v1", "bbb", 3, false),
+				version(key, "v2", "aaa", 2, false), version(key, "v0", "aaa", 4, false),
+			},
+			wantLookups: 1,
+		},
+		{
+			// Issue 10, item 8: put A, put B (cached), DeleteObject
+			// VersionId=B, put A again, all in one batch. The listing
+			// shows A, A, A: only the removal tells that B was served.
+			name: "a version removed for good in the batch",
+			events: [][5]string{
+				put("v1", "aaa", "02"), put("v2", "bbb", "03"),
+				{"ObjectRemoved:Delete", key, "v2", "", "04"}, put("v3", "aaa", "05"),
+			},
+			versions: []s3types.ObjectVersion{
+				version(key, "v3", "aaa", 0, true), version(key, "v1", "aaa", 2, false), version(key, "v0", "aaa", 3, false),
+			},
+		},
+		{
+			name: "a lifecycle expiration of a version in the batch",
+			events: [][5]string{
+				put("v1", "aaa", "02"), {"LifecycleExpiration:Delete", key, "v0", "", "03"}, put("v2", "aaa", "04"),
+			},
+			versions: []s3types.ObjectVersion{version(key, "v2", "aaa", 0, true), version(key, "v1", "aaa", 1, false)},
 		},
 		{
 			name:   "history over several pages, longer keys with the same prefix",
@@ -489,7 +638,7 @@ func TestHandleUnchanged(t *testing.T) {
 			if got, want := s3c.calls, tt.wantLookups; got != want {
 				t.Errorf("got %d ListObjectVersions calls, want %d", got, want)
 			}
-			if got, want := sum.LookupErrors, tt.wantErrors; got != want {
+			if got, want := len(sum.LookupErrors), tt.wantErrors; got != want {
 				t.Errorf("got %d lookup errors, want %d", got, want)
 			}
 		})
@@ -517,33 +666,118 @@ func TestHandleSkipsLookups(t *testing.T) {
 	}
 }
 
-// TestHandleLogLine: one JSON line per invocation with the fields the
-// issue names.
-func TestHandleLogLine(t *testing.T) {
-	var log bytes.Buffer
-	h := testHandler(testConfig(t, nil), &fakeCloudFront{}, &fakeS3{}, &log)
-	if _, err := h.Handle(context.Background(), fixture(t, "sqs-batch.json")); err != nil {
-		t.Fatal(err)
-	}
+// logLine returns the one JSON log line in log.
+func logLine(tb testing.TB, log *bytes.Buffer) map[string]any {
+	tb.Helper()
 	lines := bytes.Split(bytes.TrimSpace(log.Bytes()), []byte("\n"))
 	if len(lines) != 1 {
-		t.Fatalf("got %d log lines, want 1:\n%s", len(lines), log.Bytes())
+		tb.Fatalf("got %d log lines, want 1:\n%s", len(lines), log.Bytes())
 	}
 	var got map[string]any
 	if err := json.Unmarshal(lines[0], &got); err != nil {
+		tb.Fatal(err)
+	}
+	return got
+}
+
+// lambdaContext returns a context carrying Lambda's request id, as the
+// runtime client passes it.
+func lambdaContext(id string) context.Context {
+	return lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: id})
+}
+
+// TestHandleLogLine: one JSON line per invocation with the fields the
+// issue names, the duration in milliseconds and Lambda's request id.
+func TestHandleLogLine(t *testing.T) {
+	var log bytes.Buffer
+	h := testHandler(testConfig(t, nil), &fakeCloudFront{}, &fakeS3{}, &log)
+	if _, err := h.Handle(lambdaContext("8f5e2c1a-req"), fixture(t, "sqs-batch.json")); err != nil {
 		t.Fatal(err)
 	}
+	got := logLine(t, &log)
 	want := map[string]any{
 		"keys_seen":          6.0,
 		"skipped_immutable":  1.0,
 		"skipped_unchanged":  0.0,
 		"paths_planned":      5.0,
-		"invalidation_id":    "I1EXAMPLE",
 		"estimated_cost_usd": 5 * invalidation.PricePerPath,
+		"request_id":         "8f5e2c1a-req",
 	}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("got %s = %v, want %v", k, got[k], v)
 		}
+	}
+	if _, ok := got["duration_ms"].(float64); !ok {
+		t.Errorf("got duration_ms = %v, want an integer", got["duration_ms"])
+	}
+	invs, _ := got["invalidations"].([]any)
+	if len(invs) != 1 || invs[0].(map[string]any)["id"] != "I1EXAMPLE" {
+		t.Errorf("got invalidations %v, want the one with id I1EXAMPLE", got["invalidations"])
+	}
+}
+
+// TestHandleLogLineParseFailure: a payload that cannot be read logs the
+// error, its errorType, the duration and the request id, and no counts
+// that would all be zero (issue 12).
+func TestHandleLogLineParseFailure(t *testing.T) {
+	var log bytes.Buffer
+	h := testHandler(testConfig(t, nil), &fakeCloudFront{}, &fakeS3{}, &log)
+	_, err := h.Handle(lambdaContext("req-1"), json.RawMessage(`{"Records":`))
+	if _, ok := errors.AsType[*UnrecognizedEventError](err); !ok {
+		t.Fatalf("got error %T %v, want an *UnrecognizedEventError", err, err)
+	}
+	got := logLine(t, &log)
+	for _, k := range []string{"shape", "messages", "keys_seen", "paths", "paths_planned", "estimated_cost_usd"} {
+		if v, ok := got[k]; ok {
+			t.Errorf("got %s = %v on a parse failure, want no such field", k, v)
+		}
+	}
+	if got["error_type"] != "UnrecognizedEventError" || got["request_id"] != "req-1" || got["error"] == nil {
+		t.Errorf("got error_type %v, request_id %v, error %v; want UnrecognizedEventError, req-1 and the message",
+			got["error_type"], got["request_id"], got["error"])
+	}
+}
+
+// TestHandleLookupErrorsLogged: a failed version lookup is logged with its
+// message, not only counted (issue 12).
+func TestHandleLookupErrorsLogged(t *testing.T) {
+	var log bytes.Buffer
+	s3c := &fakeS3{err: errors.New("AccessDenied: not allowed to list versions")}
+	h := testHandler(testConfig(t, nil), &fakeCloudFront{}, s3c, &log)
+	raw := s3Body(t, [5]string{"ObjectCreated:Put", "static/app.js", "v2", "e", "02"})
+	if _, err := h.Handle(context.Background(), json.RawMessage(raw)); err != nil {
+		t.Fatal(err)
+	}
+	got := logLine(t, &log)
+	msgs, _ := got["lookup_error_messages"].([]any)
+	if got["lookup_errors"] != 1.0 || len(msgs) != 1 || !strings.Contains(msgs[0].(string), "not allowed to list versions") {
+		t.Errorf("got lookup_errors %v, messages %v; want 1 and the S3 error", got["lookup_errors"], got["lookup_error_messages"])
+	}
+}
+
+// TestHandleErrorTypes: errors returned to Lambda carry a named type, which
+// Lambda reports as errorType.
+func TestHandleErrorTypes(t *testing.T) {
+	tests := []struct {
+		name    string
+		payload []byte
+		cf      *fakeCloudFront
+		want    string
+	}{
+		{"unrecognized", []byte(`{}`), &fakeCloudFront{}, "UnrecognizedEventError"},
+		{"invalidation refused", fixture(t, "s3-put.json"), &fakeCloudFront{fail: always(errDenied)}, "InvalidationError"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := testHandler(testConfig(t, nil), tt.cf, &fakeS3{}, nil)
+			_, err := h.Handle(context.Background(), tt.payload)
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			if got := errorType(err); got != tt.want {
+				t.Errorf("got errorType %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -1,7 +1,6 @@
 package invalidate
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -35,14 +34,17 @@ type object struct {
 // latest returns the object's latest event.
 func (o object) latest() change { return o.changes[len(o.changes)-1] }
 
+// objectID identifies an object across buckets.
+type objectID struct{ bucket, key string }
+
 // latestPerObject groups changes by object, in the order objects first
 // appear, each object's changes sorted by sequencer (stably, so repeated
 // deliveries of one event stay together).
 func latestPerObject(changes []change) []object {
-	index := make(map[[2]string]int)
+	index := make(map[objectID]int)
 	var objs []object
 	for _, c := range changes {
-		k := [2]string{c.bucket, c.key}
+		k := objectID{c.bucket, c.key}
 		i, ok := index[k]
 		if !ok {
 			i = len(objs)
@@ -65,12 +67,19 @@ func latestPerObject(changes []change) []object {
 	return objs
 }
 
-// changedKeys returns the keys of objs whose content may have changed,
-// counting the others in sum.SkippedUnchanged and failed lookups in
+// verdict is what the handler decided about one object.
+type verdict struct {
+	changed bool // its content may differ from what CloudFront holds
+	removed bool // its latest event removed it
+}
+
+// changedObjects decides, for each of objs, whether its content may have
+// changed (see [Handler.unchanged]), counting the others in
+// sum.SkippedUnchanged and keeping the messages of failed lookups in
 // sum.LookupErrors. Lookups run in parallel and end at stop; objects the
 // planner drops anyway (immutable, outside the origin path) are not looked
 // up.
-func (h *Handler) changedKeys(ctx context.Context, objs []object, stop time.Time, sum *Summary) []string {
+func (h *Handler) changedObjects(ctx context.Context, objs []object, stop time.Time, sum *Summary) map[objectID]verdict {
 	ctx, cancel := context.WithDeadline(ctx, stop)
 	defer cancel()
 	unchanged := make([]bool, len(objs))
@@ -89,34 +98,37 @@ func (h *Handler) changedKeys(ctx context.Context, objs []object, stop time.Time
 	}
 	wg.Wait()
 
-	keys := make([]string, 0, len(objs))
+	verdicts := make(map[objectID]verdict, len(objs))
 	for i, o := range objs {
 		if errs[i] != nil {
-			sum.LookupErrors++
+			sum.LookupErrors = append(sum.LookupErrors, errs[i].Error())
 		}
 		if unchanged[i] {
 			sum.SkippedUnchanged++
-			continue
 		}
-		keys = append(keys, o.key)
+		verdicts[objectID{o.bucket, o.key}] = verdict{changed: !unchanged[i], removed: o.latest().kind != created}
 	}
-	return keys
+	return verdicts
 }
 
-// needsLookup reports whether o is a created object the planner would
-// invalidate and whose events carry version ids to compare.
+// needsLookup reports whether o is an object the planner would invalidate
+// whose events carry version ids to compare: created last, or hidden by a
+// delete marker last (see [Handler.superseded]). An object one of whose
+// versions was removed for good is changed without a lookup: the versions
+// left no longer show what CloudFront may have cached.
 func (h *Handler) needsLookup(o object) bool {
-	if !o.latest().created {
-		return false
-	}
+	latest := o.latest()
 	if _, ok := h.cfg.Plan.ObjectPath(o.key); !ok {
 		return false
 	}
-	if re := h.cfg.Plan.Immutable; re != nil && re.MatchString(o.key) {
+	switch {
+	case latest.kind == marked:
+		return versioned(latest.versionID)
+	case latest.kind != created, h.cfg.Plan.SkipsImmutable(o.key):
 		return false
 	}
 	for _, c := range o.changes {
-		if c.created && !versioned(c.versionID) {
+		if c.kind == removed || c.kind == created && !versioned(c.versionID) {
 			return false
 		}
 	}
@@ -130,15 +142,54 @@ func (h *Handler) needsLookup(o object) bool {
 func versioned(id string) bool { return id != "" && id != "null" }
 
 // unchanged reports whether o, whose latest event is a creation, ends with
-// the content CloudFront may hold: every version from the invocation's
-// first creation of the key through its latest one — including versions in
-// between, which CloudFront may have cached meanwhile — has the ETag of the
-// version before them. See [Handler] for the rules. The error says why it
-// could not tell.
+// the content CloudFront may hold. The error says why it could not tell.
+//
+// Django's collectstatic re-uploads every file whose source is newer than
+// the stored copy — on a fresh CI checkout, all of them — so most uploads
+// of a deploy carry the same bytes as before. In a versioned bucket the
+// handler compares, for each object whose latest event in the invocation
+// created it, the new version's ETag with the ETag of the version it
+// replaced, and skips the object when they are equal:
+//
+//   - The versions come from ListObjectVersions with Prefix set to the key,
+//     keeping entries for exactly that key, in S3's order: newest first, by
+//     the order S3 created them. LastModified is not used: it has a
+//     resolution of one second, and for a multipart upload it is when the
+//     upload started, not when the version appeared. A listing whose first
+//     version of the key is not IsLatest (an emulator listing oldest first,
+//     or a delete marker after the batch's events) is a doubt.
+//   - The version replaced is the one listed right after the oldest version
+//     the invocation's events created for the key: with several events for a
+//     key in one batch, the content CloudFront may hold is the one before
+//     all of them — or any version in between, so the key is unchanged only
+//     when every version from the oldest through the latest has that ETag
+//     too (put B then put A over A is a change: B may have been cached).
+//   - Delete markers are skipped: collectstatic deletes a file before saving
+//     it again, so every re-upload of unchanged content has one just before
+//     it. While the key had no content CloudFront could only cache the error
+//     response, which it keeps for the distribution's error caching TTL
+//     (10 seconds by default). A removal that is the latest event for its
+//     key always counts as a change.
+//   - A delete marker that is the latest event for its key in the batch
+//     but no longer the key's latest entry in S3 is superseded (see
+//     [Handler.superseded]): collectstatic's delete and re-upload of a file
+//     may fall into two batches, and the re-upload's own event compares
+//     the new version with the one before the marker.
+//   - A version removed for good (DeleteObject with a VersionId, a
+//     lifecycle expiration) makes the key changed without a lookup (see
+//     [Handler.needsLookup]): put A, put B, delete version B, put A again
+//     leaves A, A in the listing while B may be cached.
+//
+// On any doubt the object counts as changed: no version id (an unversioned
+// bucket, or the "null" version of a suspended one), no ETag, a version not
+// found in the listing, no earlier version, or any error from S3.
 func (h *Handler) unchanged(ctx context.Context, o object) (bool, error) {
+	if o.latest().kind == marked {
+		return h.superseded(ctx, o.bucket, o.key)
+	}
 	oldest := ""
 	for _, c := range o.changes {
-		if c.created {
+		if c.kind == created {
 			oldest = c.versionID
 			break
 		}
@@ -146,6 +197,9 @@ func (h *Handler) unchanged(ctx context.Context, o object) (bool, error) {
 	versions, err := h.history(ctx, o.bucket, o.key, oldest)
 	if err != nil {
 		return false, err
+	}
+	if len(versions) == 0 || !aws.ToBool(versions[0].IsLatest) {
+		return false, nil
 	}
 	latest := o.latest()
 	byID := func(id string) int {
@@ -167,9 +221,26 @@ func (h *Handler) unchanged(ctx context.Context, o object) (bool, error) {
 	return true, nil
 }
 
-// history returns the versions of exactly key (delete markers left out),
-// newest first, reading pages until it holds version and the one before it,
-// the key's versions end, or maxVersionPages are read.
+// superseded reports whether key, whose latest event in the invocation
+// created a delete marker, is no longer deleted: its latest entry in S3 is
+// a version, not a marker. Whatever came after the marker (an upload, or
+// the marker's own removal) has an event of its own that decides whether
+// CloudFront's copy is stale; until then CloudFront can only have cached
+// the error response of the short gap, as with a delete and re-upload
+// within one batch. A key still deleted counts as changed.
+func (h *Handler) superseded(ctx context.Context, bucket, key string) (bool, error) {
+	out, err := h.s3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(key)})
+	if err != nil {
+		return false, fmt.Errorf("list versions of s3://%s/%s: %w", bucket, key, err)
+	}
+	return slices.ContainsFunc(out.Versions, func(v types.ObjectVersion) bool {
+		return aws.ToString(v.Key) == key && aws.ToBool(v.IsLatest)
+	}), nil
+}
+
+// history returns the versions of exactly key (delete markers left out) in
+// S3's order, newest first, reading pages until it holds version and the
+// one before it, the key's versions end, or maxVersionPages are read.
 func (h *Handler) history(ctx context.Context, bucket, key, version string) ([]types.ObjectVersion, error) {
 	in := &s3.ListObjectVersionsInput{Bucket: aws.String(bucket), Prefix: aws.String(key)}
 	var versions []types.ObjectVersion
@@ -196,20 +267,7 @@ func (h *Handler) history(ctx context.Context, bucket, key, version string) ([]t
 		}
 		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
 	}
-	slices.SortStableFunc(versions, func(a, b types.ObjectVersion) int {
-		if c := cmp.Compare(boolRank(aws.ToBool(b.IsLatest)), boolRank(aws.ToBool(a.IsLatest))); c != 0 {
-			return c
-		}
-		return aws.ToTime(b.LastModified).Compare(aws.ToTime(a.LastModified))
-	})
 	return versions, nil
-}
-
-func boolRank(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // sameETag compares ETags as S3 event notifications (bare) and listings

@@ -12,67 +12,76 @@ import (
 // Costs are ordered by the number of wildcards at depth 0, then at depth 1,
 // and so on: fewer is better. In sorted form that is: at the first position
 // where two costs differ, the one with the deeper wildcard is better; if one
-// is a prefix of the other, the shorter is better.
+// is a prefix of the other, the shorter is better. The order is compatible
+// with adding wildcards: if a is better than b, a+c is better than b+c.
 type cost []int
 
-// compareSum compares a+b, the cost of both sets of wildcards, with c,
-// returning -1 if a+b is better, +1 if it is worse and 0 if they are equal,
-// without building a+b.
-func compareSum(a, b, c cost) int {
-	i, j := 0, 0
-	for k := 0; ; k++ {
-		more := i < len(a) || j < len(b)
-		switch {
-		case !more && k == len(c):
-			return 0
-		case !more:
-			return -1
-		case k == len(c):
-			return 1
-		}
-		var x int
-		if j == len(b) || i < len(a) && a[i] <= b[j] {
-			x, i = a[i], i+1
-		} else {
-			x, j = b[j], j+1
-		}
-		if x != c[k] {
-			if x > c[k] {
+// compare returns -1 if a is better than b, +1 if it is worse and 0 if
+// they are equal.
+func (a cost) compare(b cost) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			if a[i] > b[i] {
 				return -1
 			}
 			return 1
 		}
 	}
+	switch {
+	case len(a) < len(b):
+		return -1
+	case len(a) > len(b):
+		return 1
+	}
+	return 0
 }
 
 // sum returns the cost of both sets of wildcards.
 func sum(a, b cost) cost {
+	if len(a) == 0 {
+		return b
+	}
+	if len(b) == 0 {
+		return a
+	}
 	s := make(cost, 0, len(a)+len(b))
-	s = append(append(s, a...), b...)
-	slices.Sort(s)
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if j == len(b) || i < len(a) && a[i] <= b[j] {
+			s, i = append(s, a[i]), i+1
+		} else {
+			s, j = append(s, b[j]), j+1
+		}
+	}
 	return s
 }
 
-// An option is the best way found to cover a subtree with a given number
-// of paths.
+// An option is one way to cover a subtree: its cost, how many paths it
+// saves against invalidating every target exactly, and how it was built,
+// for [node.collect]. An option of a node's own wildcard has merged set; an
+// option that combines the targets and first children of a node with one
+// more child has the two options it combines in left and right.
 type option struct {
-	ok   bool // whether the subtree can be covered with that many paths
-	cost cost
+	cost   cost
+	saved  int
+	merged bool
+	left   *option
+	right  *option
 }
+
+// A frontier holds, for each number of wildcard paths w from 0 to the
+// limit, the options that cover a subtree with exactly w wildcards and are
+// worth keeping: sorted by cost, best first, each saving strictly more paths
+// than every better one, and none after the first that saves enough (see
+// [planner.need]) — a worse cost can only be chosen for saving more.
+type frontier [][]*option
 
 // A node is a directory that holds targets, or holds directories that do.
 type node struct {
 	dir      string   // unencoded, ending in '/'
 	targets  []target // the targets directly in dir
 	children []*node  // sorted by dir
-
-	// best[k] is the cheapest way to cover the subtree with exactly k paths
-	// (k up to the budget); merged tells whether best[1] is the wildcard of
-	// dir; splits[i][k] is how many paths children[i] gets when targets and
-	// children[0..i] share k paths at the least cost.
-	best   []option
-	merged bool
-	splits [][]int
+	size     int      // the targets in the subtree; see count
 }
 
 // newTree returns the root ("/") of the directory tree holding ts.
@@ -102,70 +111,171 @@ func newTree(ts []target) *node {
 	return root
 }
 
-// plan returns at most budget targets covering the tree rooted at n, chosen
-// as NewPlan describes. n must hold at least one target.
-func (n *node) plan(budget int) []target {
-	n.solve(budget)
-	k := 0
-	for i, o := range n.best {
-		if o.ok && (k == 0 || compareSum(o.cost, nil, n.best[k].cost) < 0) {
-			k = i
-		}
-	}
-	return n.collect(k, nil)
+// A planner chooses the directory wildcards for one tree: at most limit
+// wildcard paths in all (chosen directories and the wildcards targets
+// bring), at most budget paths, so at least need paths saved.
+type planner struct {
+	limit  int
+	budget int
+	need   int
 }
 
-// solve fills in best, merged and splits for n and its subtree: a tree
-// knapsack over the choice, for each directory, between its wildcard and
-// the best covers of its targets and children.
-func (n *node) solve(budget int) {
-	best := make([]option, min(len(n.targets), budget)+1)
-	if len(n.targets) <= budget {
-		best[len(n.targets)] = option{ok: true}
+// plan returns at most budget targets, at most limit of them wildcards,
+// covering ts, chosen as NewPlan describes. ts must not be empty.
+func plan(ts []target, budget, limit int) []target {
+	p := planner{limit: limit, budget: budget, need: len(ts) - budget}
+	root := newTree(ts)
+	root.count()
+	f := p.solve(root, nil)
+	var best *option
+	for _, opts := range f {
+		for _, o := range opts {
+			if o.saved >= p.need && (best == nil || o.cost.compare(best.cost) < 0 ||
+				o.cost.compare(best.cost) == 0 && o.saved > best.saved) {
+				best = o
+			}
+		}
 	}
+	return root.collect(best, nil)
+}
+
+// count sets n.size, the targets in n's subtree, for n and its
+// descendants, and returns it.
+func (n *node) count() int {
+	n.size = len(n.targets)
 	for _, c := range n.children {
-		c.solve(budget)
-		next := make([]option, min(len(best)+len(c.best)-2, budget)+1)
-		split := make([]int, len(next))
-		for j, a := range best {
-			if !a.ok {
-				continue
+		n.size += c.count()
+	}
+	return n.size
+}
+
+// solve returns the frontier of n's subtree: a tree knapsack over the
+// choice, for each directory, between its wildcard and the best covers of
+// its targets and children.
+//
+// outside bounds what the rest of the tree can save: the most paths
+// wildcards outside n's subtree can save (see [planner.top]). An option
+// that, with the rest's best, still saves fewer than need is dropped, as
+// is one that leaves more paths than the budget in its own part of the
+// tree: the rest adds paths, never removes them. Both keep the frontiers
+// small, so the work does not grow with the budget.
+func (p planner) solve(n *node, outside []int) frontier {
+	forced := 0
+	for _, t := range n.targets {
+		forced += boolInt(t.wildcard)
+	}
+	f := make(frontier, p.limit+1)
+	if forced <= p.limit {
+		f[forced] = []*option{{}}
+	}
+	// gains[i] is the most children[i] can save with one wildcard;
+	// rest[i] the best of the children from i on.
+	gains := make([]int, len(n.children))
+	for i, c := range n.children {
+		gains[i] = c.size - 1
+	}
+	rest := make([][]int, len(n.children)+1)
+	for i := len(n.children) - 1; i >= 0; i-- {
+		rest[i] = p.top(rest[i+1], gains[i:i+1])
+	}
+	// best holds one more than top keeps, so that without any one child
+	// it still holds the best limit of the others.
+	best := slices.SortedFunc(slices.Values(gains), func(x, y int) int { return y - x })
+	best = best[:min(len(best), p.limit+1)]
+	size := len(n.targets)
+	for i, c := range n.children {
+		siblings := best
+		if j := slices.Index(best, gains[i]); j >= 0 {
+			siblings = slices.Delete(slices.Clone(best), j, j+1)
+		}
+		cf := p.solve(c, p.top(outside, siblings))
+		size += c.size
+		f = p.combine(f, cf, size, p.top(outside, rest[i+1]))
+	}
+	// The directory's own wildcard: one path for the whole subtree. For a
+	// single target it saves nothing.
+	if n.size >= 2 && encodedLen(n.dir)+1 <= MaxPathLength && p.limit >= 1 {
+		own := &option{cost: cost{depth(n.dir)}, saved: n.size - 1, merged: true}
+		f[1] = p.prune(append(f[1], own), 1, outside)
+	}
+	return f
+}
+
+// top returns the limit largest of a and b together, largest first: an
+// upper bound, summed, on what that many wildcards can save in the disjoint
+// subtrees whose single-wildcard savings a and b list (each wildcard saves
+// at most its subtree's targets less one).
+func (p planner) top(a, b []int) []int {
+	out := slices.Concat(a, b)
+	slices.SortFunc(out, func(x, y int) int { return y - x })
+	return out[:min(len(out), p.limit)]
+}
+
+// combine returns the frontier of the options of a and b taken together,
+// which cover size targets, with rest bounding what the remainder of the
+// tree can save (see [planner.solve]). Between options of equal cost and
+// saving, the first found is kept: the one with more of its wildcards in
+// a, the directories sorted first.
+func (p planner) combine(a, b frontier, size int, rest []int) frontier {
+	out := make(frontier, p.limit+1)
+	for wa := len(a) - 1; wa >= 0; wa-- {
+		as := a[wa]
+		for wb, bs := range b {
+			if wa+wb > p.limit {
+				break
 			}
-			for kc, b := range c.best {
-				k := j + kc
-				if k > budget {
-					break
-				}
-				if b.ok && (!next[k].ok || compareSum(a.cost, b.cost, next[k].cost) < 0) {
-					next[k] = option{ok: true, cost: sum(a.cost, b.cost)}
-					split[k] = kc
+			for _, x := range as {
+				for _, y := range bs {
+					if size-(x.saved+y.saved) <= p.budget {
+						out[wa+wb] = append(out[wa+wb], &option{cost: sum(x.cost, y.cost), saved: x.saved + y.saved, left: x, right: y})
+					}
 				}
 			}
 		}
-		best = next
-		n.splits = append(n.splits, split)
 	}
-	if len(best) < 2 {
-		best = append(best, option{})
+	for w := range out {
+		out[w] = p.prune(out[w], w, rest)
 	}
-	wildcard := cost{depth(n.dir)}
-	if encodedLen(n.dir)+1 <= MaxPathLength && (!best[1].ok || compareSum(wildcard, nil, best[1].cost) < 0) {
-		best[1] = option{ok: true, cost: wildcard}
-		n.merged = true
-	}
-	n.best = best
+	return out
 }
 
-// collect appends to out the k targets of the best cover of n's subtree
-// with k paths.
-func (n *node) collect(k int, out []target) []target {
-	if k == 1 && n.merged {
+// prune sorts the options with w wildcards opts by cost, best first and,
+// for equal costs, saving most first, and keeps the options worth keeping
+// (see [frontier]) that, with what the rest of the tree can save by the
+// bound rest, save at least need.
+func (p planner) prune(opts []*option, w int, rest []int) []*option {
+	more := 0
+	for _, g := range rest[:min(len(rest), p.limit-w)] {
+		more += g
+	}
+	opts = slices.DeleteFunc(opts, func(o *option) bool { return o.saved+more < p.need })
+	slices.SortStableFunc(opts, func(x, y *option) int {
+		if c := x.cost.compare(y.cost); c != 0 {
+			return c
+		}
+		return y.saved - x.saved
+	})
+	out := opts[:0]
+	for _, o := range opts {
+		if len(out) > 0 && o.saved <= out[len(out)-1].saved {
+			continue
+		}
+		out = append(out, o)
+		if o.saved >= p.need {
+			break
+		}
+	}
+	return out
+}
+
+// collect appends to out the targets of option o of n's subtree.
+func (n *node) collect(o *option, out []target) []target {
+	if o.merged {
 		return append(out, target{prefix: n.dir, wildcard: true})
 	}
 	for i := len(n.children) - 1; i >= 0; i-- {
-		kc := n.splits[i][k]
-		out = n.children[i].collect(kc, out)
-		k -= kc
+		out = n.children[i].collect(o.right, out)
+		o = o.left
 	}
 	return append(out, n.targets...)
 }

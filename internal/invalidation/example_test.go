@@ -28,7 +28,7 @@ func ExampleNewPlan() {
 		}
 		keys = append(keys, k)
 	}
-	p := invalidation.NewPlan(keys, invalidation.Options{
+	p := invalidation.NewPlan(keys, nil, invalidation.Options{
 		OriginPath: "/static",
 		Immutable:  regexp.MustCompile(invalidation.DefaultImmutablePattern),
 		MaxPaths:   3,

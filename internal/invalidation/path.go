@@ -127,3 +127,40 @@ func dirOf(p string) string {
 func depth(dir string) int {
 	return strings.Count(dir, "/") - 1
 }
+
+// ValidatePath checks an encoded invalidation path against CloudFront's
+// rules: a leading '/', at most [MaxPathLength] characters, '*' only as the
+// last character, and every byte that must be percent-encoded encoded (a
+// '%' starts an escape of two upper- or lower-case hex digits). Every path
+// of a [Plan] passes; callers check paths before sending them anyway, so
+// that a bad one is caught before CloudFront refuses the whole request.
+func ValidatePath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("invalidation path %.80q does not start with '/'", p)
+	case len(p) > MaxPathLength:
+		return fmt.Errorf("invalidation path %.80q… is %d characters long, more than CloudFront's %d", p, len(p), MaxPathLength)
+	}
+	if i := strings.IndexByte(p, '*'); i >= 0 && i != len(p)-1 {
+		return fmt.Errorf("invalidation path %.80q has '*' before its end", p)
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c == '%' {
+			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+				return fmt.Errorf("invalidation path %.80q: '%%' at %d does not start an escape", p, i)
+			}
+			i += 2
+			continue
+		}
+		if escaped(c) {
+			return fmt.Errorf("invalidation path %.80q: byte %q at %d must be percent-encoded", p, c, i)
+		}
+	}
+	return nil
+}
+
+// isHex reports whether c is a hexadecimal digit.
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}

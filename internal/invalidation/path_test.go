@@ -67,7 +67,7 @@ func TestEncoding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := invalidation.NewPlan([]string{tt.key}, invalidation.Options{MaxPaths: 100})
+			p := invalidation.NewPlan([]string{tt.key}, nil, invalidation.Options{MaxPaths: 100})
 			if !slices.Equal(p.Paths, tt.want) {
 				t.Errorf("NewPlan(%q).Paths = %q, want %q", tt.key, p.Paths, tt.want)
 			}
@@ -90,7 +90,7 @@ func TestPathLength(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := invalidation.NewPlan([]string{tt.key}, invalidation.Options{MaxPaths: 100})
+			p := invalidation.NewPlan([]string{tt.key}, nil, invalidation.Options{MaxPaths: 100})
 			if !slices.Equal(p.Paths, tt.want) {
 				t.Errorf("NewPlan(%.40q...).Paths = %.60q, want %.60q", tt.key, p.Paths, tt.want)
 			}
@@ -126,5 +126,41 @@ func TestCovers(t *testing.T) {
 	}
 	if invalidation.Covers(nil, "/a") {
 		t.Errorf("Covers(nil, %q) = true, want false", "/a")
+	}
+}
+
+func TestValidatePath(t *testing.T) {
+	tests := []struct {
+		path    string
+		wantErr string // a substring of the error; "" for valid
+	}{
+		{path: "/static/css/app.css"},
+		{path: "/static/*"},
+		{path: "/*"},
+		{path: "/static/hero%20banner.png"},
+		{path: "/caf%c3%a9.png"},
+		{path: "/a,b;c=d@e$f&g+h'(i)!j"},
+		{path: "static/app.css", wantErr: "does not start with '/'"},
+		{path: "", wantErr: "does not start with '/'"},
+		{path: "/" + strings.Repeat("a", invalidation.MaxPathLength), wantErr: "more than CloudFront's 4000"},
+		{path: "/" + strings.Repeat("a", invalidation.MaxPathLength-1)},
+		{path: "/a*/b", wantErr: "'*' before its end"},
+		{path: "/a b", wantErr: "must be percent-encoded"},
+		{path: "/a?b", wantErr: "must be percent-encoded"},
+		{path: "/café", wantErr: "must be percent-encoded"},
+		{path: "/100%", wantErr: "does not start an escape"},
+		{path: "/100%2", wantErr: "does not start an escape"},
+		{path: "/100%zz", wantErr: "does not start an escape"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path[:min(len(tt.path), 40)], func(t *testing.T) {
+			err := invalidation.ValidatePath(tt.path)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("ValidatePath(%.60q) = %v, want nil", tt.path, err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("ValidatePath(%.60q) = %v, want an error containing %q", tt.path, err, tt.wantErr)
+			}
+		})
 	}
 }

@@ -43,10 +43,18 @@ type Options struct {
 	// "static" are the same. Empty means the whole bucket.
 	OriginPath string
 
-	// Immutable matches the keys (whole S3 keys, origin path included) that
-	// are never invalidated. Nil turns the check off. See
-	// [DefaultImmutablePattern].
+	// Immutable matches the created keys (whole S3 keys, origin path
+	// included) under StaticPrefix that are never invalidated. Nil turns
+	// the check off. See [DefaultImmutablePattern] and
+	// [Options.SkipsImmutable].
 	Immutable *regexp.Regexp
+
+	// StaticPrefix is the key prefix of the static files, where names
+	// change with content (Django's STATICFILES_STORAGE location, such as
+	// "static"); slashes around it are optional. Immutable applies only
+	// under it: media uploads reuse names for new content. Empty means
+	// every key is a static file.
+	StaticPrefix string
 
 	// MaxPaths is the most paths one invalidation may carry; beyond it, paths
 	// are coalesced into wildcards. Values below 1 count as 1.
@@ -79,14 +87,17 @@ func (p Plan) Cost() float64 {
 	return float64(len(p.Paths)) * PricePerPath
 }
 
-// NewPlan plans one invalidation covering the objects of keys, which are
-// decoded S3 keys (see [DecodeKey]) of created or removed objects — both
-// change what CloudFront must serve — and may repeat.
+// NewPlan plans one invalidation covering the objects of created and
+// removed, which are decoded S3 keys (see [DecodeKey]) of created and of
+// removed objects — both change what CloudFront must serve — and may repeat.
+// A key in both lists counts as removed.
 //
 // Each distinct key is counted in Plan.Keys and then, in this order, skipped
 // as Outside when [Options.ObjectPath] rejects it (the empty key included),
-// skipped as Immutable when it matches o.Immutable, or kept. A kept key is
-// invalidated at its object path, "/" + key without the origin path, and:
+// skipped as Immutable when it was created and [Options.SkipsImmutable]
+// says so, or kept. A removal is never skipped as immutable: a hashed name
+// that disappears must stop being served. A kept key is invalidated at its
+// object path, "/" + key without the origin path, and:
 //
 //   - a key named index.html (its last segment) also invalidates its
 //     directory, which CloudFront caches as two objects, "/dir/" and "/dir"
@@ -117,13 +128,18 @@ func (p Plan) Cost() float64 {
 // shallower one over it clears.
 //
 // CloudFront refuses more than [MaxWildcards] wildcard paths in progress,
-// so a plan that would carry more (possible only when MaxPaths exceeds it)
-// is planned again with MaxWildcards as its budget.
-func NewPlan(keys []string, o Options) Plan {
+// so no plan carries more, whatever MaxPaths allows: the choice above is
+// made among the covers with at most MaxWildcards wildcards (the
+// directory wildcards and those keys with '*' or too long a path bring),
+// and the paths beyond them stay exact. With MaxPaths 3,000, a deploy that
+// changed 5,000 files under 40 directories gets the few wildcards over
+// the largest directories and exact paths for the rest, not 15 paths in
+// all.
+func NewPlan(created, removed []string, o Options) Plan {
 	var p Plan
-	seen := make(map[string]bool, len(keys))
+	seen := make(map[string]bool, len(created)+len(removed))
 	var targets []target
-	for _, k := range keys {
+	for i, k := range slices.Concat(removed, created) {
 		if seen[k] {
 			continue
 		}
@@ -133,7 +149,7 @@ func NewPlan(keys []string, o Options) Plan {
 		switch {
 		case !ok:
 			p.Outside++
-		case o.Immutable != nil && o.Immutable.MatchString(k):
+		case i >= len(removed) && o.SkipsImmutable(k):
 			p.Immutable++
 		default:
 			targets = appendTargets(targets, path)
@@ -141,6 +157,18 @@ func NewPlan(keys []string, o Options) Plan {
 	}
 	p.Paths = coalesce(targets, max(o.MaxPaths, 1))
 	return p
+}
+
+// SkipsImmutable reports whether a created object with key needs no
+// invalidation: it is under o.StaticPrefix and matches o.Immutable.
+func (o Options) SkipsImmutable(key string) bool {
+	if o.Immutable == nil {
+		return false
+	}
+	if prefix := strings.Trim(o.StaticPrefix, "/"); prefix != "" && !strings.HasPrefix(key, prefix+"/") {
+		return false
+	}
+	return o.Immutable.MatchString(key)
 }
 
 // A target is one thing to invalidate, unencoded: the object at prefix, or,
@@ -197,15 +225,19 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// coalesce returns the encoded, sorted paths of at most budget paths that
-// cover all targets, choosing wildcards as NewPlan describes.
+// coalesce returns the encoded, sorted paths of at most budget paths, at
+// most MaxWildcards of them wildcards, that cover all targets, choosing
+// wildcards as NewPlan describes.
 func coalesce(targets []target, budget int) []string {
+	return coalesceWithin(targets, budget, MaxWildcards)
+}
+
+// coalesceWithin is coalesce with limit in place of MaxWildcards, so that
+// tests can search small trees exhaustively against a small limit.
+func coalesceWithin(targets []target, budget, limit int) []string {
 	ts := minimal(targets)
-	if len(ts) > budget {
-		ts = newTree(ts).plan(budget)
-	}
-	if wildcards(ts) > MaxWildcards {
-		ts = newTree(minimal(targets)).plan(MaxWildcards)
+	if len(ts) > budget || wildcards(ts) > limit {
+		ts = plan(ts, budget, limit)
 	}
 	if len(ts) == 0 {
 		return nil

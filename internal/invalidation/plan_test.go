@@ -124,7 +124,7 @@ func TestNewPlanCounts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := invalidation.NewPlan(keys, tt.opts)
+			got := invalidation.NewPlan(keys, nil, tt.opts)
 			if !slices.Equal(got.Paths, tt.want.Paths) || got.Keys != tt.want.Keys ||
 				got.Immutable != tt.want.Immutable || got.Outside != tt.want.Outside {
 				t.Errorf("NewPlan = %+v, want %+v", got, tt.want)
@@ -133,9 +133,44 @@ func TestNewPlanCounts(t *testing.T) {
 	}
 }
 
+// TestNewPlanImmutableOnlyCreatedStatic: the hashed-name rule skips only
+// created keys under the static prefix. Media uploads reuse names for new
+// content (django-storages with file_overwrite=False picks a free name,
+// which may be one deleted before), and a removed hashed file must stop
+// being served; both are invalidated (issue 10, item 10).
+func TestNewPlanImmutableOnlyCreatedStatic(t *testing.T) {
+	const hashed = "static/css/base.6b517d0d5813.css"
+	const upload = "media/avatars/me.6b517d0d5813.png"
+	tests := []struct {
+		name             string
+		created, removed []string
+		static           string
+		want             []string
+		wantImmutable    int
+	}{
+		{name: "created static hashed file", created: []string{hashed}, static: "static", wantImmutable: 1},
+		{name: "slashes around the prefix", created: []string{hashed}, static: "/static/", wantImmutable: 1},
+		{name: "removed static hashed file", removed: []string{hashed}, static: "static", want: []string{"/" + hashed}},
+		{name: "created and removed in one batch", created: []string{hashed}, removed: []string{hashed}, static: "static", want: []string{"/" + hashed}},
+		{name: "media upload with a hashed-looking name", created: []string{upload}, static: "static", want: []string{"/" + upload}},
+		{name: "removed media upload", removed: []string{upload}, static: "static", want: []string{"/" + upload}},
+		{name: "prefix is a whole segment", created: []string{"staticky/a.6b517d0d5813.css"}, static: "static", want: []string{"/staticky/a.6b517d0d5813.css"}},
+		{name: "no prefix: every key static", created: []string{hashed, upload}, wantImmutable: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := invalidation.Options{Immutable: immutable, StaticPrefix: tt.static, MaxPaths: 15}
+			got := invalidation.NewPlan(tt.created, tt.removed, o)
+			if !slices.Equal(got.Paths, tt.want) || got.Immutable != tt.wantImmutable {
+				t.Errorf("got paths %q, %d immutable; want %q, %d", got.Paths, got.Immutable, tt.want, tt.wantImmutable)
+			}
+		})
+	}
+}
+
 func TestNewPlanNothingToDo(t *testing.T) {
 	for _, keys := range [][]string{nil, {"static/a.6b517d0d5813.css"}, {"media/a.png"}} {
-		got := invalidation.NewPlan(keys, invalidation.Options{OriginPath: "static", Immutable: immutable, MaxPaths: 15})
+		got := invalidation.NewPlan(keys, nil, invalidation.Options{OriginPath: "static", Immutable: immutable, MaxPaths: 15})
 		if got.Paths != nil {
 			t.Errorf("NewPlan(%q).Paths = %q, want nil", keys, got.Paths)
 		}
@@ -208,11 +243,35 @@ func TestNewPlanCoalesce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := invalidation.NewPlan(tt.keys, invalidation.Options{MaxPaths: tt.budget})
+			got := invalidation.NewPlan(tt.keys, nil, invalidation.Options{MaxPaths: tt.budget})
 			if !slices.Equal(got.Paths, tt.want) {
 				t.Errorf("NewPlan(%q, budget %d).Paths = %q, want %q", tt.keys, tt.budget, got.Paths, tt.want)
 			}
 		})
+	}
+}
+
+// TestNewPlanWildcardLimitWithinBudget: with MAX_PATHS above CloudFront's
+// 15 wildcards, the plan keeps at most 15 wildcards but uses the rest of the
+// budget for exact paths instead of planning again with 15 paths in all,
+// which cleared four whole directories here (issue 10, item 11).
+func TestNewPlanWildcardLimitWithinBudget(t *testing.T) {
+	var keys []string
+	for _, app := range []string{"a", "b", "c", "d"} {
+		for i := range 10 {
+			keys = append(keys, numbered(fmt.Sprintf("static/%s/%d/", app, i), 2, ".js")...)
+		}
+	}
+	o := invalidation.Options{MaxPaths: 50}
+	p := invalidation.NewPlan(keys, nil, o)
+	checkPlan(t, keys, nil, o, p)
+	// 80 files, 30 paths to save with at most 15 wildcards: one app
+	// directory (saves 19) and 11 of its sibling apps' directories (1 each).
+	if got, want := depthCounts(p.Paths), []int{0, 0, 1, 11}; !slices.Equal(got, want) {
+		t.Errorf("got wildcard depths %v in %q, want %v", got, p.Paths, want)
+	}
+	if got, want := len(p.Paths), 50; got != want {
+		t.Errorf("got %d paths, want %d", got, want)
 	}
 }
 
@@ -222,8 +281,8 @@ func TestNewPlanCoalesce(t *testing.T) {
 func TestNewPlanCollectstatic(t *testing.T) {
 	keys := collectstatic("static/", adminFiles(t))
 	o := invalidation.Options{Immutable: immutable, MaxPaths: 15}
-	p := invalidation.NewPlan(keys, o)
-	checkPlan(t, keys, o, p)
+	p := invalidation.NewPlan(keys, nil, o)
+	checkPlan(t, keys, nil, o, p)
 	if got, want := p.Immutable, (len(keys)-1)/2; got != want {
 		t.Errorf("Immutable = %d, want %d", got, want)
 	}
@@ -259,8 +318,8 @@ func TestNewPlanMaxWildcards(t *testing.T) {
 		keys = append(keys, fmt.Sprintf("static/d%02d/a*.css", i), fmt.Sprintf("static/d%02d/b.css", i))
 	}
 	o := invalidation.Options{MaxPaths: 100}
-	p := invalidation.NewPlan(keys, o)
-	checkPlan(t, keys, o, p)
+	p := invalidation.NewPlan(keys, nil, o)
+	checkPlan(t, keys, nil, o, p)
 	if len(p.Paths) > invalidation.MaxWildcards {
 		t.Errorf("len(Paths) = %d, want at most %d wildcards: %q", len(p.Paths), invalidation.MaxWildcards, p.Paths)
 	}

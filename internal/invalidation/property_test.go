@@ -20,11 +20,14 @@ func pathByte(b byte) bool {
 
 var escape = regexp.MustCompile(`^%[0-9A-F]{2}`)
 
-// checkPlan checks the invariants of a plan p for keys under o: at most
-// MaxPaths valid, sorted, distinct paths that cover every kept key (and the
-// directory of every kept index.html), and consistent counts.
-func checkPlan(tb testing.TB, keys []string, o invalidation.Options, p invalidation.Plan) {
+// checkPlan checks the invariants of a plan p for the created and removed
+// keys under o: at most MaxPaths valid, sorted, distinct paths, at most
+// MaxWildcards of them wildcards, that cover every kept key (and the
+// directory of every kept index.html) — every removed key inside the origin
+// path among them — and consistent counts.
+func checkPlan(tb testing.TB, created, removed []string, o invalidation.Options, p invalidation.Plan) {
 	tb.Helper()
+	keys := slices.Concat(created, removed)
 	if budget := max(o.MaxPaths, 1); len(p.Paths) > budget {
 		tb.Errorf("len(Paths) = %d, want <= %d", len(p.Paths), budget)
 	}
@@ -38,6 +41,9 @@ func checkPlan(tb testing.TB, keys []string, o invalidation.Options, p invalidat
 			wildcards++
 		case i >= 0:
 			tb.Errorf("path %q has '*' before its end", s)
+		}
+		if err := invalidation.ValidatePath(s); err != nil {
+			tb.Errorf("planned path fails ValidatePath: %v", err)
 		}
 		if !strings.HasPrefix(s, "/") || len(s) > invalidation.MaxPathLength {
 			tb.Errorf("path %.80q: want a leading '/' and at most %d characters, got %d", s, invalidation.MaxPathLength, len(s))
@@ -59,7 +65,7 @@ func checkPlan(tb testing.TB, keys []string, o invalidation.Options, p invalidat
 	kept, stars := 0, false
 	for _, k := range distinct {
 		obj, ok := o.ObjectPath(k)
-		if !ok || o.Immutable != nil && o.Immutable.MatchString(k) {
+		if !ok || !slices.Contains(removed, k) && o.SkipsImmutable(k) {
 			continue
 		}
 		kept++
@@ -110,25 +116,47 @@ func randomKeys(r *rand.Rand, n int) []string {
 	return keys
 }
 
+// staticPrefixes are the StaticPrefix values the property tests and the
+// fuzzer draw from.
+var staticPrefixes = []string{"", "static", "/static/", "a"}
+
 // TestNewPlanProperties checks the plan invariants on random key sets.
 func TestNewPlanProperties(t *testing.T) {
 	origins := []string{"", "/static", "static/", "media"}
-	budgets := []int{0, 1, 2, 3, 5, 15, 16, 100}
+	budgets := []int{0, 1, 2, 3, 5, 15, 16, 100, 3000}
 	for seed := range uint64(300) {
 		r := rand.New(rand.NewPCG(seed, 1))
 		keys := randomKeys(r, 120)
+		removed := randomKeys(r, 10)
 		o := invalidation.Options{
-			OriginPath: origins[r.IntN(len(origins))],
-			MaxPaths:   budgets[r.IntN(len(budgets))],
+			OriginPath:   origins[r.IntN(len(origins))],
+			MaxPaths:     budgets[r.IntN(len(budgets))],
+			StaticPrefix: staticPrefixes[r.IntN(len(staticPrefixes))],
 		}
 		if r.IntN(2) == 0 {
 			o.Immutable = immutable
 		}
-		checkPlan(t, keys, o, invalidation.NewPlan(keys, o))
+		checkPlan(t, keys, removed, o, invalidation.NewPlan(keys, removed, o))
 		if t.Failed() {
-			t.Fatalf("seed %d: keys %q, options %+v", seed, keys, o)
+			t.Fatalf("seed %d: keys %q, removed %q, options %+v", seed, keys, removed, o)
 		}
 	}
+}
+
+// smallTree returns n random keys up to three directories deep in a tree
+// of a/ and b/, each named one of names: small enough to search every set
+// of directory wildcards.
+func smallTree(r *rand.Rand, n int, names ...string) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		var b strings.Builder
+		for range r.IntN(4) {
+			b.WriteString([]string{"a/", "b/"}[r.IntN(2)])
+		}
+		b.WriteString(names[r.IntN(len(names))])
+		keys[i] = b.String()
+	}
+	return keys
 }
 
 // TestNewPlanOptimal compares NewPlan with an exhaustive search over all
@@ -139,18 +167,10 @@ func TestNewPlanOptimal(t *testing.T) {
 	searched := 0
 	for seed := range uint64(200) {
 		r := rand.New(rand.NewPCG(seed, 2))
-		var keys []string
-		for range 2 + r.IntN(7) {
-			var b strings.Builder
-			for range r.IntN(4) {
-				b.WriteString([]string{"a/", "b/"}[r.IntN(2)])
-			}
-			b.WriteString([]string{"x", "y"}[r.IntN(2)])
-			keys = append(keys, b.String())
-		}
+		keys := smallTree(r, 2+r.IntN(7), "x", "y")
 		budget := 1 + r.IntN(4)
-		p := invalidation.NewPlan(keys, invalidation.Options{MaxPaths: budget})
-		wantCost, wantPaths := bestCover(keys, budget)
+		p := invalidation.NewPlan(keys, nil, invalidation.Options{MaxPaths: budget})
+		wantCost, wantPaths := bestCover(keys, budget, invalidation.MaxWildcards)
 		if wantPaths < 0 {
 			continue // too many directories to search
 		}
@@ -165,11 +185,49 @@ func TestNewPlanOptimal(t *testing.T) {
 	}
 }
 
+// TestNewPlanOptimalWithinWildcards is TestNewPlanOptimal with a wildcard
+// limit below the budget, as MAX_PATHS above CloudFront's 15 wildcards
+// has it: the plan must be the best cover with at most that many
+// wildcards, not one planned again with the limit as its whole budget
+// (issue 10, item 11).
+func TestNewPlanOptimalWithinWildcards(t *testing.T) {
+	searched := 0
+	for seed := range uint64(300) {
+		r := rand.New(rand.NewPCG(seed, 3))
+		keys := smallTree(r, 3+r.IntN(9), "x", "y", "z")
+		budget, limit := 1+r.IntN(8), 1+r.IntN(3)
+		got := invalidation.PlanWithin(keys, budget, limit)
+		wantCost, wantPaths := bestCover(keys, budget, limit)
+		if wantPaths < 0 {
+			continue
+		}
+		searched++
+		if c := depthCounts(got); compareDepths(c, wantCost) != 0 || len(got) != wantPaths || wildcardCount(got) > limit {
+			t.Errorf("seed %d: PlanWithin(%q, budget %d, limit %d) = %q (wildcard depths %v), want %d paths with wildcard depths %v",
+				seed, keys, budget, limit, got, c, wantPaths, wantCost)
+		}
+	}
+	if searched < 200 {
+		t.Errorf("searched %d of 300 random trees, want at least 200", searched)
+	}
+}
+
+// wildcardCount returns how many of paths end in '*'.
+func wildcardCount(paths []string) int {
+	n := 0
+	for _, p := range paths {
+		if strings.HasSuffix(p, "*") {
+			n++
+		}
+	}
+	return n
+}
+
 // bestCover searches every set of directories to wildcard for the best
-// cover of the keys' paths within budget, returning its wildcard counts by
-// depth and its number of paths; -1 paths when there are more than 12
-// directories to choose from.
-func bestCover(keys []string, budget int) (best []int, bestPaths int) {
+// cover of the keys' paths within budget and with at most limit wildcards,
+// returning its wildcard counts by depth and its number of paths; -1 paths
+// when there are more than 12 directories to choose from.
+func bestCover(keys []string, budget, limit int) (best []int, bestPaths int) {
 	var objects, dirs []string
 	for _, k := range keys {
 		objects = append(objects, "/"+k)
@@ -198,7 +256,7 @@ func bestCover(keys []string, budget int) (best []int, bestPaths int) {
 				paths = append(paths, o)
 			}
 		}
-		if len(paths) > budget {
+		if len(paths) > budget || wildcardCount(paths) > limit {
 			continue
 		}
 		c := depthCounts(paths)
@@ -246,7 +304,8 @@ func compareDepths(a, b []int) int {
 }
 
 // FuzzNewPlan checks the plan invariants on arbitrary keys (one per line of
-// data), origin paths and budgets.
+// data; a line starting with "-" is a removed key), origin paths, static
+// prefixes and budgets.
 func FuzzNewPlan(f *testing.F) {
 	f.Add("static/admin/css/base.css\nstatic/admin/js/core.js", "/static", uint8(1), true)
 	f.Add("a/index.html\na/b/c\na/b/d\nz", "", uint8(2), false)
@@ -254,12 +313,23 @@ func FuzzNewPlan(f *testing.F) {
 	f.Add("s/café.css\ns/x y?.css\ns/100%.css\ns/~", "s", uint8(0), true)
 	f.Add("s/base.6b517d0d5813.css\ns/staticfiles.json\ns/", "/s/", uint8(15), true)
 	f.Add(strings.Repeat("d/", 1000)+"x\n"+strings.Repeat(" ", 2000), "", uint8(1), false)
+	f.Add("-s/base.6b517d0d5813.css\ns/app.6b517d0d5813.js\nmedia/a.6b517d0d5813.png", "", uint8(15), true)
 	f.Fuzz(func(t *testing.T, data, origin string, budget uint8, hashed bool) {
-		keys := strings.Split(data, "\n")
-		o := invalidation.Options{OriginPath: origin, MaxPaths: int(budget % 32)}
+		var created, removed []string
+		for _, k := range strings.Split(data, "\n") {
+			if r, ok := strings.CutPrefix(k, "-"); ok {
+				removed = append(removed, r)
+			} else {
+				created = append(created, k)
+			}
+		}
+		o := invalidation.Options{OriginPath: origin, MaxPaths: int(budget % 32), StaticPrefix: staticPrefixes[budget%4]}
+		if budget >= 128 {
+			o.MaxPaths = 3000
+		}
 		if hashed {
 			o.Immutable = immutable
 		}
-		checkPlan(t, keys, o, invalidation.NewPlan(keys, o))
+		checkPlan(t, created, removed, o, invalidation.NewPlan(created, removed, o))
 	})
 }

@@ -9,9 +9,11 @@ notifications differ from AWS's in a time format, two fields and one event:
 - object.versionId, the version an event created, in versioned buckets;
 - object.sequencer, which orders the events of one key;
 - ObjectRemoved:DeleteMarkerCreated, for a DeleteObject without a version
-  id in a versioned bucket (moto sends nothing).
+  id in a versioned bucket, and ObjectRemoved:Delete, for a DeleteObject
+  with one (moto sends nothing for either); like AWS's, removal events carry
+  no size or eTag.
 
-The invalidate Lambda depends on all three, as documented in
+The invalidate Lambda depends on all of them, as documented in
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
 so this wrapper adds and fixes them and changes nothing else; arguments are moto.server's.
 """
@@ -43,7 +45,7 @@ def _get_s3_event(event_name, bucket, key, notification_id):
     record = event["Records"][0]
     record["eventTime"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     obj = record["s3"]["object"]
-    if marker:
+    if marker or event_name.startswith("ObjectRemoved"):
         for field in ("size", "eTag"):
             obj.pop(field, None)
     if bucket.is_versioned and key.version_id not in (None, "null"):
@@ -59,14 +61,21 @@ _delete_object = models.S3Backend.delete_object
 
 
 def _delete_object_notifying(self, bucket_name, key_name, version_id=None, bypass=False):
+    bucket = self.get_bucket(bucket_name)
+    version = None
+    if version_id is not None and bucket.is_versioned:
+        version = next((k for k in bucket.keys.getlist(key_name, []) if str(k.version_id) == str(version_id)), None)
     deleted, meta = _delete_object(self, bucket_name, key_name, version_id=version_id, bypass=bypass)
     if version_id is None and meta.get("delete-marker") == "true":
-        bucket = self.get_bucket(bucket_name)
         notifications.send_event(
             self.account_id,
             notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT,
             bucket,
             bucket.keys.getlist(key_name)[-1],
+        )
+    elif version is not None and deleted:
+        notifications.send_event(
+            self.account_id, notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_EVENT, bucket, version
         )
     return deleted, meta
 

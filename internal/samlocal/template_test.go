@@ -133,7 +133,7 @@ func TestProjectTemplate(t *testing.T) {
 	for id, wantVars := range map[string][]string{
 		"HostForwardFunction": {"ALLOWED_HOSTS", "ORIGIN_VERIFY_SECRETS", "ORIGIN_VERIFY_SECRET_ARN", "UPSTREAM_TIMEOUT",
 			"UPSTREAM_URL", "UPSTREAM_VERIFY_SECRET", "UPSTREAM_VERIFY_SECRET_ARN"},
-		"InvalidateFunction": {"DISTRIBUTION_ID", "MAX_PATHS", "ORIGIN_PATH"},
+		"InvalidateFunction": {"DISTRIBUTION_ID", "MAX_PATHS", "ORIGIN_PATH", "STATIC_PREFIX"},
 	} {
 		fn, err := tpl.Function(id)
 		if err != nil {

@@ -26,6 +26,9 @@ func TestDirectEvents(t *testing.T) {
 		{"s3-put.json", invalidate.ShapeS3, []string{"/static/img/hero%20banner.png"}},
 		{"s3-delete.json", invalidate.ShapeS3, []string{"/static/js/old.js"}},
 		{"s3-test-event.json", invalidate.ShapeTestEvent, []string{}},
+		{"sns-s3.json", invalidate.ShapeSNS, []string{"/static/css/site.css", "/static/js/old.js"}},
+		{"eventbridge-object-created.json", invalidate.ShapeEventBridge, []string{"/static/img/hero%20banner.png"}},
+		{"eventbridge-object-deleted.json", invalidate.ShapeEventBridge, []string{"/static/js/old.js"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
@@ -48,8 +51,8 @@ func TestDirectEvents(t *testing.T) {
 			if got := allPaths(added); !slices.Equal(got, tt.paths) && !(len(got) == 0 && len(tt.paths) == 0) {
 				t.Errorf("got invalidated paths %q, want %q", got, tt.paths)
 			}
-			if len(added) > 0 && added[0].id != sum.InvalidationID {
-				t.Errorf("got invalidation id %q in the result, want %q", sum.InvalidationID, added[0].id)
+			if len(added) > 0 && (len(sum.Invalidations) != 1 || added[0].id != sum.Invalidations[0].ID) {
+				t.Errorf("got invalidations %+v in the result, want the one with id %q", sum.Invalidations, added[0].id)
 			}
 		})
 	}

@@ -39,10 +39,12 @@ var (
 // faultProxy stands between the function and moto's CloudFront API and
 // applies faults[n] to the n-th CreateInvalidation request (the last one to
 // every later request; none when empty), recording each request's caller
-// reference.
+// reference. A request whose body contains refuse, if set, is answered
+// with CloudFront's InvalidArgument instead.
 type faultProxy struct {
 	url    string // where the proxy listens
 	faults []fault
+	refuse string
 	next   http.Handler
 
 	mu   sync.Mutex
@@ -93,6 +95,9 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var f fault
 	if len(p.faults) > 0 {
 		f = p.faults[min(n, len(p.faults)-1)]
+	}
+	if p.refuse != "" && bytes.Contains(body, []byte(p.refuse)) {
+		f = fault{status: http.StatusBadRequest, code: "InvalidArgument"}
 	}
 	p.mu.Unlock()
 
