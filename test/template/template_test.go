@@ -151,7 +151,7 @@ func TestResources(t *testing.T) {
 			  "ORIGIN_VERIFY_SECRET_ARN":{"Ref":"OriginVerifySecret"},"UPSTREAM_VERIFY_SECRET_ARN":{"Ref":"UpstreamVerifySecret"},
 			  "ORIGIN_VERIFY_SECRETS":"","UPSTREAM_VERIFY_SECRET":"","UPSTREAM_TIMEOUT":"25s"}`},
 		{"invalidate environment", "InvalidateFunction.Properties.Environment.Variables",
-			`{"DISTRIBUTION_ID":{"Ref":"Distribution"},"ORIGIN_PATH":"","MAX_PATHS":"15","STATIC_PREFIX":{"Ref":"StaticPrefix"}}`},
+			`{"DISTRIBUTION_ID":{"Ref":"Distribution"},"ORIGIN_PATH":"","MAX_PATHS":"15","STATIC_PREFIX":"static"}`},
 		{"secret generated, never written", "OriginVerifySecret.Properties.GenerateSecretString",
 			`{"PasswordLength":48,"ExcludePunctuation":true}`},
 		{"edge function runtime", "ViewerRequestFunction.Properties.FunctionConfig.Runtime", `"cloudfront-js-2.0"`},
