@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,8 +33,9 @@ type build struct {
 // (CGO_ENABLED=0, -tags lambda.norpc) but for the host's GOOS and GOARCH, and
 // returns the path of the executable, named bootstrap. It builds each package
 // once per test process; the binary lives in the user cache directory (one
-// per package, replaced atomically), so it outlasts the test that asked for
-// it and runs of the tests do not pile up copies.
+// per checkout and package, replaced atomically), so it outlasts the test
+// that asked for it, runs of the tests do not pile up copies, and tests of
+// two checkouts running at once never run each other's binary.
 func BuildBootstrap(tb testing.TB, pkg string) string {
 	tb.Helper()
 	builds.mu.Lock()
@@ -60,7 +63,9 @@ func buildBootstrap(goCmd, root, pkg string) (path, failure string) {
 		cache = os.TempDir()
 	}
 	name := strings.Trim(strings.NewReplacer("/", "-", ".", "").Replace(filepath.ToSlash(pkg)), "-")
-	dir := filepath.Join(cache, "djfront", "bootstrap", runtime.GOOS+"_"+runtime.GOARCH, name)
+	checkout := sha256.Sum256([]byte(root))
+	dir := filepath.Join(cache, "djfront", "bootstrap", runtime.GOOS+"_"+runtime.GOARCH,
+		hex.EncodeToString(checkout[:6]), name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "build " + pkg + ": " + err.Error()
 	}
