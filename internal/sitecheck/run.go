@@ -80,7 +80,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		nonce:  nonce(),
 	}
 	site := Site{URL: opts.URL}
-	base := &url.URL{Scheme: "https", Host: opts.URL.Host}
+	base := &url.URL{Scheme: "https", Host: opts.URL.Host, Path: "/"}
 
 	page := s.get(ctx, opts.URL, nil)
 	if page.Err != nil {
