@@ -23,6 +23,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR.parent.parent / "deploy" / "django"))
 from djfront_settings import *  # noqa: E402,F401,F403  (DEBUG, hosts, proxy, storage settings)
 
+# python/ holds the djfront package (its URLs: the probe view).
+sys.path.insert(0, str(BASE_DIR.parent.parent / "python"))
+
 # Development only: a deployment sets DJANGO_SECRET_KEY (from Secrets Manager,
 # for instance). `manage.py check --deploy` flags this value.
 SECRET_KEY = os.environ.get(
