@@ -1,0 +1,113 @@
+package sitecheck_test
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/djfront/djfront/internal/localedge"
+	"github.com/djfront/djfront/internal/testenv"
+)
+
+const probeToken = "probe-token-for-the-chain-test-42"
+
+// TestDjangoProbeView runs the probe view's Django tests
+// (python/tests/test_probe.py) with Django's test runner under Debian's
+// Django 4.2.
+func TestDjangoProbeView(t *testing.T) {
+	testenv.Integration(t)
+	testenv.RequirePythonModule(t, "/usr/bin/python3", "django", testenv.InstallHint)
+	cmd := exec.Command("/usr/bin/python3", "-m", "django", "test", "tests.test_probe", "--settings=tests.probe_settings", "-v", "2")
+	cmd.Dir = filepath.Join(testenv.RepoRoot(t), "python")
+	cmd.Env = append(cmd.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("Django tests of the probe view: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "\nOK") {
+		t.Errorf("Django's test runner did not report OK:\n%s", out)
+	}
+}
+
+// edgeServer serves h over TLS on loopback with a certificate for
+// localhost, and returns its viewer URL and a transport that trusts it.
+func edgeServer(t *testing.T, h http.Handler) (string, http.RoundTripper) {
+	t.Helper()
+	cert, err := localedge.SelfSignedCert("localhost", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.Leaf)
+	return "https://localhost:" + port, &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+}
+
+// TestProbeThroughTheChain runs `djfront check --probe-token` through the
+// local edge and the built hostforward to the example Django app with the
+// probe on: host, scheme and csrf come from Django's own answer. The
+// origin is asked directly twice: API Gateway without the distribution (no
+// origin secret: hostforward refuses it) and the app itself (it answers,
+// which is the pitfall).
+func TestProbeThroughTheChain(t *testing.T) {
+	testenv.Integration(t)
+	const secret = "chain-test-origin-secret"
+	quiet := slog.New(slog.DiscardHandler)
+	django := testenv.StartDjango(t, map[string]string{"DJFRONT_HOSTS": "localhost", "DJFRONT_PROBE_TOKEN": probeToken})
+	hf := testenv.StartFunction(t, testenv.BuildBootstrap(t, "./functions/hostforward"), []string{
+		"UPSTREAM_URL=" + django.URL, "ALLOWED_HOSTS=localhost", "ORIGIN_VERIFY_SECRETS=" + secret,
+	}, 0)
+	site, _ := edgeServer(t, localedge.New(localedge.Config{App: hf, OriginVerify: secret, Logger: quiet}))
+	// The HTTP API's endpoint called without the distribution in front: no
+	// X-Origin-Verify (the stand-in edge sends an empty one).
+	api, _ := edgeServer(t, localedge.New(localedge.Config{App: hf, Logger: quiet}))
+
+	tests := []struct {
+		name   string
+		origin string
+		want   map[string]string // check id → "pass"/"fail"/"skip" and a part of the detail
+	}{
+		{"the API endpoint refuses", api + "/", map[string]string{
+			"host":          "pass get_host() is localhost:",
+			"scheme":        "pass Django saw https, is_secure() True (probe)",
+			"csrf":          "pass Origin https://localhost:",
+			"methods":       "pass OPTIONS → 404, POST → 404",
+			"origin-bypass": "pass → 403: the origin refuses requests that did not come through the distribution",
+		}},
+		{"the app itself answers", django.URL + "/whoami/", map[string]string{
+			"origin-bypass": "fail GET /whoami/ → 200 with a forged X-Forwarded-Host",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			report, text, _ := checkCLI(t, "--insecure", "--probe-token", probeToken, "--origin", tt.origin, site+"/")
+			for id, want := range tt.want {
+				c, _ := report.Get(id)
+				result := "pass"
+				if c.Failed() {
+					result = "fail"
+				} else if c.OK == nil {
+					result = "skip"
+				}
+				wantResult, wantDetail, _ := strings.Cut(want, " ")
+				if result != wantResult || !strings.Contains(c.Detail, wantDetail) {
+					t.Errorf("%s: got %s %q, want %s with %q", id, result, c.Detail, wantResult, wantDetail)
+				}
+			}
+			if t.Failed() {
+				t.Logf("report:\n%s", text)
+			}
+		})
+	}
+}
