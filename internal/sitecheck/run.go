@@ -3,7 +3,6 @@ package sitecheck
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -324,8 +323,6 @@ func staticLink(site Site, pages []*Exchange) *url.URL {
 	return any
 }
 
-func nonce() string {
-	b := make([]byte, 6)
-	rand.Read(b) //nolint:errcheck // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
-}
+// nonce returns 12 random lowercase letters and digits, for names no one
+// else uses.
+func nonce() string { return strings.ToLower(rand.Text()[:12]) }

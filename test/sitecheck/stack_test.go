@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/demo"
 	"github.com/djfront/djfront/internal/sitecheck"
 	"github.com/djfront/djfront/internal/testenv"
@@ -87,15 +88,15 @@ func checkCLI(t *testing.T, args ...string) (sitecheck.Report, string, int) {
 func TestLocalStack(t *testing.T) {
 	testenv.Integration(t)
 	testenv.RequireCommand(t, "make", "apt-get install make")
-	var logs syncBuffer
-	s, err := demo.Start(t.Context(), demo.Config{Root: testenv.RepoRoot(t), Addr: "127.0.0.1:0", Logs: &logs})
+	logs := childproc.NewTail(32 << 10) // the stack's output, for a failure
+	s, err := demo.Start(t.Context(), demo.Config{Root: testenv.RepoRoot(t), Addr: "127.0.0.1:0", Logs: logs})
 	if err != nil {
 		t.Fatalf("start the local stack: %v\n%s", err, logs.String())
 	}
 	t.Cleanup(func() {
 		s.Close()
 		if t.Failed() {
-			t.Logf("stack logs (tail):\n%s", tail(logs.String(), 60))
+			t.Logf("stack logs (tail):\n%s", logs)
 		}
 	})
 
