@@ -227,7 +227,7 @@ func Host(site Site, pages []*Exchange, probe *Probe) Result {
 	case page.apiGatewayForbidden():
 		return fail(id, fmt.Sprintf("%s {\"message\":\"Forbidden\"} is API Gateway refusing the viewer's Host: the origin request policy forwards Host (AllViewer instead of AllViewerExceptHostHeader)", page))
 	case page.disallowedHost():
-		return fail(id, fmt.Sprintf("%s: the app refused the host it was given (Django's DisallowedHost)", page))
+		return fail(id, fmt.Sprintf("%s: the host the app was given is refused (Django's DisallowedHost, or hostforward's ALLOWED_HOSTS): the viewer's Host does not reach it", page))
 	}
 	if probe != nil {
 		switch {

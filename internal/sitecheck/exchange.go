@@ -107,13 +107,14 @@ func (e *Exchange) apiGatewayForbidden() bool {
 
 // disallowedHost reports whether the answer is a refusal of the Host
 // header: Django's 400 (DisallowedHost: "Bad Request (400)", or with DEBUG
-// "Invalid HTTP_HOST header") or hostforward's.
+// "Invalid HTTP_HOST header") or hostforward's ("host … is not in
+// ALLOWED_HOSTS").
 func (e *Exchange) disallowedHost() bool {
 	if !e.answered() || e.Status != http.StatusBadRequest {
 		return false
 	}
 	return e.bodyContains("Bad Request (400)") || e.bodyContains("Invalid HTTP_HOST header") ||
-		e.bodyContains("DisallowedHost") || (e.bodyContains("host") && e.bodyContains("not allowed"))
+		e.bodyContains("DisallowedHost") || e.bodyContains("not in ALLOWED_HOSTS")
 }
 
 // fromCache reports whether the CDN answered from its cache: X-Cache says
