@@ -29,6 +29,13 @@ type request struct {
 	bodyLen            int
 }
 
+// requests returns what the site got so far.
+func (rec *recorder) requests() []request {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]request(nil), rec.got...)
+}
+
 func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rec.mu.Lock()
@@ -73,10 +80,10 @@ func TestRunSendsOnlyHarmlessRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(rec.got), sitecheck.DefaultMaxRequests; got > want {
+	if got, want := len(rec.requests()), sitecheck.DefaultMaxRequests; got > want {
 		t.Errorf("%d requests, want at most %d", got, want)
 	}
-	for _, r := range rec.got {
+	for _, r := range rec.requests() {
 		if r.method != http.MethodGet && r.method != http.MethodOptions && r.method != http.MethodPost {
 			t.Errorf("%s %s: want only GET, OPTIONS and POST", r.method, r.uri)
 		}
@@ -110,11 +117,30 @@ func TestRunIsBounded(t *testing.T) {
 		if _, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport, MaxRequests: 4}); err != nil {
 			t.Fatal(err)
 		}
-		if got := len(rec.got); got != 4 {
+		if got := len(rec.requests()); got != 4 {
 			t.Errorf("%d requests with MaxRequests 4, want 4", got)
 		}
 	})
-	t.Run("time", func(t *testing.T) {
+	t.Run("the whole run's time", func(t *testing.T) {
+		full := &recorder{}
+		u, transport := startSite(t, full)
+		if _, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport}); err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{slow: 100 * time.Millisecond}
+		u, transport = startSite(t, rec)
+		report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport, Timeout: 250 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, all := len(rec.requests()), len(full.requests()); got >= all {
+			t.Errorf("%d requests within a 250 ms run of 100 ms answers, want fewer than the %d of a whole run", got, all)
+		}
+		if c, _ := report.Get(sitecheck.IDMethods); c.OK != nil {
+			t.Errorf("methods after the deadline: got %+v, want skipped", c)
+		}
+	})
+	t.Run("each request's time", func(t *testing.T) {
 		rec := &recorder{slow: 300 * time.Millisecond}
 		u, transport := startSite(t, rec)
 		_, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport, RequestTimeout: 50 * time.Millisecond})
