@@ -120,9 +120,19 @@ func HTTPSRedirect(site Site, e *Exchange) Result {
 	return fail(id, fmt.Sprintf("http:// → %d, not a redirect to https", e.Status))
 }
 
-// HSTS judges the Strict-Transport-Security header of the https page.
-func HSTS(page *Exchange) Result {
+// HSTS judges the Strict-Transport-Security header of the https page. It
+// skips a site on an IP address (RFC 6797 §8.1: browsers ignore the header
+// there) or a loopback name such as localhost, a development stand-in: a
+// browser would pin it to https for every local project for the header's
+// max-age.
+func HSTS(site Site, page *Exchange) Result {
 	const id = IDHSTS
+	switch h := strings.ToLower(site.URL.Hostname()); {
+	case net.ParseIP(h) != nil:
+		return skip(id, "the site is on an IP address, where browsers ignore Strict-Transport-Security (RFC 6797 §8.1)", "")
+	case h == "localhost" || strings.HasSuffix(h, ".localhost"):
+		return skip(id, "the site is on "+h+": Strict-Transport-Security there would pin every local project to https (the distribution's response headers policy sends it)", "")
+	}
 	v := page.Header.Get("Strict-Transport-Security")
 	if v == "" {
 		return fail(id, "no Strict-Transport-Security header on "+page.URL.String())
@@ -213,6 +223,8 @@ func pageError(page *Exchange) string {
 		return page.String()
 	case page.cloudFrontError():
 		return fmt.Sprintf("%s is CloudFront's own error page: the origin did not answer", page)
+	case page.apiGatewayForbidden(), page.disallowedHost():
+		return fmt.Sprintf("%s: the app refuses the host it is given (see host), so its pages say nothing", page)
 	}
 	return ""
 }
@@ -384,10 +396,13 @@ const MinHashedMaxAge = 30 * 24 * 60 * 60
 
 // Static judges a static file linked from the site (asset; nil when none
 // was found) and a file under the same directory that does not exist
-// (missing).
-func Static(site Site, asset, missing *Exchange) Result {
+// (missing). page, the site's first page, explains a missing asset.
+func Static(site Site, page, asset, missing *Exchange) Result {
 	const id = IDStatic
 	if asset == nil {
+		if why := pageError(page); why != "" {
+			return skip(id, why, "")
+		}
 		return skip(id, "no static file is linked from the pages checked", "")
 	}
 	h := strings.ToLower(hostOnly(asset.URL.Host))

@@ -105,23 +105,31 @@ func TestHTTPSRedirect(t *testing.T) {
 func TestHSTS(t *testing.T) {
 	tests := []struct {
 		name, header string
+		site         string // default site
 		want         want
 	}{
-		{"SecurityHeadersPolicy's", "max-age=31536000", want{"pass", "max-age=31536000 (365 days)"}},
-		{"with subdomains and preload", `max-age="63072000"; includeSubDomains; preload`, want{"pass", "includeSubDomains, preload"}},
-		{"missing", "", want{"fail", "no Strict-Transport-Security"}},
-		{"too short", "max-age=300", want{"fail", "shorter than 180 days"}},
-		{"zero", "max-age=0", want{"fail", "forget"}},
-		{"invalid", "max-age=1y", want{"fail", "invalid"}},
-		{"twice", "max-age=31536000; max-age=1", want{"fail", "appears twice"}},
+		{"SecurityHeadersPolicy's", "max-age=31536000", "", want{"pass", "max-age=31536000 (365 days)"}},
+		{"with subdomains and preload", `max-age="63072000"; includeSubDomains; preload`, "", want{"pass", "includeSubDomains, preload"}},
+		{"missing", "", "", want{"fail", "no Strict-Transport-Security"}},
+		{"too short", "max-age=300", "", want{"fail", "shorter than 180 days"}},
+		{"zero", "max-age=0", "", want{"fail", "forget"}},
+		{"invalid", "max-age=1y", "", want{"fail", "invalid"}},
+		{"twice", "max-age=31536000; max-age=1", "", want{"fail", "appears twice"}},
+		{"a local stand-in", "", "https://localhost:3000", want{"skip", "would pin every local project"}},
+		{"a subdomain of localhost", "", "https://app.localhost", want{"skip", "app.localhost"}},
+		{"an IP address (RFC 6797 §8.1)", "", "https://[::1]:8443", want{"skip", "IP address"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			page := answer("GET", site+"/", 200, "")
+			base := tt.site
+			if base == "" {
+				base = site
+			}
+			page := answer("GET", base+"/", 200, "")
 			if tt.header != "" {
 				page.Header.Set("Strict-Transport-Security", tt.header)
 			}
-			assertResult(t, sitecheck.HSTS(page), sitecheck.IDHSTS, tt.want)
+			assertResult(t, sitecheck.HSTS(siteOf(base+"/"), page), sitecheck.IDHSTS, tt.want)
 		})
 	}
 }
@@ -206,12 +214,13 @@ func TestScheme(t *testing.T) {
 		{"the probe says http", page(""), &sitecheck.Probe{Version: 1, Scheme: "http"}, want{"fail", `scheme "http", is_secure() false`}},
 		{"http links to other sites are theirs", page(`<a href="http://example.org/">`), nil, want{"skip", "no absolute link"}},
 		{"nothing to judge by", page(`<a href="/x/">`), nil, want{"skip", "no absolute link"}},
+		{"the pages are refused", []*sitecheck.Exchange{recorded(t, "django-400.http", "GET", site+"/")}, nil, want{"skip", "refuses the host it is given (see host)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := sitecheck.Scheme(siteOf(site+"/"), tt.pages, tt.probe)
 			assertResult(t, got, sitecheck.IDScheme, tt.want)
-			if got.OK == nil && !strings.Contains(got.Fix, "--probe-token") {
+			if got.OK == nil && strings.Contains(got.Detail, "no absolute link") && !strings.Contains(got.Fix, "--probe-token") {
 				t.Errorf("skip hint %q does not name --probe-token", got.Fix)
 			}
 		})
@@ -282,25 +291,30 @@ func TestStatic(t *testing.T) {
 	cdn := []string{"Content-Type", "text/css", "Via", "1.1 abc.cloudfront.net (CloudFront)", "X-Cache", "Hit from cloudfront", "Age", "3600"}
 	notFound := answer("GET", gone, 404, "", "X-Cache", "Error from cloudfront")
 	tests := []struct {
-		name           string
-		asset, missing *sitecheck.Exchange
-		want           want
+		name                 string
+		page, asset, missing *sitecheck.Exchange
+		want                 want
 	}{
-		{"hashed, a year, immutable; 404", answer("GET", css, 200, "body{}", append(cdn, "Cache-Control", "max-age=31536000, immutable")...), notFound,
+		{"hashed, a year, immutable; 404", nil, answer("GET", css, 200, "body{}", append(cdn, "Cache-Control", "max-age=31536000, immutable")...), notFound,
 			want{"pass", "base.6b517d0d5813.css from CloudFront (X-Cache: Hit from cloudfront, Age: 3600, Cache-Control: max-age=31536000, immutable); a missing file is 404"}},
-		{"an unhashed name needs no long max-age", answer("GET", site+"/static/site.css", 200, "", cdn...), notFound, want{"pass", "not a hashed name"}},
-		{"hashed without Cache-Control", answer("GET", css, 200, "", cdn...), notFound, want{"fail", "not cached long by browsers"}},
-		{"missing is S3's 403", answer("GET", css, 200, "", append(cdn, "Cache-Control", "max-age=31536000")...), recorded(t, "s3-403-accessdenied.http", "GET", gone),
+		{"an unhashed name needs no long max-age", nil, answer("GET", site+"/static/site.css", 200, "", cdn...), notFound, want{"pass", "not a hashed name"}},
+		{"hashed without Cache-Control", nil, answer("GET", css, 200, "", cdn...), notFound, want{"fail", "not cached long by browsers"}},
+		{"missing is S3's 403", nil, answer("GET", css, 200, "", append(cdn, "Cache-Control", "max-age=31536000")...), recorded(t, "s3-403-accessdenied.http", "GET", gone),
 			want{"fail", "a missing file answers 403, not 404"}},
-		{"missing is a 200 catch-all", answer("GET", css, 200, "", append(cdn, "Cache-Control", "max-age=31536000")...), answer("GET", gone, 200, "<html>"), want{"fail", "answers 200, not 404"}},
-		{"linked straight from the bucket", answer("GET", "https://my-bucket.s3.amazonaws.com/static/a.css", 200, ""), nil, want{"fail", "straight from the bucket"}},
-		{"served by the app, not the CDN", answer("GET", css, 200, "", "Cache-Control", "max-age=31536000"), notFound, want{"fail", "bypass the CDN"}},
-		{"the linked file is missing", recorded(t, "s3-403-accessdenied.http", "GET", css), notFound, want{"fail", "does not load"}},
-		{"nothing linked", nil, nil, want{"skip", "no static file"}},
+		{"missing is a 200 catch-all", nil, answer("GET", css, 200, "", append(cdn, "Cache-Control", "max-age=31536000")...), answer("GET", gone, 200, "<html>"), want{"fail", "answers 200, not 404"}},
+		{"linked straight from the bucket", nil, answer("GET", "https://my-bucket.s3.amazonaws.com/static/a.css", 200, ""), nil, want{"fail", "straight from the bucket"}},
+		{"served by the app, not the CDN", nil, answer("GET", css, 200, "", "Cache-Control", "max-age=31536000"), notFound, want{"fail", "bypass the CDN"}},
+		{"the linked file is missing", nil, recorded(t, "s3-403-accessdenied.http", "GET", css), notFound, want{"fail", "does not load"}},
+		{"nothing linked", nil, nil, nil, want{"skip", "no static file"}},
+		{"nothing linked: the pages are refused", recorded(t, "apigw-403-forbidden.http", "GET", site+"/"), nil, nil, want{"skip", "refuses the host it is given (see host)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assertResult(t, sitecheck.Static(siteOf(site+"/"), tt.asset, tt.missing), sitecheck.IDStatic, tt.want)
+			page := tt.page
+			if page == nil {
+				page = answer("GET", site+"/", 200, "<p>home</p>")
+			}
+			assertResult(t, sitecheck.Static(siteOf(site+"/"), page, tt.asset, tt.missing), sitecheck.IDStatic, tt.want)
 		})
 	}
 }

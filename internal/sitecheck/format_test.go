@@ -23,13 +23,13 @@ func goldenReport(t *testing.T) sitecheck.Report {
 	gone := site + "/djfront-check-1/"
 	return sitecheck.Report{URL: site + "/", Checks: []sitecheck.Result{
 		sitecheck.HTTPSRedirect(s, recorded(t, "cloudfront-301-https.http", "GET", "http://www.example.com/accounts/")),
-		sitecheck.HSTS(page),
+		sitecheck.HSTS(s, page),
 		sitecheck.Methods(answer("OPTIONS", gone, 404, ""), recorded(t, "cloudfront-403-method.http", "POST", gone)),
 		sitecheck.Host(s, []*sitecheck.Exchange{page}, nil),
 		sitecheck.Scheme(s, []*sitecheck.Exchange{page}, nil),
 		sitecheck.CSRF(nil, nil),
 		sitecheck.CacheCookies(nil, nil, answer("GET", site+"/?djfront-check=1", 200, ""), answer("GET", site+"/?djfront-check=1", 200, "", "X-Cache", "Hit from cloudfront", "Age", "3"), nil),
-		sitecheck.Static(s, answer("GET", site+"/static/app.0123456789ab.css", 200, "", "Via", "1.1 x.cloudfront.net (CloudFront)", "Cache-Control", "max-age=31536000, immutable"),
+		sitecheck.Static(s, page, answer("GET", site+"/static/app.0123456789ab.css", 200, "", "Via", "1.1 x.cloudfront.net (CloudFront)", "Cache-Control", "max-age=31536000, immutable"),
 			recorded(t, "s3-403-accessdenied.http", "GET", site+"/static/djfront-check-missing-1.css")),
 		sitecheck.OriginBypass(nil),
 	}}

@@ -95,12 +95,12 @@ func FuzzReadExchange(f *testing.F) {
 		// Every detector takes any response without panicking.
 		site := sitecheck.Site{URL: e.URL}
 		sitecheck.HTTPSRedirect(site, e)
-		sitecheck.HSTS(e)
+		sitecheck.HSTS(site, e)
 		sitecheck.Methods(e, e)
 		sitecheck.Host(site, []*sitecheck.Exchange{e}, nil)
 		sitecheck.Scheme(site, []*sitecheck.Exchange{e}, nil)
 		sitecheck.CacheCookies(e, e, e, e, []*sitecheck.Exchange{e})
-		sitecheck.Static(site, e, e)
+		sitecheck.Static(site, e, e, e)
 		sitecheck.OriginBypass(e)
 		if p, err := sitecheck.ParseProbe(e); err == nil {
 			sitecheck.CSRF(p, nil)

@@ -46,13 +46,13 @@ func everyFailure(t *testing.T) []sitecheck.Result {
 	refused := recorded(t, "cloudfront-403-method.http", "POST", site+"/x/")
 	return []sitecheck.Result{
 		sitecheck.HTTPSRedirect(s, answer("GET", "http://www.example.com/", 200, "")),
-		sitecheck.HSTS(bad),
+		sitecheck.HSTS(s, bad),
 		sitecheck.Methods(refused, refused),
 		sitecheck.Host(s, []*sitecheck.Exchange{recorded(t, "django-400.http", "GET", site+"/")}, nil),
 		sitecheck.Scheme(s, []*sitecheck.Exchange{bad}, nil),
 		sitecheck.CSRF(&sitecheck.Probe{Version: 1}, nil),
 		sitecheck.CacheCookies(nil, nil, bad, answer("GET", site+"/", 200, "", "Age", "1"), nil),
-		sitecheck.Static(s, answer("GET", site+"/static/a.css", 200, ""), nil),
+		sitecheck.Static(s, bad, answer("GET", site+"/static/a.css", 200, ""), nil),
 		sitecheck.OriginBypass(answer("GET", "https://origin.example/", 200, "")),
 	}
 }

@@ -96,7 +96,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		plain = s.get(ctx, &u, nil)
 	}
 	results[IDHTTPSRedirect] = HTTPSRedirect(site, plain)
-	results[IDHSTS] = HSTS(page)
+	results[IDHSTS] = HSTS(site, page)
 
 	// methods: a path that cannot exist, so nothing can change.
 	missingPage := base.JoinPath("djfront-check-" + s.nonce + "/")
@@ -163,7 +163,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		m.Path, m.RawPath, m.RawQuery = path.Join(path.Dir(u.Path), "djfront-check-missing-"+s.nonce+".css"), "", ""
 		missing = s.get(ctx, &m, nil)
 	}
-	results[IDStatic] = Static(site, asset, missing)
+	results[IDStatic] = Static(site, page, asset, missing)
 
 	// origin-bypass: the origin asked directly, with the forwarding headers
 	// an attacker would forge.
