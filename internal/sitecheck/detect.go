@@ -457,6 +457,8 @@ func OriginBypass(e *Exchange) Result {
 		return pass(id, fmt.Sprintf("the origin does not answer from here (%v)", e.Err))
 	case e.Status == http.StatusForbidden || e.Status == http.StatusUnauthorized:
 		return pass(id, fmt.Sprintf("%s: the origin refuses requests that did not come through the distribution", e))
+	case e.disallowedHost():
+		return pass(id, fmt.Sprintf("%s: the origin refuses the forged host", e))
 	case e.Status >= 500:
 		return skip(id, fmt.Sprintf("%s: the origin failed, neither refusal nor answer", e), "")
 	}

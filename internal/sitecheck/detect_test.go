@@ -331,6 +331,7 @@ func TestOriginBypass(t *testing.T) {
 		{"no secret: the app answers", answer("GET", api, 200, "<html>"), want{"fail", "forged X-Forwarded-Host"}},
 		{"the app's 404 is an answer too", answer("GET", api, 404, "Not Found"), want{"fail", "→ 404"}},
 		{"a 502", answer("GET", api, 502, ""), want{"skip", "neither refusal nor answer"}},
+		{"the forged host refused", answer("GET", api, 400, "400 Bad Request: host \"a.execute-api.us-east-1.amazonaws.com\" is not in ALLOWED_HOSTS (request id x)\n"), want{"pass", "refuses the forged host"}},
 		{"no --origin", nil, want{"skip", "needs --origin"}},
 	}
 	for _, tt := range tests {

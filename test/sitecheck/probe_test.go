@@ -59,7 +59,7 @@ func edgeServer(t *testing.T, h http.Handler) (string, http.RoundTripper) {
 // probe on: host, scheme and csrf come from Django's own answer. The
 // origin is asked directly twice: API Gateway without the distribution (no
 // origin secret: hostforward refuses it) and the app itself (it answers,
-// which is the pitfall).
+// which is the pitfall). Last, the chain without the origin secret.
 func TestProbeThroughTheChain(t *testing.T) {
 	testenv.Integration(t)
 	const secret = "chain-test-origin-secret"
@@ -74,24 +74,42 @@ func TestProbeThroughTheChain(t *testing.T) {
 	api, _ := edgeServer(t, localedge.New(localedge.Config{App: hf, Logger: quiet}))
 
 	tests := []struct {
-		name   string
-		origin string
-		want   map[string]string // check id → "pass"/"fail"/"skip" and a part of the detail
+		name, site, origin string            // site: default the chain with its secret
+		want               map[string]string // check id → "pass"/"fail"/"skip" and a part of the detail
 	}{
-		{"the API endpoint refuses", api + "/", map[string]string{
+		{"the API endpoint refuses", "", api + "/", map[string]string{
 			"host":          "pass get_host() is localhost:",
 			"scheme":        "pass Django saw https, is_secure() True (probe)",
 			"csrf":          "pass Origin https://localhost:",
 			"methods":       "pass OPTIONS → 404, POST → 404",
 			"origin-bypass": "pass → 403: the origin refuses requests that did not come through the distribution",
 		}},
-		{"the app itself answers", django.URL + "/whoami/", map[string]string{
+		{"the app itself answers", "", django.URL + "/whoami/", map[string]string{
 			"origin-bypass": "fail GET /whoami/ → 200 with a forged X-Forwarded-Host",
 		}},
 	}
+	// The template without its secret: no origin header, no
+	// ORIGIN_VERIFY_SECRETS. The site works, and so does a request sent
+	// straight to the API with a forged X-Forwarded-Host.
+	noSecret := testenv.StartFunction(t, testenv.BuildBootstrap(t, "./functions/hostforward"), []string{
+		"UPSTREAM_URL=" + django.URL, "ALLOWED_HOSTS=localhost",
+	}, 0)
+	openSite, _ := edgeServer(t, localedge.New(localedge.Config{App: noSecret, Logger: quiet}))
+	openAPI, _ := edgeServer(t, localedge.New(localedge.Config{App: noSecret, Logger: quiet}))
+	tests = append(tests, struct {
+		name, site, origin string
+		want               map[string]string
+	}{"no secret", openSite, openAPI + "/", map[string]string{
+		"host":          "pass get_host() is localhost:",
+		"origin-bypass": "fail GET / → 404 with a forged X-Forwarded-Host",
+	}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			report, text, _ := checkCLI(t, "--insecure", "--probe-token", probeToken, "--origin", tt.origin, site+"/")
+			target := tt.site
+			if target == "" {
+				target = site
+			}
+			report, text, _ := checkCLI(t, "--insecure", "--probe-token", probeToken, "--origin", tt.origin, target+"/")
 			for id, want := range tt.want {
 				c, _ := report.Get(id)
 				result := "pass"
