@@ -14,19 +14,16 @@ import (
 type Site struct {
 	// URL is the page the user named, https://host[:port]/path.
 	URL *url.URL
-	// AssetPrefixes are the path prefixes of static and media files;
-	// default "/static/" and "/media/".
-	AssetPrefixes []string
 }
 
 func (s Site) host() string { return normalHost(s.URL.Host, s.URL.Scheme) }
 
+// assetPrefixes are the paths of Django's STATIC_URL and MEDIA_URL as
+// djfront_settings.py and most deployments name them.
+var assetPrefixes = []string{"/static/", "/media/"}
+
 func (s Site) isAsset(u *url.URL) bool {
-	prefixes := s.AssetPrefixes
-	if prefixes == nil {
-		prefixes = []string{"/static/", "/media/"}
-	}
-	for _, p := range prefixes {
+	for _, p := range assetPrefixes {
 		if strings.HasPrefix(u.Path, p) {
 			return true
 		}
