@@ -355,9 +355,12 @@ func CacheCookies(first, repeat, withA, withB *Exchange, all []*Exchange) Result
 			return fail(id, fmt.Sprintf("%s with a made-up session cookie came from the cache (%s): the cache key ignores cookies, so one visitor's page goes to another", e, e.cacheSummary()))
 		}
 	}
-	detail := fmt.Sprintf("two different session cookies, two trips to the origin (%s)", withB.cacheSummary())
+	detail := "two different session cookies, two trips to the origin"
+	if xc := withB.Header.Get("X-Cache"); xc != "" {
+		detail += " (" + xc + ")"
+	}
 	if first != nil {
-		detail = fmt.Sprintf("%s sets %s and is never a cache hit; ", first.URL.Path, strings.Join(first.setCookieNames(), ", ")) + detail
+		detail = fmt.Sprintf("%s sets %s, never from the cache; ", first.URL.Path, strings.Join(first.setCookieNames(), ", ")) + detail
 	} else {
 		detail = "no page set a cookie; " + detail
 	}
@@ -433,9 +436,12 @@ func Static(site Site, page, asset, missing *Exchange) Result {
 	if problems != nil {
 		return fail(id, strings.Join(problems, "; "))
 	}
-	detail := fmt.Sprintf("%s from CloudFront (%s)", asset.URL.Path, asset.cacheSummary())
+	detail := asset.URL.Path + " through CloudFront"
+	if cc := asset.Header.Get("Cache-Control"); cc != "" {
+		detail += ", Cache-Control: " + cc
+	}
 	if !hashed {
-		detail += ", not a hashed name"
+		detail += " (not a hashed name)"
 	}
 	if missing != nil {
 		detail += "; a missing file is 404"
