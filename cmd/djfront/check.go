@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,9 +15,9 @@ import (
 
 // Exit statuses of `djfront check`: a contract with scripts.
 const (
-	checkOK       = 0 // no check failed (skipped checks are fine)
-	checkFailed   = 1 // a check failed
-	checkNotValid = 2 // usage error, or the site cannot be reached at all
+	checkOK       = 0         // no check failed (skipped checks are fine)
+	checkFailed   = 1         // a check failed
+	checkNotValid = exitUsage // usage error, or the site cannot be reached at all
 )
 
 const checkUsage = `usage: djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL
@@ -32,9 +31,10 @@ cannot be reached.
 
 `
 
-// runCheck runs `djfront check args…`, writing the report to stdout and
-// problems to stderr, and returns the exit status.
-func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// runCheck runs `djfront check args…`, writing the report to e.stdout and
+// problems to e.stderr, and returns the exit status.
+func runCheck(ctx context.Context, e env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	fs := flag.NewFlagSet("djfront check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {

@@ -65,12 +65,12 @@ func TestRunCheckExitStatus(t *testing.T) {
 		{"bad --origin", []string{"check", "--origin", "ftp://x", srv.URL}, 2, "", "--origin"},
 		{"help", []string{"check", "-h"}, 0, "", "usage: djfront check"},
 		{"unknown command", []string{"deploy"}, 2, "", `unknown command "deploy"`},
-		{"no command", nil, 2, "", "usage: djfront check"},
+		{"no command", nil, 2, "", "djfront check [--json]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			status := run(context.Background(), tt.args, &stdout, &stderr)
+			status := run(context.Background(), env{stdout: &stdout, stderr: &stderr}, tt.args)
 			if status != tt.status || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
 				t.Errorf("status %d, stdout\n%s\nstderr\n%s\nwant status %d, stdout with %q, stderr with %q",
 					status, stdout.String(), stderr.String(), tt.status, tt.stdout, tt.stderr)
@@ -82,7 +82,7 @@ func TestRunCheckExitStatus(t *testing.T) {
 func TestRunCheckJSONIsTheReport(t *testing.T) {
 	srv := getOnly(t)
 	var stdout, stderr bytes.Buffer
-	run(context.Background(), []string{"check", "--json", "--insecure", srv.URL + "/"}, &stdout, &stderr)
+	run(context.Background(), env{stdout: &stdout, stderr: &stderr}, []string{"check", "--json", "--insecure", srv.URL + "/"})
 	var got struct {
 		URL    string `json:"url"`
 		Checks []struct {

@@ -1,38 +1,67 @@
-// Command djfront is djfront's command line.
+// Command djfront is djfront's command line:
 //
-//	djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL
+//	djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL   audit a live CloudFront + Django site
 //
-// check audits a live CloudFront + Django site for the pitfalls djfront
-// fixes (see README.md, "djfront check").
+// Each subcommand lives in a file of its own and is listed in commands.
 package main
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
-	"syscall"
+	"slices"
+	"strings"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+// exitUsage is the exit status of a usage error or a failure of djfront
+// itself, before any command ran.
+const exitUsage = 2
+
+// env is what a subcommand gets from main.
+type env struct {
+	stdout, stderr io.Writer
 }
 
-// run dispatches to the subcommand named by args[0] and returns the exit
-// status.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: djfront check [flags] URL (djfront check -h for the flags)")
-		return 2
+// command is one subcommand: it runs with its arguments and returns the
+// process's exit status.
+type command struct {
+	usage string // one line: arguments and what it does
+	run   func(ctx context.Context, e env, args []string) int
+}
+
+var commands = map[string]command{
+	"check": {usage: "[--json] [--insecure] [--origin URL] [--probe-token T] URL  audit a live CloudFront + Django site", run: runCheck},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
+}
+
+// run dispatches args to a subcommand.
+func run(ctx context.Context, e env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(e.stderr)
+		return exitUsage
 	}
-	switch args[0] {
-	case "check":
-		return runCheck(ctx, args[1:], stdout, stderr)
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "djfront: unknown command %q\n", args[0])
+		printUsage(e.stderr)
+		return exitUsage
 	}
-	fmt.Fprintf(stderr, "djfront: unknown command %q; commands: check\n", args[0])
-	return 2
+	return cmd.run(ctx, e, args[1:])
+}
+
+func printUsage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("usage:\n")
+	for _, name := range slices.Sorted(maps.Keys(commands)) {
+		fmt.Fprintf(&b, "  djfront %s %s\n", name, commands[name].usage)
+	}
+	io.WriteString(w, b.String())
 }
