@@ -14,6 +14,19 @@ from djfront import probe
 
 TOKEN = "probe-token-for-tests-0123456789"
 
+# The proxy settings djfront's Django settings set, and the include as a
+# project writes it: on the test classes, so that they pass under any
+# settings module (tests.probe_settings or the package's tests.settings).
+PROXIED = {
+    "ALLOWED_HOSTS": ["www.example.com"],
+    "USE_X_FORWARDED_HOST": True,
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    # Not the site itself: the probe must find it by scheme://get_host().
+    "CSRF_TRUSTED_ORIGINS": ["https://admin.example.org"],
+    "ROOT_URLCONF": "tests.probe_urls",
+    "MIDDLEWARE": [],
+}
+
 # What hostforward sends for a viewer of https://www.example.com.
 VIA_PROXY = {
     "HTTP_HOST": "a1b2c3.execute-api.us-east-1.amazonaws.com",
@@ -35,7 +48,7 @@ def headers(**changes):
     return meta
 
 
-@override_settings(DJFRONT_PROBE_TOKEN=TOKEN)
+@override_settings(DJFRONT_PROBE_TOKEN=TOKEN, **PROXIED)
 class ProbeTest(SimpleTestCase):
     def get(self, **meta):
         return self.client.get("/djfront/probe/", **meta)
@@ -112,6 +125,7 @@ class ProbeTest(SimpleTestCase):
         self.assertEqual(self.client.head("/djfront/probe/", **headers()).status_code, 200)
 
 
+@override_settings(**PROXIED)
 class ProbeOffTest(SimpleTestCase):
     def test_off_unless_a_long_enough_token_is_set(self):
         cases = {
