@@ -46,3 +46,8 @@ install_go_tool() { # name module@version
 }
 install_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck@v0.8.2
 install_go_tool benchstat golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+# The CloudFormation registry schemas (resource handlers' permissions) that
+# scripts/service-role-policy.py derives the service role policy from: the
+# copy the Go module rain embeds, into the module cache (not a dependency).
+go mod download github.com/aws-cloudformation/rain@v1.24.4

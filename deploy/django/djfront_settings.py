@@ -54,6 +54,14 @@ _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _PREFIX = re.compile(r"[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*")
 _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
+# The names ManifestStaticFilesStorage gives hashed copies, name.<12 hex>.ext
+# (its hashed_name); the same rule as the invalidate function's default
+# IMMUTABLE_PATTERN, so what is cached for a year is what is never invalidated.
+_HASHED_NAME = re.compile(r"[^/]\.[0-9a-f]{12}(?:\.[^./]*)?$")
+# A hashed name's content never changes: browsers and CloudFront may keep it
+# a year without asking again.
+IMMUTABLE_CACHE_CONTROL = "max-age=31536000, immutable"
+
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
 
@@ -234,14 +242,51 @@ def _storages(environ, hosts, static_prefix, media_prefix):
         # Static: collectstatic uploads name.<12 hex>.ext, the original name and
         # staticfiles.json under <static prefix>/; templates link the hashed
         # names, which never change, and the invalidate Lambda refreshes the rest.
+        # HashedStaticStorage adds Cache-Control for the hashed copies only.
         "staticfiles": {
-            "BACKEND": "storages.backends.s3boto3.S3ManifestStaticStorage",
+            "BACKEND": f"{__name__}.HashedStaticStorage",
             "OPTIONS": {**common, "location": static_prefix},
         },
     }
     # The storages build their URLs themselves; these say the same for code
     # that reads the settings directly ({% get_static_prefix %}, admin, apps).
     return storages, f"https://{cdn}/{static_prefix}/", f"https://{cdn}/{media_prefix}/"
+
+
+def _hashed_static_storage():
+    """Return HashedStaticStorage (django-storages is imported only with a bucket)."""
+    from storages.backends.s3boto3 import S3ManifestStaticStorage
+
+    class HashedStaticStorage(S3ManifestStaticStorage):
+        """S3ManifestStaticStorage whose hashed copies are cached for a year.
+
+        collectstatic writes each file twice, name.<hash>.ext and the
+        unhashed original, plus staticfiles.json, all through _save, and
+        django-storages' object_parameters apply to every one of them. The
+        unhashed copies change in place, so they must not be immutable: only
+        names of the hashed form get IMMUTABLE_CACHE_CONTROL; the rest keep
+        no Cache-Control (CloudFront keeps them its default day, and the
+        invalidate function refreshes them when they change).
+        """
+
+        def get_object_parameters(self, name):
+            params = super().get_object_parameters(name)
+            if _HASHED_NAME.search(name):
+                params.setdefault("CacheControl", IMMUTABLE_CACHE_CONTROL)
+            return params
+
+    HashedStaticStorage.__module__ = __name__
+    return HashedStaticStorage
+
+
+def __getattr__(name):
+    # STORAGES names f"{__name__}.HashedStaticStorage"; Django imports it
+    # when static files are first used, after settings are loaded.
+    if name == "HashedStaticStorage":
+        cls = _hashed_static_storage()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def from_environ(environ):

@@ -12,11 +12,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("DJFRONT_HOSTS", "import.example.com")  # the import computes settings
 
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
 
 import djfront_settings  # noqa: E402
 
 S3 = "storages.backends.s3boto3.S3Boto3Storage"
-S3_MANIFEST = "storages.backends.s3boto3.S3ManifestStaticStorage"
+S3_MANIFEST = "djfront_settings.HashedStaticStorage"
 LOCAL_MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 
 
@@ -150,6 +151,35 @@ class FromEnvironTest(unittest.TestCase):
                 got = djfront_settings.from_environ(case["env"])
                 for name, want in case["want"].items():
                     self.assertEqual(got[name], want, name)
+
+    def test_hashed_static_names_are_immutable(self):
+        storages = djfront_settings.from_environ(
+            {"DJFRONT_HOSTS": "www.example.com", "DJFRONT_BUCKET": "site-assets", "AWS_REGION": "eu-west-1"}
+        )["STORAGES"]
+        backend = storages["staticfiles"]["BACKEND"]
+        self.assertEqual(backend, "djfront_settings.HashedStaticStorage")
+        cls = djfront_settings.HashedStaticStorage
+        self.assertTrue(issubclass(cls, import_string("storages.backends.s3boto3.S3ManifestStaticStorage")))
+        self.assertIs(import_string(backend), cls)
+        # Constructed without __init__, which would read the manifest from S3;
+        # object_parameters as the storage sets it from its options.
+        static = cls.__new__(cls)
+        static.object_parameters = {"ContentDisposition": "inline"}
+        cases = [
+            ("hashed copy", "static/css/site.0123456789ab.css", djfront_settings.IMMUTABLE_CACHE_CONTROL),
+            ("hashed, no extension", "static/LICENSE.0123456789ab", djfront_settings.IMMUTABLE_CACHE_CONTROL),
+            ("unhashed original", "static/css/site.css", None),
+            ("manifest", "static/staticfiles.json", None),
+            ("eleven hex digits", "static/css/site.0123456789a.css", None),
+            ("hash in a directory name", "static/v.0123456789ab/site.css", None),
+        ]
+        for name, key, want in cases:
+            with self.subTest(name):
+                params = static.get_object_parameters(key)
+                self.assertEqual(params.get("CacheControl"), want)
+                self.assertEqual(params["ContentDisposition"], "inline")  # the storage's own kept
+        media = storages["default"]
+        self.assertNotIn("object_parameters", media["OPTIONS"])  # uploads: no immutable caching
 
     def test_local_storages_without_bucket(self):
         got = djfront_settings.from_environ({"DJFRONT_HOSTS": "www.example.com"})

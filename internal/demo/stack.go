@@ -105,6 +105,8 @@ type Stack struct {
 
 	mu       sync.Mutex
 	lastSeen *events.APIGatewayV2HTTPRequest // the last event the edge sent
+	edge     *localedge.Edge
+	applied  map[string]bool // invalidation ids applied to the edge's cache
 	closed   bool
 }
 
@@ -224,13 +226,24 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 		return s, err
 	}
 	logger := slog.New(slog.NewJSONHandler(cfg.Logs, nil))
+	// The edge plays the template's distribution: its behaviours, policies
+	// and error caching.
+	dist, err := localedge.ReadDistribution(filepath.Join(cfg.Root, "template.yaml"),
+		map[string]string{"StaticPrefix": staticPrefix, "MediaPrefix": mediaPrefix})
+	if err != nil {
+		return s, err
+	}
 	edge := localedge.New(localedge.Config{
+		Distribution: dist,
 		App:          hfFn,
-		Assets:       localedge.NewAssets(s.cloud.s3, bucketName, logger, staticPrefix, mediaPrefix),
+		Assets:       localedge.NewAssets(s.cloud.s3, bucketName, logger),
 		OriginVerify: secret,
 		Observe:      s.observe,
 		Logger:       logger,
 	})
+	s.mu.Lock()
+	s.edge = edge
+	s.mu.Unlock()
 	s.server = &http.Server{
 		Handler:           edge,
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}},
@@ -488,6 +501,32 @@ func (s *Stack) poll(ctx context.Context, fn *runtimeapi.Server) {
 		}
 		if b != nil {
 			fmt.Fprintf(s.cfg.Progress, "      [S3 → SQS → invalidate] a batch of %d S3 event messages, %d left for retry\n", len(b.IDs), len(b.Failed))
+			s.invalidateEdge(ctx)
+		}
+	}
+}
+
+// invalidateEdge applies the distribution's invalidations the edge has not
+// seen yet (those the invalidate function created in moto) to the edge's
+// cache, as CloudFront would.
+func (s *Stack) invalidateEdge(ctx context.Context) {
+	invs, err := s.cloud.invalidations(ctx)
+	if err != nil {
+		fmt.Fprintf(s.cfg.Logs, "edge invalidations: %v\n", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.edge == nil {
+		return
+	}
+	if s.applied == nil {
+		s.applied = map[string]bool{}
+	}
+	for _, inv := range invs {
+		if !s.applied[inv.ID] {
+			s.applied[inv.ID] = true
+			s.edge.Invalidate(inv.Paths...)
 		}
 	}
 }

@@ -214,6 +214,7 @@ func (s *Stack) tourCollectstatic(ctx context.Context, w io.Writer) error {
 		}
 	}
 
+	s.invalidateEdge(ctx) // the edge's cache, as CloudFront's, drops the old file
 	get, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/"+staticPrefix+"/tour/banner.css", nil)
 	if err != nil {
 		return err

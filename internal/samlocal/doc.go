@@ -5,6 +5,11 @@
 // — and builds them with the template's build method, for the machine it
 // runs on.
 //
+// The template's other resources are kept as written (Template.Resources),
+// with Template.String resolving literals, Refs to parameters and Subs of
+// parameters, for the local edge (internal/localedge), which reads the
+// distribution from them.
+//
 // Only what the project's functions need is implemented: custom runtimes
 // (provided.al2023, provided.al2) whose handler is a `bootstrap` executable,
 // built with `BuildMethod: makefile` (the Makefile's build-<LogicalId>

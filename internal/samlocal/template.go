@@ -46,12 +46,59 @@ type Function struct {
 	Environment map[string]string
 }
 
-// Template is what the local tools need of a SAM template: its functions.
+// Template is what the local tools need of a SAM template: its functions,
+// and its other resources as written.
 type Template struct {
 	// Path is the template file.
 	Path string
 	// Functions holds the template's functions by logical id.
 	Functions map[string]*Function
+	// Resources holds every resource by logical id, properties as written
+	// (maps, slices and strings; short-form intrinsics in long form, such as
+	// {"Ref": "X"} and {"Fn::Sub": "..."}).
+	Resources map[string]Resource
+	// Parameters holds the parameters' values: defaults, then overrides.
+	Parameters map[string]string
+}
+
+// Resource is one resource of a Template.
+type Resource struct {
+	// Type is the resource type, such as AWS::CloudFront::Distribution.
+	Type string
+	// Properties are the resource's properties as written.
+	Properties map[string]any
+}
+
+// String returns v as a string when it is a literal, a Ref to a parameter,
+// or a Fn::Sub whose ${...} names only parameters; ok is false otherwise
+// (a resource, an attribute, a pseudo parameter, another intrinsic).
+func (t *Template) String(v any) (s string, ok bool) {
+	if s, ok := scalar(resolve(v, t.Parameters)); ok {
+		return s, true
+	}
+	sub, ok := Map(v)["Fn::Sub"].(string)
+	if !ok || len(Map(v)) != 1 {
+		return "", false
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(sub, "${")
+		if i < 0 {
+			b.WriteString(sub)
+			return b.String(), true
+		}
+		j := strings.IndexByte(sub[i:], '}')
+		if j < 0 {
+			return "", false
+		}
+		value, ok := t.Parameters[sub[i+2:i+j]]
+		if !ok {
+			return "", false
+		}
+		b.WriteString(sub[:i])
+		b.WriteString(value)
+		sub = sub[i+j+1:]
+	}
 }
 
 // ReadTemplate reads the SAM template at path (YAML or JSON, with or without
@@ -77,23 +124,24 @@ func ReadTemplate(path string, params map[string]string) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
-	t := &Template{Path: abs, Functions: map[string]*Function{}}
-
 	values := map[string]string{}
-	for name, p := range mapping(root["Parameters"]) {
-		if d, ok := scalar(mapping(p)["Default"]); ok {
+	for name, p := range Map(root["Parameters"]) {
+		if d, ok := scalar(Map(p)["Default"]); ok {
 			values[name] = d
 		}
 	}
 	maps.Copy(values, params)
+	t := &Template{Path: abs, Functions: map[string]*Function{}, Resources: map[string]Resource{}, Parameters: values}
 
-	globals := mapping(mapping(root["Globals"])["Function"])
-	for id, r := range mapping(root["Resources"]) {
-		res := mapping(r)
-		if res["Type"] != functionType {
+	globals := Map(Map(root["Globals"])["Function"])
+	for id, r := range Map(root["Resources"]) {
+		res := Map(r)
+		typ, _ := scalar(res["Type"])
+		t.Resources[id] = Resource{Type: typ, Properties: Map(res["Properties"])}
+		if typ != functionType {
 			continue
 		}
-		fn, err := newFunction(id, filepath.Dir(abs), globals, mapping(res["Properties"]), mapping(res["Metadata"]), values)
+		fn, err := newFunction(id, filepath.Dir(abs), globals, Map(res["Properties"]), Map(res["Metadata"]), values)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: function %s: %w", path, id, err)
 		}
@@ -134,7 +182,7 @@ func newFunction(id, dir string, globals, props, meta map[string]any, params map
 	fn.BuildMethod, _ = scalar(meta["BuildMethod"])
 	fn.Runtime, _ = scalar(get("Runtime"))
 	fn.Handler, _ = scalar(get("Handler"))
-	for _, a := range sequence(get("Architectures")) {
+	for _, a := range List(get("Architectures")) {
 		if s, ok := scalar(a); ok {
 			fn.Architectures = append(fn.Architectures, s)
 		}
@@ -157,7 +205,7 @@ func newFunction(id, dir string, globals, props, meta map[string]any, params map
 	}
 	// Globals' variables first, the function's own win (SAM merges maps).
 	for _, src := range []map[string]any{globals, props} {
-		for name, v := range mapping(mapping(src["Environment"])["Variables"]) {
+		for name, v := range Map(Map(src["Environment"])["Variables"]) {
 			fn.Environment[name], _ = scalar(resolve(v, params))
 		}
 	}
@@ -221,12 +269,14 @@ func plain(n *yaml.Node) any {
 	return v
 }
 
-func mapping(v any) map[string]any {
+// Map returns a template value as a mapping, or nil if it is none.
+func Map(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
 }
 
-func sequence(v any) []any {
+// List returns a template value as a list, or nil if it is none.
+func List(v any) []any {
 	s, _ := v.([]any)
 	return s
 }

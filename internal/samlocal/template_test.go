@@ -153,3 +153,35 @@ func TestProjectTemplate(t *testing.T) {
 		}
 	}
 }
+
+func TestTemplateString(t *testing.T) {
+	tpl, err := samlocal.ReadTemplate("testdata/template.yaml", map[string]string{"Hosts": "www.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		v    any
+		want string
+		ok   bool
+	}{
+		{"literal", "static/*", "static/*", true},
+		{"Ref to a parameter", map[string]any{"Ref": "Hosts"}, "www.example.com", true},
+		{"Sub of parameters", map[string]any{"Fn::Sub": "${Hosts}/x/${Hosts}"}, "www.example.com/x/www.example.com", true},
+		{"Sub of a resource", map[string]any{"Fn::Sub": "${Api.Arn}"}, "", false},
+		{"Sub unterminated", map[string]any{"Fn::Sub": "${Hosts"}, "", false},
+		{"Ref to a resource", map[string]any{"Ref": "Api"}, "", false},
+		{"GetAtt", map[string]any{"Fn::GetAtt": []any{"Api", "Arn"}}, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tpl.String(tt.v)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("got %q, %v, want %q, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	if got := tpl.Resources["Api"].Type; got != "AWS::Serverless::Function" {
+		t.Errorf("Resources[Api].Type = %q, want AWS::Serverless::Function", got)
+	}
+}

@@ -61,16 +61,17 @@ func TestResources(t *testing.T) {
 		{"price class parameter", "Distribution.Properties.DistributionConfig.PriceClass", `"PriceClass_100"`},
 
 		// Django decides what is cached: default TTL 0, everything it varies on
-		// (query strings, cookies, scheme) in the key, gzip and brotli.
-		// MaxTTL above 0 lets the policy carry headers, cookies and query
-		// strings at all: an all-zero policy cannot.
+		// (query strings, cookies, scheme, credentials) in the key, gzip and
+		// brotli. MaxTTL above 0 lets the policy carry headers, cookies and
+		// query strings at all: an all-zero policy cannot. Authorization must
+		// be in the key, or CloudFront strips it from GET and HEAD requests.
 		{"default TTL 0, min TTL 0, max TTL a year", "AppCachePolicy.Properties.CachePolicyConfig",
 			`{"Name":{"Fn::Join":["-",["djfront-app",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]},
 			  "Comment":"djfront app pages, cached only as the app's Cache-Control allows.",
 			  "DefaultTTL":0,"MinTTL":0,"MaxTTL":31536000,
 			  "ParametersInCacheKeyAndForwardedToOrigin":{"EnableAcceptEncodingGzip":true,"EnableAcceptEncodingBrotli":true,
 			    "CookiesConfig":{"CookieBehavior":"all"},"QueryStringsConfig":{"QueryStringBehavior":"all"},
-			    "HeadersConfig":{"HeaderBehavior":"whitelist","Headers":["CloudFront-Forwarded-Proto"]}}}`},
+			    "HeadersConfig":{"HeaderBehavior":"whitelist","Headers":["CloudFront-Forwarded-Proto","Authorization"]}}}`},
 
 		// Static and media files.
 		{"static and media from S3, GET/HEAD, CachingOptimized", "Distribution.Properties.DistributionConfig.CacheBehaviors",
@@ -79,7 +80,25 @@ func TestResources(t *testing.T) {
 			   "CachePolicyId":"` + cachingOptimized + `","ResponseHeadersPolicyId":"` + securityHeadersPolicy + `"},
 			  {"PathPattern":"media/*","TargetOriginId":"Assets","ViewerProtocolPolicy":"redirect-to-https",
 			   "AllowedMethods":["GET","HEAD"],"CachedMethods":["GET","HEAD"],"Compress":true,
-			   "CachePolicyId":"` + cachingOptimized + `","ResponseHeadersPolicyId":"` + securityHeadersPolicy + `"}]`},
+			   "CachePolicyId":"` + cachingOptimized + `","ResponseHeadersPolicyId":{"Ref":"MediaResponseHeadersPolicy"}}]`},
+		// Uploads are served sandboxed: an uploaded HTML or SVG file must not
+		// run as the site's own script.
+		{"media sandboxed, not sniffed, security headers kept", "MediaResponseHeadersPolicy.Properties.ResponseHeadersPolicyConfig",
+			`{"Name":{"Fn::Join":["-",["djfront-media",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]},
+			  "Comment":"djfront user uploads, sandboxed; security headers as SecurityHeadersPolicy.",
+			  "SecurityHeadersConfig":{
+			    "ContentSecurityPolicy":{"ContentSecurityPolicy":"sandbox","Override":true},
+			    "ContentTypeOptions":{"Override":true},
+			    "StrictTransportSecurity":{"AccessControlMaxAgeSec":31536000,"Override":false},
+			    "FrameOptions":{"FrameOption":"SAMEORIGIN","Override":false},
+			    "ReferrerPolicy":{"ReferrerPolicy":"strict-origin-when-cross-origin","Override":false},
+			    "XSSProtection":{"Protection":true,"ModeBlock":true,"Override":false}}}`},
+		// Server errors are never cached (CloudFront would serve one failed
+		// answer to everyone for 10 s, ignoring no-store); 404 briefly.
+		{"5xx not cached, 404 for 10 s", "Distribution.Properties.DistributionConfig.CustomErrorResponses",
+			`[{"ErrorCode":404,"ErrorCachingMinTTL":10},{"ErrorCode":500,"ErrorCachingMinTTL":0},
+			  {"ErrorCode":502,"ErrorCachingMinTTL":0},{"ErrorCode":503,"ErrorCachingMinTTL":0},
+			  {"ErrorCode":504,"ErrorCachingMinTTL":0}]`},
 		{"assets origin through origin access control", "Distribution.Properties.DistributionConfig.Origins[Id=Assets]",
 			`{"Id":"Assets","DomainName":{"Fn::GetAtt":["AssetsBucket","RegionalDomainName"]},
 			  "OriginAccessControlId":{"Fn::GetAtt":["AssetsOriginAccessControl","Id"]},
@@ -100,6 +119,10 @@ func TestResources(t *testing.T) {
 			`{"Sid":"CloudFrontReadsAssets","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject",
 			  "Resource":[{"Fn::Sub":"${AssetsBucket.Arn}/static/*"},{"Fn::Sub":"${AssetsBucket.Arn}/media/*"}],
 			  "Condition":{"StringEquals":{"AWS:SourceArn":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}}}`},
+		{"a missing file is a 404, not a 403: this distribution may list", "AssetsBucketPolicy.Properties.PolicyDocument.Statement[Sid=CloudFrontSeesMissingFiles]",
+			`{"Sid":"CloudFrontSeesMissingFiles","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:ListBucket",
+			  "Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]},
+			  "Condition":{"StringEquals":{"AWS:SourceArn":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}}}`},
 		{"no request without TLS, to the bucket or its objects", "AssetsBucketPolicy.Properties.PolicyDocument.Statement[Sid=TLSOnly]",
 			`{"Sid":"TLSOnly","Effect":"Deny","Principal":"*","Action":"s3:*",
 			  "Resource":[{"Fn::GetAtt":["AssetsBucket","Arn"]},{"Fn::Sub":"${AssetsBucket.Arn}/*"}],
@@ -110,8 +133,14 @@ func TestResources(t *testing.T) {
 			`{"type":"aws_proxy","httpMethod":"POST","payloadFormatVersion":"2.0","uri":{"Fn::Sub":[
 			   "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Name}/invocations",
 			   {"Name":{"Fn::Join":["-",["djfront-hostforward",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]}}]}}`},
-		{"HTTP API $default stage", "HttpApiApiGatewayDefaultStage.Properties",
-			`{"ApiId":{"Ref":"HttpApi"},"StageName":"$default","AutoDeploy":true,"Tags":{"httpapi:createdBy":"SAM"}}`},
+		{"HTTP API $default stage: throttled, access logs", "HttpApiApiGatewayDefaultStage.Properties",
+			`{"ApiId":{"Ref":"HttpApi"},"StageName":"$default","AutoDeploy":true,"Tags":{"httpapi:createdBy":"SAM"},
+			  "DefaultRouteSettings":{"ThrottlingRateLimit":"100","ThrottlingBurstLimit":"200"},
+			  "AccessLogSettings":{"DestinationArn":{"Fn::GetAtt":["HttpApiAccessLogGroup","Arn"]},
+			    "Format":` + accessLogFormat + `}}`},
+		{"access logs kept as long as the functions'", "HttpApiAccessLogGroup.Properties", `{"RetentionInDays":"30"}`},
+		{"no WAF unless asked", "Distribution.Properties.DistributionConfig.WebACLId", `null`},
+		{"no reserved concurrency unless asked", "HostForwardFunction.Properties.ReservedConcurrentExecutions", `null`},
 		{"API Gateway may invoke, from this API only", "HostForwardPermission.Properties",
 			`{"Action":"lambda:InvokeFunction","FunctionName":{"Ref":"HostForwardFunction"},"Principal":"apigateway.amazonaws.com",
 			  "SourceArn":{"Fn::Sub":"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*"}}`},
@@ -156,9 +185,85 @@ func TestResources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.want == `null` {
+				if has(res, tt.path) {
+					t.Errorf("got %v, want none", at(t, res, tt.path))
+				}
+				return
+			}
 			checkJSON(t, at(t, res, tt.path), tt.want)
 		})
 	}
+}
+
+// accessLogFormat is the HTTP API's access log line, as JSON text: one JSON
+// object per request with API Gateway's request id.
+const accessLogFormat = `"{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\", ` +
+	`\"requestTime\":\"$context.requestTime\",\"httpMethod\":\"$context.httpMethod\", ` +
+	`\"path\":\"$context.path\",\"protocol\":\"$context.protocol\",\"status\":\"$context.status\", ` +
+	`\"responseLength\":\"$context.responseLength\",\"responseLatency\":\"$context.responseLatency\", ` +
+	`\"integrationStatus\":\"$context.integrationStatus\",\"integrationLatency\":\"$context.integrationLatency\", ` +
+	`\"integrationError\":\"$context.integrationErrorMessage\",\"errorMessage\":\"$context.error.message\"}"`
+
+// TestAccessLogFormat checks that every access log line is one JSON object.
+func TestAccessLogFormat(t *testing.T) {
+	res := translate(t, noDomain)["Resources"]
+	format, _ := at(t, res, "HttpApiApiGatewayDefaultStage.Properties.AccessLogSettings.Format").(string)
+	line := regexp.MustCompile(`\$context\.[A-Za-z.]+`).ReplaceAllString(format, "x")
+	var v map[string]string
+	if err := json.Unmarshal([]byte(line), &v); err != nil {
+		t.Fatalf("the access log format is not a JSON object: %v\n%s", err, format)
+	}
+	if v["requestId"] != "x" {
+		t.Errorf("the access log line has no requestId: %s", format)
+	}
+}
+
+// TestAlarms checks the alarms next to the dead-letter queue's: function
+// errors and throttles and the API's 5xx rate, each notifying the alarm
+// topic when there is one.
+func TestAlarms(t *testing.T) {
+	const topic = "arn:aws:sns:us-east-1:123456789012:alarms"
+	tests := []struct{ name, namespace, metric, dims, statistic, threshold string }{
+		{"HostForwardErrorsAlarm", "AWS/Lambda", "Errors", `[{"Name":"FunctionName","Value":{"Ref":"HostForwardFunction"}}]`, "Sum", "0"},
+		{"HostForwardThrottlesAlarm", "AWS/Lambda", "Throttles", `[{"Name":"FunctionName","Value":{"Ref":"HostForwardFunction"}}]`, "Sum", "0"},
+		{"InvalidateErrorsAlarm", "AWS/Lambda", "Errors", `[{"Name":"FunctionName","Value":{"Ref":"InvalidateFunction"}}]`, "Sum", "0"},
+		{"HttpApi5xxAlarm", "AWS/ApiGateway", "5xx", `[{"Name":"ApiId","Value":{"Ref":"HttpApi"}},{"Name":"Stage","Value":"$default"}]`, "Average", "0.05"},
+		{"InvalidationDeadLetterAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
+			`[{"Name":"QueueName","Value":{"Fn::GetAtt":["InvalidationDeadLetterQueue","QueueName"]}}]`, "Maximum", "0"},
+	}
+	params := map[string]string{"UpstreamUrl": "https://app.example.com", "AlarmTopicArn": topic}
+	with := deploy(t, translate(t, params), params)["Resources"]
+	without := deploy(t, translate(t, noDomain), noDomain)["Resources"]
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := at(t, with, tt.name+".Properties")
+			checkJSON(t, at(t, p, "Namespace"), `"`+tt.namespace+`"`)
+			checkJSON(t, at(t, p, "MetricName"), `"`+tt.metric+`"`)
+			checkJSON(t, at(t, p, "Dimensions"), tt.dims)
+			checkJSON(t, at(t, p, "Statistic"), `"`+tt.statistic+`"`)
+			checkJSON(t, at(t, p, "Threshold"), tt.threshold)
+			checkJSON(t, at(t, p, "ComparisonOperator"), `"GreaterThanThreshold"`)
+			checkJSON(t, at(t, p, "TreatMissingData"), `"notBreaching"`)
+			checkJSON(t, at(t, p, "AlarmActions"), `["`+topic+`"]`)
+			if has(without, tt.name+".Properties.AlarmActions") {
+				t.Errorf("without a topic: got alarm actions %v, want none", at(t, without, tt.name+".Properties.AlarmActions"))
+			}
+		})
+	}
+}
+
+// TestOptionalProtections deploys the template with a WAF web ACL and a
+// reserved concurrency, which are off by default (TestResources).
+func TestOptionalProtections(t *testing.T) {
+	const acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	params := map[string]string{"UpstreamUrl": "https://app.example.com", "WebAclArn": acl,
+		"HostForwardReservedConcurrency": "20", "ApiThrottlingRateLimit": "5", "ApiThrottlingBurstLimit": "10"}
+	res := deploy(t, translate(t, params), params)["Resources"]
+	checkJSON(t, at(t, res, "Distribution.Properties.DistributionConfig.WebACLId"), `"`+acl+`"`)
+	checkJSON(t, at(t, res, "HostForwardFunction.Properties.ReservedConcurrentExecutions"), `"20"`)
+	checkJSON(t, at(t, res, "HttpApiApiGatewayDefaultStage.Properties.DefaultRouteSettings"),
+		`{"ThrottlingRateLimit":"5","ThrottlingBurstLimit":"10"}`)
 }
 
 // TestFunctions asserts what both Lambda functions share: the runtime, the
@@ -206,7 +311,7 @@ func TestIAM(t *testing.T) {
 			}
 		}
 		slices.Sort(got)
-		want := []string{"CollectstaticPolicy", "HostForwardFunctionRole", "InvalidateFunctionRole"}
+		want := []string{"CollectstaticPolicy", "HostForwardFunctionRole", "InvalidateFunctionRole", "MediaUploadPolicy"}
 		if !slices.Equal(got, want) {
 			t.Errorf("got %v, want %v", got, want)
 		}
@@ -231,11 +336,20 @@ func TestIAM(t *testing.T) {
 	// ListBucket without an s3:prefix condition: S3 answers HeadObject on a
 	// missing key 404 only to a caller with ListBucket on the bucket, and
 	// HeadObject carries no prefix (django-storages' exists() re-raises 403).
-	t.Run("collectstatic: list the bucket; read, write, delete the asset prefixes", func(t *testing.T) {
+	// CI writes static files, the app media: a compromised app cannot plant
+	// script in the static files every page loads.
+	t.Run("collectstatic (CI): list the bucket; read, write, delete static files only", func(t *testing.T) {
 		checkJSON(t, at(t, res, "CollectstaticPolicy.Properties.PolicyDocument.Statement"), `[
 			{"Sid":"ListAssets","Effect":"Allow","Action":"s3:ListBucket","Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]}},
-			{"Sid":"WriteAssets","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],
-			 "Resource":[{"Fn::Sub":"${AssetsBucket.Arn}/static/*"},{"Fn::Sub":"${AssetsBucket.Arn}/media/*"}]}]`)
+			{"Sid":"WriteStatic","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],
+			 "Resource":{"Fn::Sub":"${AssetsBucket.Arn}/static/*"}}]`)
+	})
+	t.Run("media uploads (the app): write media, only read static", func(t *testing.T) {
+		checkJSON(t, at(t, res, "MediaUploadPolicy.Properties.PolicyDocument.Statement"), `[
+			{"Sid":"ListAssets","Effect":"Allow","Action":"s3:ListBucket","Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]}},
+			{"Sid":"WriteMedia","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],
+			 "Resource":{"Fn::Sub":"${AssetsBucket.Arn}/media/*"}},
+			{"Sid":"ReadStatic","Effect":"Allow","Action":"s3:GetObject","Resource":{"Fn::Sub":"${AssetsBucket.Arn}/static/*"}}]`)
 	})
 }
 
@@ -389,6 +503,8 @@ func TestOutputs(t *testing.T) {
 		{"DistributionDomainName", `{"Fn::GetAtt":["Distribution","DomainName"]}`},
 		{"AssetsBucketName", `{"Ref":"AssetsBucket"}`},
 		{"CollectstaticPolicyArn", `{"Ref":"CollectstaticPolicy"}`},
+		{"MediaUploadPolicyArn", `{"Ref":"MediaUploadPolicy"}`},
+		{"InvalidationDeadLetterQueueArn", `{"Fn::GetAtt":["InvalidationDeadLetterQueue","Arn"]}`},
 		{"DjfrontBucket", `{"Ref":"AssetsBucket"}`},
 		{"DjfrontStaticPrefix", `"static"`},
 		{"DjfrontMediaPrefix", `"media"`},
@@ -492,6 +608,9 @@ func TestParameters(t *testing.T) {
 		{"MediaPrefix", "user-media", true},
 		{"AlarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:alarms", true},
 		{"AlarmTopicArn", "alarms", false},
+		{"WebAclArn", "", true},
+		{"WebAclArn", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0a1b2c3d-4e5f-6789-abcd-ef0123456789", true},
+		{"WebAclArn", "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0a1b2c3d-4e5f-6789-abcd-ef0123456789", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.param+"="+tt.value, func(t *testing.T) {
@@ -512,6 +631,7 @@ func TestDeletionPolicies(t *testing.T) {
 		{"OriginVerifySecret", "Delete"},
 		{"HostForwardLogGroup", "Delete"},
 		{"InvalidateLogGroup", "Delete"},
+		{"HttpApiAccessLogGroup", "Delete"},
 		{"InvalidationQueue", "Delete"},
 		{"InvalidationDeadLetterQueue", "Delete"},
 	}
@@ -537,7 +657,12 @@ func TestStackNameLengths(t *testing.T) {
 		"HttpApi.Properties.Body.info.title":                      128,  // API Gateway API name
 		"Distribution.Properties.DistributionConfig.Comment":      128,  // CloudFront DistributionConfig
 		"CollectstaticPolicy.Properties.Description":              1000, // IAM CreatePolicy
+		"MediaUploadPolicy.Properties.Description":                1000, // IAM CreatePolicy
 		"InvalidationDeadLetterAlarm.Properties.AlarmDescription": 1024, // CloudWatch PutMetricAlarm
+		"HostForwardErrorsAlarm.Properties.AlarmDescription":      1024,
+		"HostForwardThrottlesAlarm.Properties.AlarmDescription":   1024,
+		"InvalidateErrorsAlarm.Properties.AlarmDescription":       1024,
+		"HttpApi5xxAlarm.Properties.AlarmDescription":             1024,
 	}
 	stackName := strings.Repeat("s", 128)
 	res := deploy(t, translate(t, noDomain), noDomain)["Resources"]
