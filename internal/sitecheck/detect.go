@@ -339,7 +339,7 @@ func CacheCookies(first, repeat, withA, withB *Exchange, all []*Exchange) Result
 	const id = IDCacheCookies
 	for _, e := range all {
 		if names := e.setCookieNames(); names != nil && e.fromCache() {
-			return fail(id, fmt.Sprintf("%s came from the cache (%s) with Set-Cookie %s: every visitor gets the same cookie", e, e.cacheSummary(), strings.Join(names, ", ")))
+			return fail(id, fmt.Sprintf("%s with Set-Cookie %s came from the cache (%s): every visitor gets the same cookie", e, strings.Join(names, ", "), e.cacheSummary()))
 		}
 	}
 	if first != nil && repeat.answered() {

@@ -264,7 +264,7 @@ func TestCacheCookies(t *testing.T) {
 		{"cookies in the key, TTL 0", miss(login, "Set-Cookie", token), miss(login, "Set-Cookie", strings.Replace(token, "Zx81", "Ab12", 1)), miss(keyed), miss(keyed),
 			want{"pass", "/accounts/login/ sets csrftoken, never from the cache"}},
 		{"a cached Set-Cookie", miss(login, "Set-Cookie", token), hit(login, "Set-Cookie", token), miss(keyed), miss(keyed),
-			want{"fail", "came from the cache (X-Cache: Hit from cloudfront, Age: 52) with Set-Cookie csrftoken"}},
+			want{"fail", "with Set-Cookie csrftoken came from the cache (X-Cache: Hit from cloudfront, Age: 52)"}},
 		{"a replayed cookie without cache headers", miss(login, "Set-Cookie", token), answer("GET", login, 200, "", "Set-Cookie", token), miss(keyed), miss(keyed),
 			want{"fail", "got the same Set-Cookie csrftoken"}},
 		{"short constant cookies are not replays", miss(login, "Set-Cookie", "seen=1"), miss(login, "Set-Cookie", "seen=1"), miss(keyed), miss(keyed), want{"pass", "sets seen"}},

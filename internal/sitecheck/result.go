@@ -84,7 +84,7 @@ var fixes = map[string]string{
 	IDHost:          "origin request policy AllViewerExceptHostHeader, a viewer-request CloudFront Function that copies Host into X-Forwarded-Host, USE_X_FORWARDED_HOST and ALLOWED_HOSTS in Django; see " + readme + IDHost,
 	IDScheme:        "tell Django the viewer's scheme: X-Forwarded-Proto (or CloudFront-Forwarded-Proto) from a hop that overwrites it, and SECURE_PROXY_SSL_HEADER; see " + readme + IDScheme,
 	IDCSRF:          "make get_host() and is_secure() right (checks host and scheme), and list the site as an https origin in CSRF_TRUSTED_ORIGINS; see " + readme + IDCSRF,
-	IDCacheCookies:  "put cookies and query strings in the app behaviour's cache key with default TTL 0, and mark responses that set cookies Cache-Control: private; see " + readme + IDCacheCookies,
+	IDCacheCookies:  "put cookies and query strings in the app behaviour's cache key, MinTTL and DefaultTTL 0, and mark responses that set cookies Cache-Control: private; see " + readme + IDCacheCookies,
 	IDStatic:        "serve /static/* from the private bucket through CloudFront (origin access control, CachingOptimized, s3:ListBucket for a 404), hashed names with Cache-Control: max-age=31536000, immutable; see " + readme + IDStatic,
 	IDOriginBypass:  "refuse requests without the distribution's secret header at the origin (djfront's ORIGIN_VERIFY_SECRETS), or keep the origin private; see " + readme + IDOriginBypass,
 }
