@@ -64,14 +64,23 @@ func TestProbeThroughTheChain(t *testing.T) {
 	testenv.Integration(t)
 	const secret = "chain-test-origin-secret"
 	quiet := slog.New(slog.DiscardHandler)
+	// The edge plays template.yaml's distribution (no S3 origin here).
+	dist, err := localedge.ReadDistribution(filepath.Join(testenv.RepoRoot(t), "template.yaml"),
+		map[string]string{"StaticPrefix": "static", "MediaPrefix": "media"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edge := func(app localedge.Invoker, originVerify string) http.Handler {
+		return localedge.New(localedge.Config{Distribution: dist, App: app, OriginVerify: originVerify, Logger: quiet})
+	}
 	django := testenv.StartDjango(t, map[string]string{"DJFRONT_HOSTS": "localhost", "DJFRONT_PROBE_TOKEN": probeToken})
 	hf := testenv.StartFunction(t, testenv.BuildBootstrap(t, "./functions/hostforward"), []string{
 		"UPSTREAM_URL=" + django.URL, "ALLOWED_HOSTS=localhost", "ORIGIN_VERIFY_SECRETS=" + secret,
 	}, 0)
-	site, _ := edgeServer(t, localedge.New(localedge.Config{App: hf, OriginVerify: secret, Logger: quiet}))
+	site, _ := edgeServer(t, edge(hf, secret))
 	// The HTTP API's endpoint called without the distribution in front: no
 	// X-Origin-Verify (the stand-in edge sends an empty one).
-	api, _ := edgeServer(t, localedge.New(localedge.Config{App: hf, Logger: quiet}))
+	api, _ := edgeServer(t, edge(hf, ""))
 
 	tests := []struct {
 		name, site, origin string            // site: default the chain with its secret
@@ -94,8 +103,8 @@ func TestProbeThroughTheChain(t *testing.T) {
 	noSecret := testenv.StartFunction(t, testenv.BuildBootstrap(t, "./functions/hostforward"), []string{
 		"UPSTREAM_URL=" + django.URL, "ALLOWED_HOSTS=localhost",
 	}, 0)
-	openSite, _ := edgeServer(t, localedge.New(localedge.Config{App: noSecret, Logger: quiet}))
-	openAPI, _ := edgeServer(t, localedge.New(localedge.Config{App: noSecret, Logger: quiet}))
+	openSite, _ := edgeServer(t, edge(noSecret, ""))
+	openAPI, _ := edgeServer(t, edge(noSecret, ""))
 	tests = append(tests, struct {
 		name, site, origin string
 		want               map[string]string
