@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/djfront/djfront/internal/sitecheck"
+)
+
+// Exit statuses of `djfront check`: a contract with scripts.
+const (
+	checkOK       = 0         // no check failed (skipped checks are fine)
+	checkFailed   = 1         // a check failed
+	checkNotValid = exitUsage // usage error, or the site cannot be reached at all
+)
+
+const checkUsage = `usage: djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL
+
+Audits a live CloudFront + Django site for the pitfalls djfront fixes and
+prints one line per check with the fix. Every request is harmless (GET, HEAD,
+OPTIONS, a POST with no body to a missing path) and bounded in number and time.
+
+Exit status: 0 no check failed, 1 a check failed, 2 usage error or the site
+cannot be reached.
+
+`
+
+// runCheck runs `djfront check args…`, writing the report to e.stdout and
+// problems to e.stderr, and returns the exit status.
+func runCheck(ctx context.Context, e env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
+	fs := flag.NewFlagSet("djfront check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, checkUsage)
+		fs.PrintDefaults()
+	}
+	asJSON := fs.Bool("json", false, "print the report as JSON: {\"url\", \"checks\": [{\"id\", \"ok\", \"detail\", \"fix\"}]}")
+	insecure := fs.Bool("insecure", false, "accept any TLS certificate (the local edge's self-signed one)")
+	origin := fs.String("origin", "", "the distribution's origin (API Gateway endpoint or app URL), for origin-bypass")
+	token := fs.String("probe-token", "", "DJFRONT_PROBE_TOKEN of the site's Django probe view: exact host, scheme and csrf checks")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return checkOK
+		}
+		return checkNotValid
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "djfront check: want one URL, got %d arguments\n", fs.NArg())
+		fs.Usage()
+		return checkNotValid
+	}
+	site, err := parseSiteURL(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "djfront check: %v\n", err)
+		return checkNotValid
+	}
+	opts := sitecheck.Options{URL: site, ProbeToken: *token}
+	if *origin != "" {
+		if opts.Origin, err = url.Parse(*origin); err != nil || (opts.Origin.Scheme != "http" && opts.Origin.Scheme != "https") || opts.Origin.Host == "" {
+			fmt.Fprintf(stderr, "djfront check: --origin %q: want an http(s)://host[:port][/path] URL\n", *origin)
+			return checkNotValid
+		}
+	}
+	if *insecure {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // --insecure asks for exactly this
+		opts.Transport = t
+	}
+	report, err := sitecheck.Run(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "djfront check: %v\n", err)
+		var badCert *tls.CertificateVerificationError
+		if errors.As(err, &badCert) && !*insecure {
+			fmt.Fprintln(stderr, "djfront check: a self-signed certificate (the local edge's)? add --insecure")
+		}
+		return checkNotValid
+	}
+	write := sitecheck.WriteText
+	if *asJSON {
+		write = sitecheck.WriteJSON
+	}
+	if err := write(stdout, report); err != nil {
+		fmt.Fprintf(stderr, "djfront check: write the report: %v\n", err)
+		return checkNotValid
+	}
+	if report.Failed() {
+		return checkFailed
+	}
+	return checkOK
+}
+
+// parseSiteURL reads the site's URL; a bare host means https://host/.
+func parseSiteURL(raw string) (*url.URL, error) {
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("URL %q: %w", raw, err)
+	case u.Scheme != "https":
+		return nil, fmt.Errorf("URL %q: give the https:// address (the http:// redirect is one of the checks)", raw)
+	case u.Host == "" || u.Hostname() == "":
+		return nil, fmt.Errorf("URL %q: no host", raw)
+	case u.User != nil:
+		return nil, fmt.Errorf("URL %q: no user:password@ in the URL", raw)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u, nil
+}

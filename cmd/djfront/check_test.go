@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// getOnly is a site whose app behaviour allows GET and HEAD only: every
+// other method gets CloudFront's own 403, as recorded.
+func getOnly(t *testing.T) *httptest.Server {
+	t.Helper()
+	refusal, err := os.ReadFile(filepath.Join("..", "..", "internal", "sitecheck", "testdata", "cloudfront-403-method.http"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := bytes.Cut(refusal, []byte("\n\n"))
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Via", "1.1 abc.cloudfront.net (CloudFront)")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("X-Cache", "Error from cloudfront")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write(body)
+			return
+		}
+		w.Header().Set("X-Cache", "Miss from cloudfront")
+		w.Write([]byte("<p>home</p>"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestRunCheckExitStatus(t *testing.T) {
+	srv := getOnly(t)
+	closed := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return "https://" + l.Addr().String() + "/"
+	}()
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+		stdout string // a part of it
+		stderr string
+	}{
+		{"a check fails", []string{"check", "--insecure", srv.URL}, 1, "methods         FAIL    CloudFront itself answers OPTIONS and POST", ""},
+		{"JSON", []string{"check", "--json", "--insecure", srv.URL}, 1, `"id": "methods",` + "\n      \"ok\": false", ""},
+		{"the self-signed certificate without --insecure", []string{"check", srv.URL}, 2, "", "add --insecure"},
+		{"nothing listens", []string{"check", closed}, 2, "", "the site cannot be reached"},
+		{"http URL", []string{"check", "http://www.example.com/"}, 2, "", "give the https:// address"},
+		{"no URL", []string{"check", "--json"}, 2, "", "want one URL, got 0 arguments"},
+		{"two URLs", []string{"check", "https://a.example/", "https://b.example/"}, 2, "", "want one URL, got 2"},
+		{"unknown flag", []string{"check", "--nope", srv.URL}, 2, "", "flag provided but not defined: -nope"},
+		{"bad --origin", []string{"check", "--origin", "ftp://x", srv.URL}, 2, "", "--origin"},
+		{"help", []string{"check", "-h"}, 0, "", "usage: djfront check"},
+		{"unknown command", []string{"deploy"}, 2, "", `unknown command "deploy"`},
+		{"no command", nil, 2, "", "djfront check [--json]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			status := run(context.Background(), env{stdout: &stdout, stderr: &stderr}, tt.args)
+			if status != tt.status || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("status %d, stdout\n%s\nstderr\n%s\nwant status %d, stdout with %q, stderr with %q",
+					status, stdout.String(), stderr.String(), tt.status, tt.stdout, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestRunCheckJSONIsTheReport(t *testing.T) {
+	srv := getOnly(t)
+	var stdout, stderr bytes.Buffer
+	run(context.Background(), env{stdout: &stdout, stderr: &stderr}, []string{"check", "--json", "--insecure", srv.URL + "/"})
+	var got struct {
+		URL    string `json:"url"`
+		Checks []struct {
+			ID string `json:"id"`
+			OK *bool  `json:"ok"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout.String())
+	}
+	if got.URL != srv.URL+"/" || len(got.Checks) != 9 {
+		t.Errorf("url %q, %d checks; want %q and 9", got.URL, len(got.Checks), srv.URL+"/")
+	}
+}

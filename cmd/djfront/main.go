@@ -1,0 +1,67 @@
+// Command djfront is djfront's command line:
+//
+//	djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL   audit a live CloudFront + Django site
+//
+// Each subcommand lives in a file of its own and is listed in commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+)
+
+// exitUsage is the exit status of a usage error or a failure of djfront
+// itself, before any command ran.
+const exitUsage = 2
+
+// env is what a subcommand gets from main.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+// command is one subcommand: it runs with its arguments and returns the
+// process's exit status.
+type command struct {
+	usage string // one line: arguments and what it does
+	run   func(ctx context.Context, e env, args []string) int
+}
+
+var commands = map[string]command{
+	"check": {usage: "[--json] [--insecure] [--origin URL] [--probe-token T] URL  audit a live CloudFront + Django site", run: runCheck},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
+}
+
+// run dispatches args to a subcommand.
+func run(ctx context.Context, e env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(e.stderr)
+		return exitUsage
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "djfront: unknown command %q\n", args[0])
+		printUsage(e.stderr)
+		return exitUsage
+	}
+	return cmd.run(ctx, e, args[1:])
+}
+
+func printUsage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("usage:\n")
+	for _, name := range slices.Sorted(maps.Keys(commands)) {
+		fmt.Fprintf(&b, "  djfront %s %s\n", name, commands[name].usage)
+	}
+	io.WriteString(w, b.String())
+}

@@ -1,0 +1,328 @@
+package sitecheck
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxRequests    = 40
+	DefaultRequestTimeout = 15 * time.Second
+	DefaultTimeout        = 2 * time.Minute
+	// maxPages bounds the same-site pages visited besides the first.
+	maxPages = 4
+)
+
+// UserAgent identifies the checker's requests in the site's logs.
+const UserAgent = "djfront-check/1 (+https://github.com/djfront/djfront#djfront-check)"
+
+// ErrUnreachable is returned by Run when the site's page gets no answer at
+// all (DNS, connection, TLS, timeout): there is nothing to check.
+var ErrUnreachable = errors.New("the site cannot be reached")
+
+// Options configure a Run.
+type Options struct {
+	// URL is the page to check, https://host[:port][/path].
+	URL *url.URL
+	// Origin, if set, is the distribution's origin (the API Gateway
+	// endpoint or the app's own URL), for origin-bypass.
+	Origin *url.URL
+	// ProbeToken, if set, is DJFRONT_PROBE_TOKEN of the site's Django probe.
+	ProbeToken string
+	// Transport sends the requests; nil: http.DefaultTransport. (The CLI's
+	// --insecure sets one that accepts any certificate.)
+	Transport http.RoundTripper
+	// MaxRequests bounds the requests sent; default DefaultMaxRequests.
+	MaxRequests int
+	// RequestTimeout bounds each request, Timeout the whole run; defaults
+	// DefaultRequestTimeout and DefaultTimeout.
+	RequestTimeout, Timeout time.Duration
+}
+
+// Run checks the site and returns every check's result, in Order. Its
+// error is ErrUnreachable (wrapped with the cause) when the page at
+// opts.URL gets no answer, or a usage error for a URL that is not https.
+func Run(ctx context.Context, opts Options) (Report, error) {
+	if opts.URL == nil || opts.URL.Scheme != "https" || opts.URL.Host == "" {
+		return Report{}, errors.New("the URL must be https://host[:port][/path]")
+	}
+	if opts.Origin != nil && (opts.Origin.Scheme != "https" && opts.Origin.Scheme != "http" || opts.Origin.Host == "") {
+		return Report{}, errors.New("--origin must be an http(s)://host[:port][/path] URL")
+	}
+	if opts.MaxRequests <= 0 {
+		opts.MaxRequests = DefaultMaxRequests
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	s := &session{
+		client: &http.Client{
+			Transport:     opts.Transport,
+			Timeout:       opts.RequestTimeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		budget: opts.MaxRequests,
+		nonce:  nonce(),
+	}
+	site := Site{URL: opts.URL}
+	base := &url.URL{Scheme: "https", Host: opts.URL.Host, Path: "/"}
+
+	page := s.get(ctx, opts.URL, nil)
+	if page.Err != nil {
+		return Report{}, fmt.Errorf("%w: %s: %w", ErrUnreachable, opts.URL, page.Err)
+	}
+	results := map[string]Result{}
+
+	// https-redirect: only a site on the default port has an http listener
+	// of the distribution's (port 80).
+	var plain *Exchange
+	if opts.URL.Port() == "" || opts.URL.Port() == "443" {
+		u := *opts.URL
+		u.Scheme, u.Host = "http", hostOnly(opts.URL.Host)
+		plain = s.get(ctx, &u, nil)
+	}
+	results[IDHTTPSRedirect] = HTTPSRedirect(site, plain)
+	results[IDHSTS] = HSTS(site, page)
+
+	// methods: a path that cannot exist, so nothing can change.
+	missingPage := base.JoinPath("djfront-check-" + s.nonce + "/")
+	options := s.send(ctx, http.MethodOptions, missingPage, nil)
+	post := s.send(ctx, http.MethodPost, missingPage, nil)
+	results[IDMethods] = Methods(options, post)
+
+	// The pages host, scheme, cache-cookies and static read: the first, a
+	// few same-site pages it links to, and Django's admin login, which sets
+	// the CSRF cookie and links hashed static files.
+	pages := []*Exchange{page}
+	if to := redirectTarget(page); to != nil && sameSite(site, to) {
+		pages = append(pages, s.get(ctx, to, nil))
+	}
+	for _, u := range candidatePages(site, pages, base) {
+		if len(pages) > maxPages {
+			break
+		}
+		pages = append(pages, s.get(ctx, u, nil))
+	}
+
+	var probe *Probe
+	var probeErr error
+	if opts.ProbeToken != "" {
+		h := http.Header{}
+		h.Set(ProbeTokenHeader, opts.ProbeToken)
+		h.Set("Origin", "https://"+opts.URL.Host)
+		probe, probeErr = ParseProbe(s.get(ctx, base.JoinPath(ProbePath), h))
+	}
+	results[IDHost] = Host(site, pages, probe)
+	results[IDScheme] = Scheme(site, pages, probe)
+	results[IDCSRF] = CSRF(probe, probeErr)
+
+	// cache-cookies: a page that sets a cookie, asked again; then one page
+	// with two made-up session cookies (Django ignores unknown session
+	// keys), under a query string of their own so no earlier visitor's copy
+	// can answer.
+	var first, repeat *Exchange
+	for _, p := range pages {
+		if p.setCookieNames() != nil && p.Status < 400 {
+			first = p
+			repeat = s.get(ctx, p.URL, nil)
+			break
+		}
+	}
+	target := opts.URL
+	if first != nil {
+		target = first.URL
+	}
+	keyed := *target
+	q := keyed.Query()
+	q.Set("djfront-check", s.nonce)
+	keyed.RawQuery = q.Encode()
+	withA := s.get(ctx, &keyed, cookie("sessionid", "djfrontchecka"+s.nonce))
+	withB := s.get(ctx, &keyed, cookie("sessionid", "djfrontcheckb"+s.nonce))
+	results[IDCacheCookies] = CacheCookies(first, repeat, withA, withB, s.log)
+
+	// static: the first static file the pages link to (a hashed name if
+	// any), and a name next to it that does not exist.
+	var asset, missing *Exchange
+	if u := staticLink(site, pages); u != nil {
+		asset = s.get(ctx, u, nil)
+		m := *u
+		m.Path, m.RawPath, m.RawQuery = path.Join(path.Dir(u.Path), "djfront-check-missing-"+s.nonce+".css"), "", ""
+		missing = s.get(ctx, &m, nil)
+	}
+	results[IDStatic] = Static(site, page, asset, missing)
+
+	// origin-bypass: the origin asked directly, with the forwarding headers
+	// an attacker would forge.
+	var direct *Exchange
+	if opts.Origin != nil {
+		u := *opts.Origin
+		if u.Path == "" || u.Path == "/" {
+			u.Path, u.RawQuery = opts.URL.Path, opts.URL.RawQuery
+		}
+		h := http.Header{}
+		h.Set("X-Forwarded-Host", opts.URL.Host)
+		h.Set("X-Forwarded-Proto", "https")
+		h.Set("X-Forwarded-For", "203.0.113.7")
+		direct = s.get(ctx, &u, h)
+	}
+	results[IDOriginBypass] = OriginBypass(direct)
+
+	report := Report{URL: opts.URL.String()}
+	for _, id := range Order {
+		report.Checks = append(report.Checks, results[id])
+	}
+	return report, nil
+}
+
+// session sends the run's requests within its budget and keeps them.
+type session struct {
+	client *http.Client
+	budget int
+	nonce  string
+	log    []*Exchange
+}
+
+// safeMethods are the only methods a session sends; POST only without a
+// body, to a path that does not exist.
+var safeMethods = map[string]bool{http.MethodGet: true, http.MethodHead: true, http.MethodOptions: true, http.MethodPost: true}
+
+func (s *session) get(ctx context.Context, u *url.URL, h http.Header) *Exchange {
+	return s.send(ctx, http.MethodGet, u, h)
+}
+
+// send sends one request with no body and records the exchange; past the
+// budget or the run's deadline it records the refusal instead.
+func (s *session) send(ctx context.Context, method string, u *url.URL, h http.Header) *Exchange {
+	e := &Exchange{Method: method, URL: u, Sent: h}
+	switch {
+	case !safeMethods[method]:
+		e.Err = fmt.Errorf("method %s is not one the checker sends", method)
+		return e
+	case s.budget <= 0:
+		e.Err = errors.New("not sent: the run's request budget is spent")
+		return e
+	}
+	s.budget--
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), http.NoBody)
+	if err != nil {
+		e.Err = err
+		return e
+	}
+	for name, values := range h {
+		req.Header[name] = values
+	}
+	req.Header.Set("User-Agent", UserAgent)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		e.Err = unwrapURLError(err)
+		s.log = append(s.log, e)
+		return e
+	}
+	defer resp.Body.Close()
+	e.Status, e.Header = resp.StatusCode, resp.Header
+	e.Body, err = io.ReadAll(io.LimitReader(resp.Body, MaxBody))
+	if err != nil {
+		e.Err = fmt.Errorf("reading the body: %w", err)
+	}
+	s.log = append(s.log, e)
+	return e
+}
+
+// unwrapURLError drops *url.Error's "Get \"…\": " prefix: the exchange
+// names the request already.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func cookie(name, value string) http.Header {
+	h := http.Header{}
+	h.Set("Cookie", name+"="+value)
+	return h
+}
+
+func sameSite(site Site, u *url.URL) bool {
+	return u.Scheme == "https" && normalHost(u.Host, u.Scheme) == site.host()
+}
+
+// risky are path words of links never followed, though GET should be safe:
+// Django before 5.0 logs out on GET /logout/.
+var risky = []string{"logout", "signout", "sign-out", "log-out", "delete", "remove", "unsubscribe", "cancel"}
+
+// candidatePages returns same-site pages (not static files) linked from
+// the pages, then Django's admin login, none already visited.
+func candidatePages(site Site, pages []*Exchange, base *url.URL) []*url.URL {
+	seen := map[string]bool{}
+	for _, p := range pages {
+		seen[p.URL.String()] = true
+	}
+	var out []*url.URL
+	add := func(u *url.URL) {
+		lower := strings.ToLower(u.Path)
+		for _, w := range risky {
+			if strings.Contains(lower, w) {
+				return
+			}
+		}
+		if !seen[u.String()] && sameSite(site, u) && !site.isAsset(u) {
+			seen[u.String()] = true
+			out = append(out, u)
+		}
+	}
+	for _, p := range pages {
+		if p.answered() && strings.Contains(strings.ToLower(p.Header.Get("Content-Type")), "html") {
+			for _, l := range Links(p.URL, p.Body) {
+				add(l.URL)
+			}
+		}
+	}
+	if len(out) > maxPages-1 {
+		out = out[:maxPages-1]
+	}
+	add(base.JoinPath("/admin/login/"))
+	return out
+}
+
+// staticLink returns the static file to check: the first hashed name the
+// pages link to, else the first static file.
+func staticLink(site Site, pages []*Exchange) *url.URL {
+	var any *url.URL
+	for _, p := range pages {
+		if !p.answered() {
+			continue
+		}
+		for _, l := range Links(p.URL, p.Body) {
+			if l.URL.Scheme != "https" || !site.isAsset(l.URL) {
+				continue
+			}
+			if hashedName.MatchString(l.URL.Path) {
+				return l.URL
+			}
+			if any == nil {
+				any = l.URL
+			}
+		}
+	}
+	return any
+}
+
+// nonce returns 12 random lowercase letters and digits, for names no one
+// else uses.
+func nonce() string { return strings.ToLower(rand.Text()[:12]) }

@@ -1,0 +1,171 @@
+package sitecheck_test
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/djfront/djfront/internal/sitecheck"
+)
+
+// recorder is a site that records every request it gets: a page linking
+// to two others, a login page that sets a cookie and links a hashed static
+// file, and that static file.
+type recorder struct {
+	mu   sync.Mutex
+	got  []request
+	slow time.Duration
+}
+
+type request struct {
+	method, uri, token string
+	bodyLen            int
+}
+
+// requests returns what the site got so far.
+func (rec *recorder) requests() []request {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]request(nil), rec.got...)
+}
+
+func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rec.mu.Lock()
+	rec.got = append(rec.got, request{r.Method, r.URL.RequestURI(), r.Header.Get(sitecheck.ProbeTokenHeader), len(body)})
+	rec.mu.Unlock()
+	if rec.slow > 0 {
+		time.Sleep(rec.slow)
+	}
+	w.Header().Set("Via", "1.1 abc.cloudfront.net (CloudFront)")
+	w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+	switch {
+	case r.URL.Path == "/":
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, `<a href="/a/">a</a><a href="/b/">b</a><a href="/accounts/logout/">out</a>`)
+	case r.URL.Path == "/admin/login/":
+		w.Header().Set("Content-Type", "text/html")
+		http.SetCookie(w, &http.Cookie{Name: "csrftoken", Value: rand.Text(), Secure: true}) // a new one per visitor, as Django does
+		io.WriteString(w, `<link href="https://`+r.Host+`/static/admin/base.0123456789ab.css">`)
+	case r.URL.Path == "/static/admin/base.0123456789ab.css":
+		w.Header().Set("Cache-Control", "max-age=31536000, immutable")
+		io.WriteString(w, "body{}")
+	case r.URL.Path == sitecheck.ProbePath:
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"djfront_probe": 1, "host": "`+r.Host+`", "scheme": "https", "is_secure": true, "origin": "`+r.Header.Get("Origin")+`", "csrf_origin_ok": true}`)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// startSite serves rec over TLS as https://example.com:PORT/ (a name the
+// test certificate covers, resolved to the server whatever DNS says).
+func startSite(t *testing.T, rec *recorder) (*url.URL, http.RoundTripper) {
+	t.Helper()
+	srv := httptest.NewTLSServer(rec)
+	t.Cleanup(srv.Close)
+	addr := srv.Listener.Addr().String()
+	_, port, _ := net.SplitHostPort(addr)
+	transport := srv.Client().Transport.(*http.Transport).Clone()
+	transport.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	u, _ := url.Parse("https://example.com:" + port + "/")
+	return u, transport
+}
+
+func TestRunSendsOnlyHarmlessRequests(t *testing.T) {
+	rec := &recorder{}
+	u, transport := startSite(t, rec)
+	report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport, ProbeToken: "t0ken-t0ken-t0ken"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(rec.requests()), sitecheck.DefaultMaxRequests; got > want {
+		t.Errorf("%d requests, want at most %d", got, want)
+	}
+	for _, r := range rec.requests() {
+		if r.method != http.MethodGet && r.method != http.MethodOptions && r.method != http.MethodPost {
+			t.Errorf("%s %s: want only GET, OPTIONS and POST", r.method, r.uri)
+		}
+		if r.bodyLen != 0 {
+			t.Errorf("%s %s with a %d-byte body, want none", r.method, r.uri, r.bodyLen)
+		}
+		if r.method == http.MethodPost && !strings.HasPrefix(r.uri, "/djfront-check-") {
+			t.Errorf("POST %s: want POSTs only to the made-up missing path", r.uri)
+		}
+		if strings.Contains(r.uri, "logout") {
+			t.Errorf("GET %s: the checker must not follow logout links", r.uri)
+		}
+		if (r.token != "") != (r.uri == sitecheck.ProbePath) {
+			t.Errorf("%s %s carried token %q: want the token on the probe request only", r.method, r.uri, r.token)
+		}
+	}
+	for _, id := range []string{sitecheck.IDHSTS, sitecheck.IDMethods, sitecheck.IDHost, sitecheck.IDScheme, sitecheck.IDCSRF, sitecheck.IDCacheCookies, sitecheck.IDStatic} {
+		if c, _ := report.Get(id); !c.Passed() {
+			t.Errorf("%s: got %+v, want a pass on this well-behaved site", id, c)
+		}
+	}
+	if c, _ := report.Get(sitecheck.IDCacheCookies); !strings.Contains(c.Detail, "/admin/login/ sets csrftoken,") {
+		t.Errorf("cache-cookies detail %q: want it to have found the admin login's cookie", c.Detail)
+	}
+}
+
+func TestRunIsBounded(t *testing.T) {
+	t.Run("request budget", func(t *testing.T) {
+		rec := &recorder{}
+		u, transport := startSite(t, rec)
+		if _, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport, MaxRequests: 4}); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(rec.requests()); got != 4 {
+			t.Errorf("%d requests with MaxRequests 4, want 4", got)
+		}
+	})
+	t.Run("the whole run's time", func(t *testing.T) {
+		full := &recorder{}
+		u, transport := startSite(t, full)
+		if _, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport}); err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{slow: 100 * time.Millisecond}
+		u, transport = startSite(t, rec)
+		report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport, Timeout: 250 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, all := len(rec.requests()), len(full.requests()); got >= all {
+			t.Errorf("%d requests within a 250 ms run of 100 ms answers, want fewer than the %d of a whole run", got, all)
+		}
+		if c, _ := report.Get(sitecheck.IDMethods); c.OK != nil {
+			t.Errorf("methods after the deadline: got %+v, want skipped", c)
+		}
+	})
+	t.Run("each request's time", func(t *testing.T) {
+		rec := &recorder{slow: 300 * time.Millisecond}
+		u, transport := startSite(t, rec)
+		_, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport, RequestTimeout: 50 * time.Millisecond})
+		if err == nil || !strings.Contains(err.Error(), "cannot be reached") {
+			t.Errorf("error = %v, want the site unreachable within the request timeout", err)
+		}
+	})
+}
+
+func TestRunRefusesBadOptions(t *testing.T) {
+	for name, raw := range map[string]string{"http": "http://www.example.com/", "no host": "https:///x"} {
+		t.Run(name, func(t *testing.T) {
+			u, _ := url.Parse(raw)
+			if _, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u}); err == nil {
+				t.Errorf("Run(%s): want an error", raw)
+			}
+		})
+	}
+}
