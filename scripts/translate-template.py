@@ -33,18 +33,25 @@ class NoManagedPolicies:
         return {}
 
 
+# The property that holds local code, by resource type (SAM's own table).
+CODE_PROPERTIES = {
+    "AWS::Serverless::Function": "CodeUri",
+    "AWS::Serverless::LayerVersion": "ContentUri",
+}
+
+
 def placeholder_code_uris(template):
-    """Replace local CodeUri paths (Globals and functions) with S3 URIs."""
-    sections = [template.get("Globals", {}).get("Function", {})]
+    """Replace local code paths (Globals, functions, layers) with S3 URIs."""
+    sections = [(template.get("Globals", {}).get("Function", {}), "CodeUri")]
     sections += [
-        r.get("Properties", {})
+        (r.get("Properties", {}), CODE_PROPERTIES[r.get("Type")])
         for r in template.get("Resources", {}).values()
-        if r.get("Type") == "AWS::Serverless::Function"
+        if r.get("Type") in CODE_PROPERTIES
     ]
-    for props in sections:
-        uri = props.get("CodeUri")
+    for props, key in sections:
+        uri = props.get(key)
         if isinstance(uri, str) and not uri.startswith("s3://"):
-            props["CodeUri"] = "s3://djfront-placeholder/" + (uri.strip("./") or "root")
+            props[key] = "s3://djfront-placeholder/" + (uri.strip("./") or "root")
 
 
 def main(argv):

@@ -10,11 +10,12 @@ import (
 )
 
 // TestCfnLint runs cfn-lint on the SAM template and on the CloudFormation
-// it translates to, with and without a custom domain: no error, warning or
-// informational finding is accepted. cfn-lint leaves informational checks
-// out by default, hence --include-checks I: they ask, for example, that
-// stateful resources state their DeletionPolicy and UpdateReplacePolicy
-// (I3011) and queues their retention (I3013) instead of relying on defaults.
+// it translates to, with and without a custom domain, in both app modes: no
+// error, warning or informational finding is accepted. cfn-lint leaves
+// informational checks out by default, hence --include-checks I: they ask,
+// for example, that stateful resources state their DeletionPolicy and
+// UpdateReplacePolicy (I3011) and queues their retention (I3013) instead of
+// relying on defaults.
 func TestCfnLint(t *testing.T) {
 	testenv.Integration(t)
 	lint := testenv.RequireCommand(t, "cfn-lint", pipHint)
@@ -35,6 +36,8 @@ func TestCfnLint(t *testing.T) {
 	}{
 		{"translated, no domain", noDomain},
 		{"translated, custom domain", customDomain},
+		{"translated, in-function", inFunction},
+		{"translated, in-function, custom domain", inFunctionCustomDomain},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "template.json")

@@ -284,27 +284,44 @@ func TestNoCycles(t *testing.T) {
 	})
 }
 
-// TestOriginVerifySecret checks that the secret exists only in Secrets
-// Manager: both consumers read it through the same dynamic reference, and
-// no literal value is written anywhere in the template.
+// TestOriginVerifySecret checks that the secrets exist only in Secrets
+// Manager: in each app mode the consumers read them through dynamic
+// references (the origin header and ORIGIN_VERIFY_SECRETS; in-function also
+// the Django secret key), and no literal value is written anywhere in the
+// template.
 func TestOriginVerifySecret(t *testing.T) {
-	raw := translateJSON(t, noDomain)
-	tpl := translate(t, noDomain)
-	if has(tpl, "Resources.OriginVerifySecret.Properties.SecretString") {
-		t.Error("OriginVerifySecret has a literal SecretString")
-	}
-	refs := regexp.MustCompile(`\{\{resolve:.*?\}\}`).FindAllString(string(raw), -1)
-	want := "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
-	if len(refs) != 2 {
-		t.Errorf("got %d dynamic references, want 2 (origin header, ORIGIN_VERIFY_SECRETS): %q", len(refs), refs)
-	}
-	for _, r := range refs {
-		if r != want {
-			t.Errorf("got dynamic reference %q, want %q", r, want)
-		}
-	}
-	if strings.Contains(string(raw), "local-only-not-a-secret") {
-		t.Error("the template contains the local stand-in secret of sam/env.json")
+	const (
+		origin = "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
+		django = "{{resolve:secretsmanager:${DjangoSecretKey}:SecretString}}"
+	)
+	for _, tt := range []struct {
+		name   string
+		params map[string]string
+		want   []string
+	}{
+		{"external", noDomain, []string{origin, origin}},
+		{"in-function", inFunction, []string{django, origin, origin}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tpl := deploy(t, translate(t, tt.params), tt.params)
+			for _, name := range []string{"OriginVerifySecret", "DjangoSecretKey"} {
+				if has(tpl, "Resources."+name+".Properties.SecretString") {
+					t.Errorf("%s has a literal SecretString", name)
+				}
+			}
+			raw, err := json.Marshal(tpl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := regexp.MustCompile(`\{\{resolve:.*?\}\}`).FindAllString(string(raw), -1)
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got dynamic references %q, want %q", got, tt.want)
+			}
+			if strings.Contains(string(translateJSON(t, tt.params)), "local-only-not-a-secret") {
+				t.Error("the template contains a local stand-in secret of sam/env.json")
+			}
+		})
 	}
 }
 
@@ -408,6 +425,8 @@ func TestRules(t *testing.T) {
 		needsCert   = "A custom DomainName needs a CertificateArn (ACM, us-east-1)."
 		needsDomain = "CertificateArn and HostedZoneId are only used with a custom DomainName."
 		distinct    = "StaticPrefix and MediaPrefix must differ."
+		needsURL    = "AppMode external needs the app's UpstreamUrl (https://...)."
+		noURL       = "AppMode in-function runs the app inside the Lambda; leave UpstreamUrl empty."
 	)
 	tpl := translate(t, noDomain)
 	tests := []struct {
@@ -418,10 +437,14 @@ func TestRules(t *testing.T) {
 		{"no domain", noDomain, nil},
 		{"custom domain", customDomain, nil},
 		{"custom domain, own DNS", customDomainOwnDNS, nil},
-		{"domain without certificate", map[string]string{"DomainName": "www.example.com"}, []string{needsCert}},
-		{"certificate without domain", map[string]string{"CertificateArn": customDomain["CertificateArn"]}, []string{needsDomain}},
-		{"zone without domain", map[string]string{"HostedZoneId": "Z0123456789ABCDEFGHIJ"}, []string{needsDomain}},
-		{"same prefixes", map[string]string{"StaticPrefix": "files", "MediaPrefix": "files"}, []string{distinct}},
+		{"domain without certificate", withURL(map[string]string{"DomainName": "www.example.com"}), []string{needsCert}},
+		{"certificate without domain", withURL(map[string]string{"CertificateArn": customDomain["CertificateArn"]}), []string{needsDomain}},
+		{"zone without domain", withURL(map[string]string{"HostedZoneId": "Z0123456789ABCDEFGHIJ"}), []string{needsDomain}},
+		{"same prefixes", withURL(map[string]string{"StaticPrefix": "files", "MediaPrefix": "files"}), []string{distinct}},
+		{"external app without UpstreamUrl", map[string]string{}, []string{needsURL}},
+		{"in-function", inFunction, nil},
+		{"in-function, custom domain", inFunctionCustomDomain, nil},
+		{"in-function with UpstreamUrl", withURL(map[string]string{"AppMode": "in-function"}), []string{noURL}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -431,6 +454,13 @@ func TestRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withURL returns params with noDomain's UpstreamUrl added.
+func withURL(params map[string]string) map[string]string {
+	out := maps.Clone(params)
+	out["UpstreamUrl"] = noDomain["UpstreamUrl"]
+	return out
 }
 
 // TestParameters checks every parameter's constraint: each String has an
@@ -475,7 +505,7 @@ func TestParameters(t *testing.T) {
 		{"UpstreamUrl", "ftp://app.example.com", false},
 		{"UpstreamUrl", "https://app.example.com/?debug=1", false},
 		{"UpstreamUrl", "app.example.com", false},
-		{"UpstreamUrl", "", false},
+		{"UpstreamUrl", "", true}, // in-function mode; the rules require it for external
 		{"DomainName", "", true},
 		{"DomainName", "www.example.com", true},
 		{"DomainName", "example.co.uk", true},
@@ -492,6 +522,12 @@ func TestParameters(t *testing.T) {
 		{"MediaPrefix", "user-media", true},
 		{"AlarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:alarms", true},
 		{"AlarmTopicArn", "alarms", false},
+		{"DatabaseUrl", "postgres://app:p%40ss@db.example.com:5432/app?sslmode=require", true},
+		{"DatabaseUrl", "sqlite:////tmp/db.sqlite3", true},
+		{"DatabaseUrl", "mysql://app@db/app", true},
+		{"DatabaseUrl", "", false},
+		{"DatabaseUrl", "oracle://db/app", false},
+		{"DatabaseUrl", "postgres://db/app name", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.param+"="+tt.value, func(t *testing.T) {
@@ -538,11 +574,10 @@ func TestStackNameLengths(t *testing.T) {
 		"Distribution.Properties.DistributionConfig.Comment":      128,  // CloudFront DistributionConfig
 		"CollectstaticPolicy.Properties.Description":              1000, // IAM CreatePolicy
 		"InvalidationDeadLetterAlarm.Properties.AlarmDescription": 1024, // CloudWatch PutMetricAlarm
+		"DjangoSecretKey.Properties.Description":                  2048, // Secrets Manager CreateSecret
 	}
 	stackName := strings.Repeat("s", 128)
-	res := deploy(t, translate(t, noDomain), noDomain)["Resources"]
-
-	found := map[string]string{} // path → rendered value
+	found := map[string]string{} // path → rendered value, in either app mode
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
 		switch fn, arg := intrinsic(v); fn {
@@ -571,7 +606,9 @@ func TestStackNameLengths(t *testing.T) {
 			}
 		}
 	}
-	walk("", res)
+	for _, params := range []map[string]string{noDomain, inFunction} {
+		walk("", deploy(t, translate(t, params), params)["Resources"])
+	}
 
 	for _, path := range slices.Sorted(maps.Keys(found)) {
 		t.Run(path, func(t *testing.T) {
