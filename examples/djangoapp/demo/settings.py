@@ -6,7 +6,9 @@ that very file, so the end-to-end tests exercise what users get. The rest is a
 minimal Django project; its variables:
 
     DJANGO_SECRET_KEY        the secret key (the default is for development only)
-    DJANGO_DB_PATH           the SQLite database file
+    DATABASE_URL             the database, for example postgres://USER:PASSWORD@HOST/NAME
+                             (demo/database_url.py); unset: SQLite at DJANGO_DB_PATH
+    DJANGO_DB_PATH           the SQLite database file without DATABASE_URL
     DJANGO_STATIC_ROOT       where collectstatic writes when DJFRONT_BUCKET is unset
     DJANGO_MEDIA_ROOT        where uploads go when DJFRONT_BUCKET is unset
     DJANGO_STATICFILES_DIRS  extra static source directories, os.pathsep-separated
@@ -14,14 +16,15 @@ minimal Django project; its variables:
 """
 
 import os
-import sys
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+# djfront_settings.py beside manage.py links to deploy/django/djfront_settings.py,
+# so this directory alone is the whole app (the Lambda zip of AppMode in-function).
+from djfront_settings import *  # noqa: F401,F403  (DEBUG, hosts, proxy, storage settings)
 
-# deploy/django/ holds djfront_settings.py; put it on the import path.
-sys.path.insert(0, str(BASE_DIR.parent.parent / "deploy" / "django"))
-from djfront_settings import *  # noqa: E402,F401,F403  (DEBUG, hosts, proxy, storage settings)
+from .database_url import parse as parse_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Development only: a deployment sets DJANGO_SECRET_KEY (from Secrets Manager,
 # for instance). `manage.py check --deploy` flags this value.
@@ -69,12 +72,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("DJANGO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": parse_database_url(os.environ["DATABASE_URL"])}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("DJANGO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+        }
     }
-}
 
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media"))

@@ -1,0 +1,1 @@
+../../deploy/django/djfront_settings.py
