@@ -64,12 +64,11 @@ build-InvalidateFunction:
 	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./functions/invalidate
 
 ## The in-function mode's layer (BuildMethod makefile): ARTIFACTS_DIR is what Lambda unpacks at /opt —
-## hostforward, the AWS_LAMBDA_EXEC_WRAPPER that starts it, and its extension entry (deploy/layer).
+## hostforward and the AWS_LAMBDA_EXEC_WRAPPER that starts it (deploy/layer).
 build-HostForwardLayer:
-	mkdir -p "$(ARTIFACTS_DIR)/djfront" "$(ARTIFACTS_DIR)/extensions"
+	mkdir -p "$(ARTIFACTS_DIR)/djfront"
 	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o "$(ARTIFACTS_DIR)/djfront/hostforward" ./functions/hostforward
 	install -m 0755 deploy/layer/djfront-wrapper "$(ARTIFACTS_DIR)/djfront-wrapper"
-	install -m 0755 deploy/layer/extensions/djfront "$(ARTIFACTS_DIR)/extensions/djfront"
 
 clean:
 	rm -rf bin

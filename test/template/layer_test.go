@@ -29,10 +29,11 @@ const layerTarget = "build-HostForwardLayer"
 
 // layerFiles lists what the built layer holds, as Lambda unpacks it at /opt:
 // path → whether it is the Go binary (else a shell script). All executable.
+// No extension: hostforward registers its own internal one so that Lambda
+// sends it SIGTERM at shutdown (aws-lambda-go's WithEnableSIGTERM).
 var layerFiles = map[string]bool{
 	"djfront-wrapper":     false, // AWS_LAMBDA_EXEC_WRAPPER=/opt/djfront-wrapper
 	"djfront/hostforward": true,
-	"extensions/djfront":  false, // an external extension, so Lambda sends SIGTERM
 }
 
 // buildLayer runs `make build-HostForwardLayer ARTIFACTS_DIR=dir` in the
@@ -55,9 +56,9 @@ func buildLayer(t *testing.T, dir, goarch string) {
 }
 
 // TestLayerBuild builds the layer as `sam build` does and checks what Lambda
-// will find in /opt: the wrapper, hostforward as a static arm64 executable,
-// the extension entry, each executable (Lambda runs /opt/extensions/* and
-// the wrapper as they are).
+// will find in /opt: the wrapper and hostforward as a static arm64
+// executable, both executable (Lambda runs the wrapper as it is), nothing
+// else (an executable in /opt/extensions would be started as an extension).
 func TestLayerBuild(t *testing.T) {
 	testenv.Integration(t)
 	dir := filepath.Join(t.TempDir(), "opt")
