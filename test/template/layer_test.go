@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/runtimeapi"
 	"github.com/djfront/djfront/internal/testenv"
 )
@@ -163,7 +164,7 @@ func TestLayerHandOver(t *testing.T) {
 			}))
 			defer upstream.Close()
 
-			logs := &lockedBuilder{}
+			logs := childproc.NewTail(childproc.DefaultTailSize)
 			env := []string{
 				"UPSTREAM_URL=" + upstream.URL,
 				"ALLOWED_HOSTS=www.example.com",
@@ -256,23 +257,4 @@ func readMark(t *testing.T, path string) (string, bool) {
 		t.Fatal(err)
 	}
 	return string(b), true
-}
-
-// lockedBuilder collects the function's output, safe for the runtime
-// server's writes and the test's reads.
-type lockedBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuilder) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuilder) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
