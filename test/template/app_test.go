@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,44 +28,51 @@ const djangoPython = "/usr/bin/python3"
 var builderExcludes = []string{".aws-sam", ".git", ".gitignore", "__pycache__", ".venv", "venv", "env", ".env"}
 
 // packageCodeURI copies dir as SAM's Python builder copies a function's
-// CodeUri into its artifact: symbolic links replaced by what they point to,
-// the builder's excluded names left out. It returns the copy, which stands
-// for the task root (/var/task) with nothing of the repository around it.
+// CodeUri into its artifact (aws-lambda-builders' copytree): symbolic links
+// replaced by what they point to, files and directories alike, the
+// builder's excluded names left out. It returns the copy, which stands for
+// the task root (/var/task) with nothing of the repository around it.
 func packageCodeURI(t *testing.T, dir string) string {
 	t.Helper()
 	task := filepath.Join(t.TempDir(), "task")
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	if err := copyTree(dir, task); err != nil {
+		t.Fatalf("package %s: %v", dir, err)
+	}
+	return task
+}
+
+// copyTree copies src into dst, following symbolic links.
+func copyTree(src, dst string) error {
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if slices.Contains(builderExcludes, name) || strings.HasSuffix(name, ".pyc") {
+			continue
 		}
-		if slices.Contains(builderExcludes, d.Name()) || strings.HasSuffix(d.Name(), ".pyc") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, path)
-		dst := filepath.Join(task, rel)
-		info, err := os.Stat(path) // follows a symbolic link, as the builder does
+		from, to := filepath.Join(src, name), filepath.Join(dst, name)
+		info, err := os.Stat(from) // follows a symbolic link, as the builder does
 		if err != nil {
 			return err
 		}
 		if info.IsDir() {
-			if d.Type()&fs.ModeSymlink != 0 {
-				t.Fatalf("%s: a link to a directory; the builder copies it, this test does not", rel)
+			err = copyTree(from, to)
+		} else {
+			var b []byte
+			if b, err = os.ReadFile(from); err == nil {
+				err = os.WriteFile(to, b, info.Mode().Perm())
 			}
-			return os.MkdirAll(dst, 0o755)
 		}
-		b, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(dst, b, info.Mode().Perm())
-	})
-	if err != nil {
-		t.Fatalf("package %s: %v", dir, err)
 	}
-	return task
+	return nil
 }
 
 // TestAppCodeURI checks that the in-function function's CodeUri (the

@@ -54,11 +54,11 @@ var cloudFormationNeeds = map[string][]string{
 		"lambda:GetFunctionCodeSigningConfig", "lambda:GetRuntimeManagementConfig", "lambda:UpdateFunctionCode",
 		"lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction", "lambda:TagResource", "lambda:UntagResource",
 		"lambda:ListTags", "iam:PassRole", "s3:GetObject", "s3:GetObjectVersion"},
+	"AWS::Lambda::Permission": {"lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"},
 	// Publishing reads the layer's zip; a function that uses the layer
 	// needs GetLayerVersion to be created.
 	"AWS::Lambda::LayerVersion": {"lambda:PublishLayerVersion", "lambda:GetLayerVersion", "lambda:DeleteLayerVersion",
 		"s3:GetObject", "s3:GetObjectVersion"},
-	"AWS::Lambda::Permission": {"lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"},
 	"AWS::Logs::LogGroup": {"logs:CreateLogGroup", "logs:DescribeLogGroups", "logs:PutRetentionPolicy",
 		"logs:DeleteRetentionPolicy", "logs:DeleteLogGroup", "logs:TagResource", "logs:UntagResource",
 		"logs:ListTagsForResource"},

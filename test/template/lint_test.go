@@ -10,12 +10,11 @@ import (
 )
 
 // TestCfnLint runs cfn-lint on the SAM template and on the CloudFormation
-// it translates to, with and without a custom domain, in both app modes: no
-// error, warning or informational finding is accepted. cfn-lint leaves
-// informational checks out by default, hence --include-checks I: they ask,
-// for example, that stateful resources state their DeletionPolicy and
-// UpdateReplacePolicy (I3011) and queues their retention (I3013) instead of
-// relying on defaults.
+// it translates to, with and without a custom domain: no error, warning or
+// informational finding is accepted. cfn-lint leaves informational checks
+// out by default, hence --include-checks I: they ask, for example, that
+// stateful resources state their DeletionPolicy and UpdateReplacePolicy
+// (I3011) and queues their retention (I3013) instead of relying on defaults.
 func TestCfnLint(t *testing.T) {
 	testenv.Integration(t)
 	lint := testenv.RequireCommand(t, "cfn-lint", pipHint)
@@ -34,10 +33,11 @@ func TestCfnLint(t *testing.T) {
 		name   string
 		params map[string]string
 	}{
-		{"translated, no domain", noDomain},
-		{"translated, custom domain", customDomain},
+		// Both app modes (AppMode): the app inside the Lambda, and outside.
 		{"translated, in-function", inFunction},
 		{"translated, in-function, custom domain", inFunctionCustomDomain},
+		{"translated, no domain", noDomain},
+		{"translated, custom domain", customDomain},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "template.json")
