@@ -3,7 +3,7 @@ GO       ?= go
 GOBIN    := $(shell $(GO) env GOPATH)/bin
 LAMBDA   := CGO_ENABLED=0 GOOS=linux
 LDFLAGS  := -s -w
-FUNCS    := hostforward invalidate
+FUNCS    := hostforward invalidate rotate
 
 .PHONY: all deps test test-short lint build fuzz bench clean demo local
 
@@ -69,6 +69,9 @@ build-HostForwardLayer:
 
 build-InvalidateFunction:
 	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./functions/invalidate
+
+build-RotateFunction:
+	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./functions/rotate
 
 clean:
 	rm -rf bin

@@ -11,6 +11,9 @@ need_apt=()
 /usr/bin/python3 -c 'import storages' 2>/dev/null || need_apt+=(python3-django-storages)
 /usr/bin/python3 -c 'import storages.backends.s3boto3' 2>/dev/null || need_apt+=(python3-django-storages-boto3)
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || need_apt+=(python3-boto3)
+# pip and setuptools: python/django_test.go installs the djfront package as users do.
+/usr/bin/python3 -c 'import pip' 2>/dev/null || need_apt+=(python3-pip)
+/usr/bin/python3 -c 'import setuptools' 2>/dev/null || need_apt+=(python3-setuptools)
 command -v gunicorn >/dev/null 2>&1 || need_apt+=(gunicorn)
 # Headless Chromium for test/browser (driven over CDP by chromedp: no chromedriver, no browser download).
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
@@ -46,3 +49,8 @@ install_go_tool() { # name module@version
 }
 install_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck@v0.8.2
 install_go_tool benchstat golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+# The CloudFormation registry schemas (resource handlers' permissions) that
+# scripts/service-role-policy.py derives the service role policy from: the
+# copy the Go module rain embeds, into the module cache (not a dependency).
+go mod download github.com/aws-cloudformation/rain@v1.24.4

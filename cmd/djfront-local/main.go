@@ -29,9 +29,10 @@ import (
 	"syscall"
 
 	"github.com/djfront/djfront/internal/demo"
+	"github.com/djfront/djfront/internal/samlocal"
 )
 
-// ReadyLine starts the line printed once the stack is up.
+// readyLine starts the line printed once the stack is up.
 const readyLine = "ready: "
 
 func main() {
@@ -41,44 +42,64 @@ func main() {
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+// options are the command line's settings.
+type options struct {
+	addr, host, logPath string
+	stay, tour          bool
+}
+
+func parse(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
 	fs := flag.NewFlagSet("djfront-local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:3000", "the local edge's address (port 0: any free port)")
-	host := fs.String("host", "localhost", "the viewer's host name (must resolve to the edge's address)")
-	stay := fs.Bool("stay", false, "stay up after the tour until Ctrl-C")
-	tour := fs.Bool("tour", true, "walk the tour once the stack is up")
-	logPath := fs.String("log", filepath.Join(os.TempDir(), "djfront-local.log"), "file for the output of every process")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	root, err := repoRoot()
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:3000", "the local edge's address (port 0: any free port)")
+	fs.StringVar(&o.host, "host", "localhost", "the viewer's host name (must resolve to the edge's address)")
+	fs.BoolVar(&o.stay, "stay", false, "stay up after the tour until Ctrl-C")
+	fs.BoolVar(&o.tour, "tour", true, "walk the tour once the stack is up")
+	fs.StringVar(&o.logPath, "log", filepath.Join(os.TempDir(), "djfront-local.log"), "file for the output of every process")
+	return o, fs.Parse(args)
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	o, err := parse(args, stderr)
 	if err != nil {
 		return err
 	}
-	logFile, err := os.Create(*logPath)
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	root, err := samlocal.ProjectRoot(wd)
+	if err != nil {
+		return err
+	}
+	logFile, err := os.Create(o.logPath)
 	if err != nil {
 		return fmt.Errorf("log file: %w", err)
 	}
 	defer logFile.Close()
-	fmt.Fprintf(stdout, "djfront-local: the processes' output goes to %s\n", *logPath)
+	fmt.Fprintf(stdout, "djfront-local: the processes' output goes to %s\n", o.logPath)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	stack, err := demo.Start(ctx, demo.Config{Root: root, Addr: *addr, Host: *host, Progress: stdout, Logs: logFile})
+	stack, err := demo.Start(ctx, demo.Config{Root: root, Addr: o.addr, Host: o.host, Progress: stdout, Logs: logFile})
 	if err != nil {
 		if ctx.Err() != nil {
 			return errors.New("interrupted; everything started was stopped")
 		}
-		return fmt.Errorf("%w\n(more in %s)", err, *logPath)
+		return fmt.Errorf("%w\n(more in %s)", err, o.logPath)
 	}
 	defer func() {
 		fmt.Fprintln(stdout, "djfront-local: stopping every process")
 		stack.Close()
 	}()
 	fmt.Fprintf(stdout, "%s%s (Django admin %s/admin/, user %s, password %s)\n", readyLine, stack.URL, stack.URL, demo.AdminUser, stack.AdminPassword)
+	return serve(ctx, stack, o, stdout)
+}
 
-	// A process that dies ends the run, naming it.
+// serve walks the tour and, with -stay, waits for Ctrl-C. A process that
+// dies ends it, naming the process.
+func serve(ctx context.Context, stack *demo.Stack, o *options, stdout io.Writer) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go func() {
@@ -88,43 +109,26 @@ func run(args []string, stdout, stderr io.Writer) error {
 		case <-ctx.Done():
 		}
 	}()
-	if *tour {
+	failure := func() error {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			return cause
+		}
+		return nil
+	}
+	if o.tour {
 		if err := stack.Tour(ctx, stdout); err != nil {
-			if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			if cause := failure(); cause != nil {
 				return cause
 			}
 			return err
 		}
 	}
-	if !*stay {
+	if !o.stay {
 		return nil
 	}
 	fmt.Fprintf(stdout, "\nUp until Ctrl-C. Open %s/admin/ (user %s, password %s).\n"+
 		"The edge's certificate is self-signed for %s: accept it in the browser once.\n",
-		stack.URL, demo.AdminUser, stack.AdminPassword, *host)
+		stack.URL, demo.AdminUser, stack.AdminPassword, o.host)
 	<-ctx.Done()
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		return cause
-	}
-	return nil
-}
-
-// repoRoot returns the directory of go.mod, from the working directory up.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "template.yaml")); err == nil {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				return dir, nil
-			}
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run it from the djfront repository (no go.mod with template.yaml here or above)")
-		}
-		dir = parent
-	}
+	return failure()
 }

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -17,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/demo"
 	"github.com/djfront/djfront/internal/testenv"
 )
@@ -28,9 +27,9 @@ func TestNoOrphans(t *testing.T) {
 	testenv.Integration(t)
 	testenv.RequireCommand(t, "make", "apt-get install make")
 	bin := filepath.Join(t.TempDir(), "djfront-local")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	res, err := childproc.Run(t.Context(), exec.Command("go", "build", "-o", bin, "."), 64<<10)
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("go build: %v %+v", err, res)
 	}
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -39,63 +38,58 @@ func TestNoOrphans(t *testing.T) {
 	defer busy.Close()
 	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
 
-	tests := []struct {
-		name      string
-		addr      string
-		interrupt string // the output line prefix after which to send SIGINT; "" for none
-		exitCode  int
-		stderr    string
-	}{
-		{name: "Ctrl-C once up", addr: "127.0.0.1:0", interrupt: "ready: ", exitCode: 0},
-		{name: "Ctrl-C during the start", addr: "127.0.0.1:0", interrupt: "[4/5]", exitCode: 1, stderr: "interrupted"},
-		{name: "port in use", addr: "127.0.0.1:" + busyPort, exitCode: 1, stderr: "port " + busyPort + " is in use"},
+	tests := []orphanCase{
+		{name: "Ctrl-C once up", addr: "127.0.0.1:0", interrupt: "ready: ", status: "exit status 0"},
+		{name: "Ctrl-C during the start", addr: "127.0.0.1:0", interrupt: "[4/5]", status: "exit status 1", output: "interrupted"},
+		{name: "port in use", addr: "127.0.0.1:" + busyPort, status: "exit status 1", output: "port " + busyPort + " is in use"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			run := randomHex(t)
-			cmd := exec.Command(bin, "-addr", tt.addr, "-tour=false", "-stay", "-log", filepath.Join(t.TempDir(), "log"))
-			cmd.Dir = testenv.RepoRoot(t)
-			cmd.Env = append(os.Environ(), demo.RunMarker+"="+run)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
+		t.Run(tt.name, func(t *testing.T) { runOrphanCase(t, bin, tt) })
+	}
+}
+
+// orphanCase is a way a run of the command ends.
+type orphanCase struct {
+	name      string
+	addr      string
+	interrupt string // the output line prefix after which to send SIGINT; "" for none
+	status    string // as childproc.ExitStatus words it
+	output    string // in the output (stdout and stderr)
+}
+
+// runOrphanCase runs bin as tt says and checks how it ended and that no
+// process it started is left.
+func runOrphanCase(t *testing.T, bin string, tt orphanCase) {
+	run := rand.Text()
+	cmd := exec.Command(bin, "-addr", tt.addr, "-tour=false", "-stay", "-log", filepath.Join(t.TempDir(), "log"))
+	cmd.Dir = testenv.RepoRoot(t)
+	cmd.Env = append(os.Environ(), demo.RunMarker+"="+run)
+	lines, w := io.Pipe()
+	p, err := childproc.Start("djfront-local", cmd, childproc.Options{Output: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { <-p.Exited(); w.Close() }()
+	t.Cleanup(func() { killMarked(t, run) }) // a failed test leaves nothing either
+	sc := bufio.NewScanner(lines)
+	for sc.Scan() {
+		if tt.interrupt != "" && strings.HasPrefix(sc.Text(), tt.interrupt) {
+			if len(marked(t, run)) == 0 {
+				t.Error("no marked process before the interrupt: the check below would prove nothing")
+			}
+			if err := syscall.Kill(p.Pid(), syscall.SIGINT); err != nil { // the command alone, as a terminal's Ctrl-C reaches it
 				t.Fatal(err)
 			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { killMarked(t, run) }) // a failed test leaves nothing either
-			var out strings.Builder
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				out.WriteString(sc.Text() + "\n")
-				if tt.interrupt != "" && strings.HasPrefix(sc.Text(), tt.interrupt) {
-					if len(marked(t, run)) == 0 {
-						t.Error("no marked process before the interrupt: the check below would prove nothing")
-					}
-					if err := cmd.Process.Signal(os.Interrupt); err != nil {
-						t.Fatal(err)
-					}
-					break
-				}
-			}
-			_, _ = io.Copy(&out, stdout)
-			err = cmd.Wait()
-			code := 0
-			var exit *exec.ExitError
-			if errors.As(err, &exit) {
-				code = exit.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
-			if code != tt.exitCode || !strings.Contains(stderr.String(), tt.stderr) {
-				t.Errorf("exit code %d, stderr %q; want %d and %q\nstdout:\n%s", code, stderr.String(), tt.exitCode, tt.stderr, out.String())
-			}
-			if left := marked(t, run); len(left) > 0 {
-				t.Errorf("processes left behind: %s", strings.Join(left, "; "))
-			}
-		})
+			break
+		}
+	}
+	_, _ = io.Copy(io.Discard, lines) // the rest, kept in the tail
+	<-p.Exited()
+	if status := childproc.ExitStatus(p.Err()); status != tt.status || !strings.Contains(p.Tail(), tt.output) {
+		t.Errorf("%s, want %s with %q in the output:\n%s", status, tt.status, tt.output, p.Tail())
+	}
+	if left := marked(t, run); len(left) > 0 {
+		t.Errorf("processes left behind: %s", strings.Join(left, "; "))
 	}
 }
 
@@ -131,12 +125,4 @@ func killMarked(t *testing.T, run string) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
 	time.Sleep(100 * time.Millisecond) // let the kernel reap them
-}
-
-func randomHex(t *testing.T) string {
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }

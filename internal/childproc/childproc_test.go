@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/testenv"
 )
 
 func TestTail(t *testing.T) {
@@ -190,12 +191,11 @@ func TestStartFails(t *testing.T) {
 // freeAddr returns a loopback address nothing listens on.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := childproc.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return "127.0.0.1:" + strconv.Itoa(port)
 }
 
 func TestAwaitHTTP(t *testing.T) {
@@ -360,4 +360,75 @@ func TestMain(m *testing.M) {
 		select {}
 	}
 	os.Exit(m.Run())
+}
+
+func TestFreePort(t *testing.T) {
+	port, err := childproc.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if port <= 0 || port > 65535 {
+		t.Fatalf("FreePort() = %d, want a port number", port)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatalf("listen on the free port %d: %v", port, err)
+	}
+	ln.Close()
+}
+
+func TestLastLines(t *testing.T) {
+	tests := []struct {
+		name string
+		s    string
+		n    int
+		want string
+	}{
+		{"fewer lines", "a\nb\n", 3, "a\nb"},
+		{"the last ones", "a\nb\nc\nd\n", 2, "c\nd"},
+		{"no trailing newline", "a\nb\nc", 1, "c"},
+		{"empty", "", 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := childproc.LastLines(tt.s, tt.n); got != tt.want {
+				t.Errorf("LastLines(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWithOutput(t *testing.T) {
+	p, err := childproc.Start("crasher", sh(`for i in $(seq 1 50); do echo "line $i"; done; exit 1`), childproc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-p.Exited()
+	base := errors.New("did not start")
+	got := childproc.WithOutput(base, p)
+	if !errors.Is(got, base) {
+		t.Errorf("WithOutput does not wrap %v", base)
+	}
+	if want := "did not start\ncrasher output (last lines):\nline 11\n"; !strings.HasPrefix(got.Error(), want) || !strings.HasSuffix(got.Error(), "\nline 50") {
+		t.Errorf("WithOutput = %q, want %q… ending in line 50", got, want)
+	}
+}
+
+func TestPythonImports(t *testing.T) {
+	python := testenv.RequireCommand(t, "python3", testenv.InstallHint)
+	tests := []struct {
+		name, python, module string
+		want                 bool
+	}{
+		{"standard module", python, "json", true},
+		{"missing module", python, "djfront_no_such_module", false},
+		{"missing interpreter", "/nonexistent/python3", "json", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := childproc.PythonImports(context.Background(), tt.python, tt.module); got != tt.want {
+				t.Errorf("PythonImports(%s, %s) = %v, want %v", tt.python, tt.module, got, tt.want)
+			}
+		})
+	}
 }

@@ -174,3 +174,17 @@ func ExitStatus(err error) string {
 		return err.Error()
 	}
 }
+
+// DefaultGrace is the grace period the local tooling gives a server it
+// stops (moto, gunicorn) between SIGTERM and SIGKILL: gunicorn's own
+// graceful timeout and a margin.
+const DefaultGrace = 3 * time.Second
+
+// errorLines is how many lines of a child's output WithOutput shows.
+const errorLines = 40
+
+// WithOutput returns err, wrapped, followed by the last lines of p's output:
+// what a person needs to see why a child did not start.
+func WithOutput(err error, p *Process) error {
+	return fmt.Errorf("%w\n%s output (last lines):\n%s", err, p.name, LastLines(p.Tail(), errorLines))
+}

@@ -1,6 +1,9 @@
 package childproc
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
 
 // Tail is an io.Writer that keeps the last bytes written to it, for error
 // messages and bounded command output. It is safe for concurrent use.
@@ -51,4 +54,14 @@ func (t *Tail) kept() []byte {
 		return t.buf[n-t.max:]
 	}
 	return t.buf
+}
+
+// LastLines returns the last n lines of s (a Tail's text, say), without a
+// trailing newline: enough of a child's output for an error message.
+func LastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }

@@ -14,23 +14,15 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/djangoserver"
+	"github.com/djfront/djfront/internal/motostack"
 )
 
 // invalidationLimit bounds the wait for collectstatic's invalidation: the
 // batching window, a few seconds of uploads, and slow machines.
 const invalidationLimit = 60 * time.Second
-
-// whoami is what the example app's /whoami/ reports.
-type whoami struct {
-	Host          string  `json:"host"`
-	Scheme        string  `json:"scheme"`
-	Secure        bool    `json:"secure"`
-	Absolute      string  `json:"absolute"`
-	RemoteAddr    string  `json:"remote_addr"`
-	XForwardedFor *string `json:"x_forwarded_for"`
-	XOriginVerify *string `json:"x_origin_verify"`
-	Forwarded     *string `json:"forwarded"`
-}
 
 // Tour walks a viewer's requests through the stack and prints what each hop
 // did: a page request, a CSRF-protected form POST, and a collectstatic with
@@ -70,7 +62,7 @@ func (s *Stack) tourPage(ctx context.Context, w io.Writer) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET /whoami/: status %s: %.300s", resp.Status, body)
 	}
-	var who whoami
+	var who djangoserver.Whoami
 	if err := json.Unmarshal(body, &who); err != nil {
 		return fmt.Errorf("GET /whoami/: %w", err)
 	}
@@ -108,7 +100,7 @@ func (s *Stack) tourPage(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "   static file           GET /static/admin/css/base.css → %s, %d bytes of %s from bucket %s (no Lambda)\n",
-		resp.Status, len(body), resp.Header.Get("Content-Type"), bucketName)
+		resp.Status, len(body), resp.Header.Get("Content-Type"), s.aws.Bucket)
 	check("static file status", resp.Status, "200 OK")
 	if problems != nil {
 		return errors.New(strings.Join(problems, "; "))
@@ -168,53 +160,31 @@ func (s *Stack) tourForm(ctx context.Context, w io.Writer) error {
 }
 
 func (s *Stack) tourCollectstatic(ctx context.Context, w io.Writer) error {
-	before, err := s.cloud.invalidations(ctx)
+	before, err := s.aws.Invalidations(ctx)
 	if err != nil {
 		return err
-	}
-	seen := map[string]bool{}
-	for _, inv := range before {
-		seen[inv.ID] = true
 	}
 	note := "changed by the tour"
 	if err := writeTourCSS(filepath.Join(s.dir, "extra-static"), note); err != nil {
 		return err
 	}
-	out, err := s.manage(ctx, "collectstatic", "--noinput")
+	out, err := s.django.Manage(ctx, "collectstatic", "--noinput")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "   collectstatic         %s (tour/banner.css changed)\n", lastLines(strings.TrimSpace(out), 1))
+	fmt.Fprintf(w, "   collectstatic         %s (tour/banner.css changed)\n", childproc.LastLines(strings.TrimSpace(out), 1))
 
-	deadline := time.Now().Add(invalidationLimit)
-	for {
-		all, err := s.cloud.invalidations(ctx)
-		if err != nil {
-			return err
-		}
-		var fresh []Invalidation
-		for _, inv := range all {
-			if !seen[inv.ID] {
-				fresh = append(fresh, inv)
-			}
-		}
-		if covers(fresh, "/"+staticPrefix+"/tour/banner.css") {
-			for _, inv := range fresh {
-				fmt.Fprintf(w, "   S3 → SQS → invalidate CreateInvalidation %s on %s: %s\n", inv.ID, s.DistributionID, strings.Join(inv.Paths, " "))
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no invalidation covering /%s/tour/banner.css within %v (new: %v)", staticPrefix, invalidationLimit, fresh)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
-		}
+	path := "/" + staticPrefix + "/tour/banner.css"
+	fresh, err := s.awaitInvalidation(ctx, before, path)
+	if err != nil {
+		return err
+	}
+	for _, inv := range fresh {
+		fmt.Fprintf(w, "   S3 → SQS → invalidate CreateInvalidation %s on %s: %s\n", inv.ID, s.DistributionID, strings.Join(inv.Paths, " "))
 	}
 
-	get, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/"+staticPrefix+"/tour/banner.css", nil)
+	s.invalidateEdge(ctx) // the edge's cache, as CloudFront's, drops the old file
+	get, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
 	if err != nil {
 		return err
 	}
@@ -222,16 +192,40 @@ func (s *Stack) tourCollectstatic(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "   viewer                GET /%s/tour/banner.css → %s, the new file\n", staticPrefix, resp.Status)
+	fmt.Fprintf(w, "   viewer                GET %s → %s, the new file\n", path, resp.Status)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), note) {
-		return fmt.Errorf("GET /%s/tour/banner.css: status %s, body %.200q", staticPrefix, resp.Status, body)
+		return fmt.Errorf("GET %s: status %s, body %.200q", path, resp.Status, body)
 	}
 	return nil
 }
 
+// awaitInvalidation returns the invalidations that are not in before once
+// one of them covers path.
+func (s *Stack) awaitInvalidation(ctx context.Context, before []motostack.Invalidation, path string) ([]motostack.Invalidation, error) {
+	deadline := time.Now().Add(invalidationLimit)
+	for {
+		all, err := s.aws.Invalidations(ctx)
+		if err != nil {
+			return nil, err
+		}
+		fresh := slices.DeleteFunc(all, func(inv motostack.Invalidation) bool {
+			return slices.ContainsFunc(before, func(b motostack.Invalidation) bool { return b.ID == inv.ID })
+		})
+		if covers(fresh, path) {
+			return fresh, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no invalidation covering %s within %v (new: %v)", path, invalidationLimit, fresh)
+		}
+		if !sleep(ctx, 500*time.Millisecond) {
+			return nil, ctx.Err()
+		}
+	}
+}
+
 // covers reports whether one of invs invalidates path (exactly or with a
 // wildcard).
-func covers(invs []Invalidation, path string) bool {
+func covers(invs []motostack.Invalidation, path string) bool {
 	for _, inv := range invs {
 		if slices.ContainsFunc(inv.Paths, func(p string) bool {
 			prefix, wild := strings.CutSuffix(p, "*")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,8 +22,22 @@ type Config struct {
 	// AllowedHosts are the viewer hosts the app serves (ALLOWED_HOSTS).
 	AllowedHosts AllowedHosts
 	// Secrets are the accepted X-Origin-Verify values
-	// (ORIGIN_VERIFY_SECRETS); empty turns the check off.
+	// (ORIGIN_VERIFY_SECRETS), for local runs.
 	Secrets []string
+	// OriginSecretARN names the Secrets Manager secret whose AWSCURRENT,
+	// AWSPENDING and AWSPREVIOUS values are accepted as X-Origin-Verify
+	// (ORIGIN_VERIFY_SECRET_ARN), read by LoadSecrets.
+	OriginSecretARN string
+	// UpstreamSecretARN names the Secrets Manager secret whose AWSCURRENT
+	// value is sent as X-Upstream-Verify (UPSTREAM_VERIFY_SECRET_ARN).
+	UpstreamSecretARN string
+	// Origin checks X-Origin-Verify: Secrets, or the secret OriginSecretARN
+	// names once LoadSecrets has run. Nil turns the check off.
+	Origin OriginVerifier
+	// UpstreamVerify gives the X-Upstream-Verify value sent to the app
+	// (UPSTREAM_VERIFY_SECRET, or UpstreamSecretARN's secret once
+	// LoadSecrets has run). Nil: none is sent.
+	UpstreamVerify UpstreamCredential
 	// Timeout bounds each upstream request (UPSTREAM_TIMEOUT).
 	Timeout time.Duration
 	// RemoveBasePath is removed once from the front of each request path
@@ -31,11 +46,13 @@ type Config struct {
 }
 
 // ConfigFromEnv reads and validates the configuration through getenv (for
-// example os.Getenv). Every error names the variable at fault.
+// example os.Getenv). Values are trimmed of surrounding whitespace. Every
+// error names the variable at fault.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var c Config
 	var errs []error
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
+	getenv = trimmed(getenv)
 
 	if u, err := parseUpstream(getenv("UPSTREAM_URL")); err != nil {
 		bad("UPSTREAM_URL", err)
@@ -61,6 +78,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	c.readSecretSettings(getenv, bad)
+
 	c.Timeout = DefaultUpstreamTimeout
 	if v := getenv("UPSTREAM_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -75,8 +94,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 
 	if v := getenv("REMOVE_BASE_PATH"); v != "" {
+		// Compared with API Gateway's decoded rawPath, so written decoded.
 		p := "/" + strings.Trim(v, "/")
-		if p == "/" || strings.ContainsAny(p, "?#%") {
+		if p == "/" || strings.ContainsAny(p, "?#%") || strings.ContainsFunc(p, isSpaceOrControl) {
 			bad("REMOVE_BASE_PATH", fmt.Errorf("want a path prefix like /prod, got %q", v))
 		} else {
 			c.RemoveBasePath = p
@@ -85,6 +105,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
+// trimmed returns getenv with surrounding whitespace removed from every
+// value.
+func trimmed(getenv func(string) string) func(string) string {
+	return func(name string) string { return strings.TrimSpace(getenv(name)) }
+}
+
+func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// parseUpstream validates UPSTREAM_URL completely at cold start: a value
+// that would fail, or mean something else, on the first request is refused
+// with the reason.
 func parseUpstream(v string) (*url.URL, error) {
 	if v == "" {
 		return nil, errors.New("required (the app's base URL, like http://127.0.0.1:8000)")
@@ -96,10 +127,37 @@ func parseUpstream(v string) (*url.URL, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("want an http:// or https:// URL, got %q", v)
 	}
-	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	if u.Opaque != "" || u.User != nil || strings.ContainsAny(v, "?#") {
 		return nil, fmt.Errorf("want scheme://host[:port][/base/path] only, got %q", v)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("no host in %q", v)
+	}
+	if p := u.Port(); p != "" || strings.HasSuffix(u.Host, ":") {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("port %q is not a number from 1 to 65535 in %q", p, v)
+		}
+	}
+	if err := checkBasePath(u); err != nil {
+		return nil, err
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
+}
+
+// checkBasePath refuses a base path whose meaning depends on who decodes
+// it: an encoded '/' or '\' (one segment to the proxy, two to the app) or a
+// "." or ".." segment (which the app may or may not resolve).
+func checkBasePath(u *url.URL) error {
+	esc := strings.ToUpper(u.EscapedPath())
+	if strings.Contains(esc, "%2F") || strings.Contains(esc, "%5C") {
+		return fmt.Errorf("base path %q has an encoded slash or backslash", u.EscapedPath())
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return fmt.Errorf("base path %q has a dot segment", u.Path)
+		}
+	}
+	return nil
 }

@@ -26,6 +26,19 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad timeout", map[string]string{"UPSTREAM_TIMEOUT": "25"}, "UPSTREAM_TIMEOUT: not a Go duration"},
 		{"negative timeout", map[string]string{"UPSTREAM_TIMEOUT": "-1s"}, "UPSTREAM_TIMEOUT: must be positive"},
 		{"bad base path", map[string]string{"REMOVE_BASE_PATH": "/"}, "REMOVE_BASE_PATH: want a path prefix"},
+		{"upstream without a host name", map[string]string{"UPSTREAM_URL": "http://:80"}, "UPSTREAM_URL: no host"},
+		{"upstream port zero", map[string]string{"UPSTREAM_URL": "http://127.0.0.1:0"}, "UPSTREAM_URL: port"},
+		{"upstream port out of range", map[string]string{"UPSTREAM_URL": "http://127.0.0.1:65536"}, "UPSTREAM_URL: port"},
+		{"upstream empty port", map[string]string{"UPSTREAM_URL": "http://127.0.0.1:"}, "UPSTREAM_URL: port"},
+		{"upstream non-numeric port", map[string]string{"UPSTREAM_URL": "http://127.0.0.1:http"}, "UPSTREAM_URL: not a URL"},
+		{"upstream encoded slash in base path", map[string]string{"UPSTREAM_URL": "http://x/a%2Fb"}, "UPSTREAM_URL: base path"},
+		{"upstream encoded backslash in base path", map[string]string{"UPSTREAM_URL": "http://x/a%5cb"}, "UPSTREAM_URL: base path"},
+		{"upstream dot segment in base path", map[string]string{"UPSTREAM_URL": "http://x/a/../admin"}, "UPSTREAM_URL: base path"},
+		{"upstream empty query", map[string]string{"UPSTREAM_URL": "http://x/?"}, "UPSTREAM_URL: want scheme://host"},
+		{"upstream empty fragment", map[string]string{"UPSTREAM_URL": "http://x/#"}, "UPSTREAM_URL: want scheme://host"},
+		{"upstream host with a space", map[string]string{"UPSTREAM_URL": "http://a b/"}, "UPSTREAM_URL:"},
+		{"base path with a space inside", map[string]string{"REMOVE_BASE_PATH": "/pr od"}, "REMOVE_BASE_PATH: want a path prefix"},
+		{"base path with a control byte", map[string]string{"REMOVE_BASE_PATH": "/prod\x01"}, "REMOVE_BASE_PATH: want a path prefix"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,6 +63,30 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// Values are trimmed of surrounding whitespace, as a value pasted into a
+// console or read from a parameter store often carries a newline.
+func TestConfigTrimsWhitespace(t *testing.T) {
+	env := map[string]string{
+		"UPSTREAM_URL":     " http://127.0.0.1:8000/app/\n",
+		"ALLOWED_HOSTS":    " www.example.com ",
+		"UPSTREAM_TIMEOUT": " 3s\n",
+		"REMOVE_BASE_PATH": " /prod\n",
+	}
+	cfg, err := hostforward.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Upstream.String(), "http://127.0.0.1:8000/app"; got != want {
+		t.Errorf("Upstream = %q, want %q", got, want)
+	}
+	if cfg.Timeout != 3*time.Second {
+		t.Errorf("Timeout = %s, want 3s", cfg.Timeout)
+	}
+	if cfg.RemoveBasePath != "/prod" {
+		t.Errorf("RemoveBasePath = %q, want /prod", cfg.RemoveBasePath)
 	}
 }
 

@@ -9,7 +9,32 @@
 // adds an X-Origin-Verify origin header holding a shared secret. This package
 // trusts those headers only when the secret matches, checks the host against
 // ALLOWED_HOSTS before anything reaches the app, and replaces every forwarding
-// header the client sent.
+// header the client sent. The secret's values come from Secrets Manager by
+// ARN ([Config.LoadSecrets], package secretcache), so a rotation is picked up
+// without a deploy; the app gets a credential of its own, X-Upstream-Verify,
+// that no client can send in its place.
+//
+// # One request, in call order
+//
+// [Handler.Handle] takes the event and hands it to forward, which runs:
+//
+//  1. checks and request (request.go): newRequest calls lowercaseKeys
+//     (header names are tokens, one spelling each), verify (X-Origin-Verify
+//     against the secrets), viewerOf (host against ALLOWED_HOSTS, scheme,
+//     client address), requestURL (path re-encoded, query checked and kept
+//     raw), eventBody and forwardedHeaders (untrusted and underscore names
+//     dropped); any failure is a refusal, answered without calling the app;
+//  2. proxy: dropStaleConnections (handler.go), then httputil.ReverseProxy,
+//     whose Rewrite hook is rewrite (request.go: the app's URL, the raw
+//     query restored, the forwarding headers set), and whose writer is the
+//     recorder (response.go), watching the body through watchBody;
+//  3. response (response.go): recorder.response, responseHeaders
+//     (cookies, single-valued headers, UTF-8, and privateCacheControl in
+//     cachecontrol.go for a response that sets a cookie) and
+//     checkPayloadSize;
+//  4. errors (errors.go): classify maps an upstream failure to a refusal,
+//     errorResponse renders any refusal; then logRequest writes the one log
+//     line and Handle returns — never a Lambda error.
 //
 // API Gateway HTTP APIs deliver rawPath percent-decoded (rawQueryString stays
 // raw); the path is re-encoded minimally, so "%2F" in a viewer path arrives

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -30,7 +31,9 @@ func (t *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 
 // FuzzHandle feeds arbitrary events to the handler. Whatever it gets, it
 // answers without a Lambda error, and a request that reaches the app has an
-// allowed host, exactly one client address and none of the edge's secrets.
+// allowed ASCII host, exactly one client address, none of the edge's
+// secrets, no header name with an underscore or a non-ASCII byte, and the
+// event's query string byte for byte.
 func FuzzHandle(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "sam", "events", "api-*.json"))
 	for _, file := range files {
@@ -69,8 +72,16 @@ func FuzzHandle(f *testing.F) {
 			}
 			return
 		}
-		if !allowed.Allows(out.Host) || out.Header.Get("X-Forwarded-Host") != out.Host {
+		if !allowed.Allows(out.Host) || out.Header.Get("X-Forwarded-Host") != out.Host || !ascii(out.Host) {
 			t.Fatalf("app got host %q / X-Forwarded-Host %q", out.Host, out.Header.Get("X-Forwarded-Host"))
+		}
+		if out.URL.RawQuery != ev.RawQueryString {
+			t.Fatalf("app got query %q, event had %q", out.URL.RawQuery, ev.RawQueryString)
+		}
+		for name := range out.Header {
+			if strings.Contains(name, "_") || !ascii(name) {
+				t.Fatalf("app got header %q", name)
+			}
 		}
 		xff := out.Header.Values("X-Forwarded-For")
 		if len(xff) != 1 {
@@ -108,8 +119,60 @@ func FuzzAllowedHosts(f *testing.F) {
 		if !any.Allows(host) {
 			t.Fatalf("%q allowed by %q but not valid for *", host, pattern)
 		}
-		if strings.ContainsAny(host, "/@?# ,\t\r\n") {
+		if strings.ContainsAny(host, "/@?# ,\t\r\n") || !ascii(host) {
 			t.Fatalf("%q allowed by %q", host, pattern)
+		}
+	})
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzConfigFromEnv checks that an UPSTREAM_URL or REMOVE_BASE_PATH that
+// passes the cold-start check means what it says: a host, a port from 1 to
+// 65535, a base path without encoded slashes or dot segments, no query.
+func FuzzConfigFromEnv(f *testing.F) {
+	for _, s := range [][2]string{
+		{"http://127.0.0.1:8000/app/", "/prod"}, {"https://app.internal", ""}, {"http://:80", ""},
+		{"http://x:65536", ""}, {"http://x/a%2Fb", " prod "}, {"http://[::1]:8000/a/../b", "/a b"},
+		{"http://x/caf%C3%A9", "%2f"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, upstream, basePath string) {
+		env := map[string]string{"UPSTREAM_URL": upstream, "ALLOWED_HOSTS": "www.example.com", "REMOVE_BASE_PATH": basePath}
+		cfg, err := hostforward.ConfigFromEnv(func(k string) string { return env[k] })
+		if err != nil {
+			if !strings.Contains(err.Error(), "UPSTREAM_URL: ") && !strings.Contains(err.Error(), "REMOVE_BASE_PATH: ") {
+				t.Fatalf("error %q names no variable", err)
+			}
+			return
+		}
+		u := cfg.Upstream
+		if u.Hostname() == "" || (u.Scheme != "http" && u.Scheme != "https") || u.RawQuery != "" || u.ForceQuery || u.User != nil {
+			t.Fatalf("accepted %q as %#v", upstream, u)
+		}
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				t.Fatalf("accepted port %q in %q", p, upstream)
+			}
+		}
+		if esc := strings.ToUpper(u.EscapedPath()); strings.Contains(esc, "%2F") || strings.Contains(esc, "%5C") {
+			t.Fatalf("accepted base path %q", u.EscapedPath())
+		}
+		for _, seg := range strings.Split(u.Path, "/") {
+			if seg == "." || seg == ".." {
+				t.Fatalf("accepted dot segment in %q", u.Path)
+			}
+		}
+		if b := cfg.RemoveBasePath; b != "" && (b[0] != '/' || strings.ContainsAny(b, "?#% \t\r\n") || strings.HasSuffix(b, "/")) {
+			t.Fatalf("accepted REMOVE_BASE_PATH %q as %q", basePath, b)
 		}
 	})
 }

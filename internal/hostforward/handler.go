@@ -2,8 +2,6 @@ package hostforward
 
 import (
 	"context"
-	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -11,28 +9,42 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 // deadlineMargin is kept back from the Lambda deadline so that a slow app
 // still gets a 504 answered, rather than the invocation timing out.
 const deadlineMargin = 250 * time.Millisecond
 
+// staleAfter is how long a pooled connection to the app may stay idle and
+// still be reused: below the shortest common app keep-alive (gunicorn's
+// default is 2 s). Between invocations Lambda freezes the function, so an
+// app that closes an idle connection meanwhile is noticed only after the
+// next request was written on it — and Go retries only idempotent requests
+// on such a connection, so a POST would fail with a 502.
+const staleAfter = time.Second
+
 // Handler forwards API Gateway HTTP API events to the upstream app. It is
 // safe for concurrent use; build one at cold start and reuse it.
 type Handler struct {
-	cfg     Config
-	secrets [][sha256.Size]byte // digests of cfg.Secrets, for the constant-time check
-	proxy   *httputil.ReverseProxy
-	log     *slog.Logger
+	cfg   Config
+	proxy *httputil.ReverseProxy
+	log   *slog.Logger
+	// idle is the transport, when it can close its idle connections.
+	idle interface{ CloseIdleConnections() }
+	// lastUsed is when a request to the app last ended (Unix nanoseconds,
+	// wall clock, as the transport's own idle check reads it).
+	lastUsed atomic.Int64
 }
 
 // NewTransport returns the pooled transport a Handler should reuse across
-// invocations: keep-alive connections to the app, no transparent
-// decompression (Content-Encoding passes through to the viewer).
+// invocations: keep-alive connections to the app, reused only while idle
+// for less than a second (see the README), no transparent decompression
+// (Content-Encoding passes through to the viewer).
 func NewTransport() *http.Transport {
 	return &http.Transport{
 		Proxy:                 nil, // the app is reached directly, never through HTTP_PROXY
@@ -40,7 +52,7 @@ func NewTransport() *http.Transport {
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          32,
 		MaxIdleConnsPerHost:   32,
-		IdleConnTimeout:       60 * time.Second,
+		IdleConnTimeout:       staleAfter, // checked when a connection is taken from the pool
 		TLSHandshakeTimeout:   5 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
@@ -48,13 +60,17 @@ func NewTransport() *http.Transport {
 }
 
 // New returns a Handler for cfg that sends requests through transport and
-// logs to logger. When cfg has no origin-verify secrets it logs a warning
-// once: anyone who finds the API Gateway URL can then reach the app.
+// logs to logger. When transport has a CloseIdleConnections method (as
+// *http.Transport does), the Handler calls it when a request follows more
+// than a second without one, so that no request goes out on a connection
+// the app closed meanwhile. When cfg has no origin check (cfg.Origin) New
+// logs a warning once: anyone who finds the API Gateway URL can then reach
+// the app. It panics when cfg names secrets by ARN that [Config.LoadSecrets]
+// has not read: the handler must not run unchecked by mistake.
 func New(cfg Config, transport http.RoundTripper, logger *slog.Logger) *Handler {
+	mustHaveLoadedSecrets(cfg)
 	h := &Handler{cfg: cfg, log: logger}
-	for _, s := range cfg.Secrets {
-		h.secrets = append(h.secrets, sha256.Sum256([]byte(s)))
-	}
+	h.idle, _ = transport.(interface{ CloseIdleConnections() })
 	h.proxy = &httputil.ReverseProxy{
 		Rewrite:        h.rewrite,
 		Transport:      transport,
@@ -62,92 +78,45 @@ func New(cfg Config, transport http.RoundTripper, logger *slog.Logger) *Handler 
 		ErrorHandler:   func(w http.ResponseWriter, _ *http.Request, err error) { w.(*recorder).fail(err) },
 		ErrorLog:       log.New(io.Discard, "", 0), // every failure is logged once, by Handle
 	}
-	if len(cfg.Secrets) == 0 {
-		logger.Warn("ORIGIN_VERIFY_SECRETS is not set: requests are not checked for the CloudFront origin header, " +
+	if cfg.Origin == nil {
+		logger.Warn("neither ORIGIN_VERIFY_SECRET_ARN nor ORIGIN_VERIFY_SECRETS is set: requests are not checked for the CloudFront origin header, " +
 			"so a client that finds the API Gateway URL bypasses CloudFront, and True-Client-IP and " +
 			"CloudFront-Forwarded-Proto are ignored")
 	}
 	return h
 }
 
-type viewerKey struct{}
-
-// rewrite sets everything the app learns about the viewer. ReverseProxy has
-// already removed hop-by-hop headers and the X-Forwarded-For/Host/Proto and
-// Forwarded headers from Out; newRequest dropped every other untrusted one.
-func (h *Handler) rewrite(pr *httputil.ProxyRequest) {
-	v := pr.In.Context().Value(viewerKey{}).(*viewer)
-	pr.SetURL(h.cfg.Upstream)
-	pr.Out.Host = v.host
-	hdr := pr.Out.Header
-	hdr["X-Forwarded-Host"] = []string{v.host}
-	hdr["X-Forwarded-Proto"] = []string{v.proto}
-	hdr["X-Forwarded-Port"] = []string{v.port}
-	hdr["X-Forwarded-For"] = []string{v.clientIP}
-	hdr["X-Real-Ip"] = []string{v.clientIP}
-	hdr["Forwarded"] = []string{forwardedHeader(v)}
-	if v.requestID != "" {
-		hdr["X-Request-Id"] = []string{v.requestID}
-	}
-}
-
-// forwardedHeader renders the RFC 7239 Forwarded element for v.
-func forwardedHeader(v *viewer) string {
-	forIP := v.clientIP
-	if strings.Contains(forIP, ":") {
-		forIP = `"[` + forIP + `]"` // RFC 7239 §6: IPv6 in brackets, quoted
-	}
-	host := v.host
-	if !isToken(host) || strings.Contains(host, ":") {
-		host = `"` + host + `"`
-	}
-	return "for=" + forIP + ";host=" + host + ";proto=" + v.proto
-}
-
 // Handle answers one event. It never returns an error: every failure
-// becomes a short plain-text response naming the reason and the request id,
-// and one JSON log line per request carries the detail.
+// becomes a short plain-text response naming the reason and API Gateway's
+// request id, and one JSON log line per request carries the detail.
 func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	start := time.Now()
-	id := ev.RequestContext.RequestID
-	resp, v, upstream, err := h.forward(ctx, &ev)
+	out, err := h.forward(ctx, &ev)
 	if err != nil {
-		resp = errorResponse(err, id)
+		out.resp = errorResponse(err, ev.RequestContext.RequestID)
 	}
-	attrs := []slog.Attr{
-		slog.String("request_id", id),
-		slog.String("method", ev.RequestContext.HTTP.Method),
-		slog.String("path", ev.RawPath),
-	}
-	if v != nil {
-		attrs = append(attrs, slog.String("host", v.host), slog.String("client_ip", v.clientIP), slog.Bool("verified", v.verified))
-	} else { // refused before the viewer was known: log what was asked for
-		attrs = append(attrs, slog.String("host", viewerHost(&ev)), slog.String("source_ip", ev.RequestContext.HTTP.SourceIP))
-	}
-	attrs = append(attrs,
-		slog.Int("status", resp.StatusCode),
-		slog.Int64("upstream_ms", upstream.Milliseconds()),
-		slog.Int64("duration_ms", time.Since(start).Milliseconds()))
-	level := slog.LevelInfo
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-		if resp.StatusCode >= 500 {
-			level = slog.LevelError
-		} else {
-			level = slog.LevelWarn
-		}
-	}
-	h.log.LogAttrs(ctx, level, "request", attrs...)
-	return resp, nil
+	h.logRequest(ctx, &ev, &out, err, time.Since(start))
+	return out.resp, nil
 }
 
-// forward does the work of Handle: it returns the app's response, the
-// viewer (nil when refused before it was known) and how long the app took.
-func (h *Handler) forward(ctx context.Context, ev *events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, *viewer, time.Duration, error) {
+// outcome is what forward learned about one request.
+type outcome struct {
+	resp     events.APIGatewayV2HTTPResponse
+	viewer   *viewer       // nil when refused before the viewer was known
+	called   bool          // the app was called
+	upstream time.Duration // how long the app took, when called
+	changes  changes       // what the response conversion changed
+}
+
+// forward does the work of Handle: event → checks and request (newRequest)
+// → proxy (rewrite, the app) → response (recorder.response).
+func (h *Handler) forward(ctx context.Context, ev *events.APIGatewayV2HTTPRequest) (outcome, error) {
+	var out outcome
 	req, v, err := h.newRequest(ctx, ev)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, nil, 0, err
+		return out, err
 	}
+	out.viewer = v
 
 	timeout, limit := h.cfg.Timeout, fmt.Sprintf("within %s", h.cfg.Timeout)
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl)-deadlineMargin < timeout {
@@ -158,45 +127,67 @@ func (h *Handler) forward(ctx context.Context, ev *events.APIGatewayV2HTTPReques
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	h.dropStaleConnections()
 	start := time.Now()
 	h.proxy.ServeHTTP(rec, req.WithContext(ctx))
-	took := time.Since(start)
+	out.called, out.upstream = true, time.Since(start)
+	h.lastUsed.Store(time.Now().UnixNano())
 	if err := rec.err(); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, v, took, classify(err, limit)
+		return out, classify(err, limit)
 	}
-	resp, err := rec.response()
-	return resp, v, took, err
+	out.resp, out.changes, err = rec.response()
+	return out, err
 }
 
-// classify maps an upstream failure to the status the viewer gets; limit
-// says which time limit applied ("within 25s").
-func classify(err error, limit string) error {
-	var r *refusal
-	switch {
-	case errors.As(err, &r):
-		return r
-	case errors.Is(err, context.DeadlineExceeded):
-		return &refusal{status: http.StatusGatewayTimeout, reason: "the app did not answer " + limit, err: err}
-	default:
-		return &refusal{status: http.StatusBadGateway, reason: "the app is unreachable or sent a broken response", err: err}
+// dropStaleConnections closes the transport's idle connections when no
+// request to the app ended within staleAfter: the function was most likely
+// frozen meanwhile, and the app may have closed them without the transport
+// noticing. NewTransport's IdleConnTimeout does the same for HTTP/1.1
+// connections; this also covers HTTP/2 and other transports.
+func (h *Handler) dropStaleConnections() {
+	last := h.lastUsed.Load()
+	if h.idle != nil && last != 0 && time.Now().UnixNano()-last > int64(staleAfter) {
+		h.idle.CloseIdleConnections()
 	}
 }
 
-// errorResponse renders a refusal as the short plain-text answer the viewer
-// sees. It is never cached: a 4xx/5xx would otherwise stay at the edge for
-// CloudFront's default error caching time.
-func errorResponse(err error, requestID string) events.APIGatewayV2HTTPResponse {
-	var r *refusal
-	if !errors.As(err, &r) {
-		r = &refusal{status: http.StatusBadGateway, reason: "internal error", err: err}
+// logRequest writes the request's one log line. request_id is Lambda's
+// request id, apigw_request_id API Gateway's; fields that were never
+// learned (the viewer of a refused request, the app's time when it was not
+// called, whatever a malformed event left empty) are left out rather than
+// zero-filled.
+func (h *Handler) logRequest(ctx context.Context, ev *events.APIGatewayV2HTTPRequest, out *outcome, err error, took time.Duration) {
+	attrs := make([]slog.Attr, 0, 16)
+	known := func(key, value string) {
+		if value != "" {
+			attrs = append(attrs, slog.String(key, value))
+		}
 	}
-	return events.APIGatewayV2HTTPResponse{
-		StatusCode: r.status,
-		Headers: map[string]string{
-			"Content-Type":           "text/plain; charset=utf-8",
-			"Cache-Control":          "no-store",
-			"X-Content-Type-Options": "nosniff",
-		},
-		Body: fmt.Sprintf("%d %s: %s (request id %s)\n", r.status, http.StatusText(r.status), r.reason, requestID),
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		known("request_id", lc.AwsRequestID)
 	}
+	known("apigw_request_id", ev.RequestContext.RequestID)
+	known("method", ev.RequestContext.HTTP.Method)
+	known("path", ev.RawPath)
+	if v := out.viewer; v != nil {
+		attrs = append(attrs, slog.String("host", v.host), slog.String("client_ip", v.clientIP), slog.Bool("verified", v.verified))
+	} else { // refused before the viewer was known: log what was asked for
+		known("host", viewerHost(ev))
+		known("source_ip", ev.RequestContext.HTTP.SourceIP)
+	}
+	attrs = append(attrs, slog.Int("status", out.resp.StatusCode))
+	if out.called {
+		attrs = append(attrs, slog.Int64("upstream_ms", out.upstream.Milliseconds()))
+	}
+	attrs = append(attrs, slog.Int64("duration_ms", took.Milliseconds()))
+	attrs = append(attrs, out.changes.attrs()...)
+	level := slog.LevelInfo
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+		level = slog.LevelWarn
+		if out.resp.StatusCode >= 500 {
+			level = slog.LevelError
+		}
+	}
+	h.log.LogAttrs(ctx, level, "request", attrs...)
 }

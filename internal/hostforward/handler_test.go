@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 func TestForwardedRequest(t *testing.T) {
@@ -208,18 +211,27 @@ func TestForwardedQuotesHostWithPort(t *testing.T) {
 	}
 }
 
+// Connection-level headers stay with the client's connection. Expect too:
+// the body is in the event already, and a forwarded 100-continue made the
+// transport hold it back for up to ExpectContinueTimeout (a second) from an
+// app that does not answer 100 Continue; nginx drops it as well.
 func TestConnectionLevelHeadersDropped(t *testing.T) {
 	app := newUpstream(t, ok)
-	ev := loadEvent(t, "api-get.json")
+	ev := loadEvent(t, "api-post-form.json")
 	ev.Headers["connection"] = "Upgrade"
 	ev.Headers["upgrade"] = "h2c"
+	ev.Headers["expect"] = "100-continue"
 	if resp, _ := newHandler(t, app.URL, nil).Handle(context.Background(), ev); resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
 	}
-	for _, h := range []string{"Upgrade", "Connection"} {
-		if v := app.got().Header.Values(h); len(v) > 0 {
+	got := app.got()
+	for _, h := range []string{"Upgrade", "Connection", "Expect"} {
+		if v := got.Header.Values(h); len(v) > 0 {
 			t.Errorf("app got %s: %q", h, v)
 		}
+	}
+	if len(got.Body) == 0 {
+		t.Error("app got no body")
 	}
 }
 
@@ -477,5 +489,63 @@ func TestLambdaDeadlineBoundsUpstream(t *testing.T) {
 		if resp.StatusCode != http.StatusGatewayTimeout || !strings.Contains(resp.Body, "did not answer before the Lambda deadline") {
 			t.Errorf("%s left: got %d %q, want 504 naming the Lambda deadline", left, resp.StatusCode, resp.Body)
 		}
+	}
+}
+
+// One log line per request, with the field names both functions share:
+// request_id is Lambda's, apigw_request_id API Gateway's, durations in
+// integer milliseconds, and no zero-filled fields when the app was never
+// called.
+func TestLogLine(t *testing.T) {
+	app := newUpstream(t, ok)
+	tests := []struct {
+		name       string
+		edit       func(ev *events.APIGatewayV2HTTPRequest)
+		wantStatus float64
+		want       []string // fields that must be present
+		absent     []string // fields that must not be
+	}{
+		{"forwarded", nil, 200, []string{"upstream_ms", "host", "client_ip", "verified"}, []string{"error", "source_ip"}},
+		{"refused before the app", func(ev *events.APIGatewayV2HTTPRequest) { ev.Headers["x-origin-verify"] = "guess" },
+			403, []string{"error", "host", "source_ip"}, []string{"upstream_ms", "client_ip", "verified"}},
+		// A hand-written or truncated event: what it does not say is left
+		// out, not logged as "".
+		{"an event with nothing in it", func(ev *events.APIGatewayV2HTTPRequest) { *ev = events.APIGatewayV2HTTPRequest{} },
+			403, []string{"error"}, []string{"apigw_request_id", "method", "path", "host", "source_ip", "upstream_ms", "client_ip"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			h := newHandlerLogging(t, app.URL, &logs)
+			ev := loadEvent(t, "api-get.json")
+			if tt.edit != nil {
+				tt.edit(&ev)
+			}
+			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "8f5c1c3e-lambda"})
+			h.Handle(ctx, ev)
+			line := logLine(t, &logs)
+			if line["request_id"] != "8f5c1c3e-lambda" {
+				t.Errorf("request_id = %v, want Lambda's request id", line["request_id"])
+			}
+			if id := ev.RequestContext.RequestID; id != "" && line["apigw_request_id"] != id {
+				t.Errorf("apigw_request_id = %v, want API Gateway's %q", line["apigw_request_id"], id)
+			}
+			if line["status"] != tt.wantStatus {
+				t.Errorf("status = %v, want %v", line["status"], tt.wantStatus)
+			}
+			if d, ok := line["duration_ms"].(float64); !ok || d != float64(int64(d)) || d < 0 {
+				t.Errorf("duration_ms = %v, want whole milliseconds", line["duration_ms"])
+			}
+			for _, f := range tt.want {
+				if _, ok := line[f]; !ok {
+					t.Errorf("field %s missing from %v", f, line)
+				}
+			}
+			for _, f := range tt.absent {
+				if v, ok := line[f]; ok {
+					t.Errorf("field %s = %v, want absent", f, v)
+				}
+			}
+		})
 	}
 }

@@ -21,10 +21,12 @@ type AllowedHosts struct {
 func ParseAllowedHosts(s string) (AllowedHosts, error) {
 	var a AllowedHosts
 	for _, raw := range strings.Split(s, ",") {
-		p := strings.ToLower(strings.TrimSpace(raw))
+		p := strings.TrimSpace(raw)
 		switch {
 		case p == "":
 			return AllowedHosts{}, fmt.Errorf("empty host in %q", s)
+		case !isASCII(p):
+			return AllowedHosts{}, fmt.Errorf("%q is not ASCII: write an internationalized name in its xn-- form", raw)
 		case p == "*":
 			a.any = true
 			continue
@@ -33,7 +35,7 @@ func ParseAllowedHosts(s string) (AllowedHosts, error) {
 		if !ok || len(domain) != len(strings.TrimSuffix(strings.TrimPrefix(p, "."), ".")) {
 			return AllowedHosts{}, fmt.Errorf("%q is not a host name, [IPv6] or .domain pattern", raw)
 		}
-		a.patterns = append(a.patterns, strings.TrimSuffix(p, "."))
+		a.patterns = append(a.patterns, strings.TrimSuffix(strings.ToLower(p), "."))
 	}
 	return a, nil
 }
@@ -58,12 +60,15 @@ func (a AllowedHosts) Allows(host string) bool {
 
 // splitHost validates host the way Django's split_domain_port and
 // host_validation_re do and returns its lowercase domain without port or
-// trailing dot. Bracketed IPv6 literals keep their brackets.
+// trailing dot. Bracketed IPv6 literals keep their brackets. A byte above
+// 0x7F is refused before lowercasing, since Unicode case mapping folds some
+// non-ASCII letters into ASCII ones (the Kelvin sign to "k", the dotted
+// capital I to "i") and would let a look-alike host match.
 func splitHost(host string) (domain string, ok bool) {
-	host = strings.ToLower(host)
-	if host == "" || len(host) > 255 {
+	if host == "" || len(host) > 255 || !isASCII(host) {
 		return "", false
 	}
+	host = strings.ToLower(host)
 	if host[0] == '[' {
 		end := strings.IndexByte(host, ']')
 		if end < 0 || !validPort(host[end+1:]) || !onlyChars(host[1:end], "0123456789abcdef:.") ||
@@ -94,6 +99,16 @@ func validPort(s string) bool {
 	}
 	n, err := strconv.Atoi(s[1:])
 	return err == nil && n >= 1 && n <= 65535 && onlyChars(s[1:], "0123456789")
+}
+
+// isASCII reports whether s has no byte above 0x7F.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func onlyChars(s, set string) bool {

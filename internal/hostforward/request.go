@@ -3,12 +3,10 @@ package hostforward
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"net/http"
+	"net/http/httputil"
 	"net/netip"
 	"net/textproto"
 	"net/url"
@@ -39,15 +37,24 @@ type viewer struct {
 // sent: the forwarding headers the rewrite sets (client copies are never
 // trusted), the edge's own inputs, aws-lambda-go-api-proxy's spoofable
 // context headers, headers rebuilt from the event (Host, Cookie,
-// Content-Length), and the connection-level Connection and Upgrade (there is
-// no connection to upgrade behind API Gateway).
+// Content-Length), the connection-level Connection and Upgrade (there is
+// no connection to upgrade behind API Gateway) and Expect: the body is in
+// the event, and a forwarded 100-continue would make the transport hold it
+// back for up to ExpectContinueTimeout from an app that does not answer
+// 100 Continue.
+//
+// Every name with an underscore is dropped too, as nginx and Apache do and
+// gunicorn 22 refuses: CGI-style servers (gunicorn before 22, among others)
+// map "_" and "-" to the same variable, so x_forwarded_for would reach the
+// app as HTTP_X_FORWARDED_FOR, joined to the real one.
 func dropped(canonical string) bool {
 	switch canonical {
-	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerTrueClientIP,
-		headerCFProto, "Host", "Cookie", "Content-Length", "Connection", "Upgrade":
+	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerUpstreamVerify, headerTrueClientIP,
+		headerCFProto, "Host", "Cookie", "Content-Length", "Connection", "Upgrade", "Expect":
 		return true
 	}
-	return strings.HasPrefix(canonical, "X-Forwarded-") || strings.HasPrefix(canonical, "X-Golambdaproxy-")
+	return strings.HasPrefix(canonical, "X-Forwarded-") || strings.HasPrefix(canonical, "X-Golambdaproxy-") ||
+		strings.IndexByte(canonical, '_') >= 0
 }
 
 // newRequest checks the event and converts it into the request the proxy
@@ -59,7 +66,7 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 		return nil, nil, err
 	}
 	ev.Headers = headers
-	verified, err := h.verify(ev.Headers)
+	verified, err := h.verify(ctx, ev.Headers)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -77,46 +84,13 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 	if err != nil {
 		return nil, nil, err
 	}
-
-	body := []byte(ev.Body)
-	if ev.IsBase64Encoded {
-		if body, err = base64.StdEncoding.DecodeString(ev.Body); err != nil {
-			return nil, nil, &refusal{status: http.StatusBadRequest, reason: "the body is not valid base64", err: err}
-		}
+	body, err := eventBody(ev)
+	if err != nil {
+		return nil, nil, err
 	}
-
-	// Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
-	var hop []string
-	if c := ev.Headers["connection"]; c != "" {
-		hop = strings.Split(c, ",")
-		for i := range hop {
-			hop[i] = strings.ToLower(strings.TrimSpace(hop[i]))
-		}
-	}
-	hdr := make(http.Header, len(ev.Headers)+8)
-	for name, value := range ev.Headers {
-		if !isToken(name) {
-			return nil, nil, badRequest("invalid header name %q", name)
-		}
-		if !validHeaderValue(value) {
-			return nil, nil, badRequest("invalid value in header %q", name)
-		}
-		key := textproto.CanonicalMIMEHeaderKey(name)
-		if dropped(key) || slices.Contains(hop, name) {
-			continue
-		}
-		// One value, never split: payload 2.0 joins repeats with commas, and
-		// dates, signatures and user agents contain commas of their own.
-		hdr[key] = []string{value}
-	}
-	if len(ev.Cookies) > 0 {
-		cookie := strings.Join(ev.Cookies, "; ")
-		if !validHeaderValue(cookie) {
-			return nil, nil, badRequest("invalid cookie")
-		}
-		hdr["Cookie"] = []string{cookie}
-	} else if c, ok := ev.Headers["cookie"]; ok {
-		hdr["Cookie"] = []string{c}
+	hdr, err := forwardedHeaders(ev)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	req := (&http.Request{
@@ -142,44 +116,143 @@ func (h *Handler) newRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 	return req, v, nil
 }
 
-// lowercaseKeys returns headers keyed by lowercase name. API Gateway's
-// payload 2.0 already lowercases them; hand-written and generated events
-// (sam local generate-event) may not, and the edge headers are looked up by
-// their lowercase names.
-// Two keys that differ only in case are refused rather than resolved in map
-// order.
-func lowercaseKeys(headers map[string]string) (map[string]string, error) {
-	for k := range headers {
-		if strings.ToLower(k) != k {
-			lower := make(map[string]string, len(headers))
-			for k, v := range headers {
-				l := strings.ToLower(k)
-				if _, dup := lower[l]; dup {
-					return nil, badRequest("header %q appears twice", k)
-				}
-				lower[l] = v
-			}
-			return lower, nil
-		}
+type viewerKey struct{}
+
+// rewrite is the proxy's Rewrite hook: it points the request newRequest
+// built at the app and sets everything the app learns about the viewer.
+// ReverseProxy has already removed hop-by-hop headers and the
+// X-Forwarded-For/Host/Proto and Forwarded headers from Out; newRequest
+// dropped every other untrusted one.
+//
+// ReverseProxy also "cleans" Out's query before Rewrite runs, re-encoding
+// it without the parameters url.ParseQuery refuses (a ';', a malformed '%')
+// and sorted by key; the query the viewer sent is restored from In, which
+// requestURL checked.
+func (h *Handler) rewrite(pr *httputil.ProxyRequest) {
+	v := pr.In.Context().Value(viewerKey{}).(*viewer)
+	pr.SetURL(h.cfg.Upstream)
+	pr.Out.URL.RawQuery = pr.In.URL.RawQuery // the upstream URL has no query of its own
+	pr.Out.Host = v.host
+	hdr := pr.Out.Header
+	hdr["X-Forwarded-Host"] = []string{v.host}
+	hdr["X-Forwarded-Proto"] = []string{v.proto}
+	hdr["X-Forwarded-Port"] = []string{v.port}
+	hdr["X-Forwarded-For"] = []string{v.clientIP}
+	hdr["X-Real-Ip"] = []string{v.clientIP}
+	hdr["Forwarded"] = []string{forwardedHeader(v)}
+	if v.requestID != "" {
+		hdr["X-Request-Id"] = []string{v.requestID}
 	}
-	return headers, nil
+	if h.cfg.UpstreamVerify != nil {
+		hdr[headerUpstreamVerify] = []string{h.cfg.UpstreamVerify.Current(pr.In.Context())}
+	}
 }
 
-// verify checks X-Origin-Verify against the configured secrets in constant
-// time: it compares SHA-256 digests, so neither the secrets' contents nor
-// their lengths show in the timing. With no secrets configured nothing is
-// verified and nothing refused.
-func (h *Handler) verify(headers map[string]string) (bool, error) {
-	if len(h.secrets) == 0 {
+// forwardedHeader renders the RFC 7239 Forwarded element for v.
+func forwardedHeader(v *viewer) string {
+	forIP := v.clientIP
+	if strings.Contains(forIP, ":") {
+		forIP = `"[` + forIP + `]"` // RFC 7239 §6: IPv6 in brackets, quoted
+	}
+	host := v.host
+	if !isToken(host) || strings.Contains(host, ":") {
+		host = `"` + host + `"`
+	}
+	return "for=" + forIP + ";host=" + host + ";proto=" + v.proto
+}
+
+// eventBody returns the event's body, base64-decoded when API Gateway
+// encoded it.
+func eventBody(ev *events.APIGatewayV2HTTPRequest) ([]byte, error) {
+	if !ev.IsBase64Encoded {
+		return []byte(ev.Body), nil
+	}
+	body, err := base64.StdEncoding.DecodeString(ev.Body)
+	if err != nil {
+		return nil, &refusal{status: http.StatusBadRequest, reason: "the body is not valid base64", err: err}
+	}
+	return body, nil
+}
+
+// forwardedHeaders returns the event's headers as the app gets them before
+// the rewrite: one value each, without the dropped ones and those named in
+// Connection, with the cookies as one Cookie header. ev.Headers must have
+// lowercase, valid names (see lowercaseKeys).
+func forwardedHeaders(ev *events.APIGatewayV2HTTPRequest) (http.Header, error) {
+	// Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
+	var hop []string
+	if c := ev.Headers["connection"]; c != "" {
+		hop = strings.Split(c, ",")
+		for i := range hop {
+			hop[i] = strings.ToLower(strings.TrimSpace(hop[i]))
+		}
+	}
+	hdr := make(http.Header, len(ev.Headers)+8)
+	for name, value := range ev.Headers {
+		if !validHeaderValue(value) {
+			return nil, badRequest("invalid value in header %q", name)
+		}
+		key := textproto.CanonicalMIMEHeaderKey(name)
+		if dropped(key) || slices.Contains(hop, name) {
+			continue
+		}
+		// One value, never split: payload 2.0 joins repeats with commas, and
+		// dates, signatures and user agents contain commas of their own.
+		hdr[key] = []string{value}
+	}
+	if len(ev.Cookies) > 0 {
+		cookie := strings.Join(ev.Cookies, "; ")
+		if !validHeaderValue(cookie) {
+			return nil, badRequest("invalid cookie")
+		}
+		hdr["Cookie"] = []string{cookie}
+	} else if c, ok := ev.Headers["cookie"]; ok {
+		hdr["Cookie"] = []string{c}
+	}
+	return hdr, nil
+}
+
+// lowercaseKeys checks that every header name is a token and returns
+// headers keyed by lowercase name. API Gateway's payload 2.0 already
+// lowercases them; hand-written and generated events (sam local
+// generate-event) may not, and the edge headers are looked up by their
+// lowercase names. The check comes first, so a non-ASCII name never folds
+// into an ASCII one ("coo\u212Aie", with a Kelvin sign, lowercases to
+// "cookie"). Two keys that differ only in case are refused rather than
+// resolved in map order.
+func lowercaseKeys(headers map[string]string) (map[string]string, error) {
+	allLower := true
+	for k := range headers {
+		if !isToken(k) {
+			return nil, badRequest("invalid header name %q", k)
+		}
+		allLower = allLower && strings.ToLower(k) == k
+	}
+	if allLower {
+		return headers, nil
+	}
+	lower := make(map[string]string, len(headers))
+	for k, v := range headers {
+		l := strings.ToLower(k)
+		if _, dup := lower[l]; dup {
+			return nil, badRequest("header %q appears twice", k)
+		}
+		lower[l] = v
+	}
+	return lower, nil
+}
+
+// verify checks X-Origin-Verify with cfg.Origin, which compares digests in
+// constant time, so neither the secrets' contents nor their lengths show in
+// the timing. With no check configured nothing is verified and nothing
+// refused.
+func (h *Handler) verify(ctx context.Context, headers map[string]string) (bool, error) {
+	if h.cfg.Origin == nil {
 		return false, nil
 	}
-	got := sha256.Sum256([]byte(headers["x-origin-verify"]))
-	ok := 0
-	for _, s := range h.secrets {
-		ok |= subtle.ConstantTimeCompare(got[:], s[:])
-	}
-	if ok != 1 {
-		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution"}
+	ok, err := h.cfg.Origin.Match(ctx, headers["x-origin-verify"])
+	if !ok {
+		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution", err: err}
 	}
 	return true, nil
 }
@@ -257,10 +330,22 @@ func (h *Handler) requestURL(rawPath, rawQuery string) (*url.URL, error) {
 			p = "/" + strings.TrimPrefix(rest, "/")
 		}
 	}
-	if strings.ContainsAny(rawQuery, "# \x00\r\n") {
+	if !validQuery(rawQuery) {
 		return nil, badRequest("invalid query string")
 	}
 	return &url.URL{Path: p, RawPath: escapePath(p), RawQuery: rawQuery}, nil
+}
+
+// validQuery reports whether q can go on the request line as it is: no
+// control byte (tab included), space, DEL or '#'. Anything else, a stray
+// '%' or ';' and non-ASCII bytes included, passes byte for byte.
+func validQuery(q string) bool {
+	for i := 0; i < len(q); i++ {
+		if c := q[i]; c <= ' ' || c == 0x7f || c == '#' {
+			return false
+		}
+	}
+	return true
 }
 
 // escapePath percent-encodes the bytes that may not appear literally in a
@@ -328,25 +413,4 @@ func netipAddrPort(ip string) string {
 		return ""
 	}
 	return netip.AddrPortFrom(addr, 0).String()
-}
-
-// refusal is a request the function answers itself, with the status and the
-// short reason the viewer sees.
-type refusal struct {
-	status int
-	reason string
-	err    error // detail for the log, if any
-}
-
-func (r *refusal) Error() string {
-	if r.err != nil {
-		return r.reason + ": " + r.err.Error()
-	}
-	return r.reason
-}
-
-func (r *refusal) Unwrap() error { return r.err }
-
-func badRequest(format string, args ...any) *refusal {
-	return &refusal{status: http.StatusBadRequest, reason: fmt.Sprintf(format, args...)}
 }

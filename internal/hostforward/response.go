@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
+	"net/textproto"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -37,7 +40,14 @@ func newRecorder() *recorder { return &recorder{header: make(http.Header)} }
 func (r *recorder) Header() http.Header { return r.header }
 
 func (r *recorder) WriteHeader(status int) {
-	if r.status != 0 || status < 200 { // 1xx (100 Continue, 103 Early Hints) are never final
+	switch {
+	case r.status != 0:
+		return
+	case status < 100 || status > 599: // net/http's client accepts any three digits
+		r.status = status
+		r.fail(badGateway("the app answered with status %d, outside 100-599", status))
+		return
+	case status < 200: // 1xx (100 Continue, 103 Early Hints) are never final
 		return
 	}
 	r.status = status
@@ -50,8 +60,7 @@ func (r *recorder) Write(p []byte) (int, error) {
 		return 0, r.failure
 	}
 	if r.body.Len()+len(p) > MaxPayloadBytes {
-		r.fail(&refusal{status: http.StatusBadGateway,
-			reason: fmt.Sprintf("the app's response is larger than Lambda's %d-byte response limit", MaxPayloadBytes)})
+		r.fail(badGateway("the app's response is larger than Lambda's %d-byte response limit", MaxPayloadBytes))
 		return 0, r.failure
 	}
 	return r.body.Write(p)
@@ -93,20 +102,15 @@ func watchBody(res *http.Response) error {
 type recorderKey struct{}
 
 // response converts the recorded answer into the API Gateway payload 2.0
-// response: every Set-Cookie into cookies, other repeated headers joined,
-// the body base64-encoded unless it is text without a Content-Encoding.
-func (r *recorder) response() (events.APIGatewayV2HTTPResponse, error) {
+// response (see responseHeaders), the body base64-encoded unless it is text
+// without a Content-Encoding. It reports what it changed for the log.
+func (r *recorder) response() (events.APIGatewayV2HTTPResponse, changes, error) {
 	r.WriteHeader(http.StatusOK) // an app that sent no body and no status
-	resp := events.APIGatewayV2HTTPResponse{StatusCode: r.status, Headers: make(map[string]string, len(r.sent))}
-	for name, values := range r.sent {
-		switch name {
-		case "Set-Cookie":
-			resp.Cookies = values
-		case "Content-Length", "Transfer-Encoding", "Trailer":
-			// API Gateway sets its own framing; payload 2.0 has no trailers.
-		default:
-			resp.Headers[name] = strings.Join(values, ", ")
-		}
+	resp := events.APIGatewayV2HTTPResponse{StatusCode: r.status}
+	var ch changes
+	var err error
+	if resp.Headers, resp.Cookies, ch, err = responseHeaders(r.sent); err != nil {
+		return resp, ch, err
 	}
 	body := r.body.Bytes()
 	text := isText(r.sent) && utf8.Valid(body)
@@ -116,24 +120,104 @@ func (r *recorder) response() (events.APIGatewayV2HTTPResponse, error) {
 		resp.Body = base64.StdEncoding.EncodeToString(body)
 		resp.IsBase64Encoded = true
 	}
-	// JSON escaping at most sextuples a byte: only a payload whose bound
-	// crosses the limit is measured exactly.
-	if payloadBound(&resp, text) > MaxPayloadBytes {
-		head := resp
-		head.Body = ""
-		var n byteCounter
-		enc := json.NewEncoder(&n)
-		enc.SetEscapeHTML(false) // as the runtime client encodes it (see functions/hostforward)
-		if err := enc.Encode(head); err != nil {
-			return resp, fmt.Errorf("encode response: %w", err)
+	return resp, ch, checkPayloadSize(&resp, text)
+}
+
+// singleValued are the response headers that hold one value, not a list
+// (RFC 9110): sent more than once, only the first is kept, the one
+// net/http's Header.Get (and isText) reads. Joined with a comma they would
+// be a different, broken value ("text/html, text/plain").
+var singleValued = map[string]bool{
+	"Content-Type": true, "Content-Location": true, "Content-Range": true, "Content-Disposition": true,
+	"Location": true, "Date": true, "Expires": true, "Last-Modified": true, "Etag": true,
+	"Retry-After": true, "Age": true,
+}
+
+// responseHeaders converts the app's response headers into payload 2.0's:
+// every Set-Cookie into cookies, other repeated headers joined with ", "
+// (single-valued ones reduced to their first value), framing headers
+// removed. A name with whitespace before the colon has it removed (RFC
+// 9112 §5.1); a name that is still not a token is dropped. A value that is
+// not valid UTF-8 is refused with a 502: the payload is JSON, which would
+// carry it only with U+FFFD in place of the bytes. A response that sets a
+// cookie is made private (privateCacheControl).
+func responseHeaders(sent http.Header) (map[string]string, []string, changes, error) {
+	var ch changes
+	out := make(map[string]string, len(sent))
+	var cookies []string
+	for _, name := range sortedKeys(sent) {
+		values := sent[name]
+		key := textproto.CanonicalMIMEHeaderKey(strings.TrimRight(name, " \t"))
+		if !isToken(key) {
+			ch.droppedHeaders = append(ch.droppedHeaders, name)
+			continue
 		}
-		// n counts `"body":""` and a newline; the body replaces the quotes.
-		if total := int(n) - 1 - 2 + jsonStringLen(resp.Body); total > MaxPayloadBytes {
-			return resp, &refusal{status: http.StatusBadGateway,
-				reason: fmt.Sprintf("the app's response encodes to %d bytes, over Lambda's %d-byte response limit", total, MaxPayloadBytes)}
+		for _, v := range values {
+			if !utf8.ValidString(v) {
+				return nil, nil, ch, badGateway("the app's response header %q is not valid UTF-8, which API Gateway's JSON payload cannot carry", key)
+			}
+		}
+		switch {
+		case key == "Set-Cookie":
+			cookies = append(cookies, values...)
+		case key == "Content-Length", key == "Transfer-Encoding", key == "Trailer":
+			// API Gateway sets its own framing; payload 2.0 has no trailers.
+		case singleValued[key]:
+			if _, seen := out[key]; !seen {
+				out[key] = values[0]
+			}
+			if len(values) > 1 || out[key] != values[0] {
+				ch.firstValueOnly = append(ch.firstValueOnly, key)
+			}
+		default:
+			if prev, seen := out[key]; seen {
+				out[key] = prev + ", " + strings.Join(values, ", ")
+			} else {
+				out[key] = strings.Join(values, ", ")
+			}
 		}
 	}
-	return resp, nil
+	if len(cookies) > 0 {
+		cc, changed := privateCacheControl(out["Cache-Control"])
+		if changed {
+			ch.privateCache, ch.appCacheControl = true, out["Cache-Control"]
+			out["Cache-Control"] = cc
+		}
+	}
+	return out, cookies, ch, nil
+}
+
+// sortedKeys returns h's names in order, so that names merged after
+// trimming join their values the same way every time.
+func sortedKeys(h http.Header) []string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// checkPayloadSize refuses a response whose JSON encoding exceeds Lambda's
+// limit. JSON escaping at most sextuples a byte: only a payload whose bound
+// crosses the limit is measured exactly.
+func checkPayloadSize(resp *events.APIGatewayV2HTTPResponse, text bool) error {
+	if payloadBound(resp, text) <= MaxPayloadBytes {
+		return nil
+	}
+	head := *resp
+	head.Body = ""
+	var n byteCounter
+	enc := json.NewEncoder(&n)
+	enc.SetEscapeHTML(false) // as the runtime client encodes it (see functions/hostforward)
+	if err := enc.Encode(head); err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	// n counts `"body":""` and a newline; the body replaces the quotes.
+	if total := int(n) - 1 - 2 + jsonStringLen(resp.Body); total > MaxPayloadBytes {
+		return badGateway("the app's response encodes to %d bytes, over Lambda's %d-byte response limit", total, MaxPayloadBytes)
+	}
+	return nil
 }
 
 // byteCounter is an io.Writer that only counts.
@@ -214,4 +298,30 @@ func jsonStringLen(s string) int {
 		i += size
 	}
 	return n
+}
+
+// changes records what the response conversion changed in the app's
+// response, for the request's log line.
+type changes struct {
+	privateCache    bool     // a Set-Cookie made Cache-Control private
+	appCacheControl string   // the app's Cache-Control before that, if any
+	droppedHeaders  []string // names that are not tokens even without trailing whitespace
+	firstValueOnly  []string // single-valued headers sent more than once
+}
+
+func (c *changes) attrs() []slog.Attr {
+	var attrs []slog.Attr
+	if c.privateCache {
+		attrs = append(attrs, slog.Bool("cache_control_private", true))
+		if c.appCacheControl != "" {
+			attrs = append(attrs, slog.String("app_cache_control", c.appCacheControl))
+		}
+	}
+	if len(c.droppedHeaders) > 0 {
+		attrs = append(attrs, slog.Any("dropped_response_headers", c.droppedHeaders))
+	}
+	if len(c.firstValueOnly) > 0 {
+		attrs = append(attrs, slog.Any("first_value_only_headers", c.firstValueOnly))
+	}
+	return attrs
 }

@@ -23,6 +23,15 @@ import (
 	"github.com/djfront/djfront/internal/runtimeapi"
 )
 
+// sqsAPI is the part of the SQS client a Poller uses.
+type sqsAPI interface {
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
+	GetQueueAttributes(ctx context.Context, in *sqs.GetQueueAttributesInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueAttributesOutput, error)
+}
+
+var _ sqsAPI = (*sqs.Client)(nil)
+
 // Invoker runs a Lambda function on a payload; *runtimeapi.Server is one.
 type Invoker interface {
 	Invoke(ctx context.Context, payload []byte) (runtimeapi.Result, error)
@@ -38,7 +47,7 @@ type Invoker interface {
 // The batch fails as a whole when the invocation fails, when its response is
 // not an SQS batch response, or when it names a message not in the batch.
 type Poller struct {
-	Client   *sqs.Client
+	Client   sqsAPI // an *sqs.Client
 	QueueURL string
 	QueueARN string // the eventSourceARN of each record
 	Region   string // the awsRegion of each record
@@ -60,6 +69,29 @@ type Batch struct {
 // Poll receives one batch, waiting up to a second for the first message,
 // and delivers it. It returns the batch, or nil when no message arrived.
 func (p *Poller) Poll(ctx context.Context) (*Batch, error) {
+	msgs, err := p.receive(ctx)
+	if err != nil || len(msgs) == 0 {
+		return nil, err
+	}
+	b := &Batch{Payload: p.event(msgs)}
+	for _, m := range msgs {
+		b.IDs = append(b.IDs, aws.ToString(m.MessageId))
+	}
+	res, err := p.Function.Invoke(ctx, b.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("invoke with %d messages: %w", len(msgs), err)
+	}
+	b.Result = res
+	b.Failed = failedIDs(res, b.IDs)
+	if err := p.deleteDelivered(ctx, msgs, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// receive gathers up to BatchSize messages (default 10) from as many
+// ReceiveMessage calls as it takes, waiting only for the first.
+func (p *Poller) receive(ctx context.Context) ([]types.Message, error) {
 	size := p.BatchSize
 	if size <= 0 {
 		size = 10
@@ -85,21 +117,12 @@ func (p *Poller) Poll(ctx context.Context) (*Batch, error) {
 		}
 		msgs = append(msgs, out.Messages...)
 	}
-	if len(msgs) == 0 {
-		return nil, nil
-	}
+	return msgs, nil
+}
 
-	b := &Batch{Payload: p.event(msgs)}
-	for _, m := range msgs {
-		b.IDs = append(b.IDs, aws.ToString(m.MessageId))
-	}
-	res, err := p.Function.Invoke(ctx, b.Payload)
-	if err != nil {
-		return nil, fmt.Errorf("invoke with %d messages: %w", len(msgs), err)
-	}
-	b.Result = res
-	b.Failed = failedIDs(res, b.IDs)
-
+// deleteDelivered deletes the messages of b that did not fail, ten per
+// DeleteMessageBatch call (SQS's limit).
+func (p *Poller) deleteDelivered(ctx context.Context, msgs []types.Message, b *Batch) error {
 	var del []types.DeleteMessageBatchRequestEntry
 	for i, m := range msgs {
 		if !slices.Contains(b.Failed, b.IDs[i]) {
@@ -109,13 +132,13 @@ func (p *Poller) Poll(ctx context.Context) (*Batch, error) {
 	for chunk := range slices.Chunk(del, 10) {
 		out, err := p.Client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(p.QueueURL), Entries: chunk})
 		if err != nil {
-			return nil, fmt.Errorf("delete delivered messages: %w", err)
+			return fmt.Errorf("delete delivered messages: %w", err)
 		}
 		if len(out.Failed) > 0 {
-			return nil, fmt.Errorf("delete delivered messages: %d failed: %s", len(out.Failed), aws.ToString(out.Failed[0].Message))
+			return fmt.Errorf("delete delivered messages: %d failed: %s", len(out.Failed), aws.ToString(out.Failed[0].Message))
 		}
 	}
-	return b, nil
+	return nil
 }
 
 // failedIDs returns the ids of the messages that stay in the queue: those

@@ -1,15 +1,14 @@
 package localedge
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -23,49 +22,30 @@ type objectGetter interface {
 
 var _ objectGetter = (*s3.Client)(nil)
 
-// Assets serves the distribution's S3 cache behaviours: paths under its
-// prefixes are keys of its bucket (the S3 origin has no origin path).
+// Assets is the distribution's S3 origin: a request path is a key of its
+// bucket (the origin has no origin path).
 type Assets struct {
-	client   objectGetter
-	bucket   string
-	prefixes []string // "/static/", "/media/"
-	logger   *slog.Logger
+	client objectGetter
+	bucket string
+	logger *slog.Logger
 }
 
-// NewAssets returns the behaviours for prefixes (such as "static" and
-// "media") of bucket, read with client (an *s3.Client). logger may be nil.
-func NewAssets(client objectGetter, bucket string, logger *slog.Logger, prefixes ...string) *Assets {
+// NewAssets returns the S3 origin for bucket, read with client (an
+// *s3.Client). logger may be nil.
+func NewAssets(client objectGetter, bucket string, logger *slog.Logger) *Assets {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	a := &Assets{client: client, bucket: bucket, logger: logger}
-	for _, p := range prefixes {
-		a.prefixes = append(a.prefixes, "/"+strings.Trim(p, "/")+"/")
-	}
-	return a
+	return &Assets{client: client, bucket: bucket, logger: logger}
 }
 
-// Matches reports whether path belongs to one of the asset behaviours.
-func (a *Assets) Matches(path string) bool {
-	for _, p := range a.prefixes {
-		if strings.HasPrefix(path, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// ServeHTTP answers a GET or HEAD with the object, honouring conditional
-// and range requests as S3 does; other methods get CloudFront's 403.
-func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprintln(w, "403 ERROR: This distribution is not configured to allow the HTTP request method that was used for this request.")
-		return
-	}
-	key := strings.TrimPrefix(r.URL.Path, "/")
-	out, err := a.client.GetObject(r.Context(), &s3.GetObjectInput{Bucket: aws.String(a.bucket), Key: aws.String(key)})
+// fetch answers a GET of the object at path as S3 answers CloudFront
+// through origin access control: the object with its metadata, a missing
+// key S3's 404 NoSuchKey when CloudFront may list the bucket and its 403
+// AccessDenied otherwise, an unreachable bucket CloudFront's 502.
+func (a *Assets) fetch(ctx context.Context, path string, mayList bool) *response {
+	key := strings.TrimPrefix(path, "/")
+	out, err := a.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(a.bucket), Key: aws.String(key)})
 	var body []byte
 	if err == nil {
 		body, err = io.ReadAll(out.Body)
@@ -74,30 +54,53 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var apiErr smithy.APIError
 	switch {
 	case errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NoSuchKey" || apiErr.ErrorCode() == "NotFound" || apiErr.ErrorCode() == "AccessDenied"):
-		// With origin access control and no s3:ListBucket, S3 answers a
-		// missing key with 403 AccessDenied, and CloudFront passes it on.
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>")
-		return
+		if mayList {
+			return s3Error(http.StatusNotFound, "NoSuchKey", "The specified key does not exist.")
+		}
+		// Without s3:ListBucket, S3 does not say whether the key exists.
+		return s3Error(http.StatusForbidden, "AccessDenied", "Access Denied")
 	case err != nil:
 		a.logger.Error("edge: S3 origin", "bucket", a.bucket, "key", key, "error", err)
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusBadGateway)
-		fmt.Fprintf(w, "502 ERROR: CloudFront wasn't able to connect to the origin: the S3 bucket %s did not answer: %v\n", a.bucket, err)
-		return
+		return cloudFrontError(http.StatusBadGateway, "CloudFront wasn't able to connect to the origin: the S3 bucket "+
+			a.bucket+" did not answer: "+err.Error())
 	}
-	h := w.Header()
+	h := http.Header{}
 	for name, v := range map[string]*string{
-		"Content-Type": out.ContentType, "Cache-Control": out.CacheControl, "Content-Encoding": out.ContentEncoding, "ETag": out.ETag,
+		"Content-Type": out.ContentType, "Cache-Control": out.CacheControl, "Content-Encoding": out.ContentEncoding,
+		"Content-Disposition": out.ContentDisposition, "Etag": out.ETag, "Expires": out.ExpiresString,
 	} {
 		if v != nil && *v != "" {
 			h.Set(name, *v)
 		}
 	}
-	var modified time.Time
 	if out.LastModified != nil {
-		modified = *out.LastModified
+		h.Set("Last-Modified", out.LastModified.UTC().Format(http.TimeFormat))
 	}
-	http.ServeContent(w, r, "", modified, bytes.NewReader(body))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	return &response{status: http.StatusOK, header: h, body: body}
+}
+
+func s3Error(status int, code, message string) *response {
+	body := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>`+"\n<Error><Code>%s</Code><Message>%s</Message></Error>", code, message)
+	return &response{status: status, header: http.Header{"Content-Type": {"application/xml"}}, body: []byte(body)}
+}
+
+// cloudFrontError is one of CloudFront's own error pages.
+func cloudFrontError(status int, message string) *response {
+	body := fmt.Sprintf(`<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
+<HTML><HEAD><META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">
+<TITLE>ERROR: The request could not be satisfied</TITLE>
+</HEAD><BODY>
+<H1>%d ERROR</H1>
+<H2>The request could not be satisfied.</H2>
+<HR noshade size="1px">
+%s
+<BR clear="all">
+<HR noshade size="1px">
+<PRE>
+Generated by cloudfront (CloudFront)
+</PRE>
+</BODY></HTML>
+`, status, message)
+	return &response{status: status, header: http.Header{"Content-Type": {"text/html"}}, body: []byte(body)}
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +33,11 @@ const (
 	DefaultEdgeIP = "127.0.0.2"
 )
 
+// methodNotAllowed is CloudFront's message for a method the behaviour does
+// not allow.
+const methodNotAllowed = "This distribution is not configured to allow the HTTP request method that was used for this request. " +
+	"The distribution supports only cachable requests."
+
 // Invoker runs a Lambda function synchronously; *runtimeapi.Server is one.
 type Invoker interface {
 	Invoke(ctx context.Context, payload []byte) (runtimeapi.Result, error)
@@ -40,12 +47,16 @@ var _ Invoker = (*runtimeapi.Server)(nil)
 
 // Config configures an Edge.
 type Config struct {
-	// App is the function behind the API's $default route (hostforward).
+	// Distribution is the template's distribution (ReadDistribution); it
+	// must not be nil.
+	Distribution *Distribution
+	// App is the function behind the API's $default route (hostforward),
+	// the origin of behaviours whose origin is not S3.
 	App Invoker
-	// Assets serves the cache behaviours of AssetPrefixes; nil answers
-	// those paths with 404.
+	// Assets is the S3 origin; nil answers its behaviours with 502.
 	Assets *Assets
-	// OriginVerify is the value of the origin custom header X-Origin-Verify.
+	// OriginVerify is the value of the app origin's custom header (the
+	// template resolves it from Secrets Manager).
 	OriginVerify string
 	// APIID is the HTTP API's id; its domain is
 	// <APIID>.execute-api.us-east-1.amazonaws.com. Default: DefaultAPIID.
@@ -59,15 +70,21 @@ type Config struct {
 	Observe func(*events.APIGatewayV2HTTPRequest, *events.APIGatewayV2HTTPResponse)
 	// Logger receives one line per request; default slog.Default().
 	Logger *slog.Logger
+	// Now is the clock of the cache; default time.Now.
+	Now func() time.Time
 }
 
 // Edge is the stand-in distribution and API, an http.Handler for viewers.
 type Edge struct {
-	cfg Config
+	cfg   Config
+	cache cache
 }
 
-// New returns an Edge for cfg.
+// New returns an Edge for cfg. It panics if cfg.Distribution is nil.
 func New(cfg Config) *Edge {
+	if cfg.Distribution == nil {
+		panic("localedge: Config.Distribution is nil")
+	}
 	if cfg.APIID == "" {
 		cfg.APIID = DefaultAPIID
 	}
@@ -77,79 +94,197 @@ func New(cfg Config) *Edge {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	return &Edge{cfg: cfg}
 }
 
+// Invalidate removes cached objects as a CloudFront invalidation does:
+// each path is a URL path, exact or ending in * for a prefix. It returns
+// how many objects were removed.
+func (e *Edge) Invalidate(paths ...string) int { return e.cache.invalidate(paths) }
+
 func (e *Edge) apiDomain() string { return e.cfg.APIID + ".execute-api.us-east-1.amazonaws.com" }
 
-// ServeHTTP answers a viewer's request: from the bucket for an asset path,
-// through the function otherwise.
+// ServeHTTP answers a viewer's request as the distribution would: the
+// behaviour for its path, its allowed methods, the cache (hit, or the
+// origin's answer stored as the cache policy and error caching allow), the
+// response headers policy.
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Via", "1.1 "+randomHex(16)+".cloudfront.net (CloudFront)")
-	w.Header().Set("X-Cache", "Miss from cloudfront")
-	if e.cfg.Assets != nil && e.cfg.Assets.Matches(r.URL.Path) {
-		e.cfg.Assets.ServeHTTP(w, r)
-		return
-	}
-	e.serveApp(w, r)
+	start := e.cfg.Now()
+	b := e.cfg.Distribution.behavior(r.URL.EscapedPath())
+	xcache, resp, age := e.answer(w, r, b, start)
+	e.write(w, r, b, resp, xcache, age)
+	e.cfg.Logger.Info("edge", "method", r.Method, "path", r.URL.Path, "behavior", b.pattern, "status", resp.status,
+		"x_cache", xcache, "apigw_request_id", resp.header.Get("Apigw-Requestid"),
+		"duration_ms", time.Since(start).Milliseconds())
 }
 
-// serveApp sends r through API Gateway to the function.
-func (e *Edge) serveApp(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
+// answer returns the response for r, from the cache or the origin, with
+// its X-Cache value and, for a hit, its age.
+func (e *Edge) answer(w http.ResponseWriter, r *http.Request, b *behavior, now time.Time) (string, *response, time.Duration) {
+	if !slices.Contains(b.allowed, r.Method) {
+		return "Error from cloudfront", cloudFrontError(http.StatusForbidden, methodNotAllowed), -1
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxPayload))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			apiError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large", "")
-			return
+			return "Error from cloudfront", apiError(http.StatusRequestEntityTooLarge, "Request Entity Too Large", ""), -1
 		}
 		e.cfg.Logger.Warn("edge: read request body", "path", r.URL.Path, "error", err)
-		apiError(w, http.StatusBadRequest, "Bad Request", "")
+		return "Error from cloudfront", apiError(http.StatusBadRequest, "Bad Request", ""), -1
+	}
+	fwd := b.forward(r, r.RemoteAddr, body)
+	cacheable := (r.Method == http.MethodGet || r.Method == http.MethodHead) && slices.Contains(b.cached, r.Method)
+	if cacheable {
+		if hit := e.cache.get(fwd.key, now); hit != nil {
+			return xCache(hit.resp.status, "Hit"), hit.resp, now.Sub(hit.stored)
+		}
+		// The edge answers conditional requests itself, from what it has.
+		for _, h := range []string{"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "Range", "If-Range"} {
+			fwd.header.Del(h)
+		}
+	}
+	var resp *response
+	switch {
+	case b.origin.s3 && e.cfg.Assets == nil:
+		resp = cloudFrontError(http.StatusBadGateway, "CloudFront wasn't able to connect to the origin: no S3 origin is configured.")
+	case b.origin.s3:
+		resp = e.cfg.Assets.fetch(r.Context(), fwd.path, b.origin.listBucket)
+	default:
+		resp = e.invokeApp(r.Context(), fwd, r, now)
+	}
+	if !b.forwardsCookies() {
+		resp.header.Del("Set-Cookie")
+	}
+	// Only a GET's answer is stored: a HEAD's has no body to serve a GET.
+	if cacheable && r.Method == http.MethodGet {
+		if ttl := e.cfg.Distribution.ttl(b, resp, now); ttl > 0 {
+			e.cache.put(fwd.key, &entry{resp: resp, path: r.URL.EscapedPath(), stored: now, expires: now.Add(ttl)})
+		}
+	}
+	return xCache(resp.status, "Miss"), resp, -1
+}
+
+func xCache(status int, outcome string) string {
+	if status >= 400 {
+		return "Error from cloudfront"
+	}
+	return outcome + " from cloudfront"
+}
+
+// write sends resp to the viewer with the response headers policy applied,
+// answering a conditional GET or HEAD with 304 when resp is current.
+func (e *Edge) write(w http.ResponseWriter, r *http.Request, b *behavior, resp *response, xcache string, age time.Duration) {
+	h := w.Header()
+	for name, values := range resp.header {
+		if hopByHop[name] || name == "Content-Length" {
+			continue
+		}
+		h[name] = slices.Clone(values)
+	}
+	if p := b.headers; p != nil {
+		for _, ph := range p.add {
+			// Strict-Transport-Security would pin localhost to https in the
+			// user's browser for a year: not sent by the stand-in.
+			if ph.name == "Strict-Transport-Security" {
+				continue
+			}
+			if ph.override || h.Get(ph.name) == "" {
+				h.Set(ph.name, ph.value)
+			}
+		}
+		for _, name := range p.remove {
+			h.Del(name)
+		}
+	}
+	h.Set("Via", "1.1 "+randomHex(16)+".cloudfront.net (CloudFront)")
+	h.Set("X-Cache", xcache)
+	h.Set("X-Amz-Cf-Pop", "LOCAL1-P1")
+	if age >= 0 {
+		h.Set("Age", strconv.Itoa(int(age/time.Second)))
+	}
+	status := resp.status
+	if status == http.StatusOK && (r.Method == http.MethodGet || r.Method == http.MethodHead) && notModified(r.Header, resp.header) {
+		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	ev := e.event(r, body, start)
+	if r.Method != http.MethodHead {
+		h.Set("Content-Length", strconv.Itoa(len(resp.body)))
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(resp.body) // an error means the viewer went away: nobody to tell
+	}
+}
+
+// notModified reports whether a viewer's conditional request is answered
+// by 304 (RFC 9110 §13.1.2, §13.1.3: If-None-Match wins).
+func notModified(req, resp http.Header) bool {
+	if inm := req.Get("If-None-Match"); inm != "" {
+		etag := strings.TrimPrefix(resp.Get("Etag"), "W/")
+		for tag := range strings.SplitSeq(inm, ",") {
+			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+			if etag != "" && (tag == "*" || tag == etag) {
+				return true
+			}
+		}
+		return false
+	}
+	ims, err := http.ParseTime(req.Get("If-Modified-Since"))
+	if err != nil {
+		return false
+	}
+	lm, err := http.ParseTime(resp.Get("Last-Modified"))
+	return err == nil && !lm.After(ims)
+}
+
+// invokeApp sends the origin request through API Gateway to the function
+// and returns its answer, or API Gateway's own error answer.
+func (e *Edge) invokeApp(ctx context.Context, fwd *originRequest, r *http.Request, now time.Time) *response {
+	if fwd.host != "" && fwd.host != e.apiDomain() {
+		// API Gateway refuses a Host that is not one of its domains: what
+		// a behaviour that forwards the viewer's Host gets.
+		return apiError(http.StatusForbidden, "Forbidden", "")
+	}
+	ev := e.event(fwd, r, now)
 	id := ev.RequestContext.RequestID
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		e.cfg.Logger.Error("edge: encode event", "error", err)
-		apiError(w, http.StatusInternalServerError, "Internal Server Error", id)
-		return
+		return apiError(http.StatusInternalServerError, "Internal Server Error", id)
 	}
-
-	ctx, cancel := context.WithTimeout(r.Context(), IntegrationTimeout)
+	ctx, cancel := context.WithTimeout(ctx, IntegrationTimeout)
 	defer cancel()
 	res, err := e.cfg.App.Invoke(ctx, payload)
-	log := e.cfg.Logger.With("method", r.Method, "path", r.URL.Path, "request_id", id)
+	log := e.cfg.Logger.With("method", r.Method, "path", r.URL.Path, "apigw_request_id", id)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		log.Error("edge: no answer within the integration timeout", "timeout", IntegrationTimeout)
-		apiError(w, http.StatusServiceUnavailable, "Service Unavailable", id)
-		return
+		return apiError(http.StatusServiceUnavailable, "Service Unavailable", id)
 	case err != nil:
 		log.Error("edge: invoke", "error", err)
-		apiError(w, http.StatusInternalServerError, "Internal Server Error", id)
-		return
+		return apiError(http.StatusInternalServerError, "Internal Server Error", id)
 	case res.Error != nil:
 		log.Error("edge: function error", "error", res.Error)
 		e.observe(&ev, nil)
-		apiError(w, http.StatusInternalServerError, "Internal Server Error", id)
-		return
+		return apiError(http.StatusInternalServerError, "Internal Server Error", id)
 	}
-	resp, err := parseResponse(res.Payload)
+	out, err := parseResponse(res.Payload)
 	if err != nil {
 		log.Error("edge: malformed function response", "error", err)
 		e.observe(&ev, nil)
-		apiError(w, http.StatusInternalServerError, "Internal Server Error", id)
-		return
+		return apiError(http.StatusInternalServerError, "Internal Server Error", id)
 	}
-	e.observe(&ev, resp)
-	if err := writeResponse(w, resp, id); err != nil {
+	e.observe(&ev, out)
+	resp, err := fromFunction(out, id)
+	if err != nil {
 		log.Error("edge: malformed function response", "error", err)
-		apiError(w, http.StatusInternalServerError, "Internal Server Error", id)
-		return
+		return apiError(http.StatusInternalServerError, "Internal Server Error", id)
 	}
-	log.Info("edge", "status", resp.StatusCode, "ms", time.Since(start).Milliseconds())
+	return resp
 }
 
 func (e *Edge) observe(ev *events.APIGatewayV2HTTPRequest, resp *events.APIGatewayV2HTTPResponse) {
@@ -182,39 +317,33 @@ func parseResponse(payload []byte) (*events.APIGatewayV2HTTPResponse, error) {
 	}, nil
 }
 
-// writeResponse writes resp to the viewer; it fails, writing nothing, if a
-// base64 body does not decode.
-func writeResponse(w http.ResponseWriter, resp *events.APIGatewayV2HTTPResponse, requestID string) error {
-	body := []byte(resp.Body)
-	if resp.IsBase64Encoded {
+// fromFunction turns a payload-2.0 response into what API Gateway sends:
+// cookies as Set-Cookie lines, a base64 body decoded. It fails if the body
+// does not decode.
+func fromFunction(out *events.APIGatewayV2HTTPResponse, requestID string) (*response, error) {
+	body := []byte(out.Body)
+	if out.IsBase64Encoded {
 		var err error
-		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
-			return fmt.Errorf("body is not base64: %w", err)
+		if body, err = base64.StdEncoding.DecodeString(out.Body); err != nil {
+			return nil, fmt.Errorf("body is not base64: %w", err)
 		}
 	}
-	h := w.Header()
-	for name, value := range resp.Headers {
-		if hopByHop[http.CanonicalHeaderKey(name)] || strings.EqualFold(name, "Content-Length") {
-			continue
-		}
+	h := http.Header{}
+	for name, value := range out.Headers {
 		h.Set(name, value)
 	}
-	for _, c := range resp.Cookies {
+	for _, c := range out.Cookies {
 		h.Add("Set-Cookie", c)
 	}
 	h.Set("Apigw-Requestid", requestID)
-	w.WriteHeader(resp.StatusCode)
-	_, _ = w.Write(body) // an error means the viewer went away: nobody to tell
-	return nil
+	return &response{status: out.StatusCode, header: h, body: body}, nil
 }
 
-// apiError writes one of API Gateway's own error answers.
-func apiError(w http.ResponseWriter, status int, message, requestID string) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
+// apiError is one of API Gateway's own error answers.
+func apiError(status int, message, requestID string) *response {
+	h := http.Header{"Content-Type": {"application/json"}}
 	if requestID != "" {
 		h.Set("Apigw-Requestid", requestID)
 	}
-	w.WriteHeader(status)
-	fmt.Fprintf(w, "{\"message\":%q}", message)
+	return &response{status: status, header: h, body: fmt.Appendf(nil, "{\"message\":%q}", message)}
 }

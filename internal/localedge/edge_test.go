@@ -24,14 +24,18 @@ import (
 
 const secret = "edge-secret"
 
-// fakeApp records the event it gets and answers with result or err.
+// fakeApp records the event it gets and how often it was called, and
+// answers with result or err.
 type fakeApp struct {
 	got    events.APIGatewayV2HTTPRequest
+	calls  int
 	result runtimeapi.Result
 	err    error
 }
 
 func (f *fakeApp) Invoke(_ context.Context, payload []byte) (runtimeapi.Result, error) {
+	f.calls++
+	f.got = events.APIGatewayV2HTTPRequest{}
 	if err := json.Unmarshal(payload, &f.got); err != nil {
 		return runtimeapi.Result{}, err
 	}
@@ -50,7 +54,7 @@ func respond(t *testing.T, r events.APIGatewayV2HTTPResponse) runtimeapi.Result 
 func TestEventAsAPIGatewayBuildsIt(t *testing.T) {
 	app := &fakeApp{}
 	app.result = respond(t, events.APIGatewayV2HTTPResponse{StatusCode: 200})
-	edge := localedge.New(localedge.Config{App: app, OriginVerify: secret})
+	edge := localedge.New(localedge.Config{Distribution: distribution(t), App: app, OriginVerify: secret})
 
 	tests := []struct {
 		name   string
@@ -204,7 +208,7 @@ func TestResponseAsAPIGatewayReturnsIt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			edge := localedge.New(localedge.Config{App: &fakeApp{result: tt.result, err: tt.err}, OriginVerify: secret})
+			edge := localedge.New(localedge.Config{Distribution: distribution(t), App: &fakeApp{result: tt.result, err: tt.err}, OriginVerify: secret})
 			rec := httptest.NewRecorder()
 			edge.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "https://www.example.com/", nil))
 			if rec.Code != tt.status || rec.Body.String() != tt.body {
@@ -225,7 +229,7 @@ func TestResponseAsAPIGatewayReturnsIt(t *testing.T) {
 
 func TestPayloadLimit(t *testing.T) {
 	app := &fakeApp{}
-	edge := localedge.New(localedge.Config{App: app})
+	edge := localedge.New(localedge.Config{Distribution: distribution(t), App: app})
 	rec := httptest.NewRecorder()
 	edge.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "https://www.example.com/up", strings.NewReader(strings.Repeat("x", localedge.MaxPayload+1))))
 	if rec.Code != http.StatusRequestEntityTooLarge {
@@ -272,8 +276,8 @@ func TestAssets(t *testing.T) {
 		{name: "decoded key", method: "GET", path: "/media/a%20b.txt", status: 200, body: "media"},
 		{name: "HEAD", method: "HEAD", path: "/static/site.css", status: 200},
 		{name: "not modified", method: "GET", path: "/static/site.css", header: [2]string{"If-None-Match", `"abc"`}, status: 304},
-		{name: "missing key is S3's 403", method: "GET", path: "/static/nope.css", status: 403, body: "<Code>AccessDenied</Code>"},
-		{name: "POST not allowed", method: "POST", path: "/static/site.css", status: 403, body: "not configured to allow"},
+		{name: "missing key is S3's 404 (CloudFront may list the bucket)", method: "GET", path: "/static/nope.css", status: 404, body: "<Code>NoSuchKey</Code>"},
+		{name: "POST not allowed", method: "POST", path: "/static/site.css", status: 403, body: "not configured to allow the HTTP request method"},
 		{name: "bucket unreachable names the bucket", err: errors.New("dial tcp 127.0.0.1:1: connection refused"),
 			method: "GET", path: "/static/site.css", status: 502, body: "the S3 bucket assets did not answer: dial tcp"},
 		{name: "app path goes to the function", method: "GET", path: "/staticky", status: 200, body: "app"},
@@ -282,8 +286,9 @@ func TestAssets(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			app := &fakeApp{result: respond(t, events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: "app"})}
 			edge := localedge.New(localedge.Config{
-				App:    app,
-				Assets: localedge.NewAssets(&fakeBucket{objects: objects, err: tt.err}, "assets", nil, "static", "media"),
+				Distribution: distribution(t),
+				App:          app,
+				Assets:       localedge.NewAssets(&fakeBucket{objects: objects, err: tt.err}, "assets", nil),
 			})
 			req := httptest.NewRequest(tt.method, "https://www.example.com"+tt.path, nil)
 			if tt.header[0] != "" {

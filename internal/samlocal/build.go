@@ -10,12 +10,19 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/djfront/djfront/internal/childproc"
 )
+
+// buildOutput bounds the build output Build passes on: far above what make
+// and the Go compiler print, even for a failure.
+const buildOutput = 1 << 20
 
 // Build builds fn into artifactsDir, as `sam build` would but for the
 // machine it runs on (GOOS and GOARCH of this process: Lambda's arm64 binary
 // would not run on an x86-64 laptop), and returns the path of the
-// executable, artifactsDir/bootstrap. The build's output goes to log.
+// executable, artifactsDir/bootstrap. The build's output goes to log once
+// it ends; cancelling ctx stops the build's whole process group.
 //
 //   - BuildMethod makefile: `make build-<LogicalId> ARTIFACTS_DIR=…` in the
 //     CodeUri directory, with the Makefile's GO variable set to
@@ -42,18 +49,26 @@ func Build(ctx context.Context, fn *Function, artifactsDir string, log io.Writer
 	var cmd *exec.Cmd
 	switch fn.BuildMethod {
 	case "makefile":
-		cmd = exec.CommandContext(ctx, "make", "--no-print-directory", "build-"+fn.LogicalID,
+		cmd = exec.Command("make", "--no-print-directory", "build-"+fn.LogicalID,
 			"ARTIFACTS_DIR="+artifactsDir, "GO=env "+target+" "+goCmd)
 	case "go1.x":
-		cmd = exec.CommandContext(ctx, goCmd, "build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, ".")
+		cmd = exec.Command(goCmd, "build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, ".")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
 	default:
 		return "", fmt.Errorf("build %s: Metadata.BuildMethod %q: want makefile or go1.x", fn.LogicalID, fn.BuildMethod)
 	}
 	cmd.Dir = fn.CodeDir
-	cmd.Stdout, cmd.Stderr = log, log
-	if err := cmd.Run(); err != nil {
+	res, err := childproc.Run(ctx, cmd, buildOutput)
+	if err == nil {
+		_, err = io.WriteString(log, res.Output)
+	}
+	switch {
+	case err != nil:
 		return "", fmt.Errorf("build %s: %s: %w", fn.LogicalID, strings.Join(cmd.Args, " "), err)
+	case res.Killed:
+		return "", fmt.Errorf("build %s: %s: stopped: %w", fn.LogicalID, strings.Join(cmd.Args, " "), context.Cause(ctx))
+	case res.ExitCode != 0:
+		return "", fmt.Errorf("build %s: %s: exit status %d", fn.LogicalID, strings.Join(cmd.Args, " "), res.ExitCode)
 	}
 	if err := checkArch(bin); err != nil {
 		return "", fmt.Errorf("build %s: %w", fn.LogicalID, err)

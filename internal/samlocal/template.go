@@ -46,12 +46,34 @@ type Function struct {
 	Environment map[string]string
 }
 
-// Template is what the local tools need of a SAM template: its functions.
+// Template is what the local tools need of a SAM template: its functions,
+// and the properties of its other resources.
 type Template struct {
 	// Path is the template file.
 	Path string
 	// Functions holds the template's functions by logical id.
 	Functions map[string]*Function
+	// Resources holds every resource by logical id, properties as written
+	// (maps, slices and strings; short-form intrinsics in long form, such as
+	// {"Ref": "X"} and {"Fn::Sub": "..."}).
+	Resources map[string]Resource
+	// Parameters holds the parameters' values: defaults, then overrides.
+	Parameters map[string]string
+}
+
+// Resource is one resource of a Template.
+type Resource struct {
+	// Type is the resource type, such as AWS::CloudFront::Distribution.
+	Type string
+	// Properties are the resource's properties as written.
+	Properties map[string]any
+}
+
+// String returns v as a string when it is a literal, a Ref to a parameter,
+// or a Fn::Sub whose ${...} names only parameters; ok is false otherwise
+// (a resource, an attribute, a pseudo parameter, another intrinsic).
+func (t *Template) String(v any) (s string, ok bool) {
+	return scalar(t.resolve(v))
 }
 
 // ReadTemplate reads the SAM template at path (YAML or JSON, with or without
@@ -77,23 +99,24 @@ func ReadTemplate(path string, params map[string]string) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
-	t := &Template{Path: abs, Functions: map[string]*Function{}}
-
 	values := map[string]string{}
-	for name, p := range mapping(root["Parameters"]) {
-		if d, ok := scalar(mapping(p)["Default"]); ok {
+	for name, p := range Map(root["Parameters"]) {
+		if d, ok := scalar(Map(p)["Default"]); ok {
 			values[name] = d
 		}
 	}
 	maps.Copy(values, params)
+	t := &Template{Path: abs, Functions: map[string]*Function{}, Resources: map[string]Resource{}, Parameters: values}
 
-	globals := mapping(mapping(root["Globals"])["Function"])
-	for id, r := range mapping(root["Resources"]) {
-		res := mapping(r)
-		if res["Type"] != functionType {
+	globals := Map(Map(root["Globals"])["Function"])
+	for id, r := range Map(root["Resources"]) {
+		res := Map(r)
+		typ, _ := scalar(res["Type"])
+		t.Resources[id] = Resource{Type: typ, Properties: Map(res["Properties"])}
+		if typ != functionType {
 			continue
 		}
-		fn, err := newFunction(id, filepath.Dir(abs), globals, mapping(res["Properties"]), mapping(res["Metadata"]), values)
+		fn, err := t.newFunction(id, filepath.Dir(abs), globals, Map(res["Properties"]), Map(res["Metadata"]))
 		if err != nil {
 			return nil, fmt.Errorf("template %s: function %s: %w", path, id, err)
 		}
@@ -118,7 +141,83 @@ func (t *Template) Function(id string) (*Function, error) {
 	return nil, fmt.Errorf("no function %q in %s; it has %s", id, t.Path, strings.Join(ids, ", "))
 }
 
-func newFunction(id, dir string, globals, props, meta map[string]any, params map[string]string) (*Function, error) {
+// Resource returns the Properties of the resource id, which must be of type
+// typ (an AWS::S3::Bucket, say), with intrinsic functions resolved as far as
+// the parameters allow: a Ref to a parameter becomes its value, a Fn::Sub of
+// parameters its string; other intrinsics stay as they are
+// ({"Fn::GetAtt": [...]}, {"Ref": "Resource"}).
+func (t *Template) Resource(id, typ string) (map[string]any, error) {
+	res, ok := t.Resources[id]
+	if !ok {
+		return nil, fmt.Errorf("template %s has no resource %s", t.Path, id)
+	}
+	if res.Type != typ {
+		return nil, fmt.Errorf("template %s: resource %s is a %v, want %s", t.Path, id, res.Type, typ)
+	}
+	props, _ := t.resolve(res.Properties).(map[string]any)
+	return props, nil
+}
+
+// resolve returns v (a value of the template, as Resource returns them)
+// with every Ref to a parameter replaced by the parameter's value and every
+// Fn::Sub whose variables are all parameters replaced by its string. Other
+// intrinsics stay as they are: {"Fn::GetAtt": [...]}, {"Ref": "Resource"}.
+func (t *Template) resolve(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) == 1 {
+			if name, ok := v["Ref"].(string); ok {
+				if value, ok := t.Parameters[name]; ok {
+					return value
+				}
+			}
+			if s, ok := v["Fn::Sub"].(string); ok {
+				if sub, ok := t.sub(s); ok {
+					return sub
+				}
+			}
+		}
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = t.resolve(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = t.resolve(e)
+		}
+		return out
+	}
+	return v
+}
+
+// sub substitutes the ${Name} variables of a Fn::Sub string with parameter
+// values; ok is false if a variable is not a parameter (${AWS::Region},
+// ${Resource.Attr}).
+func (t *Template) sub(s string) (string, bool) {
+	var b strings.Builder
+	for {
+		start := strings.Index(s, "${")
+		if start < 0 {
+			b.WriteString(s)
+			return b.String(), true
+		}
+		end := strings.IndexByte(s[start:], '}')
+		if end < 0 {
+			return "", false
+		}
+		value, ok := t.Parameters[s[start+2:start+end]]
+		if !ok {
+			return "", false
+		}
+		b.WriteString(s[:start])
+		b.WriteString(value)
+		s = s[start+end+1:]
+	}
+}
+
+func (t *Template) newFunction(id, dir string, globals, props, meta map[string]any) (*Function, error) {
 	get := func(name string) any {
 		if v, ok := props[name]; ok {
 			return v
@@ -134,13 +233,13 @@ func newFunction(id, dir string, globals, props, meta map[string]any, params map
 	fn.BuildMethod, _ = scalar(meta["BuildMethod"])
 	fn.Runtime, _ = scalar(get("Runtime"))
 	fn.Handler, _ = scalar(get("Handler"))
-	for _, a := range sequence(get("Architectures")) {
+	for _, a := range List(get("Architectures")) {
 		if s, ok := scalar(a); ok {
 			fn.Architectures = append(fn.Architectures, s)
 		}
 	}
 	if v := get("Timeout"); v != nil {
-		s, _ := scalar(resolve(v, params))
+		s, _ := scalar(t.resolve(v))
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("property Timeout %v is not a whole number of seconds", v)
@@ -148,7 +247,7 @@ func newFunction(id, dir string, globals, props, meta map[string]any, params map
 		fn.Timeout = time.Duration(n) * time.Second
 	}
 	if v := get("MemorySize"); v != nil {
-		s, _ := scalar(resolve(v, params))
+		s, _ := scalar(t.resolve(v))
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("property MemorySize %v is not a whole number of megabytes", v)
@@ -157,23 +256,11 @@ func newFunction(id, dir string, globals, props, meta map[string]any, params map
 	}
 	// Globals' variables first, the function's own win (SAM merges maps).
 	for _, src := range []map[string]any{globals, props} {
-		for name, v := range mapping(mapping(src["Environment"])["Variables"]) {
-			fn.Environment[name], _ = scalar(resolve(v, params))
+		for name, v := range Map(Map(src["Environment"])["Variables"]) {
+			fn.Environment[name], _ = scalar(t.resolve(v))
 		}
 	}
 	return fn, nil
-}
-
-// resolve returns v with a Ref to a known parameter replaced by its value.
-func resolve(v any, params map[string]string) any {
-	if m, ok := v.(map[string]any); ok && len(m) == 1 {
-		if name, ok := m["Ref"].(string); ok {
-			if value, ok := params[name]; ok {
-				return value
-			}
-		}
-	}
-	return v
 }
 
 // plain converts a YAML node into maps, slices and strings. A short-form
@@ -213,7 +300,8 @@ func plain(n *yaml.Node) any {
 			return map[string]any{tag: v}
 		case "GetAtt":
 			if s, ok := v.(string); ok { // !GetAtt Res.Attr
-				v = strings.SplitN(s, ".", 2)
+				res, attr, _ := strings.Cut(s, ".")
+				v = []any{res, attr}
 			}
 		}
 		return map[string]any{"Fn::" + tag: v}
@@ -221,12 +309,14 @@ func plain(n *yaml.Node) any {
 	return v
 }
 
-func mapping(v any) map[string]any {
+// Map returns a template value as a mapping, or nil if it is none.
+func Map(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
 }
 
-func sequence(v any) []any {
+// List returns a template value as a list, or nil if it is none.
+func List(v any) []any {
 	s, _ := v.([]any)
 	return s
 }

@@ -1,6 +1,7 @@
 package samlocal_test
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -130,8 +131,9 @@ func TestProjectTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, wantVars := range map[string][]string{
-		"HostForwardFunction": {"ALLOWED_HOSTS", "ORIGIN_VERIFY_SECRETS", "UPSTREAM_TIMEOUT", "UPSTREAM_URL"},
-		"InvalidateFunction":  {"DISTRIBUTION_ID", "MAX_PATHS", "ORIGIN_PATH"},
+		"HostForwardFunction": {"ALLOWED_HOSTS", "ORIGIN_VERIFY_SECRETS", "ORIGIN_VERIFY_SECRET_ARN", "UPSTREAM_TIMEOUT",
+			"UPSTREAM_URL", "UPSTREAM_VERIFY_SECRET", "UPSTREAM_VERIFY_SECRET_ARN"},
+		"InvalidateFunction": {"DISTRIBUTION_ID", "MAX_PATHS", "ORIGIN_PATH"},
 	} {
 		fn, err := tpl.Function(id)
 		if err != nil {
@@ -144,7 +146,10 @@ func TestProjectTemplate(t *testing.T) {
 		for _, kv := range fn.Environ(nil, vars) {
 			name, value, _ := strings.Cut(kv, "=")
 			names = append(names, name)
-			if value == "" && name != "ORIGIN_PATH" {
+			// Locally the secrets are not read from Secrets Manager, and no
+			// app credential is sent.
+			if value == "" && !slices.Contains([]string{"ORIGIN_PATH", "ORIGIN_VERIFY_SECRET_ARN",
+				"UPSTREAM_VERIFY_SECRET_ARN", "UPSTREAM_VERIFY_SECRET"}, name) {
 				t.Errorf("%s: %s is empty after sam/env.json", id, name)
 			}
 		}
@@ -152,4 +157,95 @@ func TestProjectTemplate(t *testing.T) {
 			t.Errorf("%s: variables %q, want %q", id, names, wantVars)
 		}
 	}
+}
+
+func TestTemplateString(t *testing.T) {
+	tpl, err := samlocal.ReadTemplate("testdata/template.yaml", map[string]string{"Hosts": "www.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		v    any
+		want string
+		ok   bool
+	}{
+		{"literal", "static/*", "static/*", true},
+		{"Ref to a parameter", map[string]any{"Ref": "Hosts"}, "www.example.com", true},
+		{"Sub of parameters", map[string]any{"Fn::Sub": "${Hosts}/x/${Hosts}"}, "www.example.com/x/www.example.com", true},
+		{"Sub of a resource", map[string]any{"Fn::Sub": "${Api.Arn}"}, "", false},
+		{"Sub unterminated", map[string]any{"Fn::Sub": "${Hosts"}, "", false},
+		{"Ref to a resource", map[string]any{"Ref": "Api"}, "", false},
+		{"GetAtt", map[string]any{"Fn::GetAtt": []any{"Api", "Arn"}}, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tpl.String(tt.v)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("got %q, %v, want %q, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	if got := tpl.Resources["Api"].Type; got != "AWS::Serverless::Function" {
+		t.Errorf("Resources[Api].Type = %q, want AWS::Serverless::Function", got)
+	}
+}
+
+func TestProjectRoot(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, dir, want, err string
+	}{
+		{"from a package", ".", root, ""},
+		{"from the root", root, root, ""},
+		{"a template without go.mod is not a root", "testdata", root, ""},
+		{"outside", t.TempDir(), "", "no go.mod with template.yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := samlocal.ProjectRoot(tt.dir)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("ProjectRoot(%q) error = %v, want %q", tt.dir, err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("ProjectRoot(%q) = %q, %v; want %q", tt.dir, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestResource(t *testing.T) {
+	tpl, err := samlocal.ReadTemplate("../../template.yaml", map[string]string{"StaticPrefix": "assets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("parameters resolved, other intrinsics kept", func(t *testing.T) {
+		props, err := tpl.Resource("InvalidationEventSource", "AWS::Lambda::EventSourceMapping")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := props["MaximumBatchingWindowInSeconds"], "30"; got != want {
+			t.Errorf("MaximumBatchingWindowInSeconds = %v, want %q (the parameter's default)", got, want)
+		}
+		arn, _ := props["EventSourceArn"].(map[string]any)
+		if got := fmt.Sprint(arn["Fn::GetAtt"]); got != "[InvalidationQueue Arn]" {
+			t.Errorf("EventSourceArn = %v, want the GetAtt kept", props["EventSourceArn"])
+		}
+	})
+	t.Run("errors", func(t *testing.T) {
+		for _, tt := range []struct{ id, typ, err string }{
+			{"Nope", "AWS::S3::Bucket", "has no resource Nope"},
+			{"AssetsBucket", "AWS::SQS::Queue", "is a AWS::S3::Bucket, want AWS::SQS::Queue"},
+		} {
+			if _, err := tpl.Resource(tt.id, tt.typ); err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("Resource(%s, %s) error = %v, want %q", tt.id, tt.typ, err, tt.err)
+			}
+		}
+	})
 }

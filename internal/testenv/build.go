@@ -1,13 +1,17 @@
 package testenv
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/djfront/djfront/internal/childproc"
 )
 
 // builds holds BuildBootstrap's builds, one per package per test process.
@@ -70,8 +74,12 @@ func buildBootstrap(goCmd, root, pkg string) (path, failure string) {
 	cmd := exec.Command(goCmd, "build", "-tags", "lambda.norpc", "-o", tmp.Name(), pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", "go build " + pkg + ": " + err.Error() + "\n" + string(out)
+	res, err := childproc.Run(context.Background(), cmd, 1<<20)
+	if err != nil {
+		return "", "go build " + pkg + ": " + err.Error()
+	}
+	if res.ExitCode != 0 {
+		return "", "go build " + pkg + ": exit status " + strconv.Itoa(res.ExitCode) + "\n" + res.Output
 	}
 	path = filepath.Join(dir, "bootstrap")
 	if err := os.Rename(tmp.Name(), path); err != nil {

@@ -9,26 +9,18 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/djfront/djfront/internal/djangoserver"
 	"github.com/djfront/djfront/internal/testenv"
 )
 
-// whoami is the subset of /whoami/'s JSON these tests read.
-type whoami struct {
-	Host           string              `json:"host"`
-	Secure         bool                `json:"secure"`
-	Absolute       string              `json:"absolute"`
-	Query          map[string][]string `json:"query"`
-	Method         string              `json:"method"`
-	BodyLen        int                 `json:"body_len"`
-	BodySHA256     string              `json:"body_sha256"`
-	XOriginVerify  *string             `json:"x_origin_verify"`
-	XForwardedHost *string             `json:"x_forwarded_host"`
+// pinned keeps the fields of w the whoami cases pin.
+func pinned(w djangoserver.Whoami) djangoserver.Whoami {
+	return djangoserver.Whoami{Host: w.Host, Secure: w.Secure, Absolute: w.Absolute, Query: w.Query, Method: w.Method,
+		BodyLen: w.BodyLen, BodySHA256: w.BodySHA256, XOriginVerify: w.XOriginVerify, XForwardedHost: w.XForwardedHost}
 }
 
 // do sends req without following redirects and returns the response with
@@ -77,213 +69,205 @@ var viaProxy = map[string]string{
 func TestStartDjango(t *testing.T) {
 	testenv.Integration(t)
 	d := testenv.StartDjango(t, map[string]string{"DJFRONT_HOSTS": "www.example.com,127.0.0.1"})
-
-	t.Run("whoami", func(t *testing.T) {
-		body := []byte("any method echoes its body")
-		sum := sha256.Sum256(body)
-		tests := []struct {
-			name   string
-			method string
-			target string
-			body   []byte
-			header map[string]string
-			want   whoami
-		}{
-			{
-				name:   "direct",
-				method: http.MethodGet,
-				target: "/whoami/",
-				header: map[string]string{"Host": "127.0.0.1"},
-				want: whoami{Host: "127.0.0.1", Absolute: "http://127.0.0.1/whoami/",
-					Query: map[string][]string{}, Method: "GET", BodySHA256: hex.EncodeToString(sha256.New().Sum(nil))},
-			},
-			{
-				name:   "through the proxy headers",
-				method: http.MethodGet,
-				target: "/whoami/?a=1&a=2&b=%C3%A9+x",
-				header: viaProxy,
-				want: whoami{Host: "www.example.com", Secure: true,
-					Absolute: "https://www.example.com/whoami/?a=1&a=2&b=%C3%A9+x",
-					Query:    map[string][]string{"a": {"1", "2"}, "b": {"é x"}}, Method: "GET",
-					BodySHA256: hex.EncodeToString(sha256.New().Sum(nil)), XForwardedHost: ptr("www.example.com")},
-			},
-			{
-				name:   "PUT with a body",
-				method: http.MethodPut,
-				target: "/whoami/",
-				body:   body,
-				header: viaProxy,
-				want: whoami{Host: "www.example.com", Secure: true, Absolute: "https://www.example.com/whoami/",
-					Query: map[string][]string{}, Method: "PUT", BodyLen: len(body),
-					BodySHA256: hex.EncodeToString(sum[:]), XForwardedHost: ptr("www.example.com")},
-			},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				resp, raw := do(t, newRequest(t, tt.method, d.URL+tt.target, bytes.NewReader(tt.body), tt.header))
-				if resp.StatusCode != http.StatusOK {
-					t.Fatalf("status: got %d, want 200; body:\n%s", resp.StatusCode, raw)
-				}
-				var got whoami
-				if err := json.Unmarshal(raw, &got); err != nil {
-					t.Fatalf("decode %s: %v", raw, err)
-				}
-				if got, want := jsonText(t, got), jsonText(t, tt.want); got != want {
-					t.Errorf("whoami:\n got %s\nwant %s", got, want)
-				}
-			})
-		}
-	})
-
-	t.Run("disallowed host", func(t *testing.T) {
-		req := newRequest(t, http.MethodGet, d.URL+"/whoami/", nil,
-			map[string]string{"Host": "127.0.0.1", "X-Forwarded-Host": "evil.example.net"})
-		if resp, body := do(t, req); resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("status: got %d, want 400; body:\n%s", resp.StatusCode, body)
-		}
-	})
-
-	t.Run("responses", func(t *testing.T) {
-		tests := []struct {
-			target string
-			status int
-			check  func(t *testing.T, resp *http.Response, body []byte)
-		}{
-			{"/cookies/", http.StatusOK, func(t *testing.T, resp *http.Response, _ []byte) {
-				got := strings.Join(resp.Header.Values("Set-Cookie"), "\n")
-				for _, want := range []string{
-					"dated=1; expires=Fri, 31 Dec 2099 23:59:59 GMT; Path=/",
-					"private=s3cret; HttpOnly; Path=/; SameSite=Lax; Secure",
-					"scoped=x; Path=/x",
-				} {
-					if !strings.Contains(got, want) {
-						t.Errorf("Set-Cookie: got\n%s\nwant a line %q", got, want)
-					}
-				}
-			}},
-			{"/binary/", http.StatusOK, func(t *testing.T, resp *http.Response, body []byte) {
-				if got, want := resp.Header.Get("Content-Type"), "image/png"; got != want {
-					t.Errorf("Content-Type: got %q, want %q", got, want)
-				}
-				if !bytes.HasPrefix(body, []byte("\x89PNG\r\n\x1a\n")) {
-					t.Errorf("body: got % x..., want a PNG signature", body[:min(len(body), 8)])
-				}
-			}},
-			{"/gzip/", http.StatusOK, func(t *testing.T, resp *http.Response, body []byte) {
-				if got, want := resp.Header.Get("Content-Encoding"), "gzip"; got != want {
-					t.Fatalf("Content-Encoding: got %q, want %q", got, want)
-				}
-				zr, err := gzip.NewReader(bytes.NewReader(body))
-				if err != nil {
-					t.Fatalf("gunzip: %v", err)
-				}
-				var got struct{ Compressed bool }
-				if err := json.NewDecoder(zr).Decode(&got); err != nil || !got.Compressed {
-					t.Errorf("decoded body: got %+v (%v), want compressed true", got, err)
-				}
-			}},
-			{"/big/?bytes=100000", http.StatusOK, func(t *testing.T, _ *http.Response, body []byte) {
-				if got, want := len(body), 100000; got != want {
-					t.Errorf("body length: got %d, want %d", got, want)
-				}
-			}},
-			{"/slow/?s=0.2", http.StatusOK, func(t *testing.T, _ *http.Response, body []byte) {
-				if got, want := string(body), "slept 0.2s\n"; got != want {
-					t.Errorf("body: got %q, want %q", got, want)
-				}
-			}},
-			{"/slow/?s=never", http.StatusBadRequest, nil},
-			{"/redirect/", http.StatusFound, func(t *testing.T, resp *http.Response, _ []byte) {
-				if got, want := resp.Header.Get("Location"), "/whoami/"; got != want {
-					t.Errorf("Location: got %q, want %q", got, want)
-				}
-			}},
-		}
-		for _, tt := range tests {
-			t.Run(tt.target, func(t *testing.T) {
-				// The client asks for no compression, so /gzip/ arrives as sent.
-				resp, body := do(t, newRequest(t, http.MethodGet, d.URL+tt.target, nil,
-					map[string]string{"Host": "www.example.com", "Accept-Encoding": "identity"}))
-				if resp.StatusCode != tt.status {
-					t.Fatalf("status: got %d, want %d; body:\n%s", resp.StatusCode, tt.status, body)
-				}
-				if tt.check != nil {
-					tt.check(t, resp, body)
-				}
-			})
-		}
-	})
-
-	t.Run("CSRF form and admin login", func(t *testing.T) {
-		jar := cookies{}
-		get := func(target string) (*http.Response, []byte) {
-			req := newRequest(t, http.MethodGet, d.URL+target, nil, viaProxy)
-			jar.add(req)
-			resp, body := do(t, req)
-			jar.keep(resp)
-			return resp, body
-		}
-		post := func(target string, form url.Values, origin string) (*http.Response, []byte) {
-			req := newRequest(t, http.MethodPost, d.URL+target, strings.NewReader(form.Encode()), viaProxy)
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Origin", origin)
-			jar.add(req)
-			resp, body := do(t, req)
-			jar.keep(resp)
-			return resp, body
-		}
-		token := regexp.MustCompile(`name="csrfmiddlewaretoken" value="([^"]+)"`)
-
-		_, page := get("/form/")
-		m := token.FindSubmatch(page)
-		if m == nil {
-			t.Fatalf("no CSRF token in /form/:\n%s", page)
-		}
-		form := url.Values{"csrfmiddlewaretoken": {string(m[1])}, "name": {"Zoë"}}
-		if resp, body := post("/form/", form, "https://www.example.com"); resp.StatusCode != http.StatusOK ||
-			string(body) != "posted: Zoë" {
-			t.Errorf("POST /form/ from the site: got %d %q, want 200 %q", resp.StatusCode, body, "posted: Zoë")
-		}
-		if resp, _ := post("/form/", form, "http://www.example.com"); resp.StatusCode != http.StatusForbidden {
-			t.Errorf("POST /form/ from an http origin: got %d, want 403", resp.StatusCode)
-		}
-
-		resp, _ := get("/admin/")
-		if got, want := resp.Header.Get("Location"), "/admin/login/?next=/admin/"; resp.StatusCode != http.StatusFound || got != want {
-			t.Fatalf("GET /admin/: got %d Location %q, want 302 %q", resp.StatusCode, got, want)
-		}
-		_, page = get("/admin/login/?next=/admin/")
-		if m = token.FindSubmatch(page); m == nil {
-			t.Fatalf("no CSRF token in the login page:\n%s", page)
-		}
-		login := url.Values{"csrfmiddlewaretoken": {string(m[1])}, "username": {testenv.DjangoAdminUser},
-			"password": {testenv.DjangoAdminPassword}, "next": {"/admin/"}}
-		resp, body := post("/admin/login/?next=/admin/", login, "https://www.example.com")
-		if got, want := resp.Header.Get("Location"), "/admin/"; resp.StatusCode != http.StatusFound || got != want {
-			t.Fatalf("POST login: got %d Location %q, want 302 %q; body:\n%s", resp.StatusCode, got, want, body)
-		}
-		if resp, body := get("/admin/"); resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("Site administration")) {
-			t.Errorf("GET /admin/ logged in: got %d, want 200 with the admin index", resp.StatusCode)
-		}
-	})
-
-	t.Run("Manage", func(t *testing.T) {
-		if got, want := d.Manage(t, "check"), "System check identified no issues"; !strings.Contains(got, want) {
-			t.Errorf("manage.py check: got %q, want it to contain %q", got, want)
-		}
-	})
+	t.Run("whoami", func(t *testing.T) { testWhoami(t, d) })
+	t.Run("disallowed host", func(t *testing.T) { testDisallowedHost(t, d) })
+	t.Run("responses", func(t *testing.T) { testResponses(t, d) })
+	t.Run("CSRF form and admin login", func(t *testing.T) { testCSRFAndAdmin(t, d) })
+	t.Run("Manage", func(t *testing.T) { testManage(t, d) })
 }
 
-// TestDjfrontSettings runs the Python unit tests of the settings module
-// users copy (deploy/django/test_djfront_settings.py) under Debian's Django.
-func TestDjfrontSettings(t *testing.T) {
-	testenv.Integration(t)
-	testenv.RequirePythonModule(t, "/usr/bin/python3", "django", testenv.InstallHint)
-	cmd := exec.Command("/usr/bin/python3", "-m", "unittest", "discover", "-s", ".", "-p", "test_*.py")
-	cmd.Dir = filepath.Join(testenv.RepoRoot(t), "deploy", "django")
-	cmd.Env = append(cmd.Environ(), "PYTHONDONTWRITEBYTECODE=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("python unit tests: %v\n%s", err, out)
+func testWhoami(t *testing.T, d *testenv.Django) {
+	body := []byte("any method echoes its body")
+	sum := sha256.Sum256(body)
+	tests := []struct {
+		name   string
+		method string
+		target string
+		body   []byte
+		header map[string]string
+		want   djangoserver.Whoami
+	}{
+		{
+			name:   "direct",
+			method: http.MethodGet,
+			target: "/whoami/",
+			header: map[string]string{"Host": "127.0.0.1"},
+			want: djangoserver.Whoami{Host: "127.0.0.1", Absolute: "http://127.0.0.1/whoami/",
+				Query: map[string][]string{}, Method: "GET", BodySHA256: hex.EncodeToString(sha256.New().Sum(nil))},
+		},
+		{
+			name:   "through the proxy headers",
+			method: http.MethodGet,
+			target: "/whoami/?a=1&a=2&b=%C3%A9+x",
+			header: viaProxy,
+			want: djangoserver.Whoami{Host: "www.example.com", Secure: true,
+				Absolute: "https://www.example.com/whoami/?a=1&a=2&b=%C3%A9+x",
+				Query:    map[string][]string{"a": {"1", "2"}, "b": {"é x"}}, Method: "GET",
+				BodySHA256: hex.EncodeToString(sha256.New().Sum(nil)), XForwardedHost: ptr("www.example.com")},
+		},
+		{
+			name:   "PUT with a body",
+			method: http.MethodPut,
+			target: "/whoami/",
+			body:   body,
+			header: viaProxy,
+			want: djangoserver.Whoami{Host: "www.example.com", Secure: true, Absolute: "https://www.example.com/whoami/",
+				Query: map[string][]string{}, Method: "PUT", BodyLen: len(body),
+				BodySHA256: hex.EncodeToString(sum[:]), XForwardedHost: ptr("www.example.com")},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, raw := do(t, newRequest(t, tt.method, d.URL+tt.target, bytes.NewReader(tt.body), tt.header))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status: got %d, want 200; body:\n%s", resp.StatusCode, raw)
+			}
+			var got djangoserver.Whoami
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatalf("decode %s: %v", raw, err)
+			}
+			if got, want := jsonText(t, pinned(got)), jsonText(t, tt.want); got != want {
+				t.Errorf("whoami:\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+func testDisallowedHost(t *testing.T, d *testenv.Django) {
+	req := newRequest(t, http.MethodGet, d.URL+"/whoami/", nil,
+		map[string]string{"Host": "127.0.0.1", "X-Forwarded-Host": "evil.example.net"})
+	if resp, body := do(t, req); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("status: got %d, want 400; body:\n%s", resp.StatusCode, body)
+	}
+}
+
+func testResponses(t *testing.T, d *testenv.Django) {
+	tests := []struct {
+		target string
+		status int
+		check  func(t *testing.T, resp *http.Response, body []byte)
+	}{
+		{"/cookies/", http.StatusOK, func(t *testing.T, resp *http.Response, _ []byte) {
+			got := strings.Join(resp.Header.Values("Set-Cookie"), "\n")
+			for _, want := range []string{
+				"dated=1; expires=Fri, 31 Dec 2099 23:59:59 GMT; Path=/",
+				"private=s3cret; HttpOnly; Path=/; SameSite=Lax; Secure",
+				"scoped=x; Path=/x",
+			} {
+				if !strings.Contains(got, want) {
+					t.Errorf("Set-Cookie: got\n%s\nwant a line %q", got, want)
+				}
+			}
+		}},
+		{"/binary/", http.StatusOK, func(t *testing.T, resp *http.Response, body []byte) {
+			if got, want := resp.Header.Get("Content-Type"), "image/png"; got != want {
+				t.Errorf("Content-Type: got %q, want %q", got, want)
+			}
+			if !bytes.HasPrefix(body, []byte("\x89PNG\r\n\x1a\n")) {
+				t.Errorf("body: got % x..., want a PNG signature", body[:min(len(body), 8)])
+			}
+		}},
+		{"/gzip/", http.StatusOK, func(t *testing.T, resp *http.Response, body []byte) {
+			if got, want := resp.Header.Get("Content-Encoding"), "gzip"; got != want {
+				t.Fatalf("Content-Encoding: got %q, want %q", got, want)
+			}
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				t.Fatalf("gunzip: %v", err)
+			}
+			var got struct{ Compressed bool }
+			if err := json.NewDecoder(zr).Decode(&got); err != nil || !got.Compressed {
+				t.Errorf("decoded body: got %+v (%v), want compressed true", got, err)
+			}
+		}},
+		{"/big/?bytes=100000", http.StatusOK, func(t *testing.T, _ *http.Response, body []byte) {
+			if got, want := len(body), 100000; got != want {
+				t.Errorf("body length: got %d, want %d", got, want)
+			}
+		}},
+		{"/slow/?s=0.2", http.StatusOK, func(t *testing.T, _ *http.Response, body []byte) {
+			if got, want := string(body), "slept 0.2s\n"; got != want {
+				t.Errorf("body: got %q, want %q", got, want)
+			}
+		}},
+		{"/slow/?s=never", http.StatusBadRequest, nil},
+		{"/redirect/", http.StatusFound, func(t *testing.T, resp *http.Response, _ []byte) {
+			if got, want := resp.Header.Get("Location"), "/whoami/"; got != want {
+				t.Errorf("Location: got %q, want %q", got, want)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			// The client asks for no compression, so /gzip/ arrives as sent.
+			resp, body := do(t, newRequest(t, http.MethodGet, d.URL+tt.target, nil,
+				map[string]string{"Host": "www.example.com", "Accept-Encoding": "identity"}))
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status: got %d, want %d; body:\n%s", resp.StatusCode, tt.status, body)
+			}
+			if tt.check != nil {
+				tt.check(t, resp, body)
+			}
+		})
+	}
+}
+
+func testCSRFAndAdmin(t *testing.T, d *testenv.Django) {
+	jar := cookies{}
+	get := func(target string) (*http.Response, []byte) {
+		req := newRequest(t, http.MethodGet, d.URL+target, nil, viaProxy)
+		jar.add(req)
+		resp, body := do(t, req)
+		jar.keep(resp)
+		return resp, body
+	}
+	post := func(target string, form url.Values, origin string) (*http.Response, []byte) {
+		req := newRequest(t, http.MethodPost, d.URL+target, strings.NewReader(form.Encode()), viaProxy)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+		jar.add(req)
+		resp, body := do(t, req)
+		jar.keep(resp)
+		return resp, body
+	}
+	token := regexp.MustCompile(`name="csrfmiddlewaretoken" value="([^"]+)"`)
+
+	_, page := get("/form/")
+	m := token.FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token in /form/:\n%s", page)
+	}
+	form := url.Values{"csrfmiddlewaretoken": {string(m[1])}, "name": {"Zoë"}}
+	if resp, body := post("/form/", form, "https://www.example.com"); resp.StatusCode != http.StatusOK ||
+		string(body) != "posted: Zoë" {
+		t.Errorf("POST /form/ from the site: got %d %q, want 200 %q", resp.StatusCode, body, "posted: Zoë")
+	}
+	if resp, _ := post("/form/", form, "http://www.example.com"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("POST /form/ from an http origin: got %d, want 403", resp.StatusCode)
+	}
+
+	resp, _ := get("/admin/")
+	if got, want := resp.Header.Get("Location"), "/admin/login/?next=/admin/"; resp.StatusCode != http.StatusFound || got != want {
+		t.Fatalf("GET /admin/: got %d Location %q, want 302 %q", resp.StatusCode, got, want)
+	}
+	_, page = get("/admin/login/?next=/admin/")
+	if m = token.FindSubmatch(page); m == nil {
+		t.Fatalf("no CSRF token in the login page:\n%s", page)
+	}
+	login := url.Values{"csrfmiddlewaretoken": {string(m[1])}, "username": {testenv.DjangoAdminUser},
+		"password": {testenv.DjangoAdminPassword}, "next": {"/admin/"}}
+	resp, body := post("/admin/login/?next=/admin/", login, "https://www.example.com")
+	if got, want := resp.Header.Get("Location"), "/admin/"; resp.StatusCode != http.StatusFound || got != want {
+		t.Fatalf("POST login: got %d Location %q, want 302 %q; body:\n%s", resp.StatusCode, got, want, body)
+	}
+	if resp, body := get("/admin/"); resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("Site administration")) {
+		t.Errorf("GET /admin/ logged in: got %d, want 200 with the admin index", resp.StatusCode)
+	}
+}
+
+func testManage(t *testing.T, d *testenv.Django) {
+	if got, want := d.Manage(t, "check"), "System check identified no issues"; !strings.Contains(got, want) {
+		t.Errorf("manage.py check: got %q, want it to contain %q", got, want)
 	}
 }
 

@@ -11,7 +11,9 @@ import (
 
 // StartFunction runs the Lambda function binary (see BuildBootstrap) behind a
 // local Runtime API with the given extra environment (KEY=VALUE) and timeout
-// (0: runtimeapi.DefaultTimeout). The function is named after the binary's
+// (0: runtimeapi.DefaultTimeout). AWS_EC2_METADATA_DISABLED=true comes
+// first (env may override it), so a function's SDK never asks for instance
+// credentials. The function is named after the binary's
 // directory. It is stopped when tb ends; its logs are printed with tb.Log if
 // tb failed.
 func StartFunction(tb testing.TB, binary string, env []string, timeout time.Duration) *runtimeapi.Server {
@@ -22,7 +24,7 @@ func StartFunction(tb testing.TB, binary string, env []string, timeout time.Dura
 	srv, err := runtimeapi.Start(tb.Context(), runtimeapi.Function{
 		Name:    filepath.Base(filepath.Dir(binary)),
 		Binary:  binary,
-		Env:     env,
+		Env:     append([]string{"AWS_EC2_METADATA_DISABLED=true"}, env...),
 		Timeout: timeout,
 		Logs:    logs,
 	})

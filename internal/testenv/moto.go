@@ -2,12 +2,9 @@ package testenv
 
 import (
 	"net/http"
-	"os"
-	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -27,27 +24,19 @@ type Moto struct {
 	Config aws.Config
 }
 
-// StartMoto starts `python3 -m moto.server` with the default python3 (the
-// one with moto, not Debian's) on a free loopback port — through
-// moto_server.py, which fills in the S3 notification fields moto leaves
-// out — and returns once it answers. The server and its process group are
-// killed when tb ends; its output is logged if tb failed.
+// StartMoto starts the moto server (motoserver.Start) and returns once it
+// answers. It is stopped when tb ends; its output is logged if tb failed.
 func StartMoto(tb testing.TB) *Moto {
 	tb.Helper()
-	RequirePythonModule(tb, "python3", "moto.server", "pip install 'moto[server]==5.2.1' for the default python3 ("+InstallHint+")")
-
-	port := strconv.Itoa(FreePort(tb))
-	m := &Moto{Endpoint: "http://127.0.0.1:" + port}
-	m.Config = aws.Config{
-		Region:       motoserver.Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(motoserver.AccessKey, motoserver.SecretKey, ""),
-		BaseEndpoint: aws.String(m.Endpoint),
+	RequirePythonModule(tb, motoserver.Python, "moto.server", motoserver.Install+" ("+InstallHint+")")
+	ctx, cancel := readyContext(tb)
+	defer cancel()
+	srv, err := motoserver.Start(ctx, nil, serverOutput)
+	if err != nil {
+		tb.Fatal(err)
 	}
-
-	cmd := motoserver.Command("python3", "127.0.0.1", port)
-	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1")
-	startProcess(tb, "moto", cmd).awaitHTTP(tb, m.Endpoint+"/moto-api/data.json", "")
-	return m
+	stopAtCleanup(tb, srv.Process)
+	return &Moto{Endpoint: srv.Endpoint, Config: motoserver.Config(srv.Endpoint)}
 }
 
 // Reset empties every emulated service (POST /moto-api/reset).
@@ -64,20 +53,11 @@ func (m *Moto) Reset(tb testing.TB) {
 }
 
 // Env returns the environment that points a Lambda function's AWS SDK at
-// the server: AWS_ENDPOINT_URL, the credentials and the region.
-func (m *Moto) Env() []string {
-	return []string{
-		"AWS_ENDPOINT_URL=" + m.Endpoint,
-		"AWS_ACCESS_KEY_ID=" + motoserver.AccessKey,
-		"AWS_SECRET_ACCESS_KEY=" + motoserver.SecretKey,
-		"AWS_REGION=" + motoserver.Region,
-	}
-}
+// the server (motoserver.Env).
+func (m *Moto) Env() []string { return motoserver.Env(m.Endpoint) }
 
 // S3 returns an S3 client for the server, with path-style addressing.
-func (m *Moto) S3() *s3.Client {
-	return s3.NewFromConfig(m.Config, func(o *s3.Options) { o.UsePathStyle = true })
-}
+func (m *Moto) S3() *s3.Client { return motoserver.NewS3(m.Config) }
 
 // SQS returns an SQS client for the server.
 func (m *Moto) SQS() *sqs.Client { return sqs.NewFromConfig(m.Config) }

@@ -9,18 +9,21 @@
 package testenv
 
 import (
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"testing"
+
+	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/djangoserver"
+	"github.com/djfront/djfront/internal/samlocal"
 )
 
 // InstallHint names the project's install step; messages about a missing
 // tool end with it.
-const InstallHint = "run scripts/install-deps.sh (make deps)"
+const InstallHint = djangoserver.Install
 
 // Integration marks tb as an integration test: it is skipped under
 // `go test -short`, which must stay fast and need nothing external.
@@ -31,16 +34,16 @@ func Integration(tb testing.TB) {
 	}
 }
 
-// InCI reports whether the tests run in CI (the CI variable is set), where a
+// inCI reports whether the tests run in CI (the CI variable is set), where a
 // missing tool is a failure rather than a skip.
-func InCI() bool { return os.Getenv("CI") != "" }
+func inCI() bool { return os.Getenv("CI") != "" }
 
 // Missing reports a missing part: it fails tb in CI and skips it elsewhere,
 // naming what is missing and how to install it.
 func Missing(tb testing.TB, what, install string) {
 	tb.Helper()
 	msg := what + " is missing: " + install
-	if InCI() {
+	if inCI() {
 		tb.Fatal(msg)
 	}
 	tb.Skip(msg)
@@ -62,28 +65,34 @@ func RequireCommand(tb testing.TB, name, install string) string {
 func RequirePythonModule(tb testing.TB, python, module, install string) {
 	tb.Helper()
 	RequireCommand(tb, python, install)
-	if err := exec.Command(python, "-c", "import "+module).Run(); err != nil {
+	if !childproc.PythonImports(tb.Context(), python, module) {
 		Missing(tb, "python module "+module+" for "+python, install)
 	}
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago
+// (childproc.FreePort).
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := childproc.FreePort()
 	if err != nil {
-		tb.Fatalf("find a free port: %v", err)
+		tb.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
-// RepoRoot returns the repository's root directory (where go.mod is).
+// RepoRoot returns the repository's root directory (where go.mod is),
+// found from this package's source directory (samlocal.ProjectRoot), so it
+// holds whatever the working directory.
 func RepoRoot(tb testing.TB) string {
 	tb.Helper()
 	_, file, _, ok := runtime.Caller(0)
 	if !ok {
 		tb.Fatal("testenv: cannot locate source file")
 	}
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	root, err := samlocal.ProjectRoot(filepath.Dir(file))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root
 }

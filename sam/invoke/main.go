@@ -14,12 +14,18 @@
 //	-n, --env-vars PATH          {"LogicalId": {"VAR": "value"}, "Parameters": {...}}
 //	    --parameter-overrides S  "ParameterKey=K,ParameterValue=V ..." or "K=V ..."
 //	-l, --log-file PATH          write the function's logs there instead of stderr
+//	    --profile NAME           the AWS profile whose credentials the function gets
+//	    --region REGION          the function's AWS_REGION
 //
 // As in the SAM CLI, the environment is the template's variables, overridden
 // by the shell's value of a declared variable, then by the env-vars file;
-// AWS credentials, region and endpoints (AWS_ACCESS_KEY_ID, AWS_REGION,
-// AWS_ENDPOINT_URL…) come from the shell. The binary is built into the user
-// cache directory, not .aws-sam. Unlike the SAM CLI, the exit status is 1 when
+// the region and endpoints (AWS_REGION, AWS_ENDPOINT_URL…) come from the
+// shell, and the credentials are the user's, resolved from the shell's
+// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or the profile
+// (--profile, AWS_PROFILE) and passed as those three variables. Instance
+// metadata is never asked (AWS_EC2_METADATA_DISABLED=true, for the function
+// too); without credentials invoke says what to set. The binary is built
+// into the user cache directory, not .aws-sam. Unlike the SAM CLI, the exit status is 1 when
 // the function returns an error (the error document is still printed).
 //
 // SAM CLI reference: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-cli-command-reference-sam-local-invoke.html
@@ -59,6 +65,7 @@ func main() {
 // options are the command line's settings.
 type options struct {
 	template, event, envVars, params, logFile string
+	profile, region                           string
 	noEvent                                   bool
 	function                                  string
 }
@@ -82,6 +89,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		fs.StringVar(f.p, f.long, "", f.usage)
 	}
 	fs.StringVar(&o.params, "parameter-overrides", "", `"ParameterKey=K,ParameterValue=V ..." or "K=V ..."`)
+	fs.StringVar(&o.profile, "profile", "", "the AWS profile whose credentials the function gets (default: AWS_PROFILE, else default)")
+	fs.StringVar(&o.region, "region", "", "the function's AWS_REGION (default: the shell's, else the profile's)")
 	fs.BoolVar(&o.noEvent, "no-event", false, "invoke with an empty event {}")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: invoke [FUNCTION_LOGICAL_ID] [-e event.json] [-n env.json] [-t template.yaml] [--parameter-overrides ...]")
@@ -132,49 +141,14 @@ func parameterOverrides(s string) (map[string]string, error) {
 	return out, nil
 }
 
-// shellAWS names the shell variables passed to the function, as the SAM CLI
-// passes the profile's credentials and region; endpoints let the function
-// reach a local emulator.
-func shellAWS(environ []string) []string {
-	var out []string
-	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		switch {
-		case name == "AWS_ACCESS_KEY_ID", name == "AWS_SECRET_ACCESS_KEY", name == "AWS_SESSION_TOKEN",
-			name == "AWS_REGION", name == "AWS_DEFAULT_REGION", strings.HasPrefix(name, "AWS_ENDPOINT_URL"):
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	o, err := parse(args, stderr)
 	if err != nil {
 		return err
 	}
-	params, err := parameterOverrides(o.params)
+	fn, vars, err := readFunction(o)
 	if err != nil {
 		return err
-	}
-	if o.template == "" {
-		if o.template, err = defaultTemplate(); err != nil {
-			return err
-		}
-	}
-	tpl, err := samlocal.ReadTemplate(o.template, params)
-	if err != nil {
-		return err
-	}
-	fn, err := tpl.Function(o.function)
-	if err != nil {
-		return err
-	}
-	vars := samlocal.EnvVars{}
-	if o.envVars != "" {
-		if vars, err = samlocal.ReadEnvVars(o.envVars); err != nil {
-			return err
-		}
 	}
 	event, err := readEvent(o, stdin)
 	if err != nil {
@@ -203,7 +177,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	srv, err := runtimeapi.Start(ctx, runtimeapi.Function{
 		Name:     fn.LogicalID,
 		Binary:   bin,
-		Env:      append(shellAWS(os.Environ()), fn.Environ(os.Environ(), vars)...),
+		Env:      append(awsEnv(ctx, os.Environ(), o.profile, o.region, stderr), fn.Environ(os.Environ(), vars)...),
 		Timeout:  fn.Timeout,
 		MemoryMB: fn.MemoryMB,
 		Logs:     logs,
@@ -222,6 +196,35 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintf(stdout, "%s\n", res.Payload)
 	return nil
+}
+
+// readFunction reads the function o names from the template, and the
+// env-vars file.
+func readFunction(o *options) (*samlocal.Function, samlocal.EnvVars, error) {
+	params, err := parameterOverrides(o.params)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.template == "" {
+		if o.template, err = defaultTemplate(); err != nil {
+			return nil, nil, err
+		}
+	}
+	tpl, err := samlocal.ReadTemplate(o.template, params)
+	if err != nil {
+		return nil, nil, err
+	}
+	fn, err := tpl.Function(o.function)
+	if err != nil {
+		return nil, nil, err
+	}
+	vars := samlocal.EnvVars{}
+	if o.envVars != "" {
+		if vars, err = samlocal.ReadEnvVars(o.envVars); err != nil {
+			return nil, nil, err
+		}
+	}
+	return fn, vars, nil
 }
 
 // defaultTemplate finds the template the SAM CLI would use in the working

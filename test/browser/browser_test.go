@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/demo"
 	"github.com/djfront/djfront/internal/testenv"
 )
@@ -43,7 +44,7 @@ func TestAdminLoginThroughTheEdge(t *testing.T) {
 	testenv.Integration(t)
 	chromium := testenv.RequireCommand(t, "chromium", chromiumInstall)
 
-	logs := &syncWriter{}
+	logs := childproc.NewTail(16 << 10)
 	stack, err := demo.Start(t.Context(), demo.Config{
 		Root: testenv.RepoRoot(t), Addr: "127.0.0.1:0", Host: "localhost", Logs: logs,
 	})
@@ -53,7 +54,7 @@ func TestAdminLoginThroughTheEdge(t *testing.T) {
 	t.Cleanup(func() {
 		stack.Close()
 		if t.Failed() {
-			t.Logf("stack logs:\n%s", lastBytes(logs.String(), 16<<10))
+			t.Logf("stack logs (tail):\n%s", logs)
 		}
 	})
 
@@ -73,7 +74,22 @@ func TestAdminLoginThroughTheEdge(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
+	snapshot := func() []response {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(responses)
+	}
+	logIn(t, ctx, stack)
+	screenshot(t, ctx)
+	t.Run("admin CSS from /static/ with 200", func(t *testing.T) { checkStylesheets(t, stack.URL, snapshot()) })
+	t.Run("absolute URLs are https with the viewer's host", func(t *testing.T) { checkAbsoluteURLs(t, ctx, stack.URL) })
+	t.Run("session cookie Secure and HttpOnly", func(t *testing.T) { checkSessionCookie(t, ctx) })
+}
 
+// logIn opens the admin, is sent to the login page and logs in as the
+// stack's superuser.
+func logIn(t *testing.T, ctx context.Context, stack *demo.Stack) {
+	t.Helper()
 	login, err := chromedp.RunResponse(ctx, chromedp.Navigate(stack.URL+"/admin/"))
 	if err != nil {
 		t.Fatalf("open %s/admin/: %v", stack.URL, err)
@@ -100,7 +116,12 @@ func TestAdminLoginThroughTheEdge(t *testing.T) {
 	if heading != "Site administration" {
 		t.Errorf("heading %q, want %q (logged in)", heading, "Site administration")
 	}
+}
 
+// screenshot saves the page in $DJFRONT_ARTIFACTS (default
+// /tmp/djfront-artifacts/).
+func screenshot(t *testing.T, ctx context.Context) {
+	t.Helper()
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
@@ -117,72 +138,74 @@ func TestAdminLoginThroughTheEdge(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot of the admin after login: %s", path)
+}
 
-	t.Run("admin CSS from /static/ with 200", func(t *testing.T) {
-		mu.Lock()
-		defer mu.Unlock()
-		// Each stylesheet: 200 when first loaded (the login page), then 200
-		// or 304 when revalidated on the next page (S3 sends no
-		// Cache-Control for these objects, and answers If-None-Match).
-		first := map[string]int64{}
-		for _, r := range responses {
-			if r.typ != network.ResourceTypeStylesheet {
-				continue
-			}
-			if !strings.HasPrefix(r.url, stack.URL+"/static/admin/css/") {
-				t.Errorf("stylesheet %s, want it from %s/static/admin/css/", r.url, stack.URL)
-			}
-			if _, seen := first[r.url]; !seen {
-				first[r.url] = r.status
-			} else if r.status != 200 && r.status != 304 {
-				t.Errorf("stylesheet %s reloaded with status %d, want 200 or 304", r.url, r.status)
-			}
+// checkStylesheets checks every stylesheet came from the site's /static/admin/css/
+// with 200 at first load (200 or 304 when revalidated).
+func checkStylesheets(t *testing.T, site string, responses []response) {
+	// Each stylesheet: 200 when first loaded (the login page), then 200
+	// or 304 when revalidated on the next page (S3 sends no
+	// Cache-Control for these objects, and answers If-None-Match).
+	first := map[string]int64{}
+	for _, r := range responses {
+		if r.typ != network.ResourceTypeStylesheet {
+			continue
 		}
-		if !slices.ContainsFunc(slices.Collect(maps.Keys(first)), func(u string) bool { return strings.Contains(u, "/static/admin/css/base.") }) {
-			t.Errorf("the admin's base.css was not loaded; stylesheets: %v", first)
+		if !strings.HasPrefix(r.url, site+"/static/admin/css/") {
+			t.Errorf("stylesheet %s, want it from %s/static/admin/css/", r.url, site)
 		}
-		for u, status := range first {
-			if status != 200 {
-				t.Errorf("stylesheet %s: status %d at first load, want 200", u, status)
-			}
+		if _, seen := first[r.url]; !seen {
+			first[r.url] = r.status
+		} else if r.status != 200 && r.status != 304 {
+			t.Errorf("stylesheet %s reloaded with status %d, want 200 or 304", r.url, r.status)
 		}
-	})
+	}
+	if !slices.ContainsFunc(slices.Collect(maps.Keys(first)), func(u string) bool { return strings.Contains(u, "/static/admin/css/base.") }) {
+		t.Errorf("the admin's base.css was not loaded; stylesheets: %v", first)
+	}
+	for u, status := range first {
+		if status != 200 {
+			t.Errorf("stylesheet %s: status %d at first load, want 200", u, status)
+		}
+	}
+}
 
-	t.Run("absolute URLs are https with the viewer's host", func(t *testing.T) {
-		urls, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("[href],[src]"))
-			.map(e => e.getAttribute("href") || e.getAttribute("src"))
-			.filter(u => /^[a-z][a-z0-9+.-]*:\/\//i.test(u))`))
-		if err != nil {
-			t.Fatal(err)
+// checkAbsoluteURLs checks every absolute URL on the page is under site.
+func checkAbsoluteURLs(t *testing.T, ctx context.Context, site string) {
+	urls, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("[href],[src]"))
+		.map(e => e.getAttribute("href") || e.getAttribute("src"))
+		.filter(u => /^[a-z][a-z0-9+.-]*:\/\//i.test(u))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(urls) == 0 {
+		t.Fatal("no absolute URL on the page (the static links should be)")
+	}
+	for _, u := range urls {
+		if !strings.HasPrefix(u, site+"/") {
+			t.Errorf("absolute URL %s, want it under %s/", u, site)
 		}
-		if len(urls) == 0 {
-			t.Fatal("no absolute URL on the page (the static links should be)")
-		}
-		for _, u := range urls {
-			if !strings.HasPrefix(u, stack.URL+"/") {
-				t.Errorf("absolute URL %s, want it under %s/", u, stack.URL)
-			}
-		}
-	})
+	}
+}
 
-	t.Run("session cookie Secure and HttpOnly", func(t *testing.T) {
-		cookies, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		found := false
-		for _, c := range cookies.Cookies {
-			if c.Name == "sessionid" {
-				found = true
-				if !c.Secure || !c.HTTPOnly {
-					t.Errorf("sessionid: Secure %t, HttpOnly %t, want both", c.Secure, c.HTTPOnly)
-				}
+// checkSessionCookie checks the session cookie is Secure and HttpOnly.
+func checkSessionCookie(t *testing.T, ctx context.Context) {
+	cookies, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range cookies.Cookies {
+		if c.Name == "sessionid" {
+			found = true
+			if !c.Secure || !c.HTTPOnly {
+				t.Errorf("sessionid: Secure %t, HttpOnly %t, want both", c.Secure, c.HTTPOnly)
 			}
 		}
-		if !found {
-			t.Error("no sessionid cookie after login")
-		}
-	})
+	}
+	if !found {
+		t.Error("no sessionid cookie after login")
+	}
 }
 
 // startBrowser starts headless Chromium in its own process group with a
@@ -225,29 +248,4 @@ func startBrowser(t *testing.T, chromium string) context.Context {
 		t.Fatalf("start %s: %v", chromium, err)
 	}
 	return tabCtx
-}
-
-// syncWriter serializes writes from the stack's processes.
-type syncWriter struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncWriter) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func lastBytes(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
 }

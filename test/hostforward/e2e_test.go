@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,12 +27,16 @@ import (
 const (
 	site   = "www.example.com"
 	secret = "local-only-not-a-secret" // as in sam/events and sam/env.json
+	// appCredential is hostforward's UPSTREAM_VERIFY_SECRET and the app's
+	// DJFRONT_UPSTREAM_SECRETS: Django's UpstreamVerifyMiddleware is on.
+	appCredential = "local-only-app-credential"
 )
 
 // chain is hostforward in front of Django.
 type chain struct {
-	t  *testing.T
-	fn *runtimeapi.Server
+	t   *testing.T
+	fn  *runtimeapi.Server
+	bin string // the bootstrap binary the function runs
 }
 
 func startChain(t *testing.T, upstream string, env ...string) *chain {
@@ -41,9 +46,10 @@ func startChain(t *testing.T, upstream string, env ...string) *chain {
 		"UPSTREAM_URL=" + upstream,
 		"ALLOWED_HOSTS=" + site,
 		"ORIGIN_VERIFY_SECRETS=" + secret,
+		"UPSTREAM_VERIFY_SECRET=" + appCredential,
 		"UPSTREAM_TIMEOUT=3s",
 	}, env...)
-	return &chain{t: t, fn: testenv.StartFunction(t, bin, env, 10*time.Second)}
+	return &chain{t: t, fn: testenv.StartFunction(t, bin, env, 10*time.Second), bin: bin}
 }
 
 // invoke sends ev through the function as API Gateway would and decodes
@@ -100,6 +106,7 @@ type whoami struct {
 	XForwardedHost                       *string             `json:"x_forwarded_host"`
 	XForwardedProto                      *string             `json:"x_forwarded_proto"`
 	XRealIP                              *string             `json:"x_real_ip"`
+	TrueClientIP                         *string             `json:"true_client_ip"`
 	Forwarded                            *string             `json:"forwarded"`
 	XRequestID                           *string             `json:"x_request_id"`
 	XOriginVerify                        *string             `json:"x_origin_verify"`
@@ -127,7 +134,7 @@ func str(p *string) string {
 
 func TestDjangoBehindHostforward(t *testing.T) {
 	testenv.Integration(t)
-	dj := testenv.StartDjango(t, map[string]string{"DJFRONT_HOSTS": site})
+	dj := testenv.StartDjango(t, map[string]string{"DJFRONT_HOSTS": site, "DJFRONT_UPSTREAM_SECRETS": appCredential})
 	c := startChain(t, dj.URL)
 
 	t.Run("host, scheme, client IP, path and query as the viewer sent them", func(t *testing.T) {
@@ -167,6 +174,47 @@ func TestDjangoBehindHostforward(t *testing.T) {
 		if str(w.XForwardedFor) != "203.0.113.7" || str(w.XRealIP) != "203.0.113.7" ||
 			str(w.XRequestID) != "Jn8xYgABoAMEVbi=" || w.Host != site || !w.Secure {
 			t.Errorf("Django saw %+v", w)
+		}
+	})
+
+	t.Run("query string byte for byte in QUERY_STRING", func(t *testing.T) {
+		for _, query := range []string{
+			event(t, "api-raw-query.json", "", "").RawQueryString,
+			"a=1;b=2", "discount=100%", "bad=%zz&c=%2", "z=1&a=2&z=3&&a",
+		} {
+			ev := event(t, "api-get.json", "GET", "/whoami/?"+query)
+			if got := decodeWhoami(t, c.invoke(ev)).RawQuery; got != query {
+				t.Errorf("QUERY_STRING = %q, want %q", got, query)
+			}
+		}
+	})
+
+	// Debian's gunicorn 20.1 maps "_" and "-" to the same CGI variable and
+	// joins repeats, so an underscore header that got through would change
+	// what Django sees: each one alone must leave the request as it was.
+	t.Run("underscore spellings of forwarding headers change nothing", func(t *testing.T) {
+		forged := event(t, "api-underscore-headers.json", "", "")
+		clean := forged
+		clean.Headers = map[string]string{}
+		for name, value := range forged.Headers {
+			if !strings.Contains(name, "_") {
+				clean.Headers[name] = value
+			}
+		}
+		want := c.invoke(clean)
+		if w := decodeWhoami(t, want); str(w.XForwardedFor) != "203.0.113.7" || w.Host != site || str(w.TrueClientIP) != "<absent>" {
+			t.Fatalf("without underscore headers Django saw %+v", w)
+		}
+		for name, value := range forged.Headers {
+			if !strings.Contains(name, "_") {
+				continue
+			}
+			ev := clean
+			ev.Headers = maps.Clone(clean.Headers)
+			ev.Headers[name] = value
+			if got := c.invoke(ev); got.StatusCode != want.StatusCode || got.Body != want.Body {
+				t.Errorf("%s: %s changed what Django saw:\ngot  %d %s\nwant %d %s", name, value, got.StatusCode, got.Body, want.StatusCode, want.Body)
+			}
 		}
 	})
 
@@ -233,6 +281,9 @@ func TestDjangoBehindHostforward(t *testing.T) {
 
 	t.Run("response shapes", func(t *testing.T) {
 		cookies := c.invoke(event(t, "api-get.json", "GET", "/cookies/"))
+		if got := cookies.Headers["Cache-Control"]; got != "private" {
+			t.Errorf("Cache-Control of a response that sets cookies = %q, want private", got)
+		}
 		joined := strings.Join(cookies.Cookies, "\n")
 		for _, want := range []string{"dated=1; expires=Fri, 31 Dec 2099 23:59:59 GMT", "private=s3cret; HttpOnly", "Secure", "scoped=x; Path=/x"} {
 			if !strings.Contains(joined, want) {

@@ -2,14 +2,13 @@ package invalidate_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/djfront/djfront/internal/invalidate"
 	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/sam/events"
 )
 
 // TestDirectEvents invokes the built function with the sam/events fixtures
@@ -31,11 +30,7 @@ func TestDirectEvents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
 			before := st.invalidations(t)
-			payload, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "sam", "events", tt.fixture))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := st.poller.Function.Invoke(t.Context(), payload)
+			res, err := st.poller.Function.Invoke(t.Context(), events.Must(t, tt.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,8 +2,8 @@ package invalidate_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -12,14 +12,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/djfront/djfront/internal/invalidation"
 	"github.com/djfront/djfront/internal/lambdasqs"
-	"github.com/djfront/djfront/internal/motoserver"
+	"github.com/djfront/djfront/internal/motostack"
+	"github.com/djfront/djfront/internal/samlocal"
 	"github.com/djfront/djfront/internal/testenv"
 )
 
@@ -28,6 +26,7 @@ import (
 // distribution, and the built function fed by an SQS poller.
 type stack struct {
 	moto   *testenv.Moto
+	aws    *motostack.Stack
 	s3     *s3.Client
 	sqs    *sqs.Client
 	cf     *cloudfront.Client
@@ -51,77 +50,36 @@ type stackOptions struct {
 	cloudFrontEndpoint func(moto string) string
 }
 
-const bucketName = "djfront-static-e2e"
-
-// newStack builds the stack on a fresh moto server.
+// newStack builds the stack on a fresh moto server: template.yaml's
+// resources (motostack), with the queue timings of o.
 func newStack(tb testing.TB, o stackOptions) *stack {
 	tb.Helper()
 	m := testenv.StartMoto(tb)
-	ctx := tb.Context()
-	st := &stack{moto: m, s3: m.S3(), sqs: m.SQS(), cf: m.CloudFront(), bucket: bucketName}
-
-	must(tb, "create bucket", func() error {
-		_, err := st.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(st.bucket)})
-		return err
+	tpl, err := samlocal.ReadTemplate(filepath.Join(testenv.RepoRoot(tb), "template.yaml"), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := motostack.Create(tb.Context(), tpl, m.Config, motostack.Options{
+		Name: "e2e", VisibilityTimeout: o.visibility, MaxReceiveCount: o.maxReceiveCount,
 	})
-	must(tb, "enable versioning", func() error {
-		_, err := st.s3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
-			Bucket:                  aws.String(st.bucket),
-			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled},
-		})
-		return err
-	})
-	st.dlq = st.createQueue(tb, "djfront-invalidate-dlq", nil)
-	redrive, _ := json.Marshal(map[string]string{
-		"deadLetterTargetArn": st.dlq.arn,
-		"maxReceiveCount":     fmt.Sprint(o.maxReceiveCount),
-	})
-	st.queue = st.createQueue(tb, "djfront-invalidate", map[string]string{
-		"VisibilityTimeout": fmt.Sprint(int(o.visibility.Seconds())),
-		"RedrivePolicy":     string(redrive),
-	})
-	must(tb, "configure notifications", func() error {
-		_, err := st.s3.PutBucketNotificationConfiguration(ctx, &s3.PutBucketNotificationConfigurationInput{
-			Bucket: aws.String(st.bucket),
-			NotificationConfiguration: &s3types.NotificationConfiguration{QueueConfigurations: []s3types.QueueConfiguration{{
-				Id:       aws.String("djfront-static-changes"),
-				QueueArn: aws.String(st.queue.arn),
-				Events:   []s3types.Event{"s3:ObjectCreated:*", "s3:ObjectRemoved:*"},
-			}}},
-		})
-		return err
-	})
-	must(tb, "create distribution", func() error {
-		out, err := st.cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
-			CallerReference: aws.String("djfront-e2e"),
-			Comment:         aws.String("djfront invalidate end-to-end test"),
-			Enabled:         aws.Bool(true),
-			Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{
-				Id:             aws.String("static"),
-				DomainName:     aws.String(st.bucket + ".s3.us-east-1.amazonaws.com"),
-				S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-			}}},
-			DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{
-				TargetOriginId:       aws.String("static"),
-				ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
-				CachePolicyId:        aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6"), // CachingOptimized
-			},
-		}})
-		if err == nil {
-			st.distID = aws.ToString(out.Distribution.Id)
-		}
-		return err
-	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st := &stack{
+		moto: m, aws: res, s3: res.S3, sqs: res.SQS, cf: res.CloudFront, bucket: res.Bucket, distID: res.DistributionID,
+		queue: queue{res.Queue.URL, res.Queue.ARN}, dlq: queue{res.DeadLetterQueue.URL, res.DeadLetterQueue.ARN},
+	}
 
 	env := append(m.Env(), "DISTRIBUTION_ID="+st.distID)
 	if o.cloudFrontEndpoint != nil {
 		env = append(env, "AWS_ENDPOINT_URL_CLOUDFRONT="+o.cloudFrontEndpoint(m.Endpoint))
 	}
 	fn := testenv.StartFunction(tb, testenv.BuildBootstrap(tb, "./functions/invalidate"), env, o.timeout)
-	st.poller = &lambdasqs.Poller{
-		Client: st.sqs, QueueURL: st.queue.url, QueueARN: st.queue.arn, Region: motoserver.Region,
-		Function: fn, BatchSize: o.batchSize,
+	batchSize := o.batchSize
+	if batchSize == 0 {
+		batchSize = 10 // lambdasqs.Poller's own default, not the template's 1000
 	}
+	st.poller = res.Poller(fn, batchSize)
 
 	// Configuring the notification sent an s3:TestEvent: acknowledged,
 	// nothing invalidated.
@@ -141,50 +99,22 @@ func newStack(tb testing.TB, o stackOptions) *stack {
 	return st
 }
 
-func (st *stack) createQueue(tb testing.TB, name string, attrs map[string]string) queue {
-	tb.Helper()
-	var q queue
-	must(tb, "create queue "+name, func() error {
-		out, err := st.sqs.CreateQueue(tb.Context(), &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
-		if err != nil {
-			return err
-		}
-		q.url = aws.ToString(out.QueueUrl)
-		a, err := st.sqs.GetQueueAttributes(tb.Context(), &sqs.GetQueueAttributesInput{
-			QueueUrl: out.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
-		})
-		if err != nil {
-			return err
-		}
-		q.arn = a.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]
-		return nil
-	})
-	return q
-}
-
 // recorded is an invalidation as moto recorded it.
 type recorded struct {
 	id, ref string
 	paths   []string
 }
 
-// invalidations returns the distribution's invalidations in the order
-// moto lists them.
+// invalidations returns the distribution's invalidations, oldest first.
 func (st *stack) invalidations(tb testing.TB) []recorded {
 	tb.Helper()
-	ctx := tb.Context()
-	list, err := st.cf.ListInvalidations(ctx, &cloudfront.ListInvalidationsInput{DistributionId: aws.String(st.distID)})
+	invs, err := st.aws.Invalidations(tb.Context())
 	if err != nil {
-		tb.Fatalf("list invalidations: %v", err)
+		tb.Fatal(err)
 	}
 	var out []recorded
-	for _, s := range list.InvalidationList.Items {
-		inv, err := st.cf.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(st.distID), Id: s.Id})
-		if err != nil {
-			tb.Fatalf("get invalidation %s: %v", aws.ToString(s.Id), err)
-		}
-		b := inv.Invalidation.InvalidationBatch
-		out = append(out, recorded{id: aws.ToString(s.Id), ref: aws.ToString(b.CallerReference), paths: b.Paths.Items})
+	for _, inv := range invs {
+		out = append(out, recorded{id: inv.ID, ref: inv.CallerReference, paths: inv.Paths})
 	}
 	return out
 }

@@ -2,8 +2,10 @@ package template_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -17,73 +19,87 @@ import (
 // nothing else (deploy/README.md creates it under this name).
 const serviceRole = "arn:aws:iam::*:role/djfront-cloudformation"
 
-// cloudFormationNeeds lists, for each resource type of the translated
-// template, the actions CloudFormation calls to create, read, update, tag
-// and delete it (the handlers' permissions in the CloudFormation registry
-// schemas), plus what it needs to resolve the resource's properties: the
-// SAM artifact for a function's code, passing the function's role, the
-// secret for {{resolve:secretsmanager:...}}. The service role policy must
-// grant every one of them and nothing that no resource type needs.
-var cloudFormationNeeds = map[string][]string{
-	"AWS::ApiGatewayV2::Api":   {"apigateway:POST", "apigateway:PUT", "apigateway:GET", "apigateway:PATCH", "apigateway:DELETE"},
-	"AWS::ApiGatewayV2::Stage": {"apigateway:POST", "apigateway:GET", "apigateway:PATCH", "apigateway:DELETE"},
-	"AWS::CloudFront::CachePolicy": {"cloudfront:CreateCachePolicy", "cloudfront:GetCachePolicy",
-		"cloudfront:UpdateCachePolicy", "cloudfront:DeleteCachePolicy"},
-	"AWS::CloudFront::Distribution": {"cloudfront:CreateDistribution", "cloudfront:CreateDistributionWithTags",
-		"cloudfront:GetDistribution", "cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution",
-		"cloudfront:DeleteDistribution", "cloudfront:TagResource", "cloudfront:UntagResource",
-		"cloudfront:ListTagsForResource",
-		// The managed policies it names, and the custom domain's certificate.
-		"cloudfront:GetOriginRequestPolicy", "cloudfront:GetResponseHeadersPolicy", "acm:DescribeCertificate"},
-	"AWS::CloudFront::Function": {"cloudfront:CreateFunction", "cloudfront:DescribeFunction", "cloudfront:GetFunction",
-		"cloudfront:UpdateFunction", "cloudfront:PublishFunction", "cloudfront:DeleteFunction"},
-	"AWS::CloudFront::OriginAccessControl": {"cloudfront:CreateOriginAccessControl", "cloudfront:GetOriginAccessControl",
-		"cloudfront:UpdateOriginAccessControl", "cloudfront:DeleteOriginAccessControl"},
-	"AWS::CloudWatch::Alarm": {"cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms",
-		"cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"},
-	"AWS::IAM::ManagedPolicy": {"iam:CreatePolicy", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions",
-		"iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:DeletePolicy", "iam:ListEntitiesForPolicy",
-		"iam:TagPolicy", "iam:UntagPolicy"},
-	"AWS::IAM::Role": {"iam:CreateRole", "iam:GetRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole",
-		"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
-		"iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies", "iam:DeleteRole"},
-	"AWS::Lambda::EventSourceMapping": {"lambda:CreateEventSourceMapping", "lambda:GetEventSourceMapping",
-		"lambda:ListEventSourceMappings", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping",
-		"lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"},
-	"AWS::Lambda::Function": {"lambda:CreateFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
-		"lambda:GetFunctionCodeSigningConfig", "lambda:GetRuntimeManagementConfig", "lambda:UpdateFunctionCode",
-		"lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction", "lambda:TagResource", "lambda:UntagResource",
-		"lambda:ListTags", "iam:PassRole", "s3:GetObject", "s3:GetObjectVersion"},
-	"AWS::Lambda::Permission": {"lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy"},
-	// Publishing reads the layer's zip; a function that uses the layer
-	// needs GetLayerVersion to be created.
-	"AWS::Lambda::LayerVersion": {"lambda:PublishLayerVersion", "lambda:GetLayerVersion", "lambda:DeleteLayerVersion",
-		"s3:GetObject", "s3:GetObjectVersion"},
-	"AWS::Logs::LogGroup": {"logs:CreateLogGroup", "logs:DescribeLogGroups", "logs:PutRetentionPolicy",
-		"logs:DeleteRetentionPolicy", "logs:DeleteLogGroup", "logs:TagResource", "logs:UntagResource",
-		"logs:ListTagsForResource"},
-	"AWS::Route53::RecordSet": {"route53:ChangeResourceRecordSets", "route53:GetChange",
-		"route53:ListResourceRecordSets", "route53:GetHostedZone"},
-	"AWS::S3::Bucket": {"s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket",
-		"s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
-		"s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls",
-		"s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration",
-		"s3:PutBucketVersioning", "s3:GetBucketVersioning",
-		"s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration",
-		"s3:PutBucketNotification", "s3:GetBucketNotification",
-		"s3:PutBucketTagging", "s3:GetBucketTagging",
-		// The read handler reads every configuration a bucket may have.
-		"s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketLogging", "s3:GetBucketWebsite",
-		"s3:GetBucketObjectLockConfiguration", "s3:GetAccelerateConfiguration", "s3:GetAnalyticsConfiguration",
-		"s3:GetIntelligentTieringConfiguration", "s3:GetInventoryConfiguration", "s3:GetMetricsConfiguration",
-		"s3:GetReplicationConfiguration"},
-	"AWS::S3::BucketPolicy": {"s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"},
-	"AWS::SQS::Queue": {"sqs:CreateQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:GetQueueUrl",
-		"sqs:TagQueue", "sqs:UntagQueue", "sqs:ListQueueTags", "sqs:DeleteQueue"},
-	"AWS::SQS::QueuePolicy": {"sqs:SetQueueAttributes", "sqs:GetQueueAttributes"},
-	"AWS::SecretsManager::Secret": {"secretsmanager:CreateSecret", "secretsmanager:GetRandomPassword",
-		"secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret", "secretsmanager:DeleteSecret",
-		"secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:GetSecretValue"},
+// registryModule is the Go module whose embedded copy of the CloudFormation
+// registry schemas scripts/service-role-policy.py reads by default; the
+// tests pass its directory explicitly.
+const registryModule = "github.com/aws-cloudformation/rain@v1.24.4"
+
+// allOptions turns on every optional part of the template, so the service
+// role is derived from every resource and property the template can use.
+var allOptions = map[string]string{
+	"UpstreamUrl":                    "https://app.example.com",
+	"DomainName":                     "www.example.com",
+	"CertificateArn":                 "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+	"HostedZoneId":                   "Z0123456789ABCDEFGHIJ",
+	"AlarmTopicArn":                  "arn:aws:sns:us-east-1:123456789012:alarms",
+	"HostForwardReservedConcurrency": "10",
+	"WebAclArn":                      "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+	"VpcSubnetIds":                   "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
+	"VpcSecurityGroupIds":            "sg-0123456789abcdef0",
+}
+
+// registrySchemas returns the directory of registry schemas, or reports it
+// missing.
+func registrySchemas(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatalf("go env GOMODCACHE: %v", err)
+	}
+	path, version, _ := strings.Cut(registryModule, "@")
+	dir := filepath.Join(strings.TrimSpace(string(out)), path+"@"+version, "internal", "aws", "cfn", "schemas")
+	if _, err := os.Stat(filepath.Join(dir, "aws", "lambda", "function.json")); err != nil {
+		testenv.Missing(t, "the CloudFormation registry schemas ("+registryModule+")",
+			"go mod download "+registryModule+" ("+testenv.InstallHint+")")
+	}
+	return dir
+}
+
+// servicePolicyScript runs scripts/service-role-policy.py on the given
+// translated templates, returning its output or its error text.
+func servicePolicyScript(t *testing.T, schemas string, flags []string, templates ...[]byte) ([]byte, error) {
+	t.Helper()
+	args := append([]string{filepath.Join("scripts", "service-role-policy.py"), "--schemas", schemas}, flags...)
+	for i, tpl := range templates {
+		file := filepath.Join(t.TempDir(), fmt.Sprintf("template%d.json", i))
+		if err := os.WriteFile(file, tpl, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, file)
+	}
+	return runPython(t, args...)
+}
+
+// decodePolicy decodes the script's output.
+func decodePolicy(t *testing.T, out []byte) policyDocument {
+	t.Helper()
+	var p policyDocument
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatalf("the script printed no policy: %v\n%s", err, out)
+	}
+	return p
+}
+
+// handlerPermissions returns what the registry lists for the create, read,
+// update and delete handlers of rtype (nil for a type without handlers).
+func handlerPermissions(t *testing.T, schemas, rtype string) []string {
+	t.Helper()
+	parts := strings.Split(strings.ToLower(rtype), "::")
+	raw, err := os.ReadFile(filepath.Join(schemas, parts[0], parts[1], parts[2]+".json"))
+	if err != nil {
+		t.Fatalf("%s: %v", rtype, err)
+	}
+	var schema struct {
+		Handlers map[string]struct{ Permissions []string }
+	}
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatalf("%s: %v", rtype, err)
+	}
+	var out []string
+	for _, h := range []string{"create", "read", "update", "delete"} {
+		out = append(out, schema.Handlers[h].Permissions...)
+	}
+	return out
 }
 
 // samDeployNeeds lists what `sam deploy` and `sam delete` call with the
@@ -183,14 +199,14 @@ func (p policyDocument) allows(action string) bool {
 
 // TestServiceRolePolicy checks deploy/cloudformation-service-role-policy.json
 // and its trust policy: the role only CloudFormation may assume, granting
-// exactly what CloudFormation needs for every resource type the template
-// creates (cloudFormationNeeds).
+// what the CloudFormation registry says the handlers of every resource type
+// in the translated template call (less the permissions
+// scripts/service-role-policy.py leaves out, each for a property the
+// template does not set), exactly as the script generates it.
 func TestServiceRolePolicy(t *testing.T) {
 	policy := readPolicy(t, "cloudformation-service-role-policy.json")
-	types := map[string]bool{}
-	for _, r := range translate(t, customDomain)["Resources"].(map[string]any) {
-		types[r.(map[string]any)["Type"].(string)] = true
-	}
+	schemas := registrySchemas(t)
+	templates := [][]byte{translateJSON(t, noDomain), translateJSON(t, customDomain), translateJSON(t, allOptions)}
 
 	t.Run("trusts CloudFormation only", func(t *testing.T) {
 		trust := readPolicy(t, "cloudformation-service-role-trust.json")
@@ -204,36 +220,55 @@ func TestServiceRolePolicy(t *testing.T) {
 		}
 	})
 
-	needed := map[string]bool{}
+	t.Run("as generated from the registry", func(t *testing.T) {
+		out, err := servicePolicyScript(t, schemas, nil, templates...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		generated := decodePolicy(t, out)
+		for _, s := range generated.Statement {
+			for _, a := range s.actions() {
+				if !policy.allows(a) {
+					t.Errorf("the service role may not %s (statement %s of the generated policy)", a, s.Sid)
+				}
+			}
+		}
+		committed, _ := json.Marshal(policy)
+		want, _ := json.Marshal(generated)
+		if string(committed) != string(want) {
+			t.Errorf("deploy/cloudformation-service-role-policy.json differs from what scripts/service-role-policy.py generates; "+
+				"regenerate it (deploy/README.md). Generated:\n%s", out)
+		}
+	})
+
+	out, err := servicePolicyScript(t, schemas, []string{"--exclusions"}, templates...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exclusions []struct{ Type, Action, Reason string }
+	if err := json.Unmarshal(out, &exclusions); err != nil {
+		t.Fatal(err)
+	}
+	excluded := map[string]string{}
+	for _, e := range exclusions {
+		if e.Reason == "" {
+			t.Errorf("%s %s is left out without a reason", e.Type, e.Action)
+		}
+		excluded[e.Type+" "+strings.ToLower(e.Action)] = e.Reason
+	}
+	types := map[string]bool{}
+	for _, r := range translate(t, allOptions)["Resources"].(map[string]any) {
+		types[r.(map[string]any)["Type"].(string)] = true
+	}
 	for _, typ := range slices.Sorted(maps.Keys(types)) {
 		t.Run(typ, func(t *testing.T) {
-			actions, ok := cloudFormationNeeds[typ]
-			if !ok {
-				t.Fatalf("no actions known for %s: add what CloudFormation calls for it to cloudFormationNeeds "+
-					"and deploy/cloudformation-service-role-policy.json", typ)
-			}
-			for _, a := range actions {
-				needed[strings.ToLower(a)] = true
-				if !policy.allows(a) {
-					t.Errorf("the service role may not %s", a)
+			for _, a := range handlerPermissions(t, schemas, typ) {
+				if _, ok := excluded[typ+" "+strings.ToLower(a)]; !ok && !policy.allows(a) {
+					t.Errorf("the registry's handlers call %s, which the service role may not", a)
 				}
 			}
 		})
 	}
-
-	t.Run("nothing more", func(t *testing.T) {
-		for _, s := range policy.Statement {
-			for _, pattern := range s.actions() {
-				used := false
-				for a := range needed {
-					used = used || actionMatches(pattern, a)
-				}
-				if !used {
-					t.Errorf("statement %s grants %s, which no resource type of the template needs", s.Sid, pattern)
-				}
-			}
-		}
-	})
 
 	t.Run("passes roles to Lambda only", func(t *testing.T) {
 		for _, s := range policy.Statement {
@@ -245,6 +280,59 @@ func TestServiceRolePolicy(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestServiceRolePolicyScript checks the generator on small templates: the
+// resource types the template is expected to grow (a secret rotation
+// function with its schedule, a function in a VPC with its security group)
+// get their permissions, and a permission no statement can scope (KMS, for
+// a customer managed key) stops it instead of being granted on everything.
+func TestServiceRolePolicyScript(t *testing.T) {
+	schemas := registrySchemas(t)
+	tests := []struct {
+		name      string
+		resources string
+		want      []string // actions the policy must allow
+		err       string   // part of the error, or "" for success
+	}{
+		{
+			name: "rotation function and schedule, function in a VPC",
+			resources: `{"Rotation":{"Type":"AWS::SecretsManager::RotationSchedule","Properties":{"SecretId":"x","RotationLambdaARN":"y"}},
+				"Fn":{"Type":"AWS::Lambda::Function","Properties":{"VpcConfig":{"SubnetIds":["s"],"SecurityGroupIds":["g"]}}},
+				"Sg":{"Type":"AWS::EC2::SecurityGroup","Properties":{"GroupDescription":"x"}}}`,
+			want: []string{"secretsmanager:RotateSecret", "lambda:InvokeFunction", "ec2:DescribeSubnets",
+				"ec2:DescribeNetworkInterfaces", "ec2:CreateSecurityGroup", "lambda:CreateFunction"},
+		},
+		{
+			name:      "a customer managed key needs the KMS permissions left out",
+			resources: `{"Fn":{"Type":"AWS::Lambda::Function","Properties":{"KmsKeyArn":"arn:aws:kms:us-east-1:123456789012:key/x"}}}`,
+			err:       "kms:CreateGrant (for AWS::Lambda::Function) fits no statement",
+		},
+		{
+			name:      "a resource type the script cannot place",
+			resources: `{"Topic":{"Type":"AWS::SNS::Topic","Properties":{}}}`,
+			err:       "fits no statement: add one to STATEMENTS",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := servicePolicyScript(t, schemas, nil, []byte(`{"Resources":`+tt.resources+`}`))
+			switch {
+			case tt.err == "" && err != nil:
+				t.Fatal(err)
+			case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+				t.Fatalf("got error %v, want one containing %q", err, tt.err)
+			case tt.err != "":
+				return
+			}
+			p := decodePolicy(t, out)
+			for _, a := range tt.want {
+				if !p.allows(a) {
+					t.Errorf("the generated policy does not allow %s:\n%s", a, out)
+				}
+			}
+		})
+	}
 }
 
 // TestDeployerPolicy checks deploy/deployer-policy.json, the policy of the

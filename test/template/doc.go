@@ -9,8 +9,10 @@
 // and without a custom domain, the CloudFront Function's code run under Node
 // with CloudFront-shaped events, the `sam build` targets, sam/env.json,
 // names built from the stack name against their limits, and the IAM
-// documents in deploy/ (the deployer's policy and the CloudFormation service
-// role's, against the resource types the template creates).
+// documents in deploy/ (the deployer's policy, and the CloudFormation service
+// role's against the CloudFormation registry's handler permissions for the
+// resource types the template creates, through
+// scripts/service-role-policy.py).
 //
 // Go reads no YAML here: the translator is the one parser, the same one
 // `sam deploy` uses, so the tests see exactly what CloudFormation receives.

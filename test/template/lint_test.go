@@ -10,7 +10,8 @@ import (
 )
 
 // TestCfnLint runs cfn-lint on the SAM template and on the CloudFormation
-// it translates to, with and without a custom domain: no error, warning or
+// it translates to, with and without a custom domain and with every option
+// (WAF, reserved concurrency, alarm topic): no error, warning or
 // informational finding is accepted. cfn-lint leaves informational checks
 // out by default, hence --include-checks I: they ask, for example, that
 // stateful resources state their DeletionPolicy and UpdateReplacePolicy
@@ -38,6 +39,8 @@ func TestCfnLint(t *testing.T) {
 		{"translated, in-function, custom domain", inFunctionCustomDomain},
 		{"translated, no domain", noDomain},
 		{"translated, custom domain", customDomain},
+		{"translated, every option", allOptions},
+		{"translated, in a VPC", inVpc},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "template.json")

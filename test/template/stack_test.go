@@ -107,19 +107,30 @@ func translator(t *testing.T, args ...string) []byte {
 	if out, ok := translations.out[key]; ok {
 		return out
 	}
-	cmd := exec.Command("python3", args...)
-	cmd.Dir = testenv.RepoRoot(t)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := runPython(t, args...)
 	if err != nil {
-		t.Fatalf("python3 %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+		t.Fatal(err)
 	}
 	if translations.out == nil {
 		translations.out = map[string][]byte{}
 	}
 	translations.out[key] = out
 	return out
+}
+
+// runPython runs python3 with args in the repository root and returns its
+// standard output, or an error carrying its standard error.
+func runPython(t *testing.T, args ...string) ([]byte, error) {
+	t.Helper()
+	cmd := exec.Command("python3", args...)
+	cmd.Dir = testenv.RepoRoot(t)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("python3 %s: %w\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return out, nil
 }
 
 // deploy returns tpl as CloudFormation deploys it with params: resources and

@@ -18,9 +18,9 @@ const (
 	securityHeadersPolicy     = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 )
 
-// originVerifyReference is how both the distribution and the hostforward
-// function get the shared secret: a dynamic reference, resolved by
-// CloudFormation at deploy time, never a value in the template.
+// originVerifyReference is how the distribution gets the shared secret at
+// creation: a dynamic reference, resolved by CloudFormation at deploy time,
+// never a value in the template. (hostforward reads it by ARN.)
 const originVerifyReference = `{"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"}`
 
 // TestResources asserts each requirement of the distribution, the bucket,
@@ -61,16 +61,17 @@ func TestResources(t *testing.T) {
 		{"price class parameter", "Distribution.Properties.DistributionConfig.PriceClass", `"PriceClass_100"`},
 
 		// Django decides what is cached: default TTL 0, everything it varies on
-		// (query strings, cookies, scheme) in the key, gzip and brotli.
-		// MaxTTL above 0 lets the policy carry headers, cookies and query
-		// strings at all: an all-zero policy cannot.
+		// (query strings, cookies, scheme, credentials) in the key, gzip and
+		// brotli. MaxTTL above 0 lets the policy carry headers, cookies and
+		// query strings at all: an all-zero policy cannot. Authorization must
+		// be in the key, or CloudFront strips it from GET and HEAD requests.
 		{"default TTL 0, min TTL 0, max TTL a year", "AppCachePolicy.Properties.CachePolicyConfig",
 			`{"Name":{"Fn::Join":["-",["djfront-app",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]},
 			  "Comment":"djfront app pages, cached only as the app's Cache-Control allows.",
 			  "DefaultTTL":0,"MinTTL":0,"MaxTTL":31536000,
 			  "ParametersInCacheKeyAndForwardedToOrigin":{"EnableAcceptEncodingGzip":true,"EnableAcceptEncodingBrotli":true,
 			    "CookiesConfig":{"CookieBehavior":"all"},"QueryStringsConfig":{"QueryStringBehavior":"all"},
-			    "HeadersConfig":{"HeaderBehavior":"whitelist","Headers":["CloudFront-Forwarded-Proto"]}}}`},
+			    "HeadersConfig":{"HeaderBehavior":"whitelist","Headers":["CloudFront-Forwarded-Proto","Authorization"]}}}`},
 
 		// Static and media files.
 		{"static and media from S3, GET/HEAD, CachingOptimized", "Distribution.Properties.DistributionConfig.CacheBehaviors",
@@ -79,7 +80,25 @@ func TestResources(t *testing.T) {
 			   "CachePolicyId":"` + cachingOptimized + `","ResponseHeadersPolicyId":"` + securityHeadersPolicy + `"},
 			  {"PathPattern":"media/*","TargetOriginId":"Assets","ViewerProtocolPolicy":"redirect-to-https",
 			   "AllowedMethods":["GET","HEAD"],"CachedMethods":["GET","HEAD"],"Compress":true,
-			   "CachePolicyId":"` + cachingOptimized + `","ResponseHeadersPolicyId":"` + securityHeadersPolicy + `"}]`},
+			   "CachePolicyId":"` + cachingOptimized + `","ResponseHeadersPolicyId":{"Ref":"MediaResponseHeadersPolicy"}}]`},
+		// Uploads are served sandboxed: an uploaded HTML or SVG file must not
+		// run as the site's own script.
+		{"media sandboxed, not sniffed, security headers kept", "MediaResponseHeadersPolicy.Properties.ResponseHeadersPolicyConfig",
+			`{"Name":{"Fn::Join":["-",["djfront-media",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]},
+			  "Comment":"djfront user uploads, sandboxed; security headers as SecurityHeadersPolicy.",
+			  "SecurityHeadersConfig":{
+			    "ContentSecurityPolicy":{"ContentSecurityPolicy":"sandbox","Override":true},
+			    "ContentTypeOptions":{"Override":true},
+			    "StrictTransportSecurity":{"AccessControlMaxAgeSec":31536000,"Override":false},
+			    "FrameOptions":{"FrameOption":"SAMEORIGIN","Override":false},
+			    "ReferrerPolicy":{"ReferrerPolicy":"strict-origin-when-cross-origin","Override":false},
+			    "XSSProtection":{"Protection":true,"ModeBlock":true,"Override":false}}}`},
+		// Server errors are never cached (CloudFront would serve one failed
+		// answer to everyone for 10 s, ignoring no-store); 404 briefly.
+		{"5xx not cached, 404 for 10 s", "Distribution.Properties.DistributionConfig.CustomErrorResponses",
+			`[{"ErrorCode":404,"ErrorCachingMinTTL":10},{"ErrorCode":500,"ErrorCachingMinTTL":0},
+			  {"ErrorCode":502,"ErrorCachingMinTTL":0},{"ErrorCode":503,"ErrorCachingMinTTL":0},
+			  {"ErrorCode":504,"ErrorCachingMinTTL":0}]`},
 		{"assets origin through origin access control", "Distribution.Properties.DistributionConfig.Origins[Id=Assets]",
 			`{"Id":"Assets","DomainName":{"Fn::GetAtt":["AssetsBucket","RegionalDomainName"]},
 			  "OriginAccessControlId":{"Fn::GetAtt":["AssetsOriginAccessControl","Id"]},
@@ -100,6 +119,10 @@ func TestResources(t *testing.T) {
 			`{"Sid":"CloudFrontReadsAssets","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject",
 			  "Resource":[{"Fn::Sub":"${AssetsBucket.Arn}/static/*"},{"Fn::Sub":"${AssetsBucket.Arn}/media/*"}],
 			  "Condition":{"StringEquals":{"AWS:SourceArn":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}}}`},
+		{"a missing file is a 404, not a 403: this distribution may list", "AssetsBucketPolicy.Properties.PolicyDocument.Statement[Sid=CloudFrontSeesMissingFiles]",
+			`{"Sid":"CloudFrontSeesMissingFiles","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:ListBucket",
+			  "Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]},
+			  "Condition":{"StringEquals":{"AWS:SourceArn":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}}}`},
 		{"no request without TLS, to the bucket or its objects", "AssetsBucketPolicy.Properties.PolicyDocument.Statement[Sid=TLSOnly]",
 			`{"Sid":"TLSOnly","Effect":"Deny","Principal":"*","Action":"s3:*",
 			  "Resource":[{"Fn::GetAtt":["AssetsBucket","Arn"]},{"Fn::Sub":"${AssetsBucket.Arn}/*"}],
@@ -110,8 +133,14 @@ func TestResources(t *testing.T) {
 			`{"type":"aws_proxy","httpMethod":"POST","payloadFormatVersion":"2.0","uri":{"Fn::Sub":[
 			   "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Name}/invocations",
 			   {"Name":{"Fn::Join":["-",["djfront-hostforward",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]}}]}}`},
-		{"HTTP API $default stage", "HttpApiApiGatewayDefaultStage.Properties",
-			`{"ApiId":{"Ref":"HttpApi"},"StageName":"$default","AutoDeploy":true,"Tags":{"httpapi:createdBy":"SAM"}}`},
+		{"HTTP API $default stage: throttled, access logs", "HttpApiApiGatewayDefaultStage.Properties",
+			`{"ApiId":{"Ref":"HttpApi"},"StageName":"$default","AutoDeploy":true,"Tags":{"httpapi:createdBy":"SAM"},
+			  "DefaultRouteSettings":{"ThrottlingRateLimit":"100","ThrottlingBurstLimit":"200"},
+			  "AccessLogSettings":{"DestinationArn":{"Fn::GetAtt":["HttpApiAccessLogGroup","Arn"]},
+			    "Format":` + accessLogFormat + `}}`},
+		{"access logs kept as long as the functions'", "HttpApiAccessLogGroup.Properties", `{"RetentionInDays":"30"}`},
+		{"no WAF unless asked", "Distribution.Properties.DistributionConfig.WebACLId", `null`},
+		{"no reserved concurrency unless asked", "HostForwardFunction.Properties.ReservedConcurrentExecutions", `null`},
 		{"API Gateway may invoke, from this API only", "HostForwardPermission.Properties",
 			`{"Action":"lambda:InvokeFunction","FunctionName":{"Ref":"HostForwardFunction"},"Principal":"apigateway.amazonaws.com",
 			  "SourceArn":{"Fn::Sub":"arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${HttpApi}/*"}}`},
@@ -119,7 +148,8 @@ func TestResources(t *testing.T) {
 		// The functions' configuration.
 		{"hostforward environment", "HostForwardFunction.Properties.Environment.Variables",
 			`{"UPSTREAM_URL":"https://app.example.com","ALLOWED_HOSTS":{"Fn::GetAtt":["Distribution","DomainName"]},
-			  "ORIGIN_VERIFY_SECRETS":` + originVerifyReference + `,"UPSTREAM_TIMEOUT":"25s"}`},
+			  "ORIGIN_VERIFY_SECRET_ARN":{"Ref":"OriginVerifySecret"},"UPSTREAM_VERIFY_SECRET_ARN":{"Ref":"UpstreamVerifySecret"},
+			  "ORIGIN_VERIFY_SECRETS":"","UPSTREAM_VERIFY_SECRET":"","UPSTREAM_TIMEOUT":"25s"}`},
 		{"invalidate environment", "InvalidateFunction.Properties.Environment.Variables",
 			`{"DISTRIBUTION_ID":{"Ref":"Distribution"},"ORIGIN_PATH":"","MAX_PATHS":"15"}`},
 		{"secret generated, never written", "OriginVerifySecret.Properties.GenerateSecretString",
@@ -156,9 +186,85 @@ func TestResources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.want == `null` {
+				if has(res, tt.path) {
+					t.Errorf("got %v, want none", at(t, res, tt.path))
+				}
+				return
+			}
 			checkJSON(t, at(t, res, tt.path), tt.want)
 		})
 	}
+}
+
+// accessLogFormat is the HTTP API's access log line, as JSON text: one JSON
+// object per request with API Gateway's request id.
+const accessLogFormat = `"{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\", ` +
+	`\"requestTime\":\"$context.requestTime\",\"httpMethod\":\"$context.httpMethod\", ` +
+	`\"path\":\"$context.path\",\"protocol\":\"$context.protocol\",\"status\":\"$context.status\", ` +
+	`\"responseLength\":\"$context.responseLength\",\"responseLatency\":\"$context.responseLatency\", ` +
+	`\"integrationStatus\":\"$context.integrationStatus\",\"integrationLatency\":\"$context.integrationLatency\", ` +
+	`\"integrationError\":\"$context.integrationErrorMessage\",\"errorMessage\":\"$context.error.message\"}"`
+
+// TestAccessLogFormat checks that every access log line is one JSON object.
+func TestAccessLogFormat(t *testing.T) {
+	res := translate(t, noDomain)["Resources"]
+	format, _ := at(t, res, "HttpApiApiGatewayDefaultStage.Properties.AccessLogSettings.Format").(string)
+	line := regexp.MustCompile(`\$context\.[A-Za-z.]+`).ReplaceAllString(format, "x")
+	var v map[string]string
+	if err := json.Unmarshal([]byte(line), &v); err != nil {
+		t.Fatalf("the access log format is not a JSON object: %v\n%s", err, format)
+	}
+	if v["requestId"] != "x" {
+		t.Errorf("the access log line has no requestId: %s", format)
+	}
+}
+
+// TestAlarms checks the alarms next to the dead-letter queue's: function
+// errors and throttles and the API's 5xx rate, each notifying the alarm
+// topic when there is one.
+func TestAlarms(t *testing.T) {
+	const topic = "arn:aws:sns:us-east-1:123456789012:alarms"
+	tests := []struct{ name, namespace, metric, dims, statistic, threshold string }{
+		{"HostForwardErrorsAlarm", "AWS/Lambda", "Errors", `[{"Name":"FunctionName","Value":{"Ref":"HostForwardFunction"}}]`, "Sum", "0"},
+		{"HostForwardThrottlesAlarm", "AWS/Lambda", "Throttles", `[{"Name":"FunctionName","Value":{"Ref":"HostForwardFunction"}}]`, "Sum", "0"},
+		{"InvalidateErrorsAlarm", "AWS/Lambda", "Errors", `[{"Name":"FunctionName","Value":{"Ref":"InvalidateFunction"}}]`, "Sum", "0"},
+		{"HttpApi5xxAlarm", "AWS/ApiGateway", "5xx", `[{"Name":"ApiId","Value":{"Ref":"HttpApi"}},{"Name":"Stage","Value":"$default"}]`, "Average", "0.05"},
+		{"InvalidationDeadLetterAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
+			`[{"Name":"QueueName","Value":{"Fn::GetAtt":["InvalidationDeadLetterQueue","QueueName"]}}]`, "Maximum", "0"},
+	}
+	params := map[string]string{"UpstreamUrl": "https://app.example.com", "AlarmTopicArn": topic}
+	with := deploy(t, translate(t, params), params)["Resources"]
+	without := deploy(t, translate(t, noDomain), noDomain)["Resources"]
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := at(t, with, tt.name+".Properties")
+			checkJSON(t, at(t, p, "Namespace"), `"`+tt.namespace+`"`)
+			checkJSON(t, at(t, p, "MetricName"), `"`+tt.metric+`"`)
+			checkJSON(t, at(t, p, "Dimensions"), tt.dims)
+			checkJSON(t, at(t, p, "Statistic"), `"`+tt.statistic+`"`)
+			checkJSON(t, at(t, p, "Threshold"), tt.threshold)
+			checkJSON(t, at(t, p, "ComparisonOperator"), `"GreaterThanThreshold"`)
+			checkJSON(t, at(t, p, "TreatMissingData"), `"notBreaching"`)
+			checkJSON(t, at(t, p, "AlarmActions"), `["`+topic+`"]`)
+			if has(without, tt.name+".Properties.AlarmActions") {
+				t.Errorf("without a topic: got alarm actions %v, want none", at(t, without, tt.name+".Properties.AlarmActions"))
+			}
+		})
+	}
+}
+
+// TestOptionalProtections deploys the template with a WAF web ACL and a
+// reserved concurrency, which are off by default (TestResources).
+func TestOptionalProtections(t *testing.T) {
+	const acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	params := map[string]string{"UpstreamUrl": "https://app.example.com", "WebAclArn": acl,
+		"HostForwardReservedConcurrency": "20", "ApiThrottlingRateLimit": "5", "ApiThrottlingBurstLimit": "10"}
+	res := deploy(t, translate(t, params), params)["Resources"]
+	checkJSON(t, at(t, res, "Distribution.Properties.DistributionConfig.WebACLId"), `"`+acl+`"`)
+	checkJSON(t, at(t, res, "HostForwardFunction.Properties.ReservedConcurrentExecutions"), `"20"`)
+	checkJSON(t, at(t, res, "HttpApiApiGatewayDefaultStage.Properties.DefaultRouteSettings"),
+		`{"ThrottlingRateLimit":"5","ThrottlingBurstLimit":"10"}`)
 }
 
 // TestFunctions asserts what both Lambda functions share: the runtime, the
@@ -166,7 +272,7 @@ func TestResources(t *testing.T) {
 func TestFunctions(t *testing.T) {
 	tpl := deploy(t, translate(t, noDomain), noDomain)
 	res := tpl["Resources"]
-	for _, name := range []string{"HostForwardFunction", "InvalidateFunction"} {
+	for _, name := range []string{"HostForwardFunction", "InvalidateFunction", "RotateFunction"} {
 		t.Run(name, func(t *testing.T) {
 			fn := at(t, res, name)
 			checkJSON(t, at(t, fn, "Type"), `"AWS::Lambda::Function"`)
@@ -206,16 +312,25 @@ func TestIAM(t *testing.T) {
 			}
 		}
 		slices.Sort(got)
-		want := []string{"CollectstaticPolicy", "HostForwardFunctionRole", "InvalidateFunctionRole"}
+		want := []string{"CollectstaticPolicy", "HostForwardFunctionRole", "InvalidateFunctionRole", "MediaUploadPolicy", "RotateFunctionRole"}
 		if !slices.Equal(got, want) {
 			t.Errorf("got %v, want %v", got, want)
 		}
 	})
-	t.Run("hostforward only logs", func(t *testing.T) {
-		checkJSON(t, at(t, res, "HostForwardFunctionRole.Properties.ManagedPolicyArns"), basicExecution)
-		if has(res, "HostForwardFunctionRole.Properties.Policies") {
-			t.Errorf("hostforward role has inline policies: %v", at(t, res, "HostForwardFunctionRole.Properties.Policies"))
-		}
+	t.Run("hostforward logs and reads its two secrets", func(t *testing.T) {
+		checkJSON(t, at(t, res, "HostForwardFunctionRole.Properties.ManagedPolicyArns"),
+			`[{"Fn::Sub":"arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}]`)
+		checkJSON(t, at(t, res, "HostForwardFunctionRole.Properties.Policies"), `[{"PolicyName":"ReadItsSecrets","PolicyDocument":{
+			"Version":"2012-10-17","Statement":[{"Sid":"ReadItsSecrets","Effect":"Allow","Action":"secretsmanager:GetSecretValue",
+			"Resource":[{"Ref":"OriginVerifySecret"},{"Ref":"UpstreamVerifySecret"}]}]}}]`)
+	})
+	t.Run("rotate: this secret, this distribution", func(t *testing.T) {
+		checkJSON(t, at(t, res, "RotateFunctionRole.Properties.ManagedPolicyArns"), basicExecution)
+		checkJSON(t, at(t, res, "RotateFunctionRole.Properties.Policies"), `[{"PolicyName":"RotateFunctionRolePolicy0","PolicyDocument":{"Statement":[
+			{"Sid":"RotateOriginVerifySecret","Effect":"Allow","Action":["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue",
+			 "secretsmanager:PutSecretValue","secretsmanager:UpdateSecretVersionStage"],"Resource":{"Ref":"OriginVerifySecret"}},
+			{"Sid":"SetOriginHeader","Effect":"Allow","Action":["cloudfront:GetDistributionConfig","cloudfront:UpdateDistribution"],
+			 "Resource":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}]}}]`)
 	})
 	t.Run("invalidate: this distribution, this bucket, this queue", func(t *testing.T) {
 		checkJSON(t, at(t, res, "InvalidateFunctionRole.Properties.ManagedPolicyArns"), basicExecution)
@@ -231,11 +346,20 @@ func TestIAM(t *testing.T) {
 	// ListBucket without an s3:prefix condition: S3 answers HeadObject on a
 	// missing key 404 only to a caller with ListBucket on the bucket, and
 	// HeadObject carries no prefix (django-storages' exists() re-raises 403).
-	t.Run("collectstatic: list the bucket; read, write, delete the asset prefixes", func(t *testing.T) {
+	// CI writes static files, the app media: a compromised app cannot plant
+	// script in the static files every page loads.
+	t.Run("collectstatic (CI): list the bucket; read, write, delete static files only", func(t *testing.T) {
 		checkJSON(t, at(t, res, "CollectstaticPolicy.Properties.PolicyDocument.Statement"), `[
 			{"Sid":"ListAssets","Effect":"Allow","Action":"s3:ListBucket","Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]}},
-			{"Sid":"WriteAssets","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],
-			 "Resource":[{"Fn::Sub":"${AssetsBucket.Arn}/static/*"},{"Fn::Sub":"${AssetsBucket.Arn}/media/*"}]}]`)
+			{"Sid":"WriteStatic","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],
+			 "Resource":{"Fn::Sub":"${AssetsBucket.Arn}/static/*"}}]`)
+	})
+	t.Run("media uploads (the app): write media, only read static", func(t *testing.T) {
+		checkJSON(t, at(t, res, "MediaUploadPolicy.Properties.PolicyDocument.Statement"), `[
+			{"Sid":"ListAssets","Effect":"Allow","Action":"s3:ListBucket","Resource":{"Fn::GetAtt":["AssetsBucket","Arn"]}},
+			{"Sid":"WriteMedia","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],
+			 "Resource":{"Fn::Sub":"${AssetsBucket.Arn}/media/*"}},
+			{"Sid":"ReadStatic","Effect":"Allow","Action":"s3:GetObject","Resource":{"Fn::Sub":"${AssetsBucket.Arn}/static/*"}}]`)
 	})
 }
 
@@ -285,41 +409,35 @@ func TestNoCycles(t *testing.T) {
 }
 
 // TestOriginVerifySecret checks that the secrets exist only in Secrets
-// Manager: in each app mode the consumers read them through dynamic
-// references (the origin header and ORIGIN_VERIFY_SECRETS; in-function also
-// the Django secret key), and no literal value is written anywhere in the
-// template.
+// Manager, in each app mode: generated there (or, for the database URL,
+// stored there from a NoEcho parameter), the origin secret read by the
+// distribution through one dynamic reference at creation, and no literal
+// value written anywhere in the template (TestNoSecretInAnyEnvironment
+// covers the functions).
 func TestOriginVerifySecret(t *testing.T) {
-	const (
-		origin = "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
-		django = "{{resolve:secretsmanager:${DjangoSecretKey}:SecretString}}"
-	)
 	for _, tt := range []struct {
-		name   string
-		params map[string]string
-		want   []string
+		name    string
+		params  map[string]string
+		secrets []string
 	}{
-		{"external", noDomain, []string{origin, origin}},
-		{"in-function", inFunction, []string{django, origin, origin}},
+		{"external", noDomain, []string{"OriginVerifySecret", "UpstreamVerifySecret"}},
+		{"in-function", inFunction, []string{"OriginVerifySecret", "UpstreamVerifySecret", "DjangoSecretKey"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			tpl := deploy(t, translate(t, tt.params), tt.params)
-			for _, name := range []string{"OriginVerifySecret", "DjangoSecretKey"} {
+			raw := translateJSON(t, tt.params)
+			tpl := translate(t, tt.params)
+			for _, name := range tt.secrets {
 				if has(tpl, "Resources."+name+".Properties.SecretString") {
 					t.Errorf("%s has a literal SecretString", name)
 				}
 			}
-			raw, err := json.Marshal(tpl)
-			if err != nil {
-				t.Fatal(err)
+			refs := regexp.MustCompile(`\{\{resolve:.*?\}\}`).FindAllString(string(raw), -1)
+			want := "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
+			if len(refs) != 1 || refs[0] != want {
+				t.Errorf("got dynamic references %q, want one, %q (the origin header)", refs, want)
 			}
-			got := regexp.MustCompile(`\{\{resolve:.*?\}\}`).FindAllString(string(raw), -1)
-			slices.Sort(got)
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("got dynamic references %q, want %q", got, tt.want)
-			}
-			if strings.Contains(string(translateJSON(t, tt.params)), "local-only-not-a-secret") {
-				t.Error("the template contains a local stand-in secret of sam/env.json")
+			if strings.Contains(string(raw), "local-only-not-a-secret") {
+				t.Error("the template contains the local stand-in secret of sam/env.json")
 			}
 		})
 	}
@@ -398,7 +516,7 @@ func TestCustomDomain(t *testing.T) {
 }
 
 // TestOutputs checks that the stack tells the user everything the Django
-// settings (deploy/django) and the deploy steps need.
+// settings (python/djfront) and the deploy steps need.
 func TestOutputs(t *testing.T) {
 	out := deploy(t, translate(t, noDomain), noDomain)["Outputs"]
 	tests := []struct{ name, want string }{
@@ -406,10 +524,14 @@ func TestOutputs(t *testing.T) {
 		{"DistributionDomainName", `{"Fn::GetAtt":["Distribution","DomainName"]}`},
 		{"AssetsBucketName", `{"Ref":"AssetsBucket"}`},
 		{"CollectstaticPolicyArn", `{"Ref":"CollectstaticPolicy"}`},
+		{"MediaUploadPolicyArn", `{"Ref":"MediaUploadPolicy"}`},
+		{"InvalidationDeadLetterQueueArn", `{"Fn::GetAtt":["InvalidationDeadLetterQueue","Arn"]}`},
 		{"DjfrontBucket", `{"Ref":"AssetsBucket"}`},
 		{"DjfrontStaticPrefix", `"static"`},
 		{"DjfrontMediaPrefix", `"media"`},
 		{"AwsRegion", `{"Ref":"AWS::Region"}`},
+		{"UpstreamVerifySecretArn", `{"Ref":"UpstreamVerifySecret"}`},
+		{"OriginVerifySecretArn", `{"Ref":"OriginVerifySecret"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -528,6 +650,9 @@ func TestParameters(t *testing.T) {
 		{"DatabaseUrl", "", false},
 		{"DatabaseUrl", "oracle://db/app", false},
 		{"DatabaseUrl", "postgres://db/app name", false},
+		{"WebAclArn", "", true},
+		{"WebAclArn", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0a1b2c3d-4e5f-6789-abcd-ef0123456789", true},
+		{"WebAclArn", "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0a1b2c3d-4e5f-6789-abcd-ef0123456789", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.param+"="+tt.value, func(t *testing.T) {
@@ -546,8 +671,11 @@ func TestDeletionPolicies(t *testing.T) {
 	tests := []struct{ resource, want string }{
 		{"AssetsBucket", "Retain"},
 		{"OriginVerifySecret", "Delete"},
+		{"UpstreamVerifySecret", "Delete"},
+		{"RotateLogGroup", "Delete"},
 		{"HostForwardLogGroup", "Delete"},
 		{"InvalidateLogGroup", "Delete"},
+		{"HttpApiAccessLogGroup", "Delete"},
 		{"InvalidationQueue", "Delete"},
 		{"InvalidationDeadLetterQueue", "Delete"},
 	}
@@ -570,11 +698,18 @@ func TestStackNameLengths(t *testing.T) {
 	// Limits in characters, from the services' API references.
 	limits := map[string]int{
 		"OriginVerifySecret.Properties.Description":               2048, // Secrets Manager CreateSecret
+		"UpstreamVerifySecret.Properties.Description":             2048, // Secrets Manager CreateSecret
 		"HttpApi.Properties.Body.info.title":                      128,  // API Gateway API name
 		"Distribution.Properties.DistributionConfig.Comment":      128,  // CloudFront DistributionConfig
 		"CollectstaticPolicy.Properties.Description":              1000, // IAM CreatePolicy
+		"MediaUploadPolicy.Properties.Description":                1000, // IAM CreatePolicy
 		"InvalidationDeadLetterAlarm.Properties.AlarmDescription": 1024, // CloudWatch PutMetricAlarm
+		"HostForwardErrorsAlarm.Properties.AlarmDescription":      1024,
+		"HostForwardThrottlesAlarm.Properties.AlarmDescription":   1024,
+		"InvalidateErrorsAlarm.Properties.AlarmDescription":       1024,
+		"HttpApi5xxAlarm.Properties.AlarmDescription":             1024,
 		"DjangoSecretKey.Properties.Description":                  2048, // Secrets Manager CreateSecret
+		"DatabaseUrlSecret.Properties.Description":                2048, // Secrets Manager CreateSecret
 	}
 	stackName := strings.Repeat("s", 128)
 	found := map[string]string{} // path → rendered value, in either app mode

@@ -1,9 +1,11 @@
 """Settings of the djfront example project.
 
-Everything about running behind CloudFront and hostforward comes from
-deploy/django/djfront_settings.py, the module users copy; this project imports
-that very file, so the end-to-end tests exercise what users get. The rest is a
-minimal Django project; its variables:
+Everything about running behind CloudFront and hostforward comes from the
+djfront package (python/djfront: settings, UpstreamVerifyMiddleware, checks),
+the one users install. djfront/ beside manage.py is a link to python/djfront,
+so this directory alone is the whole app (the Lambda zip of AppMode
+in-function: sam build copies the package in) and the end-to-end tests
+exercise what users get. The rest is a minimal Django project; its variables:
 
     DJANGO_SECRET_KEY        the secret key (the default is for development only)
     DATABASE_URL             the database, for example postgres://USER:PASSWORD@HOST/NAME
@@ -18,9 +20,7 @@ minimal Django project; its variables:
 import os
 from pathlib import Path
 
-# djfront_settings.py beside manage.py links to deploy/django/djfront_settings.py,
-# so this directory alone is the whole app (the Lambda zip of AppMode in-function).
-from djfront_settings import *  # noqa: F401,F403  (DEBUG, hosts, proxy, storage settings)
+from djfront.settings import *  # noqa: F401,F403  (DEBUG, hosts, proxy, storage, upstream secrets)
 
 from .database_url import parse as parse_database_url
 
@@ -28,10 +28,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Development only: a deployment sets DJANGO_SECRET_KEY (from Secrets Manager,
 # for instance). `manage.py check --deploy` flags this value.
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY",
-    "django-insecure-djfront-example-key-for-development-only-never-deploy",
-)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-djfront-example-key-for-development-only-never-deploy"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -40,10 +37,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "djfront",
     "probe",
 ]
 
 MIDDLEWARE = [
+    # First: a request without hostforward's X-Upstream-Verify gets 403
+    # before anything reads its headers (off while DJFRONT_UPSTREAM_SECRETS
+    # is unset).
+    "djfront.middleware.UpstreamVerifyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,8 +74,11 @@ TEMPLATES = [
     },
 ]
 
-if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": parse_database_url(os.environ["DATABASE_URL"])}
+# Lowercase, so it is no setting: the debug page and `diffsettings` show
+# settings, and this one holds the database password.
+_database_url = os.environ.get("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": parse_database_url(_database_url)}
 else:
     DATABASES = {
         "default": {

@@ -23,6 +23,7 @@ _HEADERS = {
     "x_forwarded_proto": "HTTP_X_FORWARDED_PROTO",
     "x_forwarded_port": "HTTP_X_FORWARDED_PORT",
     "x_real_ip": "HTTP_X_REAL_IP",
+    "true_client_ip": "HTTP_TRUE_CLIENT_IP",
     "forwarded": "HTTP_FORWARDED",
     "x_request_id": "HTTP_X_REQUEST_ID",
     # hostforward removes the origin secret; a value here is a leak.

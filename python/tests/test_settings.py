@@ -1,22 +1,15 @@
-"""Unit tests of djfront_settings.from_environ.
-
-Run with Debian's Django: /usr/bin/python3 -m unittest discover -s deploy/django
-(internal/testenv runs them as part of `make test`).
-"""
+"""Tests of djfront.settings.from_environ."""
 
 import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from django.core.exceptions import ImproperlyConfigured
+
 os.environ.setdefault("DJFRONT_HOSTS", "import.example.com")  # the import computes settings
-
-from django.core.exceptions import ImproperlyConfigured  # noqa: E402
-
-import djfront_settings  # noqa: E402
+from djfront import settings as djfront_settings  # noqa: E402
 
 S3 = "storages.backends.s3boto3.S3Boto3Storage"
-S3_MANIFEST = "storages.backends.s3boto3.S3ManifestStaticStorage"
+S3_MANIFEST = "djfront.storage.StaticStorage"
 LOCAL_MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 
 
@@ -151,6 +144,21 @@ class FromEnvironTest(unittest.TestCase):
                 for name, want in case["want"].items():
                     self.assertEqual(got[name], want, name)
 
+    def test_upstream_secrets(self):
+        cases = [
+            ("unset", {}, []),
+            ("one", {"DJFRONT_UPSTREAM_SECRETS": "abc"}, ["abc"]),
+            ("two while rotating", {"DJFRONT_UPSTREAM_SECRETS": " new , old "}, ["new", "old"]),
+        ]
+        for name, env, want in cases:
+            with self.subTest(name):
+                got = djfront_settings.from_environ({"DJFRONT_HOSTS": "www.example.com", **env})
+                self.assertEqual(got["DJFRONT_UPSTREAM_SECRETS"], want)
+        with self.assertRaises(ImproperlyConfigured) as caught:
+            djfront_settings.from_environ({"DJFRONT_HOSTS": "www.example.com", "DJFRONT_UPSTREAM_SECRETS": "s3cr3t,,x"})
+        self.assertIn("DJFRONT_UPSTREAM_SECRETS: empty entry", str(caught.exception))
+        self.assertNotIn("s3cr3t", str(caught.exception))
+
     def test_local_storages_without_bucket(self):
         got = djfront_settings.from_environ({"DJFRONT_HOSTS": "www.example.com"})
         self.assertEqual(got["STORAGES"]["staticfiles"]["BACKEND"], LOCAL_MANIFEST)
@@ -186,7 +194,3 @@ class FromEnvironTest(unittest.TestCase):
         self.assertEqual(djfront_settings.__all__, sorted(djfront_settings.from_environ(os.environ)))
         for name in djfront_settings.__all__:
             self.assertTrue(name.isupper(), name)
-
-
-if __name__ == "__main__":
-    unittest.main()

@@ -8,12 +8,15 @@ files from the stack's S3 bucket through the same CloudFront distribution.
 
 Use it from your project's settings.py, before your own lines:
 
-    from djfront_settings import *  # noqa: F401,F403
+    from djfront.settings import *  # noqa: F401,F403
 
 or, to see what you get as a dictionary first:
 
-    import djfront_settings
+    from djfront import settings as djfront_settings
     globals().update(djfront_settings.from_environ(os.environ))
+
+and put "djfront" in INSTALLED_APPS (its system checks) and
+"djfront.middleware.UpstreamVerifyMiddleware" first in MIDDLEWARE.
 
 The values come from the environment, named after the stack's outputs:
 
@@ -28,6 +31,10 @@ The values come from the environment, named after the stack's outputs:
     DJFRONT_CDN_DOMAIN       host[:port] that serves /static and /media (the
                              distribution); default: the first DJFRONT_HOSTS entry.
     DJFRONT_S3_ENDPOINT_URL  S3 endpoint for local emulators such as moto only.
+    DJFRONT_UPSTREAM_SECRETS comma-separated X-Upstream-Verify values the app
+                             accepts (hostforward's UPSTREAM_VERIFY_SECRET);
+                             two while you rotate it. Read by
+                             djfront.middleware.UpstreamVerifyMiddleware.
     AWS_REGION, AWS_DEFAULT_REGION   the bucket's region (first one set wins).
     DJANGO_DEBUG             "1"/"true"/"yes"/"on" turns DEBUG on; default off.
 
@@ -234,14 +241,24 @@ def _storages(environ, hosts, static_prefix, media_prefix):
         # Static: collectstatic uploads name.<12 hex>.ext, the original name and
         # staticfiles.json under <static prefix>/; templates link the hashed
         # names, which never change, and the invalidate Lambda refreshes the rest.
+        # djfront.storage.StaticStorage adds Cache-Control for the hashed copies only.
         "staticfiles": {
-            "BACKEND": "storages.backends.s3boto3.S3ManifestStaticStorage",
+            "BACKEND": "djfront.storage.StaticStorage",
             "OPTIONS": {**common, "location": static_prefix},
         },
     }
     # The storages build their URLs themselves; these say the same for code
     # that reads the settings directly ({% get_static_prefix %}, admin, apps).
     return storages, f"https://{cdn}/{static_prefix}/", f"https://{cdn}/{media_prefix}/"
+
+
+def _upstream_secrets(environ):
+    raw = environ.get("DJFRONT_UPSTREAM_SECRETS", "")
+    secrets = [s.strip() for s in raw.split(",")] if raw.strip() else []
+    if any(not s for s in secrets):
+        # Never echo the value: it is a secret.
+        raise ImproperlyConfigured("DJFRONT_UPSTREAM_SECRETS: empty entry in the comma-separated list")
+    return secrets
 
 
 def from_environ(environ):
@@ -274,11 +291,12 @@ def from_environ(environ):
         # is in X-Forwarded-Host. Django takes that header verbatim, so this is
         # safe ONLY because hostforward overwrites X-Forwarded-Host on every
         # request with the one viewer host it checked against its own
-        # ALLOWED_HOSTS (a client-sent copy never gets through). Never enable it
-        # on an app that clients can reach without passing hostforward: anyone
-        # could then pick the host that password-reset mails and absolute URLs
-        # are built from. Keep the app private (security group, VPC, or a
-        # secret-checking hop in front).
+        # ALLOWED_HOSTS (a client-sent copy never gets through). An app that
+        # clients can reach without passing hostforward must refuse their
+        # requests, or anyone could pick the host that password-reset mails
+        # and absolute URLs are built from: UpstreamVerifyMiddleware, first in
+        # MIDDLEWARE, answers 403 to requests without hostforward's
+        # X-Upstream-Verify (DJFRONT_UPSTREAM_SECRETS below).
         "USE_X_FORWARDED_HOST": True,
         # is_secure() is true when X-Forwarded-Proto is "https". hostforward
         # always replaces that header with the viewer's scheme (CloudFront
@@ -301,10 +319,13 @@ def from_environ(environ):
         "STORAGES": storages,
         "STATIC_URL": static_url,
         "MEDIA_URL": media_url,
+        # What UpstreamVerifyMiddleware accepts; empty turns it off (and
+        # `check --deploy` says so).
+        "DJFRONT_UPSTREAM_SECRETS": _upstream_secrets(environ),
     }
 
 
 _settings = from_environ(os.environ)
 globals().update(_settings)
-# `from djfront_settings import *` exports the settings above and nothing else.
+# `from djfront.settings import *` exports the settings above and nothing else.
 __all__ = sorted(_settings)

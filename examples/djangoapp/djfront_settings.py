@@ -1,1 +1,0 @@
-../../deploy/django/djfront_settings.py

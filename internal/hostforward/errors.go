@@ -1,0 +1,79 @@
+package hostforward
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// refusal is a request the function answers itself, with the status and the
+// short reason the viewer sees. Every failure of a request ends as one.
+type refusal struct {
+	status int
+	reason string
+	err    error // detail for the log, if any
+}
+
+func (r *refusal) Error() string {
+	if r.err != nil {
+		return r.reason + ": " + r.err.Error()
+	}
+	return r.reason
+}
+
+func (r *refusal) Unwrap() error { return r.err }
+
+func badRequest(format string, args ...any) *refusal {
+	return &refusal{status: http.StatusBadRequest, reason: fmt.Sprintf(format, args...)}
+}
+
+func badGateway(format string, args ...any) *refusal {
+	return &refusal{status: http.StatusBadGateway, reason: fmt.Sprintf(format, args...)}
+}
+
+// classify maps an upstream failure — the proxy's error, a body read error
+// or a refusal the recorder made — to the status the viewer gets; limit
+// says which time limit applied ("within 25s"). A new kind of upstream
+// failure gets its case here.
+func classify(err error, limit string) error {
+	var (
+		r        *refusal
+		protocol textproto.ProtocolError
+	)
+	switch {
+	case errors.As(err, &r):
+		return r
+	case errors.Is(err, context.DeadlineExceeded):
+		return &refusal{status: http.StatusGatewayTimeout, reason: "the app did not answer " + limit, err: err}
+	case errors.As(err, &protocol):
+		// net/textproto refused the status line or a header line (a
+		// control byte in a value, a name that is not a token).
+		return &refusal{status: http.StatusBadGateway, reason: "the app sent a malformed response", err: err}
+	default:
+		return &refusal{status: http.StatusBadGateway, reason: "the app is unreachable or sent a broken response", err: err}
+	}
+}
+
+// errorResponse renders a refusal as the short plain-text answer the viewer
+// sees, naming API Gateway's request id (the one the app gets as
+// X-Request-Id). It is never cached: a 4xx/5xx would otherwise stay at the
+// edge for CloudFront's default error caching time.
+func errorResponse(err error, requestID string) events.APIGatewayV2HTTPResponse {
+	var r *refusal
+	if !errors.As(err, &r) {
+		r = &refusal{status: http.StatusBadGateway, reason: "internal error", err: err}
+	}
+	return events.APIGatewayV2HTTPResponse{
+		StatusCode: r.status,
+		Headers: map[string]string{
+			"Content-Type":           "text/plain; charset=utf-8",
+			"Cache-Control":          "no-store",
+			"X-Content-Type-Options": "nosniff",
+		},
+		Body: fmt.Sprintf("%d %s: %s (request id %s)\n", r.status, http.StatusText(r.status), r.reason, requestID),
+	}
+}

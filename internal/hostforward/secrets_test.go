@@ -1,0 +1,146 @@
+package hostforward_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/djfront/djfront/internal/hostforward"
+)
+
+const originARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:origin-AbCdEf"
+
+func TestSecretVariables(t *testing.T) {
+	base := map[string]string{"UPSTREAM_URL": "http://127.0.0.1:8000", "ALLOWED_HOSTS": "www.example.com"}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{name: "origin ARN", env: map[string]string{"ORIGIN_VERIFY_SECRET_ARN": originARN}},
+		{name: "upstream ARN", env: map[string]string{"UPSTREAM_VERIFY_SECRET_ARN": originARN}},
+		{name: "origin ARN and list", env: map[string]string{"ORIGIN_VERIFY_SECRET_ARN": originARN, "ORIGIN_VERIFY_SECRETS": "x"},
+			wantErr: "ORIGIN_VERIFY_SECRET_ARN: set it or ORIGIN_VERIFY_SECRETS, not both"},
+		{name: "upstream ARN and value", env: map[string]string{"UPSTREAM_VERIFY_SECRET_ARN": originARN, "UPSTREAM_VERIFY_SECRET": "x"},
+			wantErr: "UPSTREAM_VERIFY_SECRET_ARN: set it or UPSTREAM_VERIFY_SECRET, not both"},
+		{name: "a value where the ARN goes is not echoed", env: map[string]string{"ORIGIN_VERIFY_SECRET_ARN": "hunter2"},
+			wantErr: "ORIGIN_VERIFY_SECRET_ARN: not a Secrets Manager secret ARN"},
+		{name: "upstream value with a line break", env: map[string]string{"UPSTREAM_VERIFY_SECRET": "a\nb"},
+			wantErr: "UPSTREAM_VERIFY_SECRET: leading or trailing white space or a line break"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{}
+			for _, m := range []map[string]string{base, tt.env} {
+				for k, v := range m {
+					env[k] = v
+				}
+			}
+			_, err := hostforward.ConfigFromEnv(func(k string) string { return env[k] })
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("got error %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("got error %v, want %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error %q shows the value", err)
+			}
+		})
+	}
+}
+
+// fakeSecrets answers GetSecretValue for AWSCURRENT from values by secret
+// id; other stages do not exist.
+type fakeSecrets map[string]string
+
+func (f fakeSecrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	v, ok := f[aws.ToString(in.SecretId)]
+	if !ok || aws.ToString(in.VersionStage) != "AWSCURRENT" {
+		return nil, &smtypes.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret.")}
+	}
+	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v)}, nil
+}
+
+func TestLoadSecrets(t *testing.T) {
+	const upstreamARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:upstream-XyZ123"
+	env := map[string]string{"UPSTREAM_URL": "http://127.0.0.1:8000", "ALLOWED_HOSTS": "www.example.com",
+		"ORIGIN_VERIFY_SECRET_ARN": originARN, "UPSTREAM_VERIFY_SECRET_ARN": upstreamARN}
+	cfg, err := hostforward.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.DiscardHandler)
+
+	err = cfg.LoadSecrets(context.Background(), fakeSecrets{}, logger)
+	for _, name := range []string{"ORIGIN_VERIFY_SECRET_ARN: read secret " + originARN, "UPSTREAM_VERIFY_SECRET_ARN: read secret " + upstreamARN} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("LoadSecrets with no secrets: got error %v, want it to contain %q", err, name)
+		}
+	}
+	var nf *smtypes.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("LoadSecrets error %v does not wrap the Secrets Manager error", err)
+	}
+
+	if err := cfg.LoadSecrets(context.Background(), fakeSecrets{originARN: "from-sm", upstreamARN: "app-credential"}, logger); err != nil {
+		t.Fatalf("LoadSecrets: %v", err)
+	}
+	if ok, err := cfg.Origin.Match(context.Background(), "from-sm"); !ok || err != nil {
+		t.Errorf("Origin.Match(from-sm): got %v, %v; want true", ok, err)
+	}
+	if got := cfg.UpstreamVerify.Current(context.Background()); got != "app-credential" {
+		t.Errorf("UpstreamVerify.Current(): got %q, want %q", got, "app-credential")
+	}
+}
+
+func TestUpstreamVerifyHeader(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{name: "configured: sent, the client's replaced", env: map[string]string{"UPSTREAM_VERIFY_SECRET": "app-credential"}, want: []string{"app-credential"}},
+		{name: "not configured: the client's dropped", want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := newUpstream(t, ok)
+			h := newHandler(t, app.URL, tt.env)
+			ev := loadEvent(t, "api-get.json")
+			ev.Headers["X-Upstream-Verify"] = "forged-by-the-client"
+			if resp, _ := h.Handle(context.Background(), ev); resp.StatusCode != 200 {
+				t.Fatalf("status: got %d, want 200: %s", resp.StatusCode, resp.Body)
+			}
+			if got := app.got().Header.Values("X-Upstream-Verify"); strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("X-Upstream-Verify at the app: got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewRefusesUnreadSecrets(t *testing.T) {
+	env := map[string]string{"UPSTREAM_URL": "http://127.0.0.1:8000", "ALLOWED_HOSTS": "www.example.com",
+		"ORIGIN_VERIFY_SECRET_ARN": originARN}
+	cfg, err := hostforward.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Config.LoadSecrets") {
+			t.Errorf("New without LoadSecrets: got panic %v, want one naming Config.LoadSecrets", r)
+		}
+	}()
+	hostforward.New(cfg, hostforward.NewTransport(), slog.New(slog.DiscardHandler))
+	t.Error("New returned a handler that would not check X-Origin-Verify")
+}

@@ -1,0 +1,47 @@
+package rotation
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// DefaultSettle is SETTLE_TIME's default: hostforward's re-read interval
+// (secretcache.RefreshInterval).
+const DefaultSettle = time.Minute
+
+// maxSettle leaves setSecret time within the function's timeout.
+const maxSettle = 10 * time.Minute
+
+// HeaderName is the origin custom header that carries the secret.
+const HeaderName = "X-Origin-Verify"
+
+// Config is the function's configuration, read by [LoadConfig].
+type Config struct {
+	// DistributionID is the distribution whose origin header is rotated
+	// (DISTRIBUTION_ID, required).
+	DistributionID string
+	// Settle is how old the new version must be before the distribution
+	// sends it (SETTLE_TIME, a Go duration, default [DefaultSettle]).
+	Settle time.Duration
+}
+
+// LoadConfig reads the configuration through getenv (os.Getenv in the
+// Lambda). Errors name the variable at fault.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{DistributionID: getenv("DISTRIBUTION_ID"), Settle: DefaultSettle}
+	if c.DistributionID == "" {
+		return Config{}, fmt.Errorf("DISTRIBUTION_ID is required: the CloudFront distribution that sends %s", HeaderName)
+	}
+	if strings.Trim(c.DistributionID, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
+		return Config{}, fmt.Errorf("DISTRIBUTION_ID: %q is not a distribution id (upper-case letters and digits)", c.DistributionID)
+	}
+	if v := getenv("SETTLE_TIME"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > maxSettle {
+			return Config{}, fmt.Errorf("SETTLE_TIME: %q is not a Go duration from 0s to %s", v, maxSettle)
+		}
+		c.Settle = d
+	}
+	return c, nil
+}

@@ -1,0 +1,29 @@
+// Package rotation is the Secrets Manager rotation function of the origin
+// secret: the X-Origin-Verify value CloudFront adds to every request to the
+// HTTP API, which hostforward checks. Secrets Manager invokes it four times
+// per rotation, in this order, with the same ClientRequestToken (the new
+// version's id):
+//
+//  1. createSecret: a new random value, stored as the AWSPENDING version;
+//  2. setSecret: once that version is [Config.Settle] old, the value is set on
+//     every origin of the distribution that carries the X-Origin-Verify
+//     custom header, with GetDistributionConfig and UpdateDistribution guarded
+//     by the ETag (IfMatch), so a concurrent edit is never overwritten;
+//  3. testSecret: the distribution's configuration now holds the new value;
+//  4. finishSecret: AWSCURRENT moves to the new version (Secrets Manager
+//     moves AWSPREVIOUS to the old one) and AWSPENDING is removed from it.
+//
+// hostforward accepts AWSCURRENT, AWSPENDING and AWSPREVIOUS (package
+// secretcache) and re-reads the secret at most once a minute on a value it
+// does not know. Settle defaults to that minute: by the time CloudFront
+// starts sending the new value, every hostforward instance either read the
+// secret after the value existed or may read it again, so no viewer gets a
+// 403 while the distribution deploys. The old value stays accepted as
+// AWSPREVIOUS until the next rotation.
+//
+// Every step is idempotent: Secrets Manager retries a failed step, and a
+// step whose work is already done does nothing.
+//
+// See https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html
+// and https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_UpdateDistribution.html.
+package rotation

@@ -1,0 +1,333 @@
+package rotation
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/djfront/djfront/internal/secretcache"
+)
+
+// The rotation steps, as Secrets Manager names them in the event.
+const (
+	StepCreate = "createSecret"
+	StepSet    = "setSecret"
+	StepTest   = "testSecret"
+	StepFinish = "finishSecret"
+)
+
+// updateAttempts bounds the GetDistributionConfig + UpdateDistribution
+// rounds setSecret makes when someone else changes the distribution between
+// the two calls (PreconditionFailed).
+const updateAttempts = 3
+
+type secretsAPI interface {
+	secretcache.API
+	DescribeSecret(ctx context.Context, params *secretsmanager.DescribeSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+	PutSecretValue(ctx context.Context, params *secretsmanager.PutSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.PutSecretValueOutput, error)
+	UpdateSecretVersionStage(ctx context.Context, params *secretsmanager.UpdateSecretVersionStageInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.UpdateSecretVersionStageOutput, error)
+}
+
+type cloudfrontAPI interface {
+	GetDistributionConfig(ctx context.Context, params *cloudfront.GetDistributionConfigInput, optFns ...func(*cloudfront.Options)) (*cloudfront.GetDistributionConfigOutput, error)
+	UpdateDistribution(ctx context.Context, params *cloudfront.UpdateDistributionInput, optFns ...func(*cloudfront.Options)) (*cloudfront.UpdateDistributionOutput, error)
+}
+
+var (
+	_ secretsAPI    = (*secretsmanager.Client)(nil)
+	_ cloudfrontAPI = (*cloudfront.Client)(nil)
+)
+
+// Handler runs the rotation steps. Build one at cold start with [New].
+type Handler struct {
+	cfg    Config
+	sm     secretsAPI
+	cf     cloudfrontAPI
+	logger *slog.Logger
+	now    func() time.Time
+	sleep  func(context.Context, time.Duration) error
+}
+
+// New returns a Handler that reaches Secrets Manager and CloudFront with
+// awsCfg (endpoints from the SDK's standard settings, AWS_ENDPOINT_URL
+// included) and logs to logger.
+func New(cfg Config, awsCfg aws.Config, logger *slog.Logger) *Handler {
+	return newHandler(cfg, secretsmanager.NewFromConfig(awsCfg), cloudfront.NewFromConfig(awsCfg), logger)
+}
+
+func newHandler(cfg Config, sm secretsAPI, cf cloudfrontAPI, logger *slog.Logger) *Handler {
+	return &Handler{cfg: cfg, sm: sm, cf: cf, logger: logger, now: time.Now, sleep: sleepCtx}
+}
+
+// StepError is the error a failed step returns to Lambda (its errorType).
+type StepError struct {
+	Step     string
+	SecretID string
+	Err      error
+}
+
+func (e *StepError) Error() string {
+	return fmt.Sprintf("rotation %s of %s: %v", e.Step, e.SecretID, e.Err)
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Handle runs the step ev names and logs one line about it. The error, a
+// *StepError, makes Secrets Manager retry the step and, after its retries,
+// mark the rotation failed; AWSCURRENT then stays where it was.
+func (h *Handler) Handle(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
+	start := time.Now()
+	outcome, err := h.step(ctx, ev)
+	attrs := []slog.Attr{
+		slog.String("step", ev.Step),
+		slog.String("secret_id", ev.SecretID),
+		slog.String("version_id", ev.ClientRequestToken),
+		slog.Int64("duration_ms", time.Since(start).Milliseconds()),
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		attrs = append(attrs, slog.String("request_id", lc.AwsRequestID))
+	}
+	if err != nil {
+		err = &StepError{Step: ev.Step, SecretID: ev.SecretID, Err: err}
+		h.logger.LogAttrs(ctx, slog.LevelError, "rotation", append(attrs, slog.String("error", err.Error()))...)
+		return err
+	}
+	h.logger.LogAttrs(ctx, slog.LevelInfo, "rotation", append(attrs, slog.String("outcome", outcome))...)
+	return nil
+}
+
+// step checks the version the event names, as every rotation function must,
+// and runs the step; it returns what it did, for the log.
+func (h *Handler) step(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (string, error) {
+	if !slices.Contains([]string{StepCreate, StepSet, StepTest, StepFinish}, ev.Step) {
+		return "", fmt.Errorf("unknown step %q (want %s, %s, %s or %s)", ev.Step, StepCreate, StepSet, StepTest, StepFinish)
+	}
+	if ev.SecretID == "" || ev.ClientRequestToken == "" {
+		return "", errors.New("the event has no SecretId or ClientRequestToken")
+	}
+	d, err := h.sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(ev.SecretID)})
+	if err != nil {
+		return "", fmt.Errorf("describe secret: %w", err)
+	}
+	if !aws.ToBool(d.RotationEnabled) {
+		return "", errors.New("rotation is not enabled on the secret")
+	}
+	stages, ok := d.VersionIdsToStages[ev.ClientRequestToken]
+	switch {
+	case !ok:
+		return "", fmt.Errorf("version %s is not a version of the secret", ev.ClientRequestToken)
+	case slices.Contains(stages, secretcache.StageCurrent):
+		return "version already AWSCURRENT", nil
+	case !slices.Contains(stages, secretcache.StagePending):
+		return "", fmt.Errorf("version %s is not AWSPENDING (stages %v)", ev.ClientRequestToken, stages)
+	}
+	switch ev.Step {
+	case StepCreate:
+		return h.create(ctx, ev)
+	case StepSet:
+		return h.set(ctx, ev)
+	case StepTest:
+		return h.test(ctx, ev)
+	default:
+		return h.finish(ctx, ev, d.VersionIdsToStages)
+	}
+}
+
+// create stores a new random value as the AWSPENDING version, unless it
+// already has one.
+func (h *Handler) create(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (string, error) {
+	if _, err := h.sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{
+		SecretId: aws.String(ev.SecretID), VersionStage: aws.String(secretcache.StageCurrent),
+	}); err != nil {
+		return "", fmt.Errorf("read the current value: %w", err)
+	}
+	_, err := h.pending(ctx, ev)
+	var nf *smtypes.ResourceNotFoundException
+	switch {
+	case err == nil:
+		return "pending value already stored", nil
+	case !errors.As(err, &nf):
+		return "", err
+	}
+	if _, err := h.sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId:           aws.String(ev.SecretID),
+		ClientRequestToken: aws.String(ev.ClientRequestToken),
+		SecretString:       aws.String(newValue()),
+		VersionStages:      []string{secretcache.StagePending},
+	}); err != nil {
+		return "", fmt.Errorf("store the pending value: %w", err)
+	}
+	return "pending value stored", nil
+}
+
+// newValue returns 52 random characters (256 bits) from [A-Z2-7]: fine in
+// a header, and far below CloudFront's 1,783-character limit.
+func newValue() string { return rand.Text() + rand.Text() }
+
+// pending reads the AWSPENDING version the event names.
+func (h *Handler) pending(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (*secretsmanager.GetSecretValueOutput, error) {
+	out, err := h.sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{
+		SecretId:     aws.String(ev.SecretID),
+		VersionId:    aws.String(ev.ClientRequestToken),
+		VersionStage: aws.String(secretcache.StagePending),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the pending value: %w", err)
+	}
+	if aws.ToString(out.SecretString) == "" {
+		return nil, errors.New("the pending version has no string value")
+	}
+	return out, nil
+}
+
+// set waits until the pending version is Settle old, then puts its value
+// on the distribution's X-Origin-Verify origin headers.
+func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (string, error) {
+	p, err := h.pending(ctx, ev)
+	if err != nil {
+		return "", err
+	}
+	if p.CreatedDate != nil {
+		if wait := p.CreatedDate.Add(h.cfg.Settle).Sub(h.now()); wait > 0 {
+			if err := h.sleep(ctx, wait); err != nil {
+				return "", fmt.Errorf("wait %s for hostforward to know the new value: %w", wait.Round(time.Second), err)
+			}
+		}
+	}
+	value := aws.ToString(p.SecretString)
+	for attempt := 1; ; attempt++ {
+		got, err := h.cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(h.cfg.DistributionID)})
+		if err != nil {
+			return "", fmt.Errorf("get distribution %s config: %w", h.cfg.DistributionID, err)
+		}
+		changed, err := setHeader(got.DistributionConfig, value)
+		if err != nil {
+			return "", fmt.Errorf("distribution %s: %w", h.cfg.DistributionID, err)
+		}
+		if changed == 0 {
+			return "distribution already sends the pending value", nil
+		}
+		_, err = h.cf.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{
+			Id:                 aws.String(h.cfg.DistributionID),
+			IfMatch:            got.ETag,
+			DistributionConfig: got.DistributionConfig,
+		})
+		var stale *cftypes.PreconditionFailed
+		switch {
+		case err == nil:
+			return fmt.Sprintf("distribution updated (%d origin header(s), attempt %d)", changed, attempt), nil
+		case errors.As(err, &stale) && attempt < updateAttempts:
+			continue // changed by someone else since GetDistributionConfig: read it again
+		default:
+			return "", fmt.Errorf("update distribution %s: %w", h.cfg.DistributionID, err)
+		}
+	}
+}
+
+// setHeader sets value on every X-Origin-Verify origin header of cfg and
+// returns how many it changed. A distribution with no such header is an
+// error: the rotation would change nothing that protects the API.
+func setHeader(cfg *cftypes.DistributionConfig, value string) (int, error) {
+	found, changed := 0, 0
+	for _, o := range originsOf(cfg) {
+		if o.CustomHeaders == nil {
+			continue
+		}
+		for i := range o.CustomHeaders.Items {
+			hd := &o.CustomHeaders.Items[i]
+			if !strings.EqualFold(aws.ToString(hd.HeaderName), HeaderName) {
+				continue
+			}
+			found++
+			if aws.ToString(hd.HeaderValue) != value {
+				hd.HeaderValue = aws.String(value)
+				changed++
+			}
+		}
+	}
+	if found == 0 {
+		return 0, fmt.Errorf("no origin has a %s custom header", HeaderName)
+	}
+	return changed, nil
+}
+
+func originsOf(cfg *cftypes.DistributionConfig) []cftypes.Origin {
+	if cfg == nil || cfg.Origins == nil {
+		return nil
+	}
+	return cfg.Origins.Items
+}
+
+// test checks that the distribution's configuration holds the pending value
+// on every X-Origin-Verify header.
+func (h *Handler) test(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (string, error) {
+	p, err := h.pending(ctx, ev)
+	if err != nil {
+		return "", err
+	}
+	got, err := h.cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(h.cfg.DistributionID)})
+	if err != nil {
+		return "", fmt.Errorf("get distribution %s config: %w", h.cfg.DistributionID, err)
+	}
+	differ, err := setHeader(got.DistributionConfig, aws.ToString(p.SecretString))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("distribution %s: %w", h.cfg.DistributionID, err)
+	case differ > 0:
+		return "", fmt.Errorf("distribution %s: %d %s header(s) do not carry the pending value", h.cfg.DistributionID, differ, HeaderName)
+	}
+	return "distribution sends the pending value", nil
+}
+
+// finish moves AWSCURRENT to the event's version.
+func (h *Handler) finish(ctx context.Context, ev events.SecretsManagerSecretRotationEvent, versions map[string][]string) (string, error) {
+	var current string
+	for id, stages := range versions {
+		if slices.Contains(stages, secretcache.StageCurrent) {
+			current = id
+		}
+	}
+	if _, err := h.sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId:            aws.String(ev.SecretID),
+		VersionStage:        aws.String(secretcache.StageCurrent),
+		MoveToVersionId:     aws.String(ev.ClientRequestToken),
+		RemoveFromVersionId: aws.String(current),
+	}); err != nil {
+		return "", fmt.Errorf("move AWSCURRENT from %s: %w", current, err)
+	}
+	// Secrets Manager accepts AWSPENDING left on the new current version,
+	// but nothing needs it there, and a label left behind makes some
+	// implementations (moto) refuse the next rotation as "in progress".
+	if _, err := h.sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId:            aws.String(ev.SecretID),
+		VersionStage:        aws.String(secretcache.StagePending),
+		RemoveFromVersionId: aws.String(ev.ClientRequestToken),
+	}); err != nil {
+		return "", fmt.Errorf("remove AWSPENDING from %s: %w", ev.ClientRequestToken, err)
+	}
+	return "AWSCURRENT moved from " + current, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

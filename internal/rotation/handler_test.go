@@ -1,0 +1,294 @@
+package rotation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+)
+
+const token = "new-version"
+
+// fakeSM holds one secret: versions by id with their stages and values.
+type fakeSM struct {
+	enabled bool
+	stages  map[string][]string
+	values  map[string]string
+	created time.Time
+	puts    int
+}
+
+func (f *fakeSM) DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
+	return &secretsmanager.DescribeSecretOutput{RotationEnabled: aws.Bool(f.enabled), VersionIdsToStages: f.stages}, nil
+}
+
+func (f *fakeSM) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	for id, stages := range f.stages {
+		if (in.VersionId == nil || *in.VersionId == id) && slices.Contains(stages, aws.ToString(in.VersionStage)) {
+			if v, ok := f.values[id]; ok {
+				return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v), CreatedDate: aws.Time(f.created)}, nil
+			}
+		}
+	}
+	return nil, &smtypes.ResourceNotFoundException{Message: aws.String("no value")}
+}
+
+func (f *fakeSM) PutSecretValue(_ context.Context, in *secretsmanager.PutSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.PutSecretValueOutput, error) {
+	f.puts++
+	f.values[*in.ClientRequestToken] = *in.SecretString
+	return &secretsmanager.PutSecretValueOutput{}, nil
+}
+
+func (f *fakeSM) UpdateSecretVersionStage(_ context.Context, in *secretsmanager.UpdateSecretVersionStageInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.UpdateSecretVersionStageOutput, error) {
+	stage := *in.VersionStage
+	if from := aws.ToString(in.RemoveFromVersionId); from != "" {
+		f.stages[from] = slices.DeleteFunc(f.stages[from], func(s string) bool { return s == stage })
+		if stage == "AWSCURRENT" {
+			f.stages[from] = append(f.stages[from], "AWSPREVIOUS")
+		}
+	}
+	if to := aws.ToString(in.MoveToVersionId); to != "" {
+		f.stages[to] = append(f.stages[to], stage)
+	}
+	return &secretsmanager.UpdateSecretVersionStageOutput{}, nil
+}
+
+// fakeCF is one distribution; stale makes the next n updates fail with
+// PreconditionFailed, as CloudFront does when the ETag is out of date.
+type fakeCF struct {
+	header  *string // nil: no X-Origin-Verify origin header
+	etag    int
+	stale   int
+	updates []string // IfMatch of each accepted update
+}
+
+func (f *fakeCF) GetDistributionConfig(context.Context, *cloudfront.GetDistributionConfigInput, ...func(*cloudfront.Options)) (*cloudfront.GetDistributionConfigOutput, error) {
+	app := cftypes.Origin{Id: aws.String("App")}
+	if f.header != nil {
+		app.CustomHeaders = &cftypes.CustomHeaders{Quantity: aws.Int32(1), Items: []cftypes.OriginCustomHeader{
+			{HeaderName: aws.String("x-origin-verify"), HeaderValue: aws.String(*f.header)}}}
+	}
+	return &cloudfront.GetDistributionConfigOutput{
+		ETag:               aws.String("E" + strings.Repeat("1", f.etag+1)),
+		DistributionConfig: &cftypes.DistributionConfig{Origins: &cftypes.Origins{Items: []cftypes.Origin{{Id: aws.String("Assets")}, app}}},
+	}, nil
+}
+
+func (f *fakeCF) UpdateDistribution(_ context.Context, in *cloudfront.UpdateDistributionInput, _ ...func(*cloudfront.Options)) (*cloudfront.UpdateDistributionOutput, error) {
+	if f.stale > 0 {
+		f.stale--
+		f.etag++
+		return nil, &cftypes.PreconditionFailed{Message: aws.String("stale ETag")}
+	}
+	f.updates = append(f.updates, *in.IfMatch)
+	f.header = in.DistributionConfig.Origins.Items[1].CustomHeaders.Items[0].HeaderValue
+	f.etag++
+	return &cloudfront.UpdateDistributionOutput{}, nil
+}
+
+func newFakes() (*fakeSM, *fakeCF) {
+	return &fakeSM{
+			enabled: true,
+			stages:  map[string][]string{"old-version": {"AWSCURRENT"}, token: {"AWSPENDING"}},
+			values:  map[string]string{"old-version": "old"},
+			created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		},
+		&fakeCF{header: aws.String("old")}
+}
+
+func TestSteps(t *testing.T) {
+	tests := []struct {
+		name    string
+		step    string
+		setup   func(*fakeSM, *fakeCF)
+		wantErr string
+		check   func(t *testing.T, sm *fakeSM, cf *fakeCF, slept time.Duration)
+	}{
+		{name: "unknown step", step: "dropSecret", wantErr: `unknown step "dropSecret"`},
+		{name: "rotation disabled", step: StepCreate, setup: func(sm *fakeSM, _ *fakeCF) { sm.enabled = false },
+			wantErr: "rotation is not enabled"},
+		{name: "token not a version", step: StepCreate, setup: func(sm *fakeSM, _ *fakeCF) { delete(sm.stages, token) },
+			wantErr: "version new-version is not a version of the secret"},
+		{name: "token not pending", step: StepSet, setup: func(sm *fakeSM, _ *fakeCF) { sm.stages[token] = nil },
+			wantErr: "is not AWSPENDING"},
+		{name: "already current: nothing done", step: StepFinish,
+			setup: func(sm *fakeSM, _ *fakeCF) { sm.stages[token] = []string{"AWSCURRENT"} },
+			check: func(t *testing.T, sm *fakeSM, _ *fakeCF, _ time.Duration) {
+				if got := sm.stages["old-version"]; !slices.Equal(got, []string{"AWSCURRENT"}) {
+					t.Errorf("old version stages: got %v, want unchanged", got)
+				}
+			}},
+		{name: "create stores a random value", step: StepCreate,
+			check: func(t *testing.T, sm *fakeSM, _ *fakeCF, _ time.Duration) {
+				if v := sm.values[token]; len(v) != 52 || strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != "" {
+					t.Errorf("pending value: got %q, want 52 base32 characters", v)
+				}
+			}},
+		{name: "create with a pending value: kept", step: StepCreate,
+			setup: func(sm *fakeSM, _ *fakeCF) { sm.values[token] = "already" },
+			check: func(t *testing.T, sm *fakeSM, _ *fakeCF, _ time.Duration) {
+				if sm.puts != 0 || sm.values[token] != "already" {
+					t.Errorf("got %d puts, value %q; want none, %q", sm.puts, sm.values[token], "already")
+				}
+			}},
+		{name: "set waits for the settle time, then updates under the ETag", step: StepSet,
+			setup: func(sm *fakeSM, _ *fakeCF) { sm.values[token] = "new" },
+			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, slept time.Duration) {
+				if slept != 45*time.Second {
+					t.Errorf("slept %s, want 45s (settle 1m, version 15s old)", slept)
+				}
+				if got := aws.ToString(cf.header); got != "new" || !slices.Equal(cf.updates, []string{"E1"}) {
+					t.Errorf("header %q, updates with IfMatch %v; want %q, [E1]", got, cf.updates, "new")
+				}
+			}},
+		{name: "set retries a stale ETag", step: StepSet,
+			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.stale = 2 },
+			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, _ time.Duration) {
+				if got := aws.ToString(cf.header); got != "new" || !slices.Equal(cf.updates, []string{"E111"}) {
+					t.Errorf("header %q, updates %v; want %q, [E111]", got, cf.updates, "new")
+				}
+			}},
+		{name: "set gives up after repeated stale ETags", step: StepSet,
+			setup:   func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.stale = updateAttempts },
+			wantErr: "PreconditionFailed: stale ETag"},
+		{name: "set already done: no update", step: StepSet,
+			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.header = aws.String("new") },
+			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, _ time.Duration) {
+				if len(cf.updates) != 0 {
+					t.Errorf("updates: got %v, want none", cf.updates)
+				}
+			}},
+		{name: "set without the origin header", step: StepSet,
+			setup:   func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.header = nil },
+			wantErr: "no origin has a X-Origin-Verify custom header"},
+		{name: "set without a pending value", step: StepSet, wantErr: "read the pending value"},
+		{name: "test passes once the distribution sends it", step: StepTest,
+			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.header = aws.String("new") }},
+		{name: "test fails before", step: StepTest, setup: func(sm *fakeSM, _ *fakeCF) { sm.values[token] = "new" },
+			wantErr: "1 X-Origin-Verify header(s) do not carry the pending value"},
+		{name: "finish moves the labels", step: StepFinish, setup: func(sm *fakeSM, _ *fakeCF) { sm.values[token] = "new" },
+			check: func(t *testing.T, sm *fakeSM, _ *fakeCF, _ time.Duration) {
+				if got := sm.stages[token]; !slices.Equal(got, []string{"AWSCURRENT"}) {
+					t.Errorf("new version stages: got %v, want [AWSCURRENT]", got)
+				}
+				if got := sm.stages["old-version"]; !slices.Equal(got, []string{"AWSPREVIOUS"}) {
+					t.Errorf("old version stages: got %v, want [AWSPREVIOUS]", got)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sm, cf := newFakes()
+			if tt.setup != nil {
+				tt.setup(sm, cf)
+			}
+			h := newHandler(Config{DistributionID: "E2EXAMPLE", Settle: time.Minute}, sm, cf, slog.New(slog.DiscardHandler))
+			h.now = func() time.Time { return sm.created.Add(15 * time.Second) }
+			var slept time.Duration
+			h.sleep = func(_ context.Context, d time.Duration) error { slept += d; return nil }
+			err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: tt.step, SecretID: "origin", ClientRequestToken: token})
+			if tt.wantErr != "" {
+				var se *StepError
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &se) || se.Step != tt.step {
+					t.Fatalf("got error %v, want a *StepError for %s containing %q", err, tt.step, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got error %v", err)
+			}
+			if tt.check != nil {
+				tt.check(t, sm, cf, slept)
+			}
+		})
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr string
+	}{
+		{name: "defaults", env: map[string]string{"DISTRIBUTION_ID": "E2EXAMPLE0"}, want: Config{DistributionID: "E2EXAMPLE0", Settle: time.Minute}},
+		{name: "settle", env: map[string]string{"DISTRIBUTION_ID": "E1", "SETTLE_TIME": "0s"}, want: Config{DistributionID: "E1"}},
+		{name: "no distribution", env: map[string]string{}, wantErr: "DISTRIBUTION_ID is required"},
+		{name: "bad distribution", env: map[string]string{"DISTRIBUTION_ID": "d123.cloudfront.net"}, wantErr: `DISTRIBUTION_ID: "d123.cloudfront.net" is not a distribution id`},
+		{name: "bad settle", env: map[string]string{"DISTRIBUTION_ID": "E1", "SETTLE_TIME": "1h"}, wantErr: `SETTLE_TIME: "1h" is not a Go duration from 0s to 10m0s`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LoadConfig(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzHandle sends arbitrary events: the handler never panics, and every
+// failure is a *StepError naming the step it was asked for.
+func FuzzHandle(f *testing.F) {
+	for _, step := range []string{StepCreate, StepSet, StepTest, StepFinish, "", "CreateSecret"} {
+		f.Add(step, "origin", token)
+	}
+	f.Add(StepFinish, "", "")
+	f.Add(StepSet, "origin", "old-version")
+	f.Fuzz(func(t *testing.T, step, secretID, version string) {
+		sm, cf := newFakes()
+		sm.values[token] = "new"
+		h := newHandler(Config{DistributionID: "E2EXAMPLE", Settle: time.Minute}, sm, cf, slog.New(slog.DiscardHandler))
+		h.sleep = func(context.Context, time.Duration) error { return nil }
+		err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: step, SecretID: secretID, ClientRequestToken: version})
+		var se *StepError
+		if err != nil && (!errors.As(err, &se) || se.Step != step) {
+			t.Errorf("Handle(%q, %q, %q): error %v is not a *StepError for the step", step, secretID, version, err)
+		}
+	})
+}
+
+// TestEventFixture decodes sam/events/rotation-create-secret.json, the event
+// `sam local invoke RotateFunction -e` sends, as Secrets Manager shapes it,
+// and runs it.
+func TestEventFixture(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "sam", "events", "rotation-create-secret.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.SecretsManagerSecretRotationEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Step != StepCreate || !strings.HasPrefix(ev.SecretID, "arn:aws:secretsmanager:") || ev.ClientRequestToken == "" {
+		t.Fatalf("fixture decoded as %+v", ev)
+	}
+	sm, cf := newFakes()
+	sm.stages[ev.ClientRequestToken] = []string{"AWSPENDING"}
+	h := newHandler(Config{DistributionID: "E2EXAMPLE", Settle: time.Minute}, sm, cf, slog.New(slog.DiscardHandler))
+	if err := h.Handle(context.Background(), ev); err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	if len(sm.values[ev.ClientRequestToken]) != 52 {
+		t.Errorf("pending value: got %q, want a new 52-character value", sm.values[ev.ClientRequestToken])
+	}
+}

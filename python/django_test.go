@@ -1,0 +1,83 @@
+// Package python_test runs the djfront Django package's tests (python/tests,
+// Django's own test runner) under Debian's Django 4.2, and installs the
+// package with pip as a user would, so that `go test ./...` (make test)
+// covers the Python side too.
+package python_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/djfront/djfront/internal/testenv"
+)
+
+const python = "/usr/bin/python3" // Debian's, with Django 4.2 and django-storages
+
+// env is the environment without the variables that would change what the
+// package reads, plus extra.
+func env(extra ...string) []string {
+	out := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return strings.HasPrefix(name, "DJFRONT_") || strings.HasPrefix(name, "DJANGO_") ||
+			name == "PYTHONPATH" || name == "PYTHONHOME" || strings.HasPrefix(name, "AWS_")
+	})
+	return append(out, append([]string{"PYTHONDONTWRITEBYTECODE=1"}, extra...)...)
+}
+
+func TestDjangoTests(t *testing.T) {
+	testenv.Integration(t)
+	testenv.RequirePythonModule(t, python, "django", testenv.InstallHint)
+	testenv.RequirePythonModule(t, python, "storages.backends.s3boto3", testenv.InstallHint)
+	cmd := exec.Command(python, "-m", "django", "test", "--verbosity", "2", "tests")
+	cmd.Dir = filepath.Join(testenv.RepoRoot(t), "python")
+	cmd.Env = env("DJANGO_SETTINGS_MODULE=tests.settings")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python -m django test: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "\nOK") {
+		t.Errorf("python -m django test: no OK in the output:\n%s", out)
+	}
+	t.Logf("%s", out)
+}
+
+// TestPipInstall installs the package from a copy of python/ (pip builds in
+// the source directory) into a target directory and imports it from there,
+// as `pip install "djfront @ git+…#subdirectory=python"` would.
+func TestPipInstall(t *testing.T) {
+	testenv.Integration(t)
+	testenv.RequirePythonModule(t, python, "pip", testenv.InstallHint)
+	testenv.RequirePythonModule(t, python, "setuptools", testenv.InstallHint)
+	testenv.RequirePythonModule(t, python, "django", testenv.InstallHint)
+	tmp := t.TempDir()
+	src, site := filepath.Join(tmp, "src"), filepath.Join(tmp, "site")
+	if err := os.CopyFS(src, os.DirFS(filepath.Join(testenv.RepoRoot(t), "python"))); err != nil {
+		t.Fatal(err)
+	}
+	install := exec.Command(python, "-m", "pip", "install", "--no-index", "--no-deps", "--no-build-isolation",
+		"--disable-pip-version-check", "--target", site, src)
+	install.Env = env()
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Fatalf("pip install: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(site, "tests")); err == nil {
+		t.Error("pip installed the tests package; want djfront only")
+	}
+	check := exec.Command(python, "-c", `import djfront, djfront.apps, djfront.checks, djfront.middleware, djfront.storage
+import os; os.environ["DJFRONT_HOSTS"] = "www.example.com"
+import djfront.settings
+print(djfront.__version__, djfront.__file__)`)
+	check.Dir = tmp
+	check.Env = env("PYTHONPATH="+site, "DJANGO_SETTINGS_MODULE=")
+	out, err := check.CombinedOutput()
+	if err != nil {
+		t.Fatalf("import the installed package: %v\n%s", err, out)
+	}
+	if got, want := string(out), "0.1.0 "+filepath.Join(site, "djfront", "__init__.py"); !strings.HasPrefix(got, want) {
+		t.Errorf("installed package: got %q, want %q", got, want)
+	}
+}

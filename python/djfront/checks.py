@@ -1,0 +1,174 @@
+"""System checks for an app behind djfront (``manage.py check --deploy``).
+
+Each catches a trap of running Django behind CloudFront, API Gateway and
+hostforward, and its message says what to set. They run with --deploy only:
+development settings are not expected to meet them.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+from django.utils.module_loading import import_string
+
+MIDDLEWARE = "djfront.middleware.UpstreamVerifyMiddleware"
+PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Hosts of local runs, which no viewer uses: they need no trusted origin.
+LOCAL_HOSTS = frozenset({"localhost", ".localhost", "127.0.0.1", "[::1]", "*"})
+YEAR = 31536000
+
+
+@register(Tags.security, deploy=True)
+def check_proxy_headers(app_configs=None, **kwargs):
+    """USE_X_FORWARDED_HOST and SECURE_PROXY_SSL_HEADER, as hostforward sends them."""
+    errors = []
+    if not getattr(settings, "USE_X_FORWARDED_HOST", False):
+        errors.append(Warning(
+            "USE_X_FORWARDED_HOST is off: behind hostforward the Host header is the last hop's, so "
+            "Django sees the wrong host (DisallowedHost, wrong absolute URLs).",
+            hint="Set USE_X_FORWARDED_HOST = True (djfront.settings does).",
+            id="djfront.W001",
+        ))
+    if tuple(getattr(settings, "SECURE_PROXY_SSL_HEADER", None) or ()) != PROXY_SSL_HEADER:
+        errors.append(Warning(
+            "SECURE_PROXY_SSL_HEADER is not ('HTTP_X_FORWARDED_PROTO', 'https'): TLS ends at CloudFront, "
+            "so request.is_secure() is False, absolute URLs say http:// and CSRF's Origin check fails.",
+            hint="Set SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https') (djfront.settings does).",
+            id="djfront.W002",
+        ))
+    return errors
+
+
+def _required_origins(hosts):
+    for host in hosts:
+        if host in LOCAL_HOSTS:
+            continue
+        if host.startswith("."):
+            yield f"https://{host[1:]}"
+            yield f"https://*{host}"
+        else:
+            yield f"https://{host}"
+
+
+def _covered(origin, trusted):
+    if origin in trusted:
+        return True
+    scheme, _, host = origin.partition("://")
+    for t in trusted:
+        t_scheme, _, t_host = t.partition("://")
+        if t_scheme == scheme and t_host.startswith("*.") and not host.startswith("*") \
+                and host.endswith(t_host[1:]):
+            return True
+    return False
+
+
+@register(Tags.security, Tags.compatibility, deploy=True)
+def check_csrf_trusted_origins(app_configs=None, **kwargs):
+    """CSRF_TRUSTED_ORIGINS covers every viewer host in ALLOWED_HOSTS."""
+    trusted = list(getattr(settings, "CSRF_TRUSTED_ORIGINS", []))
+    missing = [o for o in _required_origins(getattr(settings, "ALLOWED_HOSTS", [])) if not _covered(o, trusted)]
+    if not missing:
+        return []
+    return [Warning(
+        "CSRF_TRUSTED_ORIGINS does not cover " + ", ".join(missing) + ": forms posted from those "
+        "origins fail Django's Origin check with 403.",
+        hint="Add " + ", ".join(repr(o) for o in missing) + " to CSRF_TRUSTED_ORIGINS "
+        "(djfront.settings derives the list from DJFRONT_HOSTS).",
+        id="djfront.W003",
+    )]
+
+
+@register(Tags.security, deploy=True)
+def check_upstream_middleware(app_configs=None, **kwargs):
+    """UpstreamVerifyMiddleware first in MIDDLEWARE, with secrets to check."""
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    secrets = getattr(settings, "DJFRONT_UPSTREAM_SECRETS", None) or []
+    if not secrets:
+        return [Warning(
+            "DJFRONT_UPSTREAM_SECRETS is empty: the app answers requests that did not come through "
+            "hostforward, and anyone who finds its address can forge X-Forwarded-Host and -Proto.",
+            hint="Set DJFRONT_UPSTREAM_SECRETS to hostforward's UPSTREAM_VERIFY_SECRET (environment "
+            "variable DJFRONT_UPSTREAM_SECRETS with djfront.settings) and put "
+            f"'{MIDDLEWARE}' first in MIDDLEWARE.",
+            id="djfront.W004",
+        )]
+    if MIDDLEWARE not in middleware:
+        return [Warning(
+            f"DJFRONT_UPSTREAM_SECRETS is set but {MIDDLEWARE} is not in MIDDLEWARE: nothing checks "
+            "X-Upstream-Verify.",
+            hint=f"Add '{MIDDLEWARE}' as the first entry of MIDDLEWARE.",
+            id="djfront.W005",
+        )]
+    if middleware[0] != MIDDLEWARE:
+        return [Warning(
+            f"{MIDDLEWARE} is not first in MIDDLEWARE: {middleware[0]} and the others before it run "
+            "on requests that did not come through hostforward.",
+            hint=f"Move '{MIDDLEWARE}' to the top of MIDDLEWARE.",
+            id="djfront.W006",
+        )]
+    return []
+
+
+def _site_origin(url, hosts):
+    """Whether url (MEDIA_URL) is served from one of the site's own hosts."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return True  # a path: the site's own origin
+    host = (parts.hostname or "").lower()
+    for h in hosts:
+        if h == host or (h.startswith(".") and (host == h[1:] or host.endswith(h))):
+            return True
+    return False
+
+
+@register(Tags.security, deploy=True)
+def check_media_origin(app_configs=None, **kwargs):
+    """Uploads served from the site's origin must be sandboxed."""
+    media_url = getattr(settings, "MEDIA_URL", "") or ""
+    if not media_url or getattr(settings, "DJFRONT_MEDIA_SANDBOXED", False):
+        return []
+    if not _site_origin(media_url, getattr(settings, "ALLOWED_HOSTS", [])):
+        return []
+    return [Warning(
+        f"Media files are served from the site's own origin (MEDIA_URL={media_url!r}) without a "
+        "sandbox: an uploaded HTML or SVG file runs its scripts as your site, with its cookies.",
+        hint="Serve media from another domain (DJFRONT_CDN_DOMAIN, MEDIA_URL), or send "
+        "'Content-Security-Policy: sandbox' on the media responses (a CloudFront response headers "
+        "policy on /media/*) and then set DJFRONT_MEDIA_SANDBOXED = True.",
+        id="djfront.W007",
+    )]
+
+
+def _long_lived(options):
+    cache_control = (options.get("object_parameters") or {}).get("CacheControl", "")
+    for directive in cache_control.replace(" ", "").split(","):
+        name, _, value = directive.partition("=")
+        if name == "max-age" and value.isdigit() and int(value) >= YEAR:
+            return True
+    return False
+
+
+@register(Tags.caches, deploy=True)
+def check_static_cache_control(app_configs=None, **kwargs):
+    """Hashed static files on S3 need a long-lived Cache-Control."""
+    config = (getattr(settings, "STORAGES", None) or {}).get("staticfiles") or {}
+    backend = config.get("BACKEND", "")
+    if not backend.startswith("storages.") and backend != "djfront.storage.StaticStorage":
+        return []  # served by the app or another tool, which sets its own headers
+    if backend == "djfront.storage.StaticStorage" or _long_lived(config.get("OPTIONS") or {}):
+        return []
+    try:
+        from djfront.storage import StaticStorage
+
+        if issubclass(import_string(backend), StaticStorage):
+            return []
+    except ImportError:
+        pass
+    return [Warning(
+        f"Static files are stored by {backend} without a long-lived Cache-Control: the hashed names "
+        "(app.3f2a9c1b7d4e.css) never change, yet browsers revalidate them and CloudFront keeps "
+        "them a day at most.",
+        hint="Set STORAGES['staticfiles']['BACKEND'] = 'djfront.storage.StaticStorage' (djfront.settings "
+        "does), which marks hashed names 'max-age=31536000, immutable'.",
+        id="djfront.W008",
+    )]

@@ -1,0 +1,73 @@
+"""UpstreamVerifyMiddleware: the app answers only requests from hostforward."""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
+from django.http import HttpResponseForbidden
+
+HEADER = "HTTP_X_UPSTREAM_VERIFY"  # X-Upstream-Verify in request.META
+
+
+def _digest(value):
+    return hashlib.sha256(value.encode("utf-8", "surrogateescape")).digest()
+
+
+class UpstreamVerifyMiddleware:
+    """Refuse, with 403, every request whose X-Upstream-Verify header does not
+    equal one of ``settings.DJFRONT_UPSTREAM_SECRETS``.
+
+    hostforward sends its UPSTREAM_VERIFY_SECRET on every request it forwards
+    and drops any copy a client sent, so only requests that came through the
+    distribution and hostforward carry it. Put this middleware first in
+    MIDDLEWARE: the proxy headers (X-Forwarded-Host, -Proto) that Django
+    trusts are checked by hostforward, and nothing else may look at a
+    request that did not pass it.
+
+    Settings:
+
+    - ``DJFRONT_UPSTREAM_SECRETS``: a list of accepted values, two while you
+      rotate (add the new one, switch hostforward, remove the old). Empty or
+      unset: the middleware removes itself (development; ``check --deploy``
+      warns).
+    - ``DJFRONT_UPSTREAM_EXEMPT_PATHS``: exact paths answered without the
+      header, for a load balancer's health check (for example
+      ``["/healthz"]``). Default none.
+
+    Values are compared as SHA-256 digests with hmac.compare_digest, so
+    neither their content nor their length shows in the timing.
+    """
+
+    def __init__(self, get_response):
+        secrets = getattr(settings, "DJFRONT_UPSTREAM_SECRETS", None) or []
+        if isinstance(secrets, str) or not all(isinstance(s, str) and s for s in secrets):
+            raise ImproperlyConfigured(
+                "DJFRONT_UPSTREAM_SECRETS must be a list of non-empty strings "
+                "(the values of hostforward's UPSTREAM_VERIFY_SECRET)"
+            )
+        if not secrets:
+            raise MiddlewareNotUsed("DJFRONT_UPSTREAM_SECRETS is empty: requests are not checked")
+        exempt = getattr(settings, "DJFRONT_UPSTREAM_EXEMPT_PATHS", None) or []
+        if isinstance(exempt, str) or not all(isinstance(p, str) and p.startswith("/") for p in exempt):
+            raise ImproperlyConfigured(
+                "DJFRONT_UPSTREAM_EXEMPT_PATHS must be a list of paths starting with /, like ['/healthz']"
+            )
+        self.get_response = get_response
+        self.digests = [_digest(s) for s in secrets]
+        self.exempt = frozenset(exempt)
+
+    def __call__(self, request):
+        if request.path_info in self.exempt or self.verified(request):
+            return self.get_response(request)
+        return HttpResponseForbidden(
+            "403 Forbidden: this app answers only requests forwarded by djfront's hostforward\n",
+            content_type="text/plain; charset=utf-8",
+        )
+
+    def verified(self, request):
+        got = _digest(request.META.get(HEADER, ""))
+        ok = False
+        for d in self.digests:
+            ok |= hmac.compare_digest(got, d)
+        return ok

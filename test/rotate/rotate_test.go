@@ -1,0 +1,290 @@
+// Package rotate_test runs the built rotate bootstrap under the local Lambda
+// Runtime API against moto's Secrets Manager and CloudFront: the four
+// rotation steps on a secret that moto's RotateSecret set up, the
+// distribution's X-Origin-Verify header changed under its ETag, and the
+// version labels moved.
+//
+// Where moto 5.2.1 differs from AWS (checked in its source):
+//   - RotateSecret invokes the rotation Lambda in Docker; without Docker
+//     (its "lambda use_docker false" config) it calls a stand-in that does
+//     nothing. It still leaves the secret as AWS does when it invokes the
+//     function — an AWSPENDING version without a value, rotation enabled —
+//     so this test then sends the four step events to the real function
+//     itself, as Secrets Manager would. moto also ignores a failed step, and
+//     refuses a new rotation while AWSPENDING sits on the AWSCURRENT version
+//     (AWS allows it; finishSecret removes the label anyway).
+//   - UpdateDistribution accepts any non-empty IfMatch (AWS answers
+//     PreconditionFailed to a stale ETag) and keeps the ETag it had. The
+//     stale-ETag retry is covered by the package's unit tests.
+package rotate_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/djfront/djfront/internal/runtimeapi"
+	"github.com/djfront/djfront/internal/testenv"
+)
+
+const firstValue = "first-origin-value"
+
+func TestRotation(t *testing.T) {
+	testenv.Integration(t)
+	m := testenv.StartMoto(t)
+	ctx := t.Context()
+	sm := secretsmanager.NewFromConfig(m.Config)
+	cf := m.CloudFront()
+
+	secretARN := createSecret(t, sm)
+	distID := createDistribution(t, cf)
+	fn := testenv.StartFunction(t, testenv.BuildBootstrap(t, "./functions/rotate"),
+		append(m.Env(), "DISTRIBUTION_ID="+distID, "SETTLE_TIME=2s"), 30*time.Second)
+
+	rotator := motoLambda(t, m)
+	token := startRotation(t, sm, secretARN, rotator)
+	stages := versionStages(t, sm, secretARN)
+	if got := stages[token]; !slices.Equal(got, []string{"AWSPENDING"}) {
+		t.Fatalf("after RotateSecret: version %s has stages %v, want [AWSPENDING]", token, got)
+	}
+
+	step := func(name string) {
+		t.Helper()
+		payload, _ := json.Marshal(events.SecretsManagerSecretRotationEvent{Step: name, SecretID: secretARN, ClientRequestToken: token})
+		res, err := fn.Invoke(ctx, payload)
+		if err != nil {
+			t.Fatalf("%s: invoke: %v", name, err)
+		}
+		if res.Error != nil {
+			t.Fatalf("%s: function error %v", name, res.Error)
+		}
+	}
+
+	step("createSecret")
+	pending := value(t, sm, secretARN, "AWSPENDING")
+	if len(pending) != 52 || pending == firstValue {
+		t.Fatalf("createSecret: pending value %q, want 52 new random characters", pending)
+	}
+	step("createSecret") // Secrets Manager may retry a step: nothing changes
+	if got := value(t, sm, secretARN, "AWSPENDING"); got != pending {
+		t.Errorf("createSecret again: pending value changed from %q to %q", pending, got)
+	}
+	if got := originHeader(t, cf, distID); got != firstValue {
+		t.Errorf("before setSecret: X-Origin-Verify %q, want the first value", got)
+	}
+
+	start := time.Now()
+	step("setSecret")
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("setSecret returned after %s, want it to wait for the pending version to be SETTLE_TIME (2s) old", took)
+	}
+	if got := originHeader(t, cf, distID); got != pending {
+		t.Errorf("after setSecret: X-Origin-Verify %q, want the pending value %q", got, pending)
+	}
+	step("testSecret")
+	if got := value(t, sm, secretARN, "AWSCURRENT"); got != firstValue {
+		t.Errorf("before finishSecret: AWSCURRENT %q, want the first value", got)
+	}
+	step("finishSecret")
+	for stage, want := range map[string]string{"AWSCURRENT": pending, "AWSPREVIOUS": firstValue} {
+		if got := value(t, sm, secretARN, stage); got != want {
+			t.Errorf("after finishSecret: %s %q, want %q", stage, got, want)
+		}
+	}
+	step("finishSecret") // already current: nothing to do
+	if got := value(t, sm, secretARN, "AWSCURRENT"); got != pending {
+		t.Errorf("finishSecret again: AWSCURRENT %q, want %q", got, pending)
+	}
+
+	t.Run("testSecret fails when the distribution does not send the value", func(t *testing.T) {
+		token := startRotation(t, sm, secretARN, rotator)
+		payload, _ := json.Marshal(events.SecretsManagerSecretRotationEvent{Step: "createSecret", SecretID: secretARN, ClientRequestToken: token})
+		if res, err := fn.Invoke(ctx, payload); err != nil || res.Error != nil {
+			t.Fatalf("createSecret: %v %v", err, res.Error)
+		}
+		payload, _ = json.Marshal(events.SecretsManagerSecretRotationEvent{Step: "testSecret", SecretID: secretARN, ClientRequestToken: token})
+		res, err := fn.Invoke(ctx, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &runtimeapi.FunctionError{Type: "StepError"}
+		if res.Error == nil || res.Error.Type != want.Type || !strings.Contains(res.Error.Message, "do not carry the pending value") {
+			t.Errorf("testSecret before setSecret: got error %+v, want a StepError saying the header does not carry the value", res.Error)
+		}
+	})
+}
+
+func createSecret(t *testing.T, sm *secretsmanager.Client) string {
+	t.Helper()
+	out, err := sm.CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{
+		Name: aws.String("djfront-origin-verify"), SecretString: aws.String(firstValue),
+	})
+	if err != nil {
+		t.Fatalf("create secret: %v", err)
+	}
+	return aws.ToString(out.ARN)
+}
+
+// createDistribution makes the template's two origins: the API with the
+// X-Origin-Verify header, and the bucket.
+func createDistribution(t *testing.T, cf *cloudfront.Client) string {
+	t.Helper()
+	out, err := cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
+		CallerReference: aws.String("djfront-rotation-test"),
+		Comment:         aws.String("djfront rotation test"),
+		Enabled:         aws.Bool(true),
+		Origins: &cftypes.Origins{Quantity: aws.Int32(2), Items: []cftypes.Origin{
+			{
+				Id:         aws.String("App"),
+				DomainName: aws.String("abc123.execute-api.us-east-1.amazonaws.com"),
+				CustomOriginConfig: &cftypes.CustomOriginConfig{
+					HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443),
+					OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpsOnly,
+				},
+				CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(1), Items: []cftypes.OriginCustomHeader{
+					{HeaderName: aws.String("X-Origin-Verify"), HeaderValue: aws.String(firstValue)},
+				}},
+			},
+			{
+				Id:             aws.String("Assets"),
+				DomainName:     aws.String("djfront-assets.s3.us-east-1.amazonaws.com"),
+				S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: aws.String("")},
+			},
+		}},
+		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{
+			TargetOriginId:       aws.String("App"),
+			ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyRedirectToHttps,
+			CachePolicyId:        aws.String("4135ea2d-6df8-44a3-9df3-4b5a84be39ad"), // CachingDisabled
+		},
+	}})
+	if err != nil {
+		t.Fatalf("create distribution: %v", err)
+	}
+	return aws.ToString(out.Distribution.Id)
+}
+
+// startRotation does what RotateSecret does before it invokes the
+// function, named by fnARN: with moto's Docker-free Lambda, a no-op stands
+// in for it.
+func startRotation(t *testing.T, sm *secretsmanager.Client, secretARN, fnARN string) string {
+	t.Helper()
+	out, err := sm.RotateSecret(t.Context(), &secretsmanager.RotateSecretInput{
+		SecretId:          aws.String(secretARN),
+		RotationLambdaARN: aws.String(fnARN),
+		RotationRules:     &smtypes.RotationRulesType{AutomaticallyAfterDays: aws.Int64(30)},
+	})
+	if err != nil {
+		t.Fatalf("rotate secret: %v", err)
+	}
+	return aws.ToString(out.VersionId)
+}
+
+// motoLambda registers a Lambda function in moto, without Docker, and
+// returns its ARN. moto needs an IAM role for it; the SDK has no IAM or
+// Lambda client in this module, so both calls are signed by hand.
+func motoLambda(t *testing.T, m *testenv.Moto) string {
+	t.Helper()
+	post(t, m, "", "/moto-api/config", "application/json", `{"lambda": {"use_docker": false}}`)
+	form := url.Values{
+		"Action": {"CreateRole"}, "Version": {"2010-05-08"}, "RoleName": {"djfront-rotate"},
+		"AssumeRolePolicyDocument": {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`},
+	}
+	post(t, m, "iam", "/", "application/x-www-form-urlencoded", form.Encode())
+	fn, _ := json.Marshal(map[string]any{
+		"FunctionName": "djfront-rotate", "Runtime": "provided.al2023", "Handler": "bootstrap",
+		"Role": "arn:aws:iam::123456789012:role/djfront-rotate",
+		"Code": map[string]string{"ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}, // an empty zip
+	})
+	body := post(t, m, "lambda", "/2015-03-31/functions", "application/json", string(fn))
+	var out struct{ FunctionArn string }
+	if err := json.Unmarshal(body, &out); err != nil || out.FunctionArn == "" {
+		t.Fatalf("create function: %s (%v)", body, err)
+	}
+	return out.FunctionArn
+}
+
+// post sends body to moto, SigV4-signed for service when it is not empty
+// (moto picks the service from the signature's scope).
+func post(t *testing.T, m *testenv.Moto, service, path, contentType, body string) []byte {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, m.Endpoint+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if service != "" {
+		creds, err := m.Config.Credentials.Retrieve(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(body))
+		if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), service, m.Config.Region, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	buf.ReadFrom(resp.Body)
+	if resp.StatusCode >= 300 {
+		t.Fatalf("POST %s (%s): status %s: %s", path, service, resp.Status, buf.String())
+	}
+	return buf.Bytes()
+}
+
+func versionStages(t *testing.T, sm *secretsmanager.Client, id string) map[string][]string {
+	t.Helper()
+	d, err := sm.DescribeSecret(t.Context(), &secretsmanager.DescribeSecretInput{SecretId: aws.String(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.VersionIdsToStages
+}
+
+func value(t *testing.T, sm *secretsmanager.Client, id, stage string) string {
+	t.Helper()
+	out, err := sm.GetSecretValue(t.Context(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(id), VersionStage: aws.String(stage)})
+	if err != nil {
+		t.Fatalf("get %s value: %v", stage, err)
+	}
+	return aws.ToString(out.SecretString)
+}
+
+func originHeader(t *testing.T, cf *cloudfront.Client, id string) string {
+	t.Helper()
+	out, err := cf.GetDistributionConfig(t.Context(), &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range out.DistributionConfig.Origins.Items {
+		if o.CustomHeaders == nil {
+			continue
+		}
+		for _, h := range o.CustomHeaders.Items {
+			if aws.ToString(h.HeaderName) == "X-Origin-Verify" {
+				return aws.ToString(h.HeaderValue)
+			}
+		}
+	}
+	t.Fatalf("distribution %s has no X-Origin-Verify origin header", id)
+	return ""
+}
