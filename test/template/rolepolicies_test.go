@@ -4,20 +4,27 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strings"
 	"testing"
 )
 
 // managedPolicyARN renders a role's ManagedPolicyArns entry as
 // CloudFormation would for a stack named djfront: an ARN literal as it is,
-// a Ref to the stack's own managed policy as the ARN CloudFormation gives a
+// an AWS managed policy's Fn::Sub in the aws partition, a Ref to the
+// stack's own managed policy as the ARN CloudFormation gives a
 // policy it names itself (stack name, logical id, random suffix).
 func managedPolicyARN(t *testing.T, v any) string {
 	t.Helper()
 	if s, ok := v.(string); ok {
 		return s
 	}
-	if fn, arg := intrinsic(v); fn == "Ref" {
+	switch fn, arg := intrinsic(v); fn {
+	case "Ref":
 		return fmt.Sprintf("arn:aws:iam::123456789012:policy/djfront-%s-1A2B3C4D5E6F", arg)
+	case "Fn::Sub": // an AWS managed policy in the stack's partition
+		if s, ok := arg.(string); ok {
+			return strings.ReplaceAll(s, "${AWS::Partition}", "aws")
+		}
 	}
 	t.Fatalf("cannot render managed policy %v", v)
 	return ""
@@ -43,7 +50,8 @@ func arnConditionAllows(cond map[string]map[string]any, arn string) bool {
 	return false
 }
 
-// TestServiceRoleAttachesRolePolicies checks, in both app modes, that the
+// TestServiceRoleAttachesRolePolicies checks, in both app modes (and with
+// the VPC option), that the
 // CloudFormation service role may attach every managed policy the stack's
 // roles carry (iam:AttachRolePolicy is granted only under an iam:PolicyARN
 // condition, so a policy the conditions miss fails the deploy), and that
@@ -64,6 +72,7 @@ func TestServiceRoleAttachesRolePolicies(t *testing.T) {
 		params map[string]string
 	}{
 		{"external", noDomain},
+		{"external in a VPC", inVpc},
 		{"in-function", inFunction},
 	} {
 		res := deploy(t, translate(t, mode.params), mode.params)["Resources"].(map[string]any)
