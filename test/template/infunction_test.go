@@ -13,10 +13,10 @@ import (
 // comes with it. Every other resource must be the same in both modes.
 var (
 	externalOnly   = []string{"HostForwardFunction", "HostForwardFunctionRole"}
-	inFunctionOnly = []string{"AppFunction", "AppFunctionRole", "DjangoSecretKey", "HostForwardLayer"}
+	inFunctionOnly = []string{"AppFunction", "AppFunctionRole", "DjangoSecretKey", "DatabaseUrlSecret", "HostForwardLayer"}
 	// modeDependent names the resources that exist in both modes but name
 	// the mode's function.
-	modeDependent = []string{"HostForwardPermission"}
+	modeDependent = []string{"HostForwardPermission", "HostForwardErrorsAlarm", "HostForwardThrottlesAlarm"}
 )
 
 // layerID returns the logical id of the hostforward layer in a translated
@@ -111,6 +111,12 @@ func TestAppModes(t *testing.T) {
 				mustJSON(t, at(t, extRes, "HostForwardFunction.Properties.FunctionName")))
 			checkJSON(t, at(t, extRes, "HostForwardPermission.Properties.FunctionName"), `{"Ref":"HostForwardFunction"}`)
 			checkJSON(t, at(t, inRes, "HostForwardPermission.Properties.FunctionName"), `{"Ref":"AppFunction"}`)
+			// The app path's alarms watch the mode's function.
+			for _, alarm := range []string{"HostForwardErrorsAlarm", "HostForwardThrottlesAlarm"} {
+				dims := alarm + ".Properties.Dimensions"
+				checkJSON(t, at(t, extRes, dims), `[{"Name":"FunctionName","Value":{"Ref":"HostForwardFunction"}}]`)
+				checkJSON(t, at(t, inRes, dims), `[{"Name":"FunctionName","Value":{"Ref":"AppFunction"}}]`)
+			}
 		})
 	}
 }
@@ -142,16 +148,24 @@ func TestInFunction(t *testing.T) {
 		{"gunicorn on loopback at hostforward's port", "Properties.Environment.Variables.UPSTREAM_COMMAND",
 			`"exec python3 -m gunicorn --bind 127.0.0.1:$PORT --workers 1 --threads 2 --timeout 0 demo.wsgi:application"`},
 		{"hostforward accepts the site's host", "Properties.Environment.Variables.ALLOWED_HOSTS", ownDomain},
-		{"and checks the origin secret", "Properties.Environment.Variables.ORIGIN_VERIFY_SECRETS", originVerifyReference},
+		{"and checks the origin secret, read by ARN", "Properties.Environment.Variables.ORIGIN_VERIFY_SECRET_ARN",
+			`{"Ref":"OriginVerifySecret"}`},
+		{"sends the app's upstream secret", "Properties.Environment.Variables.UPSTREAM_VERIFY_SECRET_ARN",
+			`{"Ref":"UpstreamVerifySecret"}`},
+		{"which Django's middleware checks", "Properties.Environment.Variables.DJFRONT_UPSTREAM_SECRETS_SECRET_ARN",
+			`{"Ref":"UpstreamVerifySecret"}`},
 		{"below API Gateway's 30 s", "Properties.Environment.Variables.UPSTREAM_TIMEOUT", `"25s"`},
 		{"Django's hosts", "Properties.Environment.Variables.DJFRONT_HOSTS", ownDomain},
 		{"static and media through the distribution", "Properties.Environment.Variables.DJFRONT_CDN_DOMAIN", ownDomain},
 		{"from the stack's bucket", "Properties.Environment.Variables.DJFRONT_BUCKET", `{"Ref":"AssetsBucket"}`},
 		{"static prefix", "Properties.Environment.Variables.DJFRONT_STATIC_PREFIX", `"static"`},
 		{"media prefix", "Properties.Environment.Variables.DJFRONT_MEDIA_PREFIX", `"media"`},
-		{"a generated secret key", "Properties.Environment.Variables.DJANGO_SECRET_KEY",
-			`{"Fn::Sub":"{{resolve:secretsmanager:${DjangoSecretKey}:SecretString}}"}`},
-		{"the database parameter", "Properties.Environment.Variables.DATABASE_URL", `"sqlite:////tmp/db.sqlite3"`},
+		{"a generated secret key, read by ARN", "Properties.Environment.Variables.DJANGO_SECRET_KEY_SECRET_ARN",
+			`{"Ref":"DjangoSecretKey"}`},
+		{"the database URL, read by ARN", "Properties.Environment.Variables.DATABASE_URL_SECRET_ARN",
+			`{"Ref":"DatabaseUrlSecret"}`},
+		{"no key in the environment", "Properties.Environment.Variables.DJANGO_SECRET_KEY", `""`},
+		{"no database URL in the environment", "Properties.Environment.Variables.DATABASE_URL", `""`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,12 +183,28 @@ func TestInFunction(t *testing.T) {
 			t.Errorf("function timeout %vs is not above UPSTREAM_TIMEOUT 25s", timeout)
 		}
 	})
-	t.Run("role: logs, and the assets policy for media and collectstatic", func(t *testing.T) {
+	t.Run("role: logs, media uploads (not static files), its four secrets", func(t *testing.T) {
 		checkJSON(t, at(t, res, "AppFunctionRole.Properties.ManagedPolicyArns"),
-			`["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",{"Ref":"CollectstaticPolicy"}]`)
-		if has(res, "AppFunctionRole.Properties.Policies") {
-			t.Errorf("app role has inline policies: %v", at(t, res, "AppFunctionRole.Properties.Policies"))
+			`["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",{"Ref":"MediaUploadPolicy"}]`)
+		checkJSON(t, at(t, res, "AppFunctionRole.Properties.Policies"), `[{"PolicyName":"AppFunctionRolePolicy1",
+			"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Sid":"ReadItsSecrets","Effect":"Allow",
+			"Action":"secretsmanager:GetSecretValue","Resource":[{"Ref":"OriginVerifySecret"},{"Ref":"UpstreamVerifySecret"},
+			{"Ref":"DjangoSecretKey"},{"Ref":"DatabaseUrlSecret"}]}]}}]`)
+	})
+	t.Run("database URL stored from the NoEcho parameter, deleted with the stack", func(t *testing.T) {
+		checkJSON(t, at(t, tpl, "Parameters.DatabaseUrl.NoEcho"), `true`)
+		checkJSON(t, at(t, res, "DatabaseUrlSecret.Properties.SecretString"), `"sqlite:////tmp/db.sqlite3"`)
+		for _, policy := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
+			checkJSON(t, at(t, res, "DatabaseUrlSecret."+policy), `"Delete"`)
 		}
+	})
+	t.Run("reserved concurrency as hostforward's", func(t *testing.T) {
+		if has(res, "AppFunction.Properties.ReservedConcurrentExecutions") {
+			t.Errorf("got ReservedConcurrentExecutions %v by default, want none", at(t, res, "AppFunction.Properties.ReservedConcurrentExecutions"))
+		}
+		params := map[string]string{"AppMode": "in-function", "HostForwardReservedConcurrency": "10"}
+		res := deploy(t, translate(t, params), params)["Resources"]
+		checkJSON(t, at(t, res, "AppFunction.Properties.ReservedConcurrentExecutions"), `"10"`)
 	})
 	t.Run("layer", func(t *testing.T) {
 		l := at(t, res, layer)
