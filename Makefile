@@ -60,6 +60,13 @@ bin/%/bootstrap: FORCE
 build-HostForwardFunction:
 	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./functions/hostforward
 
+## The in-function mode's layer (BuildMethod makefile): ARTIFACTS_DIR is what Lambda unpacks at /opt —
+## hostforward and the AWS_LAMBDA_EXEC_WRAPPER that starts it (deploy/layer).
+build-HostForwardLayer:
+	mkdir -p "$(ARTIFACTS_DIR)/djfront"
+	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o "$(ARTIFACTS_DIR)/djfront/hostforward" ./functions/hostforward
+	install -m 0755 deploy/layer/djfront-wrapper "$(ARTIFACTS_DIR)/djfront-wrapper"
+
 build-InvalidateFunction:
 	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./functions/invalidate
 

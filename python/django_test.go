@@ -34,7 +34,9 @@ func TestDjangoTests(t *testing.T) {
 	testenv.RequirePythonModule(t, python, "storages.backends.s3boto3", testenv.InstallHint)
 	cmd := exec.Command(python, "-m", "django", "test", "--verbosity", "2", "tests")
 	cmd.Dir = filepath.Join(testenv.RepoRoot(t), "python")
-	cmd.Env = env("DJANGO_SETTINGS_MODULE=tests.settings")
+	// djfront.settings.secret reads Secrets Manager: moto's (tests/test_secret.py).
+	moto := testenv.StartMoto(t)
+	cmd.Env = env(append(moto.Env(), "DJANGO_SETTINGS_MODULE=tests.settings")...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("python -m django test: %v\n%s", err, out)

@@ -14,7 +14,12 @@ JSON, the handler permissions left out and why.
 
     python3 scripts/translate-template.py template.yaml UpstreamUrl=https://x.example \\
       DomainName=www.example.com CertificateArn=arn:aws:acm:us-east-1:...  >/tmp/t.json
-    python3 scripts/service-role-policy.py /tmp/t.json >deploy/cloudformation-service-role-policy.json
+    python3 scripts/translate-template.py template.yaml AppMode=in-function >/tmp/in-function.json
+    python3 scripts/service-role-policy.py /tmp/t.json /tmp/in-function.json \\
+      >deploy/cloudformation-service-role-policy.json
+
+(TestServiceRolePolicy in test/template covers both app modes and prints the
+generated policy when the committed one differs.)
 
 Schemas: DIR holds registry schemas, either as AWS publishes them
 (CloudformationSchema.zip unpacked: aws-lambda-function.json) or as the Go
@@ -109,22 +114,32 @@ SAM_ARTIFACTS = "arn:aws:s3:::aws-sam-cli-managed-default-samclisourcebucket-*/*
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 # HostForwardFunctionRole's with the VPC option (VpcSubnetIds).
 VPC_ACCESS = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+# The stack's own managed policies (MediaUploadPolicy on AppFunction's role):
+# CloudFormation names them after the stack, djfront-<LogicalId>-<suffix>.
+STACK_POLICIES = "arn:aws:iam::*:policy/djfront*"
+# The secrets have no Name: CloudFormation names them <LogicalId>-<suffix>.
+SECRETS = ["OriginVerifySecret", "UpstreamVerifySecret", "DjangoSecretKey", "DatabaseUrlSecret"]
 
 # Statements in order; a permission goes to the first whose types (None:
 # any) and actions (exact names) or services (prefixes) match it.
 STATEMENTS = [
-    {"Sid": "ReadLambdaCodeFromSamArtifacts", "types": ["AWS::Lambda::Function"],
+    {"Sid": "ReadLambdaCodeFromSamArtifacts", "types": ["AWS::Lambda::Function", "AWS::Lambda::LayerVersion"],
      "actions": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": SAM_ARTIFACTS},
     {"Sid": "PassFunctionRolesToLambda", "actions": ["iam:PassRole"], "Resource": "arn:aws:iam::*:role/djfront*",
      "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
     {"Sid": "FunctionRolesGetOnlyBasicExecution", "types": ["AWS::IAM::Role"],
      "actions": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], "Resource": "arn:aws:iam::*:role/djfront*",
-     "Condition": {"ArnEquals": {"iam:PolicyARN": [BASIC_EXECUTION, VPC_ACCESS]}}},
+     "Condition": {"ArnLike": {"iam:PolicyARN": [BASIC_EXECUTION, VPC_ACCESS, STACK_POLICIES]}}},
     {"Sid": "EventSourceMappingOfDjfrontFunctions", "types": ["AWS::Lambda::EventSourceMapping"],
      "actions": ["lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"],
      "Resource": "*", "Condition": {"ArnLike": {"lambda:FunctionArn": "arn:aws:lambda:*:*:function:djfront*"}}},
     {"Sid": "EventSourceMappingRead", "types": ["AWS::Lambda::EventSourceMapping"],
      "actions": ["lambda:GetEventSourceMapping", "lambda:ListEventSourceMappings"], "Resource": "*"},
+    # AppMode in-function's HostForwardLayer: published, read by the
+    # function that uses it (lambda:GetLayerVersion, for its Layers), deleted.
+    {"Sid": "HostForwardLayer",
+     "actions": ["lambda:PublishLayerVersion", "lambda:GetLayerVersion", "lambda:DeleteLayerVersion"],
+     "Resource": ["arn:aws:lambda:*:*:layer:djfront*", "arn:aws:lambda:*:*:layer:djfront*:*"]},
     {"Sid": "Functions", "services": ["lambda"],
      "Resource": ["arn:aws:lambda:*:*:function:djfront*", "arn:aws:lambda:*:*:event-source-mapping:*"]},
     {"Sid": "FunctionNetworking", "services": ["ec2"], "Resource": "*"},
@@ -141,8 +156,8 @@ STATEMENTS = [
     {"Sid": "AssetsBucket", "services": ["s3"], "Resource": "arn:aws:s3:::djfront-assets-*"},
     {"Sid": "Queues", "services": ["sqs"], "Resource": "arn:aws:sqs:*:*:djfront*"},
     {"Sid": "GeneratePassword", "actions": ["secretsmanager:GetRandomPassword"], "Resource": "*"},
-    {"Sid": "OriginVerifySecret", "services": ["secretsmanager"],
-     "Resource": "arn:aws:secretsmanager:*:*:secret:*OriginVerifySecret*"},
+    {"Sid": "StackSecrets", "services": ["secretsmanager"],
+     "Resource": [f"arn:aws:secretsmanager:*:*:secret:*{name}*" for name in SECRETS]},
     # Account-level Logs calls: describing, log deliveries and resource
     # policies take no log group ARN.
     {"Sid": "LogsAccountLevel", "services": ["logs"],

@@ -9,7 +9,8 @@ with the given parameter values. With --raw it prints the SAM template itself
 as JSON, short-form intrinsics (!Ref, !Sub ...) spelled out in long form.
 
 Like `sam validate`, it replaces local CodeUri paths with a placeholder S3
-location, since the translator accepts only S3 code locations. It needs no
+location, since the translator accepts only S3 code locations, and gives a
+container-image function without an ImageUri a placeholder one. It needs no
 AWS credentials and no network; the region defaults to us-east-1.
 """
 
@@ -33,18 +34,29 @@ class NoManagedPolicies:
         return {}
 
 
+# The property that holds local code, by resource type (SAM's own table).
+CODE_PROPERTIES = {
+    "AWS::Serverless::Function": "CodeUri",
+    "AWS::Serverless::LayerVersion": "ContentUri",
+}
+
+
 def placeholder_code_uris(template):
-    """Replace local CodeUri paths (Globals and functions) with S3 URIs."""
-    sections = [template.get("Globals", {}).get("Function", {})]
+    """Replace local code paths (Globals, functions, layers) with S3 URIs."""
+    sections = [(template.get("Globals", {}).get("Function", {}), "CodeUri")]
     sections += [
-        r.get("Properties", {})
+        (r.get("Properties", {}), CODE_PROPERTIES[r.get("Type")])
         for r in template.get("Resources", {}).values()
-        if r.get("Type") == "AWS::Serverless::Function"
+        if r.get("Type") in CODE_PROPERTIES
     ]
-    for props in sections:
-        uri = props.get("CodeUri")
+    for props, key in sections:
+        if props.get("PackageType") == "Image":
+            # sam build sets the image it built (deploy/container).
+            props.setdefault("ImageUri", "123456789012.dkr.ecr.us-east-1.amazonaws.com/djfront-placeholder:latest")
+            continue
+        uri = props.get(key)
         if isinstance(uri, str) and not uri.startswith("s3://"):
-            props["CodeUri"] = "s3://djfront-placeholder/" + (uri.strip("./") or "root")
+            props[key] = "s3://djfront-placeholder/" + (uri.strip("./") or "root")
 
 
 def main(argv):

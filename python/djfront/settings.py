@@ -35,11 +35,21 @@ The values come from the environment, named after the stack's outputs:
                              accepts (hostforward's UPSTREAM_VERIFY_SECRET);
                              two while you rotate it. Read by
                              djfront.middleware.UpstreamVerifyMiddleware.
+                             Or DJFRONT_UPSTREAM_SECRETS_SECRET_ARN: the
+                             secret that holds them (see secret() below).
     AWS_REGION, AWS_DEFAULT_REGION   the bucket's region (first one set wins).
     DJANGO_DEBUG             "1"/"true"/"yes"/"on" turns DEBUG on; default off.
 
 A bad value raises ImproperlyConfigured naming the variable, so a broken
 deployment stops at start-up instead of serving wrong links.
+
+Secrets by ARN: secret("DJANGO_SECRET_KEY") returns the variable's value,
+or, when DJANGO_SECRET_KEY_SECRET_ARN is set instead, the SecretString of
+that Secrets Manager secret, read once (at settings import). The template's
+in-function mode passes the secret key and the database URL that way, so no
+value shows in the function's configuration. Outside AWS the endpoint comes
+from AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL (moto, for local
+runs), which boto3 1.26 does not read itself.
 
 Django: https://docs.djangoproject.com/en/4.2/ref/settings/
 django-storages (1.13): https://django-storages.readthedocs.io/en/1.13.2/backends/amazon-S3.html
@@ -253,12 +263,55 @@ def _storages(environ, hosts, static_prefix, media_prefix):
 
 
 def _upstream_secrets(environ):
-    raw = environ.get("DJFRONT_UPSTREAM_SECRETS", "")
+    # The template's in-function mode names the secret instead
+    # (DJFRONT_UPSTREAM_SECRETS_SECRET_ARN: the one hostforward sends).
+    raw = secret("DJFRONT_UPSTREAM_SECRETS", environ) or ""
     secrets = [s.strip() for s in raw.split(",")] if raw.strip() else []
     if any(not s for s in secrets):
         # Never echo the value: it is a secret.
         raise ImproperlyConfigured("DJFRONT_UPSTREAM_SECRETS: empty entry in the comma-separated list")
     return secrets
+
+
+def _secretsmanager(environ):
+    import boto3  # only when a secret is named by ARN
+
+    endpoint = environ.get("AWS_ENDPOINT_URL_SECRETS_MANAGER") or environ.get("AWS_ENDPOINT_URL") or None
+    return boto3.client("secretsmanager", region_name=_region(environ), endpoint_url=endpoint)
+
+
+def secret(name, environ=None, client=None):
+    """Return the value of the variable name, or of the secret it names.
+
+    With name + "_SECRET_ARN" set, the value is the SecretString of that
+    Secrets Manager secret (GetSecretValue through client, by default a
+    boto3 client built from environ); otherwise environ[name], or None when
+    unset. Setting both is an error. Raises ImproperlyConfigured naming the
+    variable when the ARN is malformed or the secret cannot be read; the
+    message never contains a secret value.
+    """
+    environ = os.environ if environ is None else environ
+    variable = name + "_SECRET_ARN"
+    arn = environ.get(variable, "").strip()
+    if not arn:
+        return environ.get(name)
+    if environ.get(name):
+        raise ImproperlyConfigured(f"{variable}: set it or {name}, not both")
+    if not (arn.startswith("arn:") and ":secretsmanager:" in arn):
+        # Never echo the value: it may be a secret pasted into the wrong variable.
+        raise ImproperlyConfigured(
+            f"{variable}: not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"
+        )
+    try:
+        client = client or _secretsmanager(environ)
+        answer = client.get_secret_value(SecretId=arn)
+    except Exception as err:  # botocore's ClientError, credentials, endpoint, missing boto3
+        code = getattr(err, "response", {}).get("Error", {}).get("Code") or type(err).__name__
+        raise ImproperlyConfigured(f"{variable}: cannot read secret {arn}: {code}") from None
+    value = answer.get("SecretString")
+    if not value:
+        raise ImproperlyConfigured(f"{variable}: secret {arn} has no SecretString (binary or empty)")
+    return value
 
 
 def from_environ(environ):

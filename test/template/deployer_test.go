@@ -208,7 +208,9 @@ func (p policyDocument) allows(action string) bool {
 func TestServiceRolePolicy(t *testing.T) {
 	policy := readPolicy(t, "cloudformation-service-role-policy.json")
 	schemas := registrySchemas(t)
-	templates := [][]byte{translateJSON(t, noDomain), translateJSON(t, customDomain), translateJSON(t, allOptions)}
+	// Both app modes: AppMode in-function adds the layer, AppFunction and its secrets.
+	templates := [][]byte{translateJSON(t, noDomain), translateJSON(t, customDomain), translateJSON(t, allOptions),
+		translateJSON(t, inFunction), translateJSON(t, inFunctionCustomDomain)}
 
 	t.Run("trusts CloudFormation only", func(t *testing.T) {
 		trust := readPolicy(t, "cloudformation-service-role-trust.json")
@@ -259,8 +261,10 @@ func TestServiceRolePolicy(t *testing.T) {
 		excluded[e.Type+" "+strings.ToLower(e.Action)] = e.Reason
 	}
 	types := map[string]bool{}
-	for _, r := range translate(t, allOptions)["Resources"].(map[string]any) {
-		types[r.(map[string]any)["Type"].(string)] = true
+	for _, params := range []map[string]string{allOptions, inFunction} {
+		for _, r := range translate(t, params)["Resources"].(map[string]any) {
+			types[r.(map[string]any)["Type"].(string)] = true
+		}
 	}
 	for _, typ := range slices.Sorted(maps.Keys(types)) {
 		t.Run(typ, func(t *testing.T) {

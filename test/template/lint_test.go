@@ -34,6 +34,9 @@ func TestCfnLint(t *testing.T) {
 		name   string
 		params map[string]string
 	}{
+		// Both app modes (AppMode): the app inside the Lambda, and outside.
+		{"translated, in-function", inFunction},
+		{"translated, in-function, custom domain", inFunctionCustomDomain},
 		{"translated, no domain", noDomain},
 		{"translated, custom domain", customDomain},
 		{"translated, every option", allOptions},

@@ -16,22 +16,42 @@ var inVpc = map[string]string{
 	"VpcSecurityGroupIds": "sg-0123456789abcdef0",
 }
 
+// plainOnlyLocally names the variables that hold a secret but whose names
+// do not say so: like *SECRET*, they must be empty when deployed.
+var plainOnlyLocally = []string{"DATABASE_URL"} // it carries the database password
+
 // TestNoSecretInAnyEnvironment checks every function's environment, with
-// and without the VPC option: no dynamic reference, every *_SECRET_ARN a
-// Ref to a secret of the template, and every other *SECRET* variable empty
-// (a local-run override, see sam/env.json). A value there would show to
-// anyone allowed lambda:GetFunctionConfiguration.
+// and without the VPC option and in both app modes: no dynamic reference,
+// every *_SECRET_ARN a Ref to a secret of the template, every other
+// *SECRET* variable (and DATABASE_URL) empty (a local-run override, see
+// sam/env.json), and the function's role allowed GetSecretValue on exactly
+// the secrets its environment names (a rotation function: the ones it
+// rotates). A value there would show to anyone
+// allowed lambda:GetFunctionConfiguration.
 func TestNoSecretInAnyEnvironment(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		params map[string]string
-	}{{"no VPC", noDomain}, {"in a VPC", inVpc}} {
+		arns   int
+	}{
+		{"no VPC", noDomain, 2},        // hostforward's origin and upstream secrets
+		{"in a VPC", inVpc, 2},         //
+		{"in-function", inFunction, 5}, // also Django's copy of the upstream secret, its key and database URL
+	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res := deploy(t, translate(t, tt.params), tt.params)["Resources"].(map[string]any)
 			secrets := map[string]bool{}
+			rotates := map[string][]string{} // rotation function → the secrets it rotates (from its event)
 			for name, r := range res {
-				if r.(map[string]any)["Type"] == "AWS::SecretsManager::Secret" {
+				switch r.(map[string]any)["Type"] {
+				case "AWS::SecretsManager::Secret":
 					secrets[name] = true
+				case "AWS::SecretsManager::RotationSchedule":
+					fn, _ := lookup(r, "Properties.RotationLambdaARN.Fn::GetAtt")
+					secret, _ := lookup(r, "Properties.SecretId.Ref")
+					if f := stringList(fn); len(f) == 2 {
+						rotates[f[0]] = append(rotates[f[0]], secret.(string))
+					}
 				}
 			}
 			arns := 0
@@ -41,6 +61,10 @@ func TestNoSecretInAnyEnvironment(t *testing.T) {
 				}
 				vars, _ := lookup(r, "Properties.Environment.Variables")
 				m, _ := vars.(map[string]any)
+				named := map[string]bool{}
+				for _, secret := range rotates[name] {
+					named[secret] = true
+				}
 				for _, k := range slices.Sorted(maps.Keys(m)) {
 					v := m[k]
 					raw, _ := json.Marshal(v)
@@ -52,20 +76,63 @@ func TestNoSecretInAnyEnvironment(t *testing.T) {
 						if !secrets[ref] {
 							t.Errorf("%s %s = %s, want a Ref to a secret of the template", name, k, raw)
 						}
+						named[ref] = true
 						arns++
-					case strings.Contains(k, "SECRET") && v != "":
+					case (strings.Contains(k, "SECRET") || slices.Contains(plainOnlyLocally, k)) && v != "":
 						t.Errorf("%s %s = %s, want empty (local runs only)", name, k, raw)
 					}
 				}
+				if got, want := secretsReadable(t, res, r), slices.Sorted(maps.Keys(named)); !slices.Equal(got, want) {
+					t.Errorf("%s may GetSecretValue on %q, want exactly the secrets its environment names, %q", name, got, want)
+				}
 			}
-			if arns != 2 {
-				t.Errorf("got %d secret ARNs in function environments, want 2 (hostforward's origin and upstream secrets)", arns)
+			if arns != tt.arns {
+				t.Errorf("got %d secret ARNs in function environments, want %d", arns, tt.arns)
 			}
 			if !has(res, "Distribution.Properties.DistributionConfig.Origins[Id=App].OriginCustomHeaders[HeaderName=X-Origin-Verify]") {
 				t.Error("the distribution does not send X-Origin-Verify")
 			}
 		})
 	}
+}
+
+// secretsReadable returns the secrets (logical ids, sorted) the role of
+// function fn may read with secretsmanager:GetSecretValue.
+func secretsReadable(t *testing.T, res map[string]any, fn any) []string {
+	t.Helper()
+	role, _ := lookup(fn, "Properties.Role")
+	fnName, arg := intrinsic(role)
+	args, _ := arg.([]any)
+	if fnName != "Fn::GetAtt" || len(args) != 2 {
+		t.Fatalf("function role %v, want Fn::GetAtt of a role of the template", role)
+	}
+	policies, _ := lookup(res[args[0].(string)], "Properties.Policies")
+	var got []string
+	list, _ := policies.([]any)
+	for _, p := range list {
+		statements, _ := lookup(p, "PolicyDocument.Statement")
+		ss, _ := statements.([]any)
+		for _, st := range ss {
+			action, _ := lookup(st, "Action")
+			if !slices.Contains(stringList(action), "secretsmanager:GetSecretValue") {
+				continue
+			}
+			resource, _ := lookup(st, "Resource")
+			rs, ok := resource.([]any)
+			if !ok {
+				rs = []any{resource}
+			}
+			for _, r := range rs {
+				if fn, arg := intrinsic(r); fn == "Ref" {
+					got = append(got, arg.(string))
+				} else {
+					got = append(got, mustJSON(t, r))
+				}
+			}
+		}
+	}
+	slices.Sort(got)
+	return got
 }
 
 // TestRotationSchedule checks that Secrets Manager rotates the origin
@@ -127,9 +194,9 @@ func TestVpcOption(t *testing.T) {
 			want   []string
 		}{
 			{"both", inVpc, nil},
-			{"subnets without security groups", map[string]string{"VpcSubnetIds": inVpc["VpcSubnetIds"]},
+			{"subnets without security groups", map[string]string{"UpstreamUrl": inVpc["UpstreamUrl"], "VpcSubnetIds": inVpc["VpcSubnetIds"]},
 				[]string{"VpcSubnetIds needs VpcSecurityGroupIds."}},
-			{"security groups without subnets", map[string]string{"VpcSecurityGroupIds": inVpc["VpcSecurityGroupIds"]},
+			{"security groups without subnets", map[string]string{"UpstreamUrl": inVpc["UpstreamUrl"], "VpcSecurityGroupIds": inVpc["VpcSecurityGroupIds"]},
 				[]string{"VpcSecurityGroupIds are only used with VpcSubnetIds."}},
 		} {
 			t.Run(tt.name, func(t *testing.T) {

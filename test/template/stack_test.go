@@ -37,6 +37,17 @@ var (
 		"DomainName":     "www.example.com",
 		"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
 	}
+	// The app inside the Lambda (AppMode in-function), without and with a
+	// custom domain.
+	inFunction = map[string]string{
+		"AppMode": "in-function",
+	}
+	inFunctionCustomDomain = map[string]string{
+		"AppMode":        "in-function",
+		"DomainName":     "www.example.com",
+		"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+		"HostedZoneId":   "Z0123456789ABCDEFGHIJ",
+	}
 )
 
 var translations struct {
@@ -63,10 +74,32 @@ func translateJSON(t *testing.T, params map[string]string) []byte {
 	testenv.Integration(t)
 	testenv.RequirePythonModule(t, "python3", "samtranslator", pipHint)
 
-	args := []string{filepath.Join("scripts", "translate-template.py"), "template.yaml"}
+	args := []string{"template.yaml"}
 	for _, k := range slices.Sorted(maps.Keys(params)) {
 		args = append(args, k+"="+params[k])
 	}
+	return translator(t, args...)
+}
+
+// rawTemplate returns template.yaml itself as decoded JSON, short-form
+// intrinsics in long form: what `sam build` reads (Metadata, CodeUri) before
+// the translation drops or replaces it.
+func rawTemplate(t *testing.T) map[string]any {
+	t.Helper()
+	testenv.Integration(t)
+	testenv.RequirePythonModule(t, "python3", "samtranslator", pipHint)
+	var tpl map[string]any
+	if err := json.Unmarshal(translator(t, "--raw", "template.yaml"), &tpl); err != nil {
+		t.Fatalf("decode template: %v", err)
+	}
+	return tpl
+}
+
+// translator returns the output of scripts/translate-template.py with args,
+// running it once per argument list.
+func translator(t *testing.T, args ...string) []byte {
+	t.Helper()
+	args = append([]string{filepath.Join("scripts", "translate-template.py")}, args...)
 	key := strings.Join(args, "\x00")
 
 	translations.Lock()

@@ -408,25 +408,38 @@ func TestNoCycles(t *testing.T) {
 	})
 }
 
-// TestOriginVerifySecret checks that the secret exists only in Secrets
-// Manager: generated there, read by the distribution through one dynamic
-// reference at creation, and no literal value written anywhere in the
-// template (TestNoSecretInAnyEnvironment covers the functions).
+// TestOriginVerifySecret checks that the secrets exist only in Secrets
+// Manager, in each app mode: generated there (or, for the database URL,
+// stored there from a NoEcho parameter), the origin secret read by the
+// distribution through one dynamic reference at creation, and no literal
+// value written anywhere in the template (TestNoSecretInAnyEnvironment
+// covers the functions).
 func TestOriginVerifySecret(t *testing.T) {
-	raw := translateJSON(t, noDomain)
-	tpl := translate(t, noDomain)
-	for _, name := range []string{"OriginVerifySecret", "UpstreamVerifySecret"} {
-		if has(tpl, "Resources."+name+".Properties.SecretString") {
-			t.Errorf("%s has a literal SecretString", name)
-		}
-	}
-	refs := regexp.MustCompile(`\{\{resolve:.*?\}\}`).FindAllString(string(raw), -1)
-	want := "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
-	if len(refs) != 1 || refs[0] != want {
-		t.Errorf("got dynamic references %q, want one, %q (the origin header)", refs, want)
-	}
-	if strings.Contains(string(raw), "local-only-not-a-secret") {
-		t.Error("the template contains the local stand-in secret of sam/env.json")
+	for _, tt := range []struct {
+		name    string
+		params  map[string]string
+		secrets []string
+	}{
+		{"external", noDomain, []string{"OriginVerifySecret", "UpstreamVerifySecret"}},
+		{"in-function", inFunction, []string{"OriginVerifySecret", "UpstreamVerifySecret", "DjangoSecretKey"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := translateJSON(t, tt.params)
+			tpl := translate(t, tt.params)
+			for _, name := range tt.secrets {
+				if has(tpl, "Resources."+name+".Properties.SecretString") {
+					t.Errorf("%s has a literal SecretString", name)
+				}
+			}
+			refs := regexp.MustCompile(`\{\{resolve:.*?\}\}`).FindAllString(string(raw), -1)
+			want := "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
+			if len(refs) != 1 || refs[0] != want {
+				t.Errorf("got dynamic references %q, want one, %q (the origin header)", refs, want)
+			}
+			if strings.Contains(string(raw), "local-only-not-a-secret") {
+				t.Error("the template contains the local stand-in secret of sam/env.json")
+			}
+		})
 	}
 }
 
@@ -534,6 +547,8 @@ func TestRules(t *testing.T) {
 		needsCert   = "A custom DomainName needs a CertificateArn (ACM, us-east-1)."
 		needsDomain = "CertificateArn and HostedZoneId are only used with a custom DomainName."
 		distinct    = "StaticPrefix and MediaPrefix must differ."
+		needsURL    = "AppMode external needs the app's UpstreamUrl (https://...)."
+		noURL       = "AppMode in-function runs the app inside the Lambda; leave UpstreamUrl empty."
 	)
 	tpl := translate(t, noDomain)
 	tests := []struct {
@@ -544,10 +559,14 @@ func TestRules(t *testing.T) {
 		{"no domain", noDomain, nil},
 		{"custom domain", customDomain, nil},
 		{"custom domain, own DNS", customDomainOwnDNS, nil},
-		{"domain without certificate", map[string]string{"DomainName": "www.example.com"}, []string{needsCert}},
-		{"certificate without domain", map[string]string{"CertificateArn": customDomain["CertificateArn"]}, []string{needsDomain}},
-		{"zone without domain", map[string]string{"HostedZoneId": "Z0123456789ABCDEFGHIJ"}, []string{needsDomain}},
-		{"same prefixes", map[string]string{"StaticPrefix": "files", "MediaPrefix": "files"}, []string{distinct}},
+		{"domain without certificate", withURL(map[string]string{"DomainName": "www.example.com"}), []string{needsCert}},
+		{"certificate without domain", withURL(map[string]string{"CertificateArn": customDomain["CertificateArn"]}), []string{needsDomain}},
+		{"zone without domain", withURL(map[string]string{"HostedZoneId": "Z0123456789ABCDEFGHIJ"}), []string{needsDomain}},
+		{"same prefixes", withURL(map[string]string{"StaticPrefix": "files", "MediaPrefix": "files"}), []string{distinct}},
+		{"external app without UpstreamUrl", map[string]string{}, []string{needsURL}},
+		{"in-function", inFunction, nil},
+		{"in-function, custom domain", inFunctionCustomDomain, nil},
+		{"in-function with UpstreamUrl", withURL(map[string]string{"AppMode": "in-function"}), []string{noURL}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -557,6 +576,13 @@ func TestRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withURL returns params with noDomain's UpstreamUrl added.
+func withURL(params map[string]string) map[string]string {
+	out := maps.Clone(params)
+	out["UpstreamUrl"] = noDomain["UpstreamUrl"]
+	return out
 }
 
 // TestParameters checks every parameter's constraint: each String has an
@@ -601,7 +627,7 @@ func TestParameters(t *testing.T) {
 		{"UpstreamUrl", "ftp://app.example.com", false},
 		{"UpstreamUrl", "https://app.example.com/?debug=1", false},
 		{"UpstreamUrl", "app.example.com", false},
-		{"UpstreamUrl", "", false},
+		{"UpstreamUrl", "", true}, // in-function mode; the rules require it for external
 		{"DomainName", "", true},
 		{"DomainName", "www.example.com", true},
 		{"DomainName", "example.co.uk", true},
@@ -618,6 +644,12 @@ func TestParameters(t *testing.T) {
 		{"MediaPrefix", "user-media", true},
 		{"AlarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:alarms", true},
 		{"AlarmTopicArn", "alarms", false},
+		{"DatabaseUrl", "postgres://app:p%40ss@db.example.com:5432/app?sslmode=require", true},
+		{"DatabaseUrl", "sqlite:////tmp/db.sqlite3", true},
+		{"DatabaseUrl", "mysql://app@db/app", true},
+		{"DatabaseUrl", "", false},
+		{"DatabaseUrl", "oracle://db/app", false},
+		{"DatabaseUrl", "postgres://db/app name", false},
 		{"WebAclArn", "", true},
 		{"WebAclArn", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/0a1b2c3d-4e5f-6789-abcd-ef0123456789", true},
 		{"WebAclArn", "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/site/0a1b2c3d-4e5f-6789-abcd-ef0123456789", false},
@@ -676,11 +708,11 @@ func TestStackNameLengths(t *testing.T) {
 		"HostForwardThrottlesAlarm.Properties.AlarmDescription":   1024,
 		"InvalidateErrorsAlarm.Properties.AlarmDescription":       1024,
 		"HttpApi5xxAlarm.Properties.AlarmDescription":             1024,
+		"DjangoSecretKey.Properties.Description":                  2048, // Secrets Manager CreateSecret
+		"DatabaseUrlSecret.Properties.Description":                2048, // Secrets Manager CreateSecret
 	}
 	stackName := strings.Repeat("s", 128)
-	res := deploy(t, translate(t, noDomain), noDomain)["Resources"]
-
-	found := map[string]string{} // path → rendered value
+	found := map[string]string{} // path → rendered value, in either app mode
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
 		switch fn, arg := intrinsic(v); fn {
@@ -709,7 +741,9 @@ func TestStackNameLengths(t *testing.T) {
 			}
 		}
 	}
-	walk("", res)
+	for _, params := range []map[string]string{noDomain, inFunction} {
+		walk("", deploy(t, translate(t, params), params)["Resources"])
+	}
 
 	for _, path := range slices.Sorted(maps.Keys(found)) {
 		t.Run(path, func(t *testing.T) {

@@ -2,12 +2,18 @@
 
 Everything about running behind CloudFront and hostforward comes from the
 djfront package (python/djfront: settings, UpstreamVerifyMiddleware, checks),
-the one users install; this project imports it from the repository, so the
-end-to-end tests exercise what users get. The rest is a minimal Django
-project; its variables:
+the one users install. djfront/ beside manage.py is a link to python/djfront,
+so this directory alone is the whole app (the Lambda zip of AppMode
+in-function: sam build copies the package in) and the end-to-end tests
+exercise what users get. The rest is a minimal Django project; its variables:
 
-    DJANGO_SECRET_KEY        the secret key (the default is for development only)
-    DJANGO_DB_PATH           the SQLite database file
+    DJANGO_SECRET_KEY        the secret key (the default is for development only),
+                             or DJANGO_SECRET_KEY_SECRET_ARN: the Secrets Manager
+                             secret that holds it (deployed; djfront.settings.secret)
+    DATABASE_URL             the database, for example postgres://USER:PASSWORD@HOST/NAME
+                             (demo/database_url.py), or DATABASE_URL_SECRET_ARN: the
+                             secret that holds it; unset: SQLite at DJANGO_DB_PATH
+    DJANGO_DB_PATH           the SQLite database file without DATABASE_URL
     DJANGO_STATIC_ROOT       where collectstatic writes when DJFRONT_BUCKET is unset
     DJANGO_MEDIA_ROOT        where uploads go when DJFRONT_BUCKET is unset
     DJANGO_STATICFILES_DIRS  extra static source directories, os.pathsep-separated
@@ -15,21 +21,18 @@ project; its variables:
 """
 
 import os
-import sys
 from pathlib import Path
+
+from djfront.settings import *  # noqa: F401,F403  (DEBUG, hosts, proxy, storage, upstream secrets)
+from djfront.settings import secret
+
+from .database_url import parse as parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# python/ holds the djfront package (users pip-install it); put it on the import path.
-sys.path.insert(0, str(BASE_DIR.parent.parent / "python"))
-from djfront.settings import *  # noqa: E402,F401,F403  (DEBUG, hosts, proxy, storage, upstream secrets)
-
-# Development only: a deployment sets DJANGO_SECRET_KEY (from Secrets Manager,
-# for instance). `manage.py check --deploy` flags this value.
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY",
-    "django-insecure-djfront-example-key-for-development-only-never-deploy",
-)
+# Development only: a deployment names the secret key's secret in
+# DJANGO_SECRET_KEY_SECRET_ARN. `manage.py check --deploy` flags this value.
+SECRET_KEY = secret("DJANGO_SECRET_KEY") or "django-insecure-djfront-example-key-for-development-only-never-deploy"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -75,12 +78,18 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.environ.get("DJANGO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+# Lowercase, so it is no setting: the debug page and `diffsettings` show
+# settings, and this one holds the database password.
+_database_url = secret("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": parse_database_url(_database_url)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("DJANGO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+        }
     }
-}
 
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media"))

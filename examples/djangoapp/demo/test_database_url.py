@@ -1,0 +1,110 @@
+"""Tests of demo/database_url.py: python3 -m unittest discover -s examples/djangoapp
+(run by go test ./test/template, on the project as the Lambda zip holds it)."""
+
+import random
+import unittest
+
+from django.core.exceptions import ImproperlyConfigured
+
+from demo.database_url import parse
+
+PG = "django.db.backends.postgresql"
+
+
+class ParseTest(unittest.TestCase):
+    def test_valid(self):
+        cases = [
+            ("sqlite absolute", "sqlite:////tmp/db.sqlite3",
+             {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/db.sqlite3"}),
+            ("sqlite relative", "sqlite:///db.sqlite3",
+             {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}),
+            ("sqlite in memory", "sqlite://:memory:",
+             {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}),
+            ("postgres, all parts", "postgres://app:s3cret@db.example.com:5432/site?sslmode=require",
+             {"ENGINE": PG, "NAME": "site", "USER": "app", "PASSWORD": "s3cret",
+              "HOST": "db.example.com", "PORT": "5432", "OPTIONS": {"sslmode": "require"}}),
+            ("postgresql scheme, no port", "postgresql://app@db/site",
+             {"ENGINE": PG, "NAME": "site", "USER": "app", "PASSWORD": "", "HOST": "db", "PORT": ""}),
+            ("scheme case-insensitive", "POSTGRES://db/site", {"ENGINE": PG, "NAME": "site", "HOST": "db"}),
+            ("percent-decoded password and name", "postgres://app:p%40ss%3Aw%2Frd@db/my%20site",
+             {"PASSWORD": "p@ss:w/rd", "NAME": "my site"}),
+            ("IPv6 host", "postgres://app@[2001:db8::1]:5433/site", {"HOST": "2001:db8::1", "PORT": "5433"}),
+            ("Unix socket directory", "postgres://%2Fvar%2Frun%2Fpostgresql/site", {"HOST": "/var/run/postgresql"}),
+            ("integer options", "mysql://app:pw@db/site?charset=utf8mb4&connect_timeout=5",
+             {"ENGINE": "django.db.backends.mysql",
+              "OPTIONS": {"charset": "utf8mb4", "connect_timeout": 5}}),
+            ("conn_max_age turns on health checks", "postgres://db/site?conn_max_age=60",
+             {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True, "OPTIONS": {}}),
+            ("no persistent connections by default", "postgres://db/site",
+             {"CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False}),
+        ]
+        for name, url, want in cases:
+            with self.subTest(name):
+                got = parse(url)
+                for key, value in want.items():
+                    self.assertEqual(got.get(key), value, f"{key} of {url}")
+
+    def test_invalid(self):
+        cases = [
+            ("no scheme", "db.example.com/site", "want a URL starting sqlite://, postgres://"),
+            ("unknown scheme", "oracle://db/site", "want a URL starting"),
+            ("space", "postgres://db/my site", "spaces or control characters"),
+            ("newline", "postgres://db/site\n", "spaces or control characters"),
+            ("bad port", "postgres://db:5x/site", "not a URL"),
+            ("port out of range", "postgres://db:70000/site", "not a URL"),
+            ("port zero", "postgres://db:0/site", "the port must be a number from 1 to 65535"),
+            ("unclosed IPv6", "postgres://[::1/site", "not a URL"),
+            ("no host", "postgres:///site", "name the database server"),
+            ("no name", "postgres://db", "name the database, one path segment"),
+            ("two segments", "postgres://db/a/b", "name the database, one path segment"),
+            ("fragment", "postgres://db/site#x", "no #fragment allowed"),
+            ("query without =", "postgres://db/site?sslmode", "not key=value pairs"),
+            ("repeated option", "postgres://db/site?a=1&a=2", "'a' is given twice"),
+            ("conn_max_age not a number", "postgres://db/site?conn_max_age=-1", "whole number of seconds"),
+            ("sqlite with a host", "sqlite://tmp/db.sqlite3", "a sqlite URL has no host"),
+            ("sqlite without a file", "sqlite:///", "name the database file"),
+            ("sqlite directory", "sqlite:////tmp/", "name the database file"),
+        ]
+        for name, url, want in cases:
+            with self.subTest(name):
+                with self.assertRaises(ImproperlyConfigured) as ctx:
+                    parse(url)
+                message = str(ctx.exception)
+                self.assertTrue(message.startswith("DATABASE_URL: "), message)
+                self.assertIn(want, message)
+
+    def test_password_never_in_the_message(self):
+        for url in ["postgres://app:hunter2@db:99999/site", "postgres://app:hunter2@db/a/b",
+                    "mysql://app:hunter2@/site", "postgres://app:hunter2@db/site?x"]:
+            with self.subTest(url):
+                with self.assertRaises(ImproperlyConfigured) as ctx:
+                    parse(url)
+                self.assertNotIn("hunter2", str(ctx.exception))
+
+    def test_random_input(self):
+        """Fuzz with seeds: any string gives a dict or ImproperlyConfigured, nothing else."""
+        alphabet = "sqlitepostgresmy:/@?&=#%[]._-0123456789 \x00é"
+        seeds = ["sqlite:////tmp/db.sqlite3", "postgres://u:p@h:5432/n?sslmode=require", "mysql://h/n"]
+        rng = random.Random(8)
+        for _ in range(3000):
+            s = list(rng.choice(seeds))
+            for _ in range(rng.randint(1, 4)):
+                i = rng.randrange(len(s) + 1)
+                op = rng.randrange(3)
+                if op == 0:
+                    s.insert(i, rng.choice(alphabet))
+                elif s and op == 1:
+                    del s[min(i, len(s) - 1)]
+                elif s:
+                    s[min(i, len(s) - 1)] = rng.choice(alphabet)
+            url = "".join(s)
+            try:
+                got = parse(url)
+            except ImproperlyConfigured:
+                continue
+            self.assertIn(got["ENGINE"], {"django.db.backends.sqlite3", PG, "django.db.backends.mysql"}, url)
+            self.assertTrue(got["NAME"], url)
+
+
+if __name__ == "__main__":
+    unittest.main()
