@@ -6,14 +6,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/djfront/djfront/internal/hostforward"
+	fixtures "github.com/djfront/djfront/sam/events"
 )
 
 // testSecret is the origin-verify value in the sam/events fixtures and
@@ -24,12 +23,8 @@ const testSecret = "local-only-not-a-secret"
 // `sam local invoke -e`.
 func loadEvent(tb testing.TB, name string) events.APIGatewayV2HTTPRequest {
 	tb.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "sam", "events", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
 	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	if err := json.Unmarshal(fixtures.Must(tb, name), &ev); err != nil {
 		tb.Fatalf("%s: %v", name, err)
 	}
 	return ev

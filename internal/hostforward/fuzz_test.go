@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/djfront/djfront/internal/hostforward"
+	fixtures "github.com/djfront/djfront/sam/events"
 )
 
 // recordingTransport answers every request itself and keeps the last one,
@@ -35,13 +34,8 @@ func (t *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) 
 // secrets, no header name with an underscore or a non-ASCII byte, and the
 // event's query string byte for byte.
 func FuzzHandle(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "sam", "events", "api-*.json"))
-	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(raw)
+	for _, name := range fixtures.Names("api-*.json") {
+		f.Add(fixtures.Must(f, name))
 	}
 	allowed, _ := hostforward.ParseAllowedHosts("www.example.com,.example.org")
 	upstreamURL, _ := url.Parse("http://app.internal:8000")

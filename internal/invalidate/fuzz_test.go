@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/djfront/djfront/internal/invalidation"
+	fixtures "github.com/djfront/djfront/sam/events"
 )
 
 // FuzzHandle feeds arbitrary payloads to the handler. It must never panic,
@@ -22,16 +21,8 @@ import (
 // refusing any path containing "a" (InvalidArgument, which the handler
 // isolates). Version lookups fail, so every key counts as changed.
 func FuzzHandle(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("..", "..", "sam", "events", "*.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
+	for _, name := range fixtures.Names("*.json") {
+		f.Add(fixtures.Must(f, name))
 	}
 	f.Add([]byte(`{"Records":[{"eventSource":"aws:sqs","messageId":"a","body":"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"object\":{\"key\":\"a/b*c+d%2Fe\"}}}]}"}]}`))
 	f.Add([]byte(`{"Records":[{"eventSource":"aws:sqs","messageId":"a","body":"{}"},{"eventSource":"aws:sqs","messageId":"a","body":"null"}]}`))

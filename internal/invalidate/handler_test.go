@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,17 +17,14 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/djfront/djfront/internal/invalidation"
+	fixtures "github.com/djfront/djfront/sam/events"
 )
 
 // fixture reads an event from sam/events, the one copy shared with
 // `sam local invoke -e`.
 func fixture(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "sam", "events", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return fixtures.Must(tb, name)
 }
 
 // testConfig is the configuration of the deployed stack: no origin path,

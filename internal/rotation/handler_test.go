@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	fixtures "github.com/djfront/djfront/sam/events"
 )
 
 const token = "new-version"
@@ -271,12 +270,8 @@ func FuzzHandle(f *testing.F) {
 // `sam local invoke RotateFunction -e` sends, as Secrets Manager shapes it,
 // and runs it.
 func TestEventFixture(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "sam", "events", "rotation-create-secret.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ev events.SecretsManagerSecretRotationEvent
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	if err := json.Unmarshal(fixtures.Must(t, "rotation-create-secret.json"), &ev); err != nil {
 		t.Fatal(err)
 	}
 	if ev.Step != StepCreate || !strings.HasPrefix(ev.SecretID, "arn:aws:secretsmanager:") || ev.ClientRequestToken == "" {

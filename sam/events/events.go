@@ -28,6 +28,13 @@ func Read(name string) ([]byte, error) {
 	return b, nil
 }
 
+// Names returns the names of the fixtures that match pattern (path.Match
+// syntax, such as "api-*.json"), sorted.
+func Names(pattern string) []string {
+	names, _ := fs.Glob(files, pattern) // the only error is a malformed pattern: no names
+	return names
+}
+
 // Must returns the fixture name, failing tb if there is none.
 func Must(tb testing.TB, name string) []byte {
 	tb.Helper()

@@ -37,3 +37,16 @@ func TestReadMissing(t *testing.T) {
 		t.Errorf("error %q, want %q", got, want)
 	}
 }
+
+func TestNames(t *testing.T) {
+	want, err := filepath.Glob("api-*.json")
+	if err != nil || len(want) == 0 {
+		t.Fatalf("glob: %q, %v", want, err)
+	}
+	if got := events.Names("api-*.json"); !slices.Equal(got, want) {
+		t.Errorf("Names(api-*.json) = %q, want %q", got, want)
+	}
+	if got := events.Names("[bad"); got != nil {
+		t.Errorf("Names([bad) = %q, want none", got)
+	}
+}

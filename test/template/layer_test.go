@@ -22,6 +22,7 @@ import (
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/runtimeapi"
 	"github.com/djfront/djfront/internal/testenv"
+	fixtures "github.com/djfront/djfront/sam/events"
 )
 
 // layerTarget is the Makefile target `sam build` runs for the template's
@@ -127,10 +128,7 @@ func TestLayerHandOver(t *testing.T) {
 	opt := filepath.Join(t.TempDir(), "opt dir")
 	buildLayer(t, opt, runtime.GOARCH)
 
-	event, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "sam", "events", "api-get.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	event := fixtures.Must(t, "api-get.json")
 	passThrough := filepath.Join(t.TempDir(), "pass-through")
 	if err := os.WriteFile(passThrough, []byte("#!/bin/sh\nexec \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
