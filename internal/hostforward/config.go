@@ -3,6 +3,7 @@ package hostforward
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -37,7 +38,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var errs []error
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
 
-	if u, err := parseUpstream(getenv("UPSTREAM_URL")); err != nil {
+	if u, err := parseUpstream(getenv("UPSTREAM_URL"), getenv("UPSTREAM_COMMAND") != ""); err != nil {
 		bad("UPSTREAM_URL", err)
 	} else {
 		c.Upstream = u
@@ -85,7 +86,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
-func parseUpstream(v string) (*url.URL, error) {
+// DefaultAppURL is UPSTREAM_URL's default when UPSTREAM_COMMAND runs the app
+// inside the function.
+const DefaultAppURL = "http://127.0.0.1:8000"
+
+// parseUpstream checks UPSTREAM_URL. With inFunction (UPSTREAM_COMMAND set)
+// it defaults to DefaultAppURL and must be a loopback http:// URL with a
+// port: the app's PORT.
+func parseUpstream(v string, inFunction bool) (*url.URL, error) {
+	if v == "" && inFunction {
+		v = DefaultAppURL
+	}
 	if v == "" {
 		return nil, errors.New("required (the app's base URL, like http://127.0.0.1:8000)")
 	}
@@ -98,6 +109,13 @@ func parseUpstream(v string) (*url.URL, error) {
 	}
 	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("want scheme://host[:port][/base/path] only, got %q", v)
+	}
+	if inFunction {
+		h := u.Hostname()
+		ip := net.ParseIP(h)
+		if u.Scheme != "http" || u.Port() == "" || (h != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return nil, fmt.Errorf("with UPSTREAM_COMMAND, want a loopback http:// URL with a port, like %s, got %q", DefaultAppURL, v)
+		}
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""

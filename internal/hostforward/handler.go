@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/djfront/djfront/internal/appproc"
+	"github.com/djfront/djfront/internal/childproc"
 )
 
 // deadlineMargin is kept back from the Lambda deadline so that a slow app
@@ -172,9 +175,14 @@ func (h *Handler) forward(ctx context.Context, ev *events.APIGatewayV2HTTPReques
 // says which time limit applied ("within 25s").
 func classify(err error, limit string) error {
 	var r *refusal
+	var exited *childproc.ExitError
 	switch {
 	case errors.As(err, &r):
 		return r
+	case errors.As(err, &exited): // in-function mode: the app died
+		return &refusal{status: http.StatusBadGateway, reason: "the app exited (" + exited.Status + ")", err: err}
+	case errors.Is(err, appproc.ErrStarting):
+		return &refusal{status: http.StatusServiceUnavailable, reason: "the app is still starting", err: err}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &refusal{status: http.StatusGatewayTimeout, reason: "the app did not answer " + limit, err: err}
 	default:
