@@ -1,0 +1,92 @@
+// Command djfront is the command line for a deployed djfront function:
+//
+//	djfront manage [--function NAME] -- ARGS…   run a Django management command in the function
+//
+// Each subcommand lives in a file of its own and is listed in commands.
+// AWS settings come from the SDK's usual sources (AWS_PROFILE, AWS_REGION,
+// AWS_ENDPOINT_URL_LAMBDA for the local Runtime API server, …).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// exitUsage is the exit status of a usage error or a failure of djfront
+// itself, before any command ran.
+const exitUsage = 2
+
+// invoker is the part of the Lambda client djfront uses.
+type invoker interface {
+	Invoke(ctx context.Context, in *lambda.InvokeInput, opts ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+}
+
+var _ invoker = (*lambda.Client)(nil)
+
+// env is what a subcommand gets from main.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	lambda         func(context.Context) (invoker, error) // builds the Lambda client on first use
+}
+
+// command is one subcommand: it runs with its arguments and returns the
+// process's exit status.
+type command struct {
+	usage string // one line: arguments and what it does
+	run   func(ctx context.Context, e env, args []string) int
+}
+
+var commands = map[string]command{
+	"manage": {usage: "[--function NAME] -- ARGS…  run a Django management command in the function", run: runManage},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, lambda: newLambdaClient}, os.Args[1:]))
+}
+
+// run dispatches args to a subcommand.
+func run(ctx context.Context, e env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(e.stderr)
+		return exitUsage
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "djfront: unknown command %q\n", args[0])
+		printUsage(e.stderr)
+		return exitUsage
+	}
+	return cmd.run(ctx, e, args[1:])
+}
+
+func printUsage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("usage:\n")
+	for _, name := range slices.Sorted(maps.Keys(commands)) {
+		fmt.Fprintf(&b, "  djfront %s %s\n", name, commands[name].usage)
+	}
+	io.WriteString(w, b.String())
+}
+
+// newLambdaClient builds a Lambda client from the SDK's default
+// configuration. It makes one attempt per call: a management command is
+// not safe to run twice because a response was slow or lost.
+func newLambdaClient(ctx context.Context) (invoker, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1))
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return lambda.NewFromConfig(cfg), nil
+}
