@@ -50,22 +50,7 @@ type Django struct {
 // deploy/django/djfront_settings.py, the one users copy.
 func StartDjango(tb testing.TB, env map[string]string) *Django {
 	tb.Helper()
-	RequirePythonModule(tb, djangoPython, "django", InstallHint)
-	RequirePythonModule(tb, djangoPython, "gunicorn", InstallHint)
-	if env["DJFRONT_BUCKET"] != "" {
-		RequirePythonModule(tb, djangoPython, "storages.backends.s3boto3", InstallHint)
-	}
-
-	d := &Django{
-		Dir: filepath.Join(RepoRoot(tb), "examples", "djangoapp"),
-		Env: djangoEnv(os.Environ(), tb.TempDir(), env),
-	}
-	d.Manage(tb, "migrate", "--noinput")
-	d.Manage(tb, "createsuperuser", "--noinput")
-	if env["DJFRONT_BUCKET"] == "" {
-		d.Manage(tb, "collectstatic", "--noinput")
-	}
-
+	d := PrepareDjango(tb, env)
 	addr := "127.0.0.1:" + strconv.Itoa(FreePort(tb))
 	d.URL = "http://" + addr
 	cmd := exec.Command(djangoPython, "-m", "gunicorn",
@@ -83,6 +68,30 @@ func StartDjango(tb testing.TB, env map[string]string) *Django {
 	cmd.Dir, cmd.Env = d.Dir, d.Env
 	// An allowed host for the readiness probe, so the log shows no DisallowedHost.
 	startProcess(tb, "gunicorn", cmd).awaitHTTP(tb, d.URL+"/whoami/", firstExactHost(env["DJFRONT_HOSTS"]))
+	return d
+}
+
+// PrepareDjango does what StartDjango does before it serves — the same
+// requirements, environment, database, superuser and static files — and
+// returns d without a URL, for a test that starts the server its own way
+// (inside the hostforward function, for one).
+func PrepareDjango(tb testing.TB, env map[string]string) *Django {
+	tb.Helper()
+	RequirePythonModule(tb, djangoPython, "django", InstallHint)
+	RequirePythonModule(tb, djangoPython, "gunicorn", InstallHint)
+	if env["DJFRONT_BUCKET"] != "" {
+		RequirePythonModule(tb, djangoPython, "storages.backends.s3boto3", InstallHint)
+	}
+
+	d := &Django{
+		Dir: filepath.Join(RepoRoot(tb), "examples", "djangoapp"),
+		Env: djangoEnv(os.Environ(), tb.TempDir(), env),
+	}
+	d.Manage(tb, "migrate", "--noinput")
+	d.Manage(tb, "createsuperuser", "--noinput")
+	if env["DJFRONT_BUCKET"] == "" {
+		d.Manage(tb, "collectstatic", "--noinput")
+	}
 	return d
 }
 
