@@ -6,64 +6,36 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/djfront/djfront/internal/appproc"
 	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/testenv"
 )
-
-// buffer is a bytes.Buffer safe for the app's output and the logger.
-type buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // testApp is this test binary started as the app (see TestMain).
 type testApp struct {
 	*appproc.App
 	cfg    appproc.Config
-	output *buffer // the app's output
-	logs   *buffer // the supervisor's log
+	output *childproc.Tail // the app's output
+	logs   *childproc.Tail // the supervisor's log
 	client *http.Client
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
 
 // startApp starts the test app with env added to its environment and the
 // command prefixed by before (shell), stopped when t ends.
 func startApp(t *testing.T, before string, env ...string) *testApp {
 	t.Helper()
-	u, _ := url.Parse("http://127.0.0.1:" + freePort(t))
+	u, _ := url.Parse("http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)))
 	cfg := appproc.Config{
 		Command:   before + `exec "$APPPROC_TEST_BIN" -test.run='^$'`,
 		Dir:       t.TempDir(),
@@ -78,7 +50,7 @@ func startApp(t *testing.T, before string, env ...string) *testApp {
 
 func startConfig(t *testing.T, cfg appproc.Config) *testApp {
 	t.Helper()
-	ta := &testApp{cfg: cfg, output: &buffer{}, logs: &buffer{}}
+	ta := &testApp{cfg: cfg, output: childproc.NewTail(1 << 20), logs: childproc.NewTail(1 << 20)}
 	app, err := appproc.Start(cfg, ta.output, slog.New(slog.NewJSONHandler(ta.logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -154,33 +126,34 @@ func TestStillStarting(t *testing.T) {
 	}
 }
 
-func TestAppDiesMidRequest(t *testing.T) {
-	ta := startApp(t, "")
-	before := ta.pid(t)
-	_, err := ta.get(t, "/crash", 20*time.Second)
-	var exit *childproc.ExitError
-	if !errors.As(err, &exit) || exit.Status != "exit status 3" {
-		t.Fatalf("got %v, want an ExitError with exit status 3", err)
+// TestAppDies ends the app while it serves a request, on its own and by a
+// kill: the request fails with the exit, the next one gets a fresh app.
+func TestAppDies(t *testing.T) {
+	tests := []struct {
+		name       string
+		path       string // what the request asks for
+		kill       bool   // SIGKILL the app while it serves path
+		wantStatus string
+	}{
+		{"crash", "/crash", false, "exit status 3"},
+		{"killed", "/hang", true, "signal: killed"},
 	}
-	if after := ta.pid(t); after == before {
-		t.Errorf("served by pid %d after the crash, want a fresh app", after)
-	}
-}
-
-func TestAppKilledWhileServing(t *testing.T) {
-	ta := startApp(t, "")
-	pid := ta.pid(t)
-	go func() {
-		time.Sleep(200 * time.Millisecond)
-		syscall.Kill(pid, syscall.SIGKILL)
-	}()
-	_, err := ta.get(t, "/hang", 20*time.Second)
-	var exit *childproc.ExitError
-	if !errors.As(err, &exit) || exit.Status != "signal: killed" {
-		t.Fatalf("got %v, want an ExitError with signal: killed", err)
-	}
-	if after := ta.pid(t); after == pid {
-		t.Errorf("served by pid %d after the kill, want a fresh app", after)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ta := startApp(t, "")
+			before := ta.pid(t)
+			if tt.kill {
+				time.AfterFunc(200*time.Millisecond, func() { syscall.Kill(before, syscall.SIGKILL) })
+			}
+			_, err := ta.get(t, tt.path, 20*time.Second)
+			var exit *childproc.ExitError
+			if !errors.As(err, &exit) || exit.Status != tt.wantStatus {
+				t.Fatalf("got %v, want an ExitError with %s", err, tt.wantStatus)
+			}
+			if after := ta.pid(t); after == before {
+				t.Errorf("served by pid %d after it died, want a fresh app", after)
+			}
+		})
 	}
 }
 
@@ -318,13 +291,8 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{}
-			for k, v := range valid {
-				env[k] = v
-			}
-			for k, v := range tt.env {
-				env[k] = v
-			}
+			env := maps.Clone(valid)
+			maps.Copy(env, tt.env)
 			got, ok, err := appproc.ConfigFromEnv(func(k string) string { return env[k] }, upstream, "www.example.com")
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,11 +19,13 @@ import (
 	"github.com/djfront/djfront/internal/dispatch"
 )
 
+// samEvents holds the fixtures shared with `sam local invoke -e`.
+var samEvents = os.DirFS(filepath.Join("..", "..", "sam", "events"))
+
 func fixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "sam", "events", name))
+	b, err := fs.ReadFile(samEvents, name)
 	if err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("fixture %s: %v", name, err)
 	}
 	return b
 }

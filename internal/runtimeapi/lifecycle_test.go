@@ -5,10 +5,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/runtimeapi"
 	"github.com/djfront/djfront/internal/testenv"
 )
@@ -17,27 +17,9 @@ import (
 // init, re-init after the runtime exits, and shutdown with and without an
 // extension.
 
-// logBuffer collects a Server's logs.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func startFn(t *testing.T, fn runtimeapi.Function) (*runtimeapi.Server, *logBuffer) {
+func startFn(t *testing.T, fn runtimeapi.Function) (*runtimeapi.Server, *childproc.Tail) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := childproc.NewTail(1 << 20)
 	fn.Binary, fn.Logs = testenv.BuildBootstrap(t, fnPackage), logs
 	srv, err := runtimeapi.Start(t.Context(), fn)
 	if err != nil {

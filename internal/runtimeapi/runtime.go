@@ -146,17 +146,24 @@ func (a *runtimeAPI) register(w http.ResponseWriter, r *http.Request) {
 // init and, since no events are delivered, blocks until the environment
 // shuts down.
 func (a *runtimeAPI) extensionNext(w http.ResponseWriter, r *http.Request) {
-	a.mu.Lock()
-	e := a.extensions[r.Header.Get("Lambda-Extension-Identifier")]
-	if e == nil {
-		a.mu.Unlock()
+	if !a.asked(r.Header.Get("Lambda-Extension-Identifier")) {
 		writeError(w, http.StatusForbidden, "Extension.UnknownExtensionIdentifier", "unknown Lambda-Extension-Identifier")
 		return
 	}
-	e.asked = true
-	a.initDone()
-	a.mu.Unlock()
 	<-r.Context().Done() // the environment's listener closes at shutdown
+}
+
+// asked records that the extension with identifier id asked for an event;
+// it is false if there is no such extension.
+func (a *runtimeAPI) asked(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.extensions[id]
+	if e != nil {
+		e.asked = true
+		a.initDone()
+	}
+	return e != nil
 }
 
 // ServeHTTP serves the Runtime API. Methods not allowed on a path get 405

@@ -70,7 +70,7 @@ func (c *chain) invoke(ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTT
 
 // event loads a fixture from sam/events and points it at method and target
 // (a decoded path as API Gateway delivers it, with an optional raw query).
-func event(t *testing.T, fixture, method, target string) events.APIGatewayV2HTTPRequest {
+func event(t testing.TB, fixture, method, target string) events.APIGatewayV2HTTPRequest {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "sam", "events", fixture))
 	if err != nil {

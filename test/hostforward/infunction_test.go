@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/runtimeapi"
 	"github.com/djfront/djfront/internal/testenv"
 )
@@ -26,42 +26,30 @@ import (
 const gunicorn = `exec python3 -m gunicorn --bind 127.0.0.1:$PORT --workers 2 --threads 4 ` +
 	`--timeout 120 --graceful-timeout 1 --forwarded-allow-ips= --access-logfile - --error-logfile - demo.wsgi:application`
 
-// lockedBuffer collects the function's logs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // inFunction is hostforward running Django inside the function.
 type inFunction struct {
-	*chain
-	logs    *lockedBuffer
-	sandbox string    // KEY=VALUE in the environment of every process of the function
-	spawned time.Time // when the runtime process was started
+	fn      *runtimeapi.Server
+	logs    *childproc.Tail // the function's output, as much as a test makes
+	sandbox string          // KEY=VALUE in the environment of every process of the function
+	spawned time.Time       // when the runtime process was started
 }
 
-// startInFunction starts the function with command as UPSTREAM_COMMAND and
-// returns once its init is over. env is added to the function's.
-func startInFunction(t *testing.T, command string, timeout time.Duration, env ...string) *inFunction {
-	t.Helper()
-	dj := testenv.PrepareDjango(t, map[string]string{"DJFRONT_HOSTS": site})
-	bin := testenv.BuildBootstrap(t, "./functions/hostforward")
-	f := &inFunction{logs: &lockedBuffer{}, sandbox: "DJFRONT_E2E_SANDBOX=" + t.TempDir()}
+// prepareDjango prepares the example project for the in-function mode.
+func prepareDjango(tb testing.TB) *testenv.Django {
+	tb.Helper()
+	return testenv.PrepareDjango(tb, map[string]string{"DJFRONT_HOSTS": site})
+}
+
+// startInFunction starts the function serving dj with command as
+// UPSTREAM_COMMAND and returns once its init is over; it is shut down when
+// tb ends. env is added to the function's.
+func startInFunction(tb testing.TB, dj *testenv.Django, command string, timeout time.Duration, env ...string) *inFunction {
+	tb.Helper()
+	bin := testenv.BuildBootstrap(tb, "./functions/hostforward")
+	f := &inFunction{logs: childproc.NewTail(8 << 20), sandbox: "DJFRONT_E2E_SANDBOX=" + tb.TempDir()}
 	fenv := []string{
 		"UPSTREAM_COMMAND=" + command,
-		"UPSTREAM_URL=http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)),
+		"UPSTREAM_URL=http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(tb)),
 		"UPSTREAM_READY_PATH=/whoami/",
 		"ALLOWED_HOSTS=" + site,
 		"ORIGIN_VERIFY_SECRETS=" + secret,
@@ -76,17 +64,17 @@ func startInFunction(t *testing.T, command string, timeout time.Duration, env ..
 		}
 	}
 	f.spawned = time.Now()
-	srv, err := runtimeapi.Start(t.Context(), runtimeapi.Function{
+	var err error
+	f.fn, err = runtimeapi.Start(tb.Context(), runtimeapi.Function{
 		Name: "hostforward", Binary: bin, Env: append(fenv, env...), Timeout: timeout, Logs: f.logs,
 	})
 	if err != nil {
-		t.Fatalf("start: %v\nlogs:\n%s", err, f.logs)
+		tb.Fatalf("start: %v\nlogs:\n%s", err, f.logs)
 	}
-	f.chain = &chain{t: t, fn: srv}
-	t.Cleanup(func() {
-		srv.Close()
-		if t.Failed() {
-			t.Logf("function logs:\n%s", f.logs)
+	tb.Cleanup(func() {
+		f.fn.Close()
+		if tb.Failed() {
+			tb.Logf("function logs:\n%s", f.logs)
 		}
 	})
 	return f
@@ -118,7 +106,7 @@ func (f *inFunction) processes() map[int]string {
 
 // master returns the pid of gunicorn's master: the gunicorn process whose
 // parent is not one.
-func (f *inFunction) master(t *testing.T) int {
+func (f *inFunction) master(t testing.TB) int {
 	t.Helper()
 	procs := f.processes()
 	for pid, cmd := range procs {
@@ -172,14 +160,15 @@ func djfrontCLI(t *testing.T, srv *runtimeapi.Server) func(args ...string) (stri
 
 func TestDjangoInFunction(t *testing.T) {
 	testenv.Integration(t)
-	f := startInFunction(t, gunicorn, 10*time.Second)
+	f := startInFunction(t, prepareDjango(t), gunicorn, 10*time.Second)
 	master := f.master(t)
+	c := &chain{t: t, fn: f.fn}
 
-	djangoChecks(t, f.chain)
+	djangoChecks(t, c)
 
 	t.Run("one app serves consecutive requests", func(t *testing.T) {
 		for range 3 {
-			decodeWhoami(t, f.invoke(event(t, "api-get.json", "GET", "/whoami/")))
+			decodeWhoami(t, c.invoke(event(t, "api-get.json", "GET", "/whoami/")))
 		}
 		if got := f.master(t); got != master {
 			t.Errorf("gunicorn master %d, want %d: the app was restarted", got, master)
@@ -214,12 +203,12 @@ func TestDjangoInFunction(t *testing.T) {
 			syscall.Kill(master, syscall.SIGKILL)
 			close(done)
 		}()
-		resp := f.invoke(event(t, "api-get.json", "GET", "/slow/?s=2.5"))
+		resp := c.invoke(event(t, "api-get.json", "GET", "/slow/?s=2.5"))
 		<-done
 		if resp.StatusCode != 502 || !strings.Contains(resp.Body, "the app exited (signal: killed)") {
 			t.Errorf("in flight: %d %q, want 502 saying the app exited", resp.StatusCode, resp.Body)
 		}
-		decodeWhoami(t, f.invoke(event(t, "api-get.json", "GET", "/whoami/")))
+		decodeWhoami(t, c.invoke(event(t, "api-get.json", "GET", "/whoami/")))
 		if got := f.master(t); got == master {
 			t.Errorf("served by the killed master %d, want a fresh app", got)
 		}
@@ -252,8 +241,8 @@ func TestDjangoInFunction(t *testing.T) {
 // invocation).
 func TestSlowBootAsyncInit(t *testing.T) {
 	testenv.Integration(t)
-	f := startInFunction(t, "sleep 12; "+gunicorn, 30*time.Second, "UPSTREAM_TIMEOUT=25s")
-	w := decodeWhoami(t, f.invoke(event(t, "api-get.json", "GET", "/whoami/")))
+	f := startInFunction(t, prepareDjango(t), "sleep 12; "+gunicorn, 30*time.Second, "UPSTREAM_TIMEOUT=25s")
+	w := decodeWhoami(t, (&chain{t: t, fn: f.fn}).invoke(event(t, "api-get.json", "GET", "/whoami/")))
 	took := time.Since(f.spawned)
 	if w.Host != site {
 		t.Errorf("host %q, want %q", w.Host, site)
