@@ -1,10 +1,8 @@
-// Command djfront is the command line for a deployed djfront function:
+// Command djfront is djfront's command line:
 //
 //	djfront manage [--function NAME] -- ARGS…   run a Django management command in the function
 //
 // Each subcommand lives in a file of its own and is listed in commands.
-// AWS settings come from the SDK's usual sources (AWS_PROFILE, AWS_REGION,
-// AWS_ENDPOINT_URL_LAMBDA for the local Runtime API server, …).
 package main
 
 import (
@@ -16,21 +14,11 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
 // exitUsage is the exit status of a usage error or a failure of djfront
 // itself, before any command ran.
 const exitUsage = 2
-
-// invoker is the part of the Lambda client djfront uses.
-type invoker interface {
-	Invoke(ctx context.Context, in *lambda.InvokeInput, opts ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
-}
-
-var _ invoker = (*lambda.Client)(nil)
 
 // env is what a subcommand gets from main.
 type env struct {
@@ -78,15 +66,4 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(&b, "  djfront %s %s\n", name, commands[name].usage)
 	}
 	io.WriteString(w, b.String())
-}
-
-// newLambdaClient builds a Lambda client from the SDK's default
-// configuration. It makes one attempt per call: a management command is
-// not safe to run twice because a response was slow or lost.
-func newLambdaClient(ctx context.Context) (invoker, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1))
-	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	return lambda.NewFromConfig(cfg), nil
 }

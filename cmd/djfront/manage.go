@@ -9,8 +9,29 @@ import (
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
+
+// invoker is the part of the Lambda client manage uses.
+type invoker interface {
+	Invoke(ctx context.Context, in *lambda.InvokeInput, opts ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+}
+
+var _ invoker = (*lambda.Client)(nil)
+
+// newLambdaClient builds a Lambda client from the SDK's default
+// configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_LAMBDA for the
+// local Runtime API server, …). It makes one attempt per call: a
+// management command is not safe to run twice because a response was slow
+// or lost.
+func newLambdaClient(ctx context.Context) (invoker, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1))
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return lambda.NewFromConfig(cfg), nil
+}
 
 // FunctionEnv names the variable that gives manage's default function.
 const FunctionEnv = "DJFRONT_FUNCTION"

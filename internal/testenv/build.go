@@ -1,8 +1,6 @@
 package testenv
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +27,7 @@ type build struct {
 // (CGO_ENABLED=0, -tags lambda.norpc) but for the host's GOOS and GOARCH, and
 // returns the path of the executable, named bootstrap. It builds each package
 // once per test process; the binary lives in the user cache directory (one
-// per package and checkout, replaced atomically), so it outlasts the test that asked for
+// per package, replaced atomically), so it outlasts the test that asked for
 // it and runs of the tests do not pile up copies.
 func BuildBootstrap(tb testing.TB, pkg string) string {
 	tb.Helper()
@@ -58,10 +56,7 @@ func buildBootstrap(goCmd, root, pkg string) (path, failure string) {
 		cache = os.TempDir()
 	}
 	name := strings.Trim(strings.NewReplacer("/", "-", ".", "").Replace(filepath.ToSlash(pkg)), "-")
-	// One directory per checkout: two clones or worktrees built at once must
-	// not run each other's binaries.
-	checkout := sha256.Sum256([]byte(root))
-	dir := filepath.Join(cache, "djfront", "bootstrap", hex.EncodeToString(checkout[:6]), runtime.GOOS+"_"+runtime.GOARCH, name)
+	dir := filepath.Join(cache, "djfront", "bootstrap", runtime.GOOS+"_"+runtime.GOARCH, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "build " + pkg + ": " + err.Error()
 	}

@@ -40,7 +40,7 @@ func TestRun(t *testing.T) {
 		wantFunction string
 		wantPayload  string
 	}{
-		{name: "no command", args: nil, wantCode: 2, wantStderr: "usage:\n  djfront manage"},
+		{name: "no command", args: nil, wantCode: 2, wantStderr: "  djfront manage [--function NAME] -- ARGS…"},
 		{name: "unknown command", args: []string{"deploy"}, wantCode: 2, wantStderr: `djfront: unknown command "deploy"`},
 		{name: "manage without function", args: []string{"manage", "--", "migrate"}, wantCode: 2, wantStderr: "no function: pass --function NAME or set DJFRONT_FUNCTION"},
 		{name: "manage without arguments", args: []string{"manage", "--function", "fn"}, wantCode: 2, wantStderr: "no command"},
