@@ -43,6 +43,7 @@ fuzz:
 bench: deps
 	bash bench/hostforward.sh
 	bash bench/invalidate.sh
+	bash bench/serverless.sh
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -1,6 +1,7 @@
 // Command djfront is djfront's command line:
 //
 //	djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL   audit a live CloudFront + Django site
+//	djfront manage [--function NAME] -- ARGS…   run a Django management command in the function
 //
 // Each subcommand lives in a file of its own and is listed in commands.
 package main
@@ -23,6 +24,8 @@ const exitUsage = 2
 // env is what a subcommand gets from main.
 type env struct {
 	stdout, stderr io.Writer
+	getenv         func(string) string
+	lambda         func(context.Context) (invoker, error) // builds the Lambda client on first use
 }
 
 // command is one subcommand: it runs with its arguments and returns the
@@ -34,12 +37,13 @@ type command struct {
 
 var commands = map[string]command{
 	"check": {usage: "[--json] [--insecure] [--origin URL] [--probe-token T] URL  audit a live CloudFront + Django site", run: runCheck},
+	"manage": {usage: "[--function NAME] -- ARGS…  run a Django management command in the function", run: runManage},
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	os.Exit(run(ctx, env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
+	os.Exit(run(ctx, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, lambda: newLambdaClient}, os.Args[1:]))
 }
 
 // run dispatches args to a subcommand.

@@ -9,7 +9,9 @@
 // outlive its master. Its combined output goes to a writer of the caller's
 // choice and to a bounded Tail kept for error messages. AwaitHTTP polls a
 // started server until it answers; Run runs a command to completion with its
-// output kept, killed when its context ends.
+// output kept, killed when its context ends. Signal reaches the child alone
+// (Lambda's SIGTERM to the runtime process); KillSandbox kills a whole
+// execution environment, including processes that left the group.
 //
 // Only Linux (and other Unix) semantics are supported: process groups and
 // signals, as in Lambda's execution environment.

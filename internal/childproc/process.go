@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"runtime"
 	"sync"
@@ -121,6 +122,18 @@ func (p *Process) Stopping() bool {
 
 // Tail returns the child's latest output, at most the tail size.
 func (p *Process) Tail() string { return p.tail.String() }
+
+// Signal sends sig to the child alone, not to its process group (as Lambda
+// sends SIGTERM to the runtime process only). It fails once the child has
+// exited.
+func (p *Process) Signal(sig os.Signal) error {
+	select {
+	case <-p.exited:
+		return os.ErrProcessDone
+	default:
+	}
+	return p.cmd.Process.Signal(sig)
+}
 
 // Stop ends the child's process group: SIGTERM, up to grace for the child to
 // exit (none when grace is zero), then SIGKILL to whatever is left of the

@@ -143,10 +143,32 @@ type Server struct {
 	Process *childproc.Process
 }
 
-// Serve starts gunicorn (2 workers of 4 threads, a 120 s worker timeout) on
-// a free loopback port, its output going to opts, and returns once /whoami/
-// answers, or when ctx ends (gunicorn stopped). Stop its Process when done
-// (Process.Stop with childproc.DefaultGrace).
+// gunicornFlags are the settings of every gunicorn that serves the project:
+// 2 workers of 4 threads; a worker timeout above the slowest view a test
+// asks for (/slow/ beyond API Gateway's 30 s), so gunicorn never kills a
+// worker mid-request; no client trusted for X-Forwarded-Proto/-Ssl at the
+// gunicorn level (Django's SECURE_PROXY_SSL_HEADER alone decides the
+// scheme, as it does when hostforward reaches the app over the network);
+// access and error logs on the output.
+var gunicornFlags = []string{
+	"--workers", "2", "--threads", "4",
+	"--timeout", "120", "--graceful-timeout", "1",
+	"--forwarded-allow-ips=",
+	"--access-logfile", "-", "--error-logfile", "-",
+	"demo.wsgi:application",
+}
+
+// UpstreamCommand is the UPSTREAM_COMMAND that has hostforward serve the
+// project inside the function: the gunicorn Serve starts, bound to the $PORT
+// hostforward gives it, exec'ed so that the app's pid is gunicorn's master.
+func UpstreamCommand() string {
+	return "exec " + Python + " -m gunicorn --bind 127.0.0.1:$PORT " + strings.Join(gunicornFlags, " ")
+}
+
+// Serve starts gunicorn (see gunicornFlags) on a free loopback port, its
+// output going to opts, and returns once /whoami/ answers, or when ctx ends
+// (gunicorn stopped). Stop its Process when done (Process.Stop with
+// childproc.DefaultGrace).
 func (a *App) Serve(ctx context.Context, opts childproc.Options) (*Server, error) {
 	port, err := childproc.FreePort()
 	if err != nil {
@@ -154,18 +176,7 @@ func (a *App) Serve(ctx context.Context, opts childproc.Options) (*Server, error
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	s := &Server{URL: "http://" + addr}
-	cmd := exec.Command(Python, "-m", "gunicorn",
-		"--bind", addr,
-		"--workers", "2", "--threads", "4",
-		// Above the slowest view a test asks for (/slow/ beyond API
-		// Gateway's 30 s), so gunicorn never kills a worker mid-request.
-		"--timeout", "120", "--graceful-timeout", "1",
-		// Trust no client for X-Forwarded-Proto/-Ssl at the gunicorn level:
-		// Django's SECURE_PROXY_SSL_HEADER alone decides the scheme, as it
-		// does when hostforward reaches the app over the network.
-		"--forwarded-allow-ips=",
-		"--access-logfile", "-", "--error-logfile", "-",
-		"demo.wsgi:application")
+	cmd := exec.Command(Python, append([]string{"-m", "gunicorn", "--bind", addr}, gunicornFlags...)...)
 	cmd.Dir, cmd.Env = a.Dir, a.Env
 	if s.Process, err = childproc.Start("gunicorn (Django)", cmd, opts); err != nil {
 		return nil, err

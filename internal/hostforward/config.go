@@ -3,6 +3,7 @@ package hostforward
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
 	getenv = trimmed(getenv)
 
-	if u, err := parseUpstream(getenv("UPSTREAM_URL")); err != nil {
+	if u, err := parseUpstream(getenv("UPSTREAM_URL"), getenv("UPSTREAM_COMMAND") != ""); err != nil {
 		bad("UPSTREAM_URL", err)
 	} else {
 		c.Upstream = u
@@ -113,10 +114,19 @@ func trimmed(getenv func(string) string) func(string) string {
 
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
 
+// DefaultAppURL is UPSTREAM_URL's default when UPSTREAM_COMMAND runs the app
+// inside the function.
+const DefaultAppURL = "http://127.0.0.1:8000"
+
 // parseUpstream validates UPSTREAM_URL completely at cold start: a value
 // that would fail, or mean something else, on the first request is refused
-// with the reason.
-func parseUpstream(v string) (*url.URL, error) {
+// with the reason. With inFunction (UPSTREAM_COMMAND set) it defaults to
+// DefaultAppURL and must be a loopback http:// URL with a port: the app's
+// PORT.
+func parseUpstream(v string, inFunction bool) (*url.URL, error) {
+	if v == "" && inFunction {
+		v = DefaultAppURL
+	}
 	if v == "" {
 		return nil, errors.New("required (the app's base URL, like http://127.0.0.1:8000)")
 	}
@@ -140,6 +150,13 @@ func parseUpstream(v string) (*url.URL, error) {
 	}
 	if err := checkBasePath(u); err != nil {
 		return nil, err
+	}
+	if inFunction {
+		h := u.Hostname()
+		ip := net.ParseIP(h)
+		if u.Scheme != "http" || u.Port() == "" || (h != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return nil, fmt.Errorf("with UPSTREAM_COMMAND, want a loopback http:// URL with a port, like %s, got %q", DefaultAppURL, v)
+		}
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""

@@ -8,6 +8,9 @@ import (
 	"net/textproto"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/djfront/djfront/internal/appproc"
+	"github.com/djfront/djfront/internal/childproc"
 )
 
 // refusal is a request the function answers itself, with the status and the
@@ -43,10 +46,15 @@ func classify(err error, limit string) error {
 	var (
 		r        *refusal
 		protocol textproto.ProtocolError
+		exited   *childproc.ExitError
 	)
 	switch {
 	case errors.As(err, &r):
 		return r
+	case errors.As(err, &exited): // in-function mode: the app died
+		return &refusal{status: http.StatusBadGateway, reason: "the app exited (" + exited.Status + ")", err: err}
+	case errors.Is(err, appproc.ErrStarting):
+		return &refusal{status: http.StatusServiceUnavailable, reason: "the app is still starting", err: err}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &refusal{status: http.StatusGatewayTimeout, reason: "the app did not answer " + limit, err: err}
 	case errors.As(err, &protocol):

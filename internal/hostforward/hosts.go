@@ -58,6 +58,17 @@ func (a AllowedHosts) Allows(host string) bool {
 	return false
 }
 
+// FirstExact returns the first pattern that names one host (not "*" or a
+// ".domain" pattern), lowercase, or "" if there is none.
+func (a AllowedHosts) FirstExact() string {
+	for _, p := range a.patterns {
+		if p[0] != '.' {
+			return p
+		}
+	}
+	return ""
+}
+
 // splitHost validates host the way Django's split_domain_port and
 // host_validation_re do and returns its lowercase domain without port or
 // trailing dot. Bracketed IPv6 literals keep their brackets. A byte above

@@ -2,7 +2,9 @@
 // AWS Lambda runs a custom runtime: as a child process whose
 // AWS_LAMBDA_RUNTIME_API points at a loopback implementation of the Lambda
 // Runtime API (next invocation, invocation response, invocation error,
-// initialization error), with the standard Lambda environment variables set.
+// initialization error) and of the Extensions API (register, event/next —
+// for extensions that subscribe to no events), with the standard Lambda
+// environment variables set.
 //
 // It stands in for the AWS Lambda Runtime Interface Emulator, which cannot be
 // installed here. A [Server] starts the process, hands it one invocation at a
@@ -17,10 +19,21 @@
 //   - a runtime that exits mid-invocation yields "Runtime.ExitError";
 //   - a response larger than [MaxResponseSize] is refused with 413 and yields
 //     "Function.ResponseSizeTooLarge";
-//   - an error posted to /runtime/init/error makes [Start] fail with it.
+//   - an error posted to /runtime/init/error makes [Start] fail with it;
+//   - init ends when the runtime asks for its first invocation and every
+//     extension it registered for its first event; an init longer than
+//     [InitTimeout] (10 s) is killed and run again inside the first
+//     invocation, bounded by the function's timeout (a "suppressed init"),
+//     and a runtime that exited is initialized anew before the next
+//     invocation; [Server.Inits] lists every init with its phase and status,
+//     and each writes an INIT_REPORT log line;
+//   - [Server.Close] is Lambda's shutdown: SIGTERM to the runtime process
+//     only if an extension is registered, [ShutdownGrace] for it to exit,
+//     then SIGKILL to every process of the environment — also those that
+//     left its process group (see childproc.KillSandbox).
 //
-// The child is started in its own process group, so the package works on
-// Unix systems only.
+// Processes are started and stopped with internal/childproc; the package
+// works on Linux only (it reads /proc to find an environment's processes).
 //
 // Runtime API reference: https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html
 package runtimeapi

@@ -38,33 +38,132 @@ type invocation struct {
 }
 
 // runtimeAPI is the Runtime API of one execution environment (one runtime
-// process). Invocations are handed to the runtime through invocations; its
-// answer arrives on the invocation's result channel.
+// process), with the Extensions API beside it. Invocations are handed to
+// the runtime through invocations; its answer arrives on the invocation's
+// result channel.
 type runtimeAPI struct {
+	function    string // the function's name, told to extensions
 	mux         *http.ServeMux
 	invocations chan *invocation // unbuffered: a send completes when /next takes it
-	ready       chan struct{}    // closed at the runtime's first /next
+	ready       chan struct{}    // closed when init is done: see initDone
 	initFailed  chan struct{}    // closed when the runtime posts /init/error
 
-	mu      sync.Mutex
-	started bool           // the runtime called /next
-	initErr *FunctionError // set before initFailed is closed
-	current *invocation    // handed out by /next and not answered yet
+	mu         sync.Mutex
+	started    bool                  // the runtime called /next
+	extensions map[string]*extension // registered, by identifier
+	initErr    *FunctionError        // set before initFailed is closed
+	current    *invocation           // handed out by /next and not answered yet
 }
 
-func newRuntimeAPI() *runtimeAPI {
+// extension is one extension registered through the Extensions API.
+type extension struct {
+	name  string
+	asked bool // called event/next: its init is done
+}
+
+func newRuntimeAPI(function string) *runtimeAPI {
 	a := &runtimeAPI{
+		function:    function,
 		mux:         http.NewServeMux(),
 		invocations: make(chan *invocation),
 		ready:       make(chan struct{}),
 		initFailed:  make(chan struct{}),
+		extensions:  map[string]*extension{},
 	}
 	const prefix = "/2018-06-01/runtime/"
 	a.mux.HandleFunc("GET "+prefix+"invocation/next", a.next)
 	a.mux.HandleFunc("POST "+prefix+"invocation/{id}/response", a.response)
 	a.mux.HandleFunc("POST "+prefix+"invocation/{id}/error", a.invocationError)
 	a.mux.HandleFunc("POST "+prefix+"init/error", a.initError)
+	const ext = "/2020-01-01/extension/"
+	a.mux.HandleFunc("POST "+ext+"register", a.register)
+	a.mux.HandleFunc("GET "+ext+"event/next", a.extensionNext)
 	return a
+}
+
+// initDone closes ready once the runtime has asked for its first invocation
+// and every registered extension for its first event, as Lambda ends the
+// init phase; a.mu is held.
+func (a *runtimeAPI) initDone() {
+	if !a.started {
+		return
+	}
+	for _, e := range a.extensions {
+		if !e.asked {
+			return
+		}
+	}
+	select {
+	case <-a.ready:
+	default:
+		close(a.ready)
+	}
+}
+
+// extensionCount returns how many extensions registered.
+func (a *runtimeAPI) extensionCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.extensions)
+}
+
+// register serves POST /extension/register: during init only, for an
+// extension subscribing to no events — what an extension registers to make
+// Lambda send SIGTERM at shutdown. INVOKE and SHUTDOWN events are not
+// delivered by this server, so a subscription to them is refused rather
+// than silently never served.
+func (a *runtimeAPI) register(w http.ResponseWriter, r *http.Request) {
+	name := r.Header.Get("Lambda-Extension-Name")
+	var body struct {
+		Events []string `json:"events"`
+	}
+	if name == "" {
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "Lambda-Extension-Name header is required")
+		return
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "body: want {\"events\": []}: "+err.Error())
+		return
+	}
+	if len(body.Events) > 0 {
+		writeError(w, http.StatusBadRequest, "InvalidRequest",
+			fmt.Sprintf("runtimeapi delivers no extension events: register with {\"events\": []}, got %q", body.Events))
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, done := received(a.ready); done {
+		writeError(w, http.StatusForbidden, "InvalidStateTransition", "extensions register during init only")
+		return
+	}
+	id := newRequestID()
+	a.extensions[id] = &extension{name: name}
+	w.Header().Set("Lambda-Extension-Identifier", id)
+	writeJSON(w, http.StatusOK, map[string]string{"functionName": a.function, "functionVersion": "$LATEST", "handler": "bootstrap"})
+}
+
+// extensionNext serves GET /extension/event/next: it ends the extension's
+// init and, since no events are delivered, blocks until the environment
+// shuts down.
+func (a *runtimeAPI) extensionNext(w http.ResponseWriter, r *http.Request) {
+	if !a.asked(r.Header.Get("Lambda-Extension-Identifier")) {
+		writeError(w, http.StatusForbidden, "Extension.UnknownExtensionIdentifier", "unknown Lambda-Extension-Identifier")
+		return
+	}
+	<-r.Context().Done() // the environment's listener closes at shutdown
+}
+
+// asked records that the extension with identifier id asked for an event;
+// it is false if there is no such extension.
+func (a *runtimeAPI) asked(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.extensions[id]
+	if e != nil {
+		e.asked = true
+		a.initDone()
+	}
+	return e != nil
 }
 
 // ServeHTTP serves the Runtime API. Methods not allowed on a path get 405
@@ -80,10 +179,8 @@ func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "InvalidStateTransition", "the runtime reported an initialization error")
 		return
 	}
-	if !a.started {
-		a.started = true
-		close(a.ready)
-	}
+	a.started = true
+	a.initDone()
 	a.mu.Unlock()
 
 	var inv *invocation

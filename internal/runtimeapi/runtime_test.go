@@ -21,7 +21,7 @@ const base = "/2018-06-01/runtime/"
 // fakeEnvironment serves a runtimeAPI over loopback HTTP.
 func fakeEnvironment(t *testing.T) (*runtimeAPI, string) {
 	t.Helper()
-	api := newRuntimeAPI()
+	api := newRuntimeAPI("fn")
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return api, srv.URL + base

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/djfront/djfront/internal/childproc"
 )
 
 // Defaults of a Function's settings, those of a new function in SAM.
@@ -28,9 +30,32 @@ const (
 
 // Lambda's limits on the phases around an invocation.
 const (
-	initTimeout   = 10 * time.Second       // Lambda's limit on the init phase
-	shutdownGrace = 500 * time.Millisecond // SIGTERM to SIGKILL in Close
+	// InitTimeout is Lambda's limit on the init phase. Past it the
+	// environment is killed and init is run again inside the first
+	// invocation, bounded by the function's timeout ("suppressed init").
+	InitTimeout = 10 * time.Second
+	// ShutdownGrace is how long the runtime has between SIGTERM and SIGKILL
+	// at shutdown when an extension is registered: 500 ms for an internal
+	// extension, the only kind this server sees (it starts no external
+	// ones). Without an extension Lambda sends SIGKILL alone.
+	ShutdownGrace = 500 * time.Millisecond
 )
+
+// Phases and statuses of an Init, as Lambda's INIT_REPORT log line names them.
+const (
+	PhaseInit     = "init"   // the init phase proper, before any invocation
+	PhaseInvoke   = "invoke" // init re-run inside an invocation (suppressed init)
+	StatusSuccess = "success"
+	StatusError   = "error"
+	StatusTimeout = "timeout"
+)
+
+// Init is one initialization of an execution environment.
+type Init struct {
+	Phase    string        // PhaseInit or PhaseInvoke
+	Status   string        // StatusSuccess, StatusError or StatusTimeout
+	Duration time.Duration // from process start to the end of init
+}
 
 // accountID is the AWS account in the function ARN: the documentation's example.
 const accountID = "123456789012"
@@ -53,6 +78,9 @@ type Function struct {
 	Env []string
 	// Timeout is the function's timeout. Default: DefaultTimeout.
 	Timeout time.Duration
+	// InitTimeout is the limit on the init phase. Default: InitTimeout,
+	// Lambda's; only tests of slow inits want less.
+	InitTimeout time.Duration
 	// MemoryMB is AWS_LAMBDA_FUNCTION_MEMORY_SIZE; it is not enforced.
 	// Default: DefaultMemoryMB.
 	MemoryMB int
@@ -97,26 +125,30 @@ type Server struct {
 	turn chan struct{} // holds a token while an invocation runs
 	done chan struct{} // closed by Close
 
-	mu     sync.Mutex
-	closed bool
-	env    *environment // the running one; nil after a crash or timeout, until the next invocation
+	mu         sync.Mutex
+	closed     bool
+	env        *environment // the running one; nil after a crash or timeout, until the next invocation
+	suppressed bool         // the last init timed out: the next invocation runs it again
+	inits      []Init
 }
 
-// environment is one execution environment: a runtime process and its
-// Runtime API listener.
+// environment is one execution environment: a runtime process, whatever it
+// starts, and its Runtime API listener.
 type environment struct {
 	api    *runtimeAPI
 	srv    *http.Server
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when the process has exited
-	err    error         // the process's exit status, set before exited is closed
-	once   sync.Once     // stop
+	proc   *childproc.Process
+	marker string    // AWS_LAMBDA_RUNTIME_API=…, unique to the environment: finds its processes
+	once   sync.Once // stop
 }
 
-// Start starts fn's runtime process and waits until it asks for its first
-// invocation. If the runtime reports an initialization error, exits, or is
-// not ready within Lambda's 10 s init limit, Start returns an error wrapping
-// a *FunctionError with the reported type and message.
+// Start starts fn's runtime process and waits until its init is done: the
+// runtime asked for its first invocation and every extension it registered
+// asked for its first event. If the runtime reports an initialization error
+// or exits, Start returns an error wrapping a *FunctionError with the
+// reported type and message. If init takes longer than InitTimeout, the
+// environment is killed and Start returns the Server: the first invocation
+// runs init again (a suppressed init), as Lambda does.
 func Start(ctx context.Context, fn Function) (*Server, error) {
 	if fn.Binary == "" {
 		return nil, errors.New("runtimeapi: no binary to run")
@@ -131,6 +163,9 @@ func Start(ctx context.Context, fn Function) (*Server, error) {
 	}
 	if fn.Timeout <= 0 {
 		fn.Timeout = DefaultTimeout
+	}
+	if fn.InitTimeout <= 0 {
+		fn.InitTimeout = InitTimeout
 	}
 	if fn.MemoryMB <= 0 {
 		fn.MemoryMB = DefaultMemoryMB
@@ -154,15 +189,25 @@ func Start(ctx context.Context, fn Function) (*Server, error) {
 	s.arn = "arn:aws:lambda:" + region + ":" + accountID + ":function:" + fn.Name
 	s.mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", s.serveInvoke)
 
-	env, initErr, err := s.start(ctx, "")
-	if err != nil {
+	env, initErr, err := s.start(ctx, "", PhaseInit, s.fn.InitTimeout)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if initErr != nil {
+	case initErr != nil && initErr.Type == "Sandbox.Timedout":
+		s.suppressed = true
+	case initErr != nil:
 		return nil, fmt.Errorf("runtimeapi: init of %s failed: %w", fn.Name, initErr)
+	default:
+		s.env = env
 	}
-	s.env = env
 	return s, nil
+}
+
+// Inits returns every initialization so far, in order.
+func (s *Server) Inits() []Init {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Init(nil), s.inits...)
 }
 
 // Invoke hands payload to the function and returns its response or error.
@@ -191,7 +236,7 @@ func (s *Server) invoke(ctx context.Context, inv *invocation) (Result, error) {
 	}
 	inv.result = make(chan Result, 1)
 	for {
-		env, initErr, err := s.running(ctx, inv.id)
+		env, initErr, err := s.running(ctx, inv)
 		if err != nil {
 			return Result{}, err
 		}
@@ -208,11 +253,14 @@ func (s *Server) invoke(ctx context.Context, inv *invocation) (Result, error) {
 }
 
 // await hands inv to env's runtime and waits for the answer until inv's
-// deadline. delivered is false if the runtime exited before taking inv.
+// deadline (its start plus the timeout, unless a suppressed init set it
+// earlier). delivered is false if the runtime exited before taking inv.
 func (s *Server) await(ctx context.Context, env *environment, inv *invocation) (res Result, delivered bool, err error) {
 	start := time.Now()
-	inv.deadline = start.Add(s.fn.Timeout)
-	timer := time.NewTimer(s.fn.Timeout)
+	if inv.deadline.IsZero() {
+		inv.deadline = start.Add(s.fn.Timeout)
+	}
+	timer := time.NewTimer(time.Until(inv.deadline))
 	defer timer.Stop()
 	defer func() {
 		if delivered && err == nil {
@@ -227,7 +275,7 @@ func (s *Server) await(ctx context.Context, env *environment, inv *invocation) (
 			fmt.Fprintf(s.logs, "START RequestId: %s Version: $LATEST\n", inv.id)
 		case res := <-inv.result:
 			return res, true, nil
-		case <-env.exited:
+		case <-env.proc.Exited():
 			if res, ok := received(inv.result); ok { // posted right before exiting
 				return res, true, nil
 			}
@@ -238,7 +286,7 @@ func (s *Server) await(ctx context.Context, env *environment, inv *invocation) (
 			if handover != nil {
 				return Result{}, false, nil
 			}
-			return errorResult(inv.id, "Runtime.ExitError", "RequestId: "+inv.id+" Error: "+exitReason(env.err)), true, nil
+			return errorResult(inv.id, "Runtime.ExitError", "RequestId: "+inv.id+" Error: "+exitReason(env.proc.Err())), true, nil
 		case <-timer.C:
 			if res, ok := received(inv.result); ok {
 				return res, true, nil
@@ -267,21 +315,35 @@ func (s *Server) report(id string, d time.Duration) {
 }
 
 // running returns the running execution environment, starting one if there
-// is none or its runtime exited.
-func (s *Server) running(ctx context.Context, requestID string) (*environment, *FunctionError, error) {
+// is none or its runtime exited: a cold start with Lambda's init limit, and
+// if that times out (or the last init did), init again within inv's
+// timeout, which then starts with the re-init.
+func (s *Server) running(ctx context.Context, inv *invocation) (*environment, *FunctionError, error) {
 	s.mu.Lock()
-	env, closed := s.env, s.closed
+	env, closed, suppressed := s.env, s.closed, s.suppressed
 	s.mu.Unlock()
 	if closed {
 		return nil, nil, ErrServerClosed
 	}
 	if env != nil {
-		if _, exited := received(env.exited); !exited {
+		if _, exited := received(env.proc.Exited()); !exited {
 			return env, nil, nil
 		}
 		s.retire(env)
 	}
-	env, initErr, err := s.start(ctx, requestID)
+	var initErr *FunctionError
+	var err error
+	if !suppressed {
+		env, initErr, err = s.start(ctx, inv.id, PhaseInit, s.fn.InitTimeout)
+		suppressed = initErr != nil && initErr.Type == "Sandbox.Timedout"
+	}
+	if suppressed {
+		inv.deadline = time.Now().Add(s.fn.Timeout)
+		env, initErr, err = s.start(ctx, inv.id, PhaseInvoke, s.fn.Timeout)
+		s.mu.Lock()
+		s.suppressed = false
+		s.mu.Unlock()
+	}
 	if env == nil {
 		return nil, initErr, err
 	}
@@ -311,60 +373,54 @@ func (s *Server) isClosed() bool {
 	return s.closed
 }
 
-// start starts a runtime process and waits until it asks for an invocation.
-// On an init failure, it returns the error Lambda would report, prefixed with
-// requestID if the start is part of an invocation.
-func (s *Server) start(ctx context.Context, requestID string) (*environment, *FunctionError, error) {
+// start starts a runtime process and waits, at most limit, until its init
+// is done. On an init failure, it returns the error Lambda would report
+// (type "Sandbox.Timedout" past limit), prefixed with requestID if the start
+// is part of an invocation. phase names the init in the log and in Inits.
+func (s *Server) start(ctx context.Context, requestID, phase string, limit time.Duration) (*environment, *FunctionError, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, fmt.Errorf("runtimeapi: listen for the runtime API: %w", err)
 	}
-	api := newRuntimeAPI()
+	api := newRuntimeAPI(s.fn.Name)
 	env := &environment{
 		api:    api,
 		srv:    &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second},
-		exited: make(chan struct{}),
+		marker: "AWS_LAMBDA_RUNTIME_API=" + ln.Addr().String(),
 	}
 	go env.srv.Serve(ln) // ends with ErrServerClosed when stopped
 
 	cmd := exec.Command(s.fn.Binary)
 	cmd.Dir = filepath.Dir(s.fn.Binary)
 	cmd.Env = s.environ(ln.Addr().String())
-	cmd.Stdout, cmd.Stderr = s.logs, s.logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = time.Second // do not wait for the output of a grandchild that outlives the group kill
-	if err := cmd.Start(); err != nil {
+	begin := time.Now()
+	env.proc, err = childproc.Start("runtime", cmd, childproc.Options{Output: s.logs})
+	if err != nil {
 		env.srv.Close()
 		return nil, nil, fmt.Errorf("runtimeapi: start %s: %w", s.fn.Binary, err)
 	}
-	env.cmd = cmd
-	go func() {
-		env.err = cmd.Wait()
-		close(env.exited)
-	}()
 
 	prefix := ""
 	if requestID != "" {
 		prefix = "RequestId: " + requestID + " Error: "
 	}
-	timer := time.NewTimer(initTimeout)
+	timer := time.NewTimer(limit)
 	defer timer.Stop()
+	var initErr *FunctionError
+	status := StatusError
 	select {
 	case <-api.ready:
-		return env, nil, nil
+		status = StatusSuccess
 	case <-api.initFailed:
-		env.stop(0)
-		return nil, api.reportedInitError(), nil
-	case <-env.exited:
-		env.stop(0)
-		if initErr := api.reportedInitError(); initErr != nil {
-			return nil, initErr, nil
+		initErr = api.reportedInitError()
+	case <-env.proc.Exited():
+		if initErr = api.reportedInitError(); initErr == nil {
+			initErr = errorResult(requestID, "Runtime.ExitError", prefix+exitReason(env.proc.Err())).Error
 		}
-		return nil, errorResult(requestID, "Runtime.ExitError", prefix+exitReason(env.err)).Error, nil
 	case <-timer.C:
-		env.stop(0)
-		return nil, errorResult(requestID, "Sandbox.Timedout",
-			fmt.Sprintf("%sInit timed out after %.2f seconds", prefix, initTimeout.Seconds())).Error, nil
+		status = StatusTimeout
+		initErr = errorResult(requestID, "Sandbox.Timedout",
+			fmt.Sprintf("%sInit timed out after %.2f seconds", prefix, limit.Seconds())).Error
 	case <-ctx.Done():
 		env.stop(0)
 		return nil, nil, ctx.Err()
@@ -372,6 +428,16 @@ func (s *Server) start(ctx context.Context, requestID string) (*environment, *Fu
 		env.stop(0)
 		return nil, nil, ErrServerClosed
 	}
+	took := time.Since(begin)
+	s.mu.Lock()
+	s.inits = append(s.inits, Init{Phase: phase, Status: status, Duration: took})
+	s.mu.Unlock()
+	fmt.Fprintf(s.logs, "INIT_REPORT Init Duration: %.2f ms\tPhase: %s\tStatus: %s\n", float64(took)/float64(time.Millisecond), phase, status)
+	if initErr != nil {
+		env.stop(0)
+		return nil, initErr, nil
+	}
+	return env, nil, nil
 }
 
 // environ returns the runtime's environment: Lambda's standard variables
@@ -399,9 +465,11 @@ func (s *Server) environ(runtimeAPI string) []string {
 	return append(env, fn.Env...)
 }
 
-// Close stops the runtime process — SIGTERM to its process group, SIGKILL
-// after 500 ms — and the Runtime API. An invocation in progress returns
-// ErrServerClosed. Close always returns nil.
+// Close shuts the execution environment down as Lambda does: if an
+// extension is registered, SIGTERM to the runtime process and up to
+// ShutdownGrace for it to exit; then SIGKILL to every process of the
+// environment (see childproc.KillSandbox), and the Runtime API closes. An
+// invocation in progress returns ErrServerClosed. Close always returns nil.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -414,27 +482,30 @@ func (s *Server) Close() error {
 	s.env = nil
 	s.mu.Unlock()
 	if env != nil {
-		env.stop(shutdownGrace)
+		grace := time.Duration(0)
+		if env.api.extensionCount() > 0 {
+			grace = ShutdownGrace
+		}
+		env.stop(grace)
 	}
 	return nil
 }
 
-// stop ends the runtime's process group, after a SIGTERM and up to grace for
-// it to exit if grace is positive, and closes the Runtime API listener.
+// stop ends the environment: SIGTERM to the runtime process and up to grace
+// for it to exit if grace is positive, then SIGKILL to all its processes;
+// then it closes the Runtime API listener.
 func (e *environment) stop(grace time.Duration) {
 	e.once.Do(func() {
-		pgid := e.cmd.Process.Pid
-		if grace > 0 {
-			syscall.Kill(-pgid, syscall.SIGTERM) // the group may be gone
+		if grace > 0 && e.proc.Signal(syscall.SIGTERM) == nil {
 			timer := time.NewTimer(grace)
 			select {
-			case <-e.exited:
+			case <-e.proc.Exited():
 			case <-timer.C:
 			}
 			timer.Stop()
 		}
-		syscall.Kill(-pgid, syscall.SIGKILL) // the group may be gone
-		<-e.exited
+		childproc.KillSandbox(e.proc.Pid(), e.marker)
+		e.proc.Stop(0) // and wait for it
 		e.srv.Close()
 	})
 }

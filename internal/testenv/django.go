@@ -42,12 +42,29 @@ type Django struct {
 // DJFRONT_UPSTREAM_SECRETS in env turns its UpstreamVerifyMiddleware on.
 func StartDjango(tb testing.TB, env map[string]string) *Django {
 	tb.Helper()
+	d := PrepareDjango(tb, env)
+	ctx, cancel := readyContext(tb)
+	defer cancel()
+	srv, err := (&djangoserver.App{Dir: d.Dir, Env: d.Env}).Serve(ctx, serverOutput)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stopAtCleanup(tb, srv.Process)
+	d.URL = srv.URL
+	return d
+}
+
+// PrepareDjango does what StartDjango does before it serves — the same
+// requirements, environment, database, superuser and static files — and
+// returns d without a URL, for a test that starts the server its own way
+// (inside the hostforward function, with djangoserver.UpstreamCommand).
+func PrepareDjango(tb testing.TB, env map[string]string) *Django {
+	tb.Helper()
 	RequirePythonModule(tb, djangoserver.Python, "django", InstallHint)
 	RequirePythonModule(tb, djangoserver.Python, "gunicorn", InstallHint)
 	if env["DJFRONT_BUCKET"] != "" {
 		RequirePythonModule(tb, djangoserver.Python, "storages.backends.s3boto3", InstallHint)
 	}
-
 	app := djangoserver.New(djangoserver.Config{
 		Root: RepoRoot(tb), StateDir: tb.TempDir(), AdminPassword: DjangoAdminPassword, Env: env,
 	})
@@ -58,14 +75,6 @@ func StartDjango(tb testing.TB, env map[string]string) *Django {
 	if env["DJFRONT_BUCKET"] == "" {
 		d.Manage(tb, "collectstatic", "--noinput")
 	}
-	ctx, cancel := readyContext(tb)
-	defer cancel()
-	srv, err := app.Serve(ctx, serverOutput)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	stopAtCleanup(tb, srv.Process)
-	d.URL = srv.URL
 	return d
 }
 

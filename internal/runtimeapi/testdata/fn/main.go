@@ -8,18 +8,25 @@
 //	exit     os.Exit("code") mid-invocation
 //	huge     return a JSON string of "size" bytes
 //	context  return what the function sees of its invocation and environment
+//	spawn    start a daemon (`setsid sleep 60`, reparented away) and return its pid
 //
 // With FN_INIT=error it posts an init error (type "Runtime.TestInit",
 // message "init failed on purpose") and exits 1 before starting; with
-// FN_INIT=exit it exits 3 before starting.
+// FN_INIT=exit it exits 3 before starting; with FN_INIT=sleep it sleeps
+// FN_INIT_MS milliseconds first. With FN_SIGTERM set it registers for
+// SIGTERM (lambda.WithEnableSIGTERM, an extension with no events) and, on
+// SIGTERM, prints "fn: SIGTERM" and exits 0.
 package main
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +68,12 @@ func handle(ctx context.Context, ev event) (any, error) {
 		return ev.Payload, nil
 	case "exit":
 		os.Exit(ev.Code)
+	case "spawn":
+		out, err := exec.Command("/bin/sh", "-c", "setsid sleep 60 > /dev/null 2>&1 & echo $!").Output()
+		if err != nil {
+			return nil, err
+		}
+		return strconv.Atoi(strings.TrimSpace(string(out)))
 	case "huge":
 		return strings.Repeat("x", ev.Size-2), nil // the quotes make it Size bytes
 	case "context":
@@ -103,6 +116,16 @@ func main() {
 		initError()
 	case "exit":
 		os.Exit(3)
+	case "sleep":
+		ms, _ := strconv.Atoi(os.Getenv("FN_INIT_MS"))
+		time.Sleep(time.Duration(ms) * time.Millisecond)
 	}
-	lambda.Start(handle)
+	var opts []lambda.Option
+	if os.Getenv("FN_SIGTERM") != "" {
+		opts = append(opts, lambda.WithEnableSIGTERM(func() {
+			fmt.Println("fn: SIGTERM")
+			os.Exit(0)
+		}))
+	}
+	lambda.StartWithOptions(handle, opts...)
 }

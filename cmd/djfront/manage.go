@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+)
+
+// invoker is the part of the Lambda client manage uses.
+type invoker interface {
+	Invoke(ctx context.Context, in *lambda.InvokeInput, opts ...func(*lambda.Options)) (*lambda.InvokeOutput, error)
+}
+
+var _ invoker = (*lambda.Client)(nil)
+
+// newLambdaClient builds a Lambda client from the SDK's default
+// configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_LAMBDA for the
+// local Runtime API server, …). It makes one attempt per call: a
+// management command is not safe to run twice because a response was slow
+// or lost.
+func newLambdaClient(ctx context.Context) (invoker, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1))
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return lambda.NewFromConfig(cfg), nil
+}
+
+// FunctionEnv names the variable that gives manage's default function.
+const FunctionEnv = "DJFRONT_FUNCTION"
+
+// manageResult is the function's answer to a management invocation
+// (dispatch.ManageResult).
+type manageResult struct {
+	ExitCode *int   `json:"exitCode"`
+	Output   string `json:"output"`
+}
+
+// runManage invokes the function with {"manage": ARGS}, prints the
+// command's output and returns its exit status (1 if a signal ended it).
+func runManage(ctx context.Context, e env, args []string) int {
+	fs := flag.NewFlagSet("djfront manage", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	function := fs.String("function", e.getenv(FunctionEnv), "the function's name or ARN (default $"+FunctionEnv+")")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: djfront manage [--function NAME] -- ARGS…   for example: djfront manage -- migrate --noinput")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, "djfront manage: "+format+"\n", a...)
+		return exitUsage
+	}
+	if *function == "" {
+		return fail("no function: pass --function NAME or set %s (the stack's HostForwardFunction)", FunctionEnv)
+	}
+	if fs.NArg() == 0 {
+		return fail("no command: for example djfront manage -- migrate --noinput")
+	}
+	payload, err := json.Marshal(map[string][]string{"manage": fs.Args()})
+	if err != nil {
+		return fail("%v", err)
+	}
+	client, err := e.lambda(ctx)
+	if err != nil {
+		return fail("%v", err)
+	}
+	out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(*function), Payload: payload})
+	if err != nil {
+		return fail("invoke %s: %v", *function, err)
+	}
+	res, err := decodeManage(out)
+	if err != nil {
+		return fail("%s: %v", *function, err)
+	}
+	io.WriteString(e.stdout, res.Output)
+	if *res.ExitCode < 0 {
+		fmt.Fprintln(e.stderr, "djfront manage: the command was killed by a signal")
+		return 1
+	}
+	return *res.ExitCode
+}
+
+// decodeManage reads the function's answer, or its error.
+func decodeManage(out *lambda.InvokeOutput) (manageResult, error) {
+	if out.FunctionError != nil {
+		var doc struct {
+			Type    string `json:"errorType"`
+			Message string `json:"errorMessage"`
+		}
+		if json.Unmarshal(out.Payload, &doc) != nil || doc.Type == "" {
+			return manageResult{}, fmt.Errorf("function error (%s): %.500s", *out.FunctionError, out.Payload)
+		}
+		return manageResult{}, fmt.Errorf("function error %s: %s", doc.Type, doc.Message)
+	}
+	var res manageResult
+	if err := json.Unmarshal(out.Payload, &res); err != nil || res.ExitCode == nil {
+		return manageResult{}, errors.New("not a management result (is it djfront's hostforward with UPSTREAM_COMMAND?): " + truncate(out.Payload, 300))
+	}
+	return res, nil
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,211 @@
+package appproc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/djfront/djfront/internal/childproc"
+)
+
+const (
+	// InitBudget is how long, from process start, AwaitInit holds the init
+	// phase for the app: below Lambda's 10 s init limit, with room for the
+	// runtime's first call to the Runtime API.
+	InitBudget = 9 * time.Second
+	// StopGrace is how long Stop gives the app between SIGTERM and SIGKILL:
+	// Lambda leaves the runtime 500 ms of the shutdown phase when an
+	// extension is registered (300 ms with an external one).
+	StopGrace = 300 * time.Millisecond
+	// readyEvery is the pause between readiness requests.
+	readyEvery = 10 * time.Millisecond
+)
+
+// ErrStarting is the error of a request whose context ended while the app
+// was still starting.
+var ErrStarting = errors.New("the app is still starting")
+
+// ErrStopped is the error of a request made after Stop.
+var ErrStopped = errors.New("the app has been stopped")
+
+// App is the supervised app. Its methods are safe for concurrent use.
+type App struct {
+	cfg    Config
+	log    *slog.Logger
+	out    *childproc.LineWriter
+	ctx    context.Context // ends with Stop; bounds the readiness probes
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	cur     *instance
+	stopped bool
+}
+
+// instance is one run of the app.
+type instance struct {
+	p       *childproc.Process
+	started time.Time
+	ready   chan struct{} // closed when the app answered the readiness probe
+	cleaned chan struct{} // closed once it exited and its group was killed
+}
+
+// Start starts the app as cfg says, its stdout and stderr going to output
+// line by line (the function's own output, so CloudWatch gets one event per
+// line), and returns at once; readiness is watched in the background. The
+// error is non-nil only when /bin/sh cannot be started.
+func Start(cfg Config, output io.Writer, logger *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, log: logger, out: childproc.NewLineWriter(output, "")}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	inst, err := a.launch()
+	if err != nil {
+		a.cancel()
+		return nil, err
+	}
+	a.cur = inst
+	return a, nil
+}
+
+// launch starts a run of the app and its watcher; a.mu is held.
+func (a *App) launch() (*instance, error) {
+	cmd := exec.Command("/bin/sh", "-c", a.cfg.Command)
+	cmd.Dir, cmd.Env = a.cfg.Dir, a.cfg.environ()
+	// KillWithParent: an app must not outlive a supervisor killed without
+	// warning. gunicorn's workers share the app's process group (Stop reaches
+	// them) and exit on their own when their master is gone.
+	p, err := childproc.Start("app", cmd, childproc.Options{Output: a.out, KillWithParent: true})
+	if err != nil {
+		return nil, fmt.Errorf("start the app (UPSTREAM_COMMAND): %w", err)
+	}
+	inst := &instance{p: p, started: time.Now(), ready: make(chan struct{}), cleaned: make(chan struct{})}
+	a.log.Info("app started", slog.Int("pid", p.Pid()), slog.String("dir", a.cfg.Dir))
+	go a.watch(inst)
+	return inst, nil
+}
+
+// watch follows inst from readiness to exit, then restarts the app if it
+// died after it was ready.
+func (a *App) watch(inst *instance) {
+	probe := childproc.Probe{
+		URL:   a.cfg.URL.String() + a.cfg.ReadyPath, // the URL has no trailing slash
+		Host:  a.cfg.ReadyHost,
+		Every: readyEvery,
+		Ready: func(status int) bool { return status >= 100 && status <= 499 },
+	}
+	wasReady := false
+	if err := childproc.AwaitHTTP(a.ctx, inst.p, probe); err == nil {
+		wasReady = true
+		close(inst.ready)
+		a.log.Info("app ready", slog.Int("pid", inst.p.Pid()), slog.Int64("duration_ms", time.Since(inst.started).Milliseconds()))
+	}
+	<-inst.p.Exited()
+	expected := inst.p.Stopping()
+	inst.p.Stop(0) // what is left of its group: workers of a killed master
+	close(inst.cleaned)
+	if expected {
+		return
+	}
+	a.log.Error("app exited", slog.Int("pid", inst.p.Pid()), slog.String("status", childproc.ExitStatus(inst.p.Err())),
+		slog.Bool("was_ready", wasReady), slog.Int64("duration_ms", time.Since(inst.started).Milliseconds()))
+	if !wasReady {
+		return // the next request starts it again: a command that fails at once must not spin
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopped || a.cur != inst {
+		return
+	}
+	if next, err := a.launch(); err != nil {
+		a.log.Error("app restart failed", slog.String("error", err.Error()))
+	} else {
+		a.cur = next
+	}
+}
+
+// current returns the running app, starting a new one if the last exited.
+func (a *App) current() (*instance, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopped {
+		return nil, ErrStopped
+	}
+	select {
+	case <-a.cur.p.Exited():
+		<-a.cur.cleaned // its group is gone, so its port is free
+		next, err := a.launch()
+		if err != nil {
+			return nil, err
+		}
+		a.cur = next
+	default:
+	}
+	return a.cur, nil
+}
+
+// exitError describes inst's exit; inst must have exited.
+func (inst *instance) exitError() *childproc.ExitError {
+	return &childproc.ExitError{Name: "app", Status: childproc.ExitStatus(inst.p.Err()), Tail: inst.p.Tail()}
+}
+
+// await waits until the app is ready. It fails with an *childproc.ExitError
+// if the app exits first, and with ErrStarting (wrapping ctx's error) if ctx
+// ends first.
+func (a *App) await(ctx context.Context) (*instance, error) {
+	inst, err := a.current()
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-inst.ready:
+		return inst, nil
+	default:
+	}
+	start := time.Now()
+	select {
+	case <-inst.ready:
+		return inst, nil
+	case <-inst.p.Exited():
+		return nil, inst.exitError()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w after %s: %w", ErrStarting, time.Since(start).Round(time.Millisecond), ctx.Err())
+	}
+}
+
+// AwaitInit holds the init phase until the app is ready, it exits, or
+// deadline passes, whichever comes first, and logs which. Past the deadline
+// the function should take invocations anyway: the first one waits for the
+// rest of the boot (see InitBudget).
+func (a *App) AwaitInit(deadline time.Time) {
+	a.mu.Lock()
+	inst := a.cur
+	a.mu.Unlock()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case <-inst.ready:
+	case <-inst.p.Exited(): // watch logs it; the first request starts it again
+	case <-timer.C:
+		a.log.Warn("app not ready within the init budget: taking invocations, the first one waits for it",
+			slog.Int64("duration_ms", time.Since(inst.started).Milliseconds()))
+	}
+}
+
+// Stop stops the app for good: SIGTERM to its process group, StopGrace for
+// it to exit, then SIGKILL to what is left. Requests after it fail with
+// ErrStopped.
+func (a *App) Stop() {
+	a.mu.Lock()
+	a.stopped = true
+	inst := a.cur
+	a.mu.Unlock()
+	a.cancel()
+	inst.p.Stop(StopGrace)
+	<-inst.cleaned
+	a.out.Close() // a last unterminated line
+}

@@ -1,0 +1,323 @@
+package appproc_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/djfront/djfront/internal/appproc"
+	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/testenv"
+)
+
+// testApp is this test binary started as the app (see TestMain).
+type testApp struct {
+	*appproc.App
+	cfg    appproc.Config
+	output *childproc.Tail // the app's output
+	logs   *childproc.Tail // the supervisor's log
+	client *http.Client
+}
+
+// startApp starts the test app with env added to its environment and the
+// command prefixed by before (shell), stopped when t ends.
+func startApp(t *testing.T, before string, env ...string) *testApp {
+	t.Helper()
+	u, _ := url.Parse("http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)))
+	cfg := appproc.Config{
+		Command:   before + `exec "$APPPROC_TEST_BIN" -test.run='^$'`,
+		Dir:       t.TempDir(),
+		URL:       u,
+		ReadyPath: "/",
+		ReadyHost: "www.example.com",
+		Manage:    appproc.DefaultManageCommand,
+		Env:       append(os.Environ(), append([]string{"APPPROC_TEST_APP=1", "APPPROC_TEST_BIN=" + os.Args[0]}, env...)...),
+	}
+	return startConfig(t, cfg)
+}
+
+func startConfig(t *testing.T, cfg appproc.Config) *testApp {
+	t.Helper()
+	ta := &testApp{cfg: cfg, output: childproc.NewTail(1 << 20), logs: childproc.NewTail(1 << 20)}
+	app, err := appproc.Start(cfg, ta.output, slog.New(slog.NewJSONHandler(ta.logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.App = app
+	ta.client = &http.Client{Transport: app.Transport(&http.Transport{})}
+	t.Cleanup(func() {
+		app.Stop()
+		if t.Failed() {
+			t.Logf("app output:\n%s\nsupervisor log:\n%s", ta.output, ta.logs)
+		}
+	})
+	return ta
+}
+
+// get fetches path from the app within timeout and returns its body.
+func (ta *testApp) get(t *testing.T, path string, timeout time.Duration) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ta.cfg.URL.String()+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ta.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+func (ta *testApp) pid(t *testing.T) int {
+	t.Helper()
+	body, err := ta.get(t, "/pid", 20*time.Second)
+	if err != nil {
+		t.Fatalf("GET /pid: %v", err)
+	}
+	pid, err := strconv.Atoi(body)
+	if err != nil {
+		t.Fatalf("GET /pid: %q", body)
+	}
+	return pid
+}
+
+func TestRequestsWaitForReadiness(t *testing.T) {
+	ta := startApp(t, "", "APP_BOOT_MS=200", "APP_READY_AFTER_MS=400")
+	first, second := ta.pid(t), ta.pid(t)
+	if first != second {
+		t.Errorf("consecutive requests served by pids %d and %d, want one app", first, second)
+	}
+	out := ta.output.String()
+	for _, want := range []string{
+		"probe host=www.example.com\n", // the readiness probe names the first exact allowed host
+		"listening in " + ta.cfg.Dir + "\n",
+		"stderr line\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("app output %q lacks %q", out, want)
+		}
+	}
+	if !strings.Contains(ta.logs.String(), `"msg":"app ready"`) {
+		t.Errorf("log %s lacks app ready", ta.logs)
+	}
+}
+
+func TestStillStarting(t *testing.T) {
+	ta := startApp(t, "", "APP_BOOT_MS=30000")
+	_, err := ta.get(t, "/pid", 100*time.Millisecond)
+	if !errors.Is(err, appproc.ErrStarting) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want ErrStarting wrapping context.DeadlineExceeded", err)
+	}
+}
+
+// TestAppDies ends the app while it serves a request, on its own and by a
+// kill: the request fails with the exit, the next one gets a fresh app.
+func TestAppDies(t *testing.T) {
+	tests := []struct {
+		name       string
+		path       string // what the request asks for
+		kill       bool   // SIGKILL the app while it serves path
+		wantStatus string
+	}{
+		{"crash", "/crash", false, "exit status 3"},
+		{"killed", "/hang", true, "signal: killed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ta := startApp(t, "")
+			before := ta.pid(t)
+			if tt.kill {
+				time.AfterFunc(200*time.Millisecond, func() { syscall.Kill(before, syscall.SIGKILL) })
+			}
+			_, err := ta.get(t, tt.path, 20*time.Second)
+			var exit *childproc.ExitError
+			if !errors.As(err, &exit) || exit.Status != tt.wantStatus {
+				t.Fatalf("got %v, want an ExitError with %s", err, tt.wantStatus)
+			}
+			if after := ta.pid(t); after == before {
+				t.Errorf("served by pid %d after it died, want a fresh app", after)
+			}
+		})
+	}
+}
+
+func TestBootFailureRestartsOnDemand(t *testing.T) {
+	ta := startApp(t, "", "APP_EXIT=7")
+	for i := range 2 {
+		_, err := ta.get(t, "/pid", 20*time.Second)
+		var exit *childproc.ExitError
+		if !errors.As(err, &exit) || exit.Status != "exit status 7" || !strings.Contains(exit.Tail, "failing at boot on purpose") {
+			t.Fatalf("request %d: got %v, want an ExitError with exit status 7 and the app's output", i, err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a restart loop would start it again meanwhile
+	if got := strings.Count(ta.logs.String(), `"msg":"app started"`); got != 2 {
+		t.Errorf("app started %d times for 2 requests, want 2 (restarted on demand only)", got)
+	}
+}
+
+func TestStop(t *testing.T) {
+	ta := startApp(t, `sleep 60 & echo $! > grandchild; `, "APP_IGNORE_TERM=1")
+	pid := ta.pid(t)
+	b, err := os.ReadFile(filepath.Join(ta.cfg.Dir, "grandchild"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	grandchild, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	start := time.Now()
+	ta.Stop()
+	if took := time.Since(start); took < appproc.StopGrace {
+		t.Errorf("Stop took %s, want the %s grace for an app that ignores SIGTERM", took, appproc.StopGrace)
+	}
+	for _, p := range []int{pid, grandchild} {
+		if alive(p) {
+			t.Errorf("process %d alive after Stop", p)
+		}
+	}
+	if _, err := ta.get(t, "/pid", time.Second); !errors.Is(err, appproc.ErrStopped) {
+		t.Errorf("request after Stop: got %v, want ErrStopped", err)
+	}
+}
+
+// alive reports whether pid runs, allowing a killed process a moment to be
+// reaped by whoever inherited it.
+func alive(pid int) bool {
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return false
+		}
+		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(f) > 0 && f[0] == "Z" {
+			return false // dead, not yet reaped
+		}
+	}
+	return true
+}
+
+func TestAwaitInit(t *testing.T) {
+	ta := startApp(t, "", "APP_BOOT_MS=30000")
+	start := time.Now()
+	ta.AwaitInit(start.Add(100 * time.Millisecond))
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("AwaitInit took %s for a 100 ms deadline", took)
+	}
+	if !strings.Contains(ta.logs.String(), "not ready within the init budget") {
+		t.Errorf("log %s lacks the init budget warning", ta.logs)
+	}
+
+	ready := startApp(t, "")
+	ready.AwaitInit(time.Now().Add(time.Minute))
+	if _, err := ready.get(t, "/pid", time.Millisecond*50); err != nil {
+		t.Errorf("after AwaitInit of a booted app: %v, want an immediate answer", err)
+	}
+}
+
+func TestManage(t *testing.T) {
+	ta := startApp(t, "")
+	script := `sh -c 'for a; do printf "<%s>\n" "$a"; done; echo err >&2; echo "port=$PORT dir=$(pwd)"; exit 4' manage-test`
+	cfg := ta.cfg
+	cfg.Manage = script
+	app := startConfig(t, cfg)
+
+	args := []string{"$(touch pwned)", "a b", "*", "--noinput", ""}
+	res, err := app.Manage(t.Context(), args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<$(touch pwned)>\n<a b>\n<*>\n<--noinput>\n<>\nerr\nport=" + cfg.URL.Port() + " dir=" + cfg.Dir + "\n"
+	if res.ExitCode != 4 || res.Output != want || res.Killed {
+		t.Errorf("got exit %d killed %v output %q, want exit 4 and %q", res.ExitCode, res.Killed, res.Output, want)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Dir, "pwned")); err == nil {
+		t.Error("an argument was run by a shell")
+	}
+
+	cfg.Manage = "sleep"
+	slow := startConfig(t, cfg)
+	ctx, cancel := context.WithTimeout(t.Context(), appproc.ManageMargin+300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err = slow.Manage(ctx, []string{"30"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Killed || res.ExitCode != -1 {
+		t.Errorf("got %+v, want killed (exit -1)", res)
+	}
+	if dl, _ := ctx.Deadline(); time.Until(dl) < appproc.ManageMargin/2 {
+		t.Errorf("killed %s after start, too close to the deadline", time.Since(start))
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	root := t.TempDir()
+	upstream, _ := url.Parse("http://127.0.0.1:8000")
+	valid := map[string]string{"UPSTREAM_COMMAND": "gunicorn app", "LAMBDA_TASK_ROOT": root}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantOK  bool
+		want    appproc.Config
+		wantErr string // every error names its variable
+	}{
+		{name: "not in-function", env: map[string]string{"UPSTREAM_COMMAND": ""}},
+		{name: "defaults", wantOK: true, want: appproc.Config{Command: "gunicorn app", Dir: root, ReadyPath: "/", Manage: "python3 manage.py"}},
+		{name: "all set", wantOK: true,
+			env:  map[string]string{"UPSTREAM_READY_PATH": "/healthz?deep=1", "MANAGE_COMMAND": " python3 src/manage.py "},
+			want: appproc.Config{Command: "gunicorn app", Dir: root, ReadyPath: "/healthz?deep=1", Manage: "python3 src/manage.py"}},
+		{name: "blank command", env: map[string]string{"UPSTREAM_COMMAND": "  "}, wantErr: "UPSTREAM_COMMAND: blank"},
+		{name: "task root missing", env: map[string]string{"LAMBDA_TASK_ROOT": root + "/nope"}, wantErr: "LAMBDA_TASK_ROOT: "},
+		{name: "ready path relative", env: map[string]string{"UPSTREAM_READY_PATH": "healthz"}, wantErr: "UPSTREAM_READY_PATH: want a path"},
+		{name: "ready path a URL", env: map[string]string{"UPSTREAM_READY_PATH": "//evil.example/"}, wantErr: "UPSTREAM_READY_PATH: want a path"},
+		{name: "ready path with fragment", env: map[string]string{"UPSTREAM_READY_PATH": "/a#b"}, wantErr: "UPSTREAM_READY_PATH: want a path"},
+		{name: "manage blank", env: map[string]string{"MANAGE_COMMAND": " "}, wantErr: "MANAGE_COMMAND: want a command"},
+		{name: "manage two lines", env: map[string]string{"MANAGE_COMMAND": "python3\nmanage.py"}, wantErr: "MANAGE_COMMAND: want a command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := maps.Clone(valid)
+			maps.Copy(env, tt.env)
+			got, ok, err := appproc.ConfigFromEnv(func(k string) string { return env[k] }, upstream, "www.example.com")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || ok != tt.wantOK {
+				t.Fatalf("got ok %v, err %v; want ok %v", ok, err, tt.wantOK)
+			}
+			if !ok {
+				return
+			}
+			tt.want.URL, tt.want.ReadyHost = upstream, "www.example.com"
+			if got.Command != tt.want.Command || got.Dir != tt.want.Dir || got.ReadyPath != tt.want.ReadyPath ||
+				got.Manage != tt.want.Manage || got.URL != tt.want.URL || got.ReadyHost != tt.want.ReadyHost || got.Env != nil {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestProcessStart(t *testing.T) {
+	got := appproc.ProcessStart()
+	if age := time.Since(got); age <= 0 || age > time.Hour {
+		t.Errorf("ProcessStart() = %s, %s ago: want a moment before now", got, age)
+	}
+}

@@ -1,0 +1,119 @@
+package appproc
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// DefaultManageCommand is MANAGE_COMMAND's default.
+const DefaultManageCommand = "python3 manage.py"
+
+// Config is the in-function app's configuration, read once at cold start.
+type Config struct {
+	// Command is the shell command that starts the app (UPSTREAM_COMMAND),
+	// run with /bin/sh -c.
+	Command string
+	// Dir is the app's working directory: LAMBDA_TASK_ROOT, else the
+	// current directory.
+	Dir string
+	// URL is the app's base URL, a loopback http:// URL with a port
+	// (UPSTREAM_URL); the port is the app's PORT.
+	URL *url.URL
+	// ReadyPath is the path, with an optional query, whose first answer
+	// with a status from 100 to 499 means the app is ready
+	// (UPSTREAM_READY_PATH).
+	ReadyPath string
+	// ReadyHost is the Host of the readiness requests: the first exact
+	// ALLOWED_HOSTS entry, so that Django does not log DisallowedHost.
+	// Empty: the URL's host.
+	ReadyHost string
+	// Manage is the command prefix management invocations run
+	// (MANAGE_COMMAND): shell words, to which the invocation's arguments are
+	// appended as given.
+	Manage string
+	// Env is the environment of the app and its management commands, to
+	// which PORT is added; nil means this process's environment.
+	Env []string
+}
+
+// ConfigFromEnv reads the in-function configuration through getenv (for
+// example os.Getenv); upstream and readyHost come from hostforward's
+// configuration (UPSTREAM_URL, which hostforward.ConfigFromEnv defaults and
+// checks to be a loopback http:// URL with a port when UPSTREAM_COMMAND is
+// set, and the first exact ALLOWED_HOSTS entry). ok is false when UPSTREAM_COMMAND is not set: the app runs
+// elsewhere. Every error names the variable at fault.
+func ConfigFromEnv(getenv func(string) string, upstream *url.URL, readyHost string) (c Config, ok bool, err error) {
+	c.Command = strings.TrimSpace(getenv("UPSTREAM_COMMAND"))
+	if c.Command == "" {
+		if getenv("UPSTREAM_COMMAND") != "" {
+			return Config{}, false, errors.New("UPSTREAM_COMMAND: blank, want a shell command that starts the app on $PORT")
+		}
+		return Config{}, false, nil
+	}
+	var errs []error
+	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
+
+	c.URL, c.ReadyHost = upstream, readyHost
+
+	if root := getenv("LAMBDA_TASK_ROOT"); root != "" {
+		if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+			bad("LAMBDA_TASK_ROOT", fmt.Errorf("%q is not a directory", root))
+		}
+		c.Dir = root
+	} else if wd, err := os.Getwd(); err != nil {
+		bad("LAMBDA_TASK_ROOT", fmt.Errorf("unset, and the current directory is unknown: %w", err))
+	} else {
+		c.Dir = wd
+	}
+
+	c.ReadyPath = "/"
+	if v := getenv("UPSTREAM_READY_PATH"); v != "" {
+		if p, err := parseReadyPath(v); err != nil {
+			bad("UPSTREAM_READY_PATH", err)
+		} else {
+			c.ReadyPath = p
+		}
+	}
+
+	c.Manage = DefaultManageCommand
+	if v, set := getenv("MANAGE_COMMAND"), getenv("MANAGE_COMMAND") != ""; set {
+		if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\n\r\x00") {
+			bad("MANAGE_COMMAND", fmt.Errorf("want a command like %q on one line, got %q", DefaultManageCommand, v))
+		} else {
+			c.Manage = strings.TrimSpace(v)
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, false, errors.Join(errs...)
+	}
+	return c, true, nil
+}
+
+// parseReadyPath checks that v is an absolute path with an optional query.
+func parseReadyPath(v string) (string, error) {
+	u, err := url.Parse(v)
+	if err != nil || !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || u.Fragment != "" ||
+		strings.ContainsAny(v, " \t\r\n#") {
+		return "", fmt.Errorf("want a path like /healthz, got %q", v)
+	}
+	return v, nil
+}
+
+// environ returns the app's environment: Env (or this process's) with PORT
+// set to the URL's port, replacing any PORT already there.
+func (c Config) environ() []string {
+	base := c.Env
+	if base == nil {
+		base = os.Environ()
+	}
+	env := make([]string, 0, len(base)+1)
+	for _, kv := range base {
+		if !strings.HasPrefix(kv, "PORT=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "PORT="+c.URL.Port())
+}

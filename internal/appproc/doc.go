@@ -1,0 +1,33 @@
+// Package appproc runs the app inside the hostforward Lambda (the in-function
+// mode, UPSTREAM_COMMAND): it starts the app as a child process on loopback
+// at cold start, tells when it is ready, holds requests back until then,
+// restarts it when it dies, runs its management commands on request, and
+// stops it when Lambda shuts the environment down.
+//
+// The order of one cold start and one request:
+//
+//  1. ConfigFromEnv reads UPSTREAM_COMMAND, UPSTREAM_READY_PATH,
+//     MANAGE_COMMAND and LAMBDA_TASK_ROOT.
+//  2. Start runs `/bin/sh -c UPSTREAM_COMMAND` in the task root with the
+//     function's environment plus PORT, its output going to the function's
+//     own, line by line, and polls UPSTREAM_READY_PATH every 10 ms until the
+//     app answers with a status from 100 to 499.
+//  3. AwaitInit holds the init phase until the app is ready, but never past
+//     InitBudget from process start: Lambda kills an init that takes longer
+//     than 10 s and re-runs it inside the first invoke, so a slow app would
+//     boot twice. Past the budget the function takes invocations and the
+//     first one waits for the rest of the boot (LWA calls this async init).
+//  4. Each request goes through Transport's RoundTrip, which waits for the
+//     app (bounded by the request's context: then ErrStarting), and turns a
+//     failure caused by the app's death into a *childproc.ExitError. An app
+//     that dies after it was ready is started again at once; one that dies
+//     while booting is started again by the next request, so a command that
+//     fails at once does not spin.
+//  5. Stop, on Lambda's SIGTERM, sends SIGTERM to the app's process group
+//     and SIGKILLs what is left after StopGrace.
+//
+// Manage runs MANAGE_COMMAND with a management invocation's arguments.
+//
+// See https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
+// for the init, invoke and shutdown phases.
+package appproc

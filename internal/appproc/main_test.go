@@ -1,0 +1,72 @@
+package appproc_test
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain turns this test binary into the app under test when
+// APPPROC_TEST_APP is set: an HTTP server on 127.0.0.1:$PORT that starts
+// after APP_BOOT_MS, answers its readiness path "/" with 500 until
+// APP_READY_AFTER_MS, and serves
+//
+//	/pid    its process id
+//	/crash  exit 3 mid-request
+//	/hang   no answer for a minute
+//
+// With APP_IGNORE_TERM it ignores SIGTERM; APP_EXIT makes it exit at once
+// with that status.
+func TestMain(m *testing.M) {
+	if os.Getenv("APPPROC_TEST_APP") == "" {
+		os.Exit(m.Run())
+	}
+	if code := os.Getenv("APP_EXIT"); code != "" {
+		n, _ := strconv.Atoi(code)
+		fmt.Println("failing at boot on purpose")
+		os.Exit(n)
+	}
+	if os.Getenv("APP_IGNORE_TERM") != "" {
+		signal.Ignore(syscall.SIGTERM)
+	}
+	ms := func(name string) time.Duration {
+		n, _ := strconv.Atoi(os.Getenv(name))
+		return time.Duration(n) * time.Millisecond
+	}
+	start := time.Now()
+	time.Sleep(ms("APP_BOOT_MS"))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Printf("probe host=%s\n", r.Host)
+		if time.Since(start) < ms("APP_READY_AFTER_MS") {
+			http.Error(w, "not yet", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound) // any status below 500 is ready
+	})
+	mux.HandleFunc("/pid", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, os.Getpid()) })
+	mux.HandleFunc("/crash", func(http.ResponseWriter, *http.Request) { os.Exit(3) })
+	mux.HandleFunc("/hang", func(http.ResponseWriter, *http.Request) { time.Sleep(time.Minute) })
+	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("listening in %s\n", mustGetwd())
+	fmt.Fprint(os.Stderr, "stderr line\n")
+	http.Serve(ln, mux)
+}
+
+func mustGetwd() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return wd
+}

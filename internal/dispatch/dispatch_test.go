@@ -1,0 +1,171 @@
+package dispatch_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/dispatch"
+)
+
+// samEvents holds the fixtures shared with `sam local invoke -e`.
+var samEvents = os.DirFS(filepath.Join("..", "..", "sam", "events"))
+
+func fixture(tb testing.TB, name string) []byte {
+	b, err := fs.ReadFile(samEvents, name)
+	if err != nil {
+		tb.Fatalf("fixture %s: %v", name, err)
+	}
+	return b
+}
+
+// recorded is what the fakes behind a Handler were called with.
+type recorded struct {
+	http   *events.APIGatewayV2HTTPRequest
+	manage []string
+}
+
+func newHandler(rec *recorded, res childproc.Result, err error, maxOutput int) *dispatch.Handler {
+	httpHandler := func(_ context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		rec.http = &ev
+		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: "from the app"}, nil
+	}
+	manage := func(_ context.Context, args []string) (childproc.Result, error) {
+		rec.manage = args
+		return res, err
+	}
+	return dispatch.New(httpHandler, manage, maxOutput, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+}
+
+func TestRoutes(t *testing.T) {
+	tests := []struct {
+		name       string
+		payload    []byte
+		wantHTTP   bool
+		wantManage []string
+		wantErr    string // in an *UnsupportedEventError
+	}{
+		{name: "API Gateway event", payload: fixture(t, "api-get.json"), wantHTTP: true},
+		{name: "management invocation", payload: fixture(t, "manage-migrate.json"), wantManage: []string{"migrate", "--noinput"}},
+		{name: "no arguments", payload: []byte(`{"manage": []}`), wantManage: []string{}},
+		{name: "arguments as given", payload: []byte(`{"manage": ["shell", "-c", "print('$(x); *')"]}`), wantManage: []string{"shell", "-c", "print('$(x); *')"}},
+		{name: "S3 event", payload: fixture(t, "s3-put.json"), wantErr: "neither requestContext nor manage"},
+		{name: "empty object", payload: []byte(`{}`), wantErr: "neither requestContext nor manage"},
+		{name: "array", payload: []byte(`["migrate"]`), wantErr: "not a JSON object"},
+		{name: "null", payload: []byte(`null`), wantErr: "not a JSON object"},
+		{name: "string", payload: []byte(`"migrate"`), wantErr: "not a JSON object"},
+		{name: "manage a string", payload: []byte(`{"manage": "migrate"}`), wantErr: "manage is not a list of strings"},
+		{name: "manage null", payload: []byte(`{"manage": null}`), wantErr: "manage is not a list of strings"},
+		{name: "manage with a number", payload: []byte(`{"manage": ["migrate", 1]}`), wantErr: "manage is not a list of strings"},
+		{name: "manage and more", payload: []byte(`{"manage": ["migrate"], "x": 1}`), wantErr: "no field but manage"},
+		{name: "payload format 1.0", payload: []byte(`{"version": "1.0", "requestContext": {}, "httpMethod": "GET"}`), wantErr: `payload format version "1.0"`},
+		{name: "malformed API Gateway event", payload: []byte(`{"version": "2.0", "requestContext": [], "rawPath": "/"}`), wantErr: "malformed API Gateway event"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rec recorded
+			h := newHandler(&rec, childproc.Result{ExitCode: 0, Output: "done\n"}, nil, 1<<20)
+			got, err := h.Handle(context.Background(), tt.payload)
+			if tt.wantErr != "" {
+				var unsupported *dispatch.UnsupportedEventError
+				if !errors.As(err, &unsupported) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), dispatch.Accepted) {
+					t.Errorf("got %v, want an UnsupportedEventError naming %q and the accepted shapes", err, tt.wantErr)
+				}
+				if rec.http != nil || rec.manage != nil {
+					t.Errorf("refused payload reached a handler: %+v", rec)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantHTTP {
+				if rec.http == nil || rec.http.RequestContext.RequestID != "Jn8xYgABoAMEVbg=" {
+					t.Errorf("API Gateway handler got %+v, want the fixture's event", rec.http)
+				}
+				if resp, ok := got.(events.APIGatewayV2HTTPResponse); !ok || resp.Body != "from the app" {
+					t.Errorf("result %#v, want the app's response", got)
+				}
+				return
+			}
+			if !reflect.DeepEqual(rec.manage, tt.wantManage) {
+				t.Errorf("manage got %q, want %q", rec.manage, tt.wantManage)
+			}
+			b, _ := json.Marshal(got)
+			if want := `{"exitCode":0,"output":"done\n"}`; string(b) != want {
+				t.Errorf("result %s, want %s", b, want)
+			}
+		})
+	}
+}
+
+func TestManageResults(t *testing.T) {
+	tests := []struct {
+		name      string
+		res       childproc.Result
+		maxOutput int
+		want      dispatch.ManageResult
+	}{
+		{"failed command", childproc.Result{ExitCode: 2, Output: "Unknown command: 'nope'\n"}, 100,
+			dispatch.ManageResult{ExitCode: 2, Output: "Unknown command: 'nope'\n"}},
+		{"killed at the deadline", childproc.Result{ExitCode: -1, Output: strings.Repeat("x", 100), Killed: true}, 100,
+			dispatch.ManageResult{ExitCode: -1, Output: strings.Repeat("x", 100-58) + "\n[djfront: killed shortly before the invocation deadline]\n"}},
+		{"cut inside a character", childproc.Result{ExitCode: 0, Output: "\xa9t\xc3\xa9\n", Truncated: true}, 100,
+			dispatch.ManageResult{ExitCode: 0, Output: "té\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rec recorded
+			got, err := newHandler(&rec, tt.res, nil, tt.maxOutput).Handle(context.Background(), []byte(`{"manage": ["x"]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			if r := got.(dispatch.ManageResult); len(r.Output) > tt.maxOutput {
+				t.Errorf("output of %d bytes, want at most %d", len(r.Output), tt.maxOutput)
+			}
+		})
+	}
+}
+
+func TestManageCannotStart(t *testing.T) {
+	var rec recorded
+	_, err := newHandler(&rec, childproc.Result{}, errors.New("start /bin/sh: no such file"), 100).
+		Handle(context.Background(), []byte(`{"manage": ["migrate"]}`))
+	var me *dispatch.ManageError
+	if !errors.As(err, &me) || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("got %v, want a ManageError with the cause", err)
+	}
+}
+
+func FuzzHandle(f *testing.F) {
+	for _, seed := range []string{"api-get.json", "manage-migrate.json", "s3-put.json", "sqs-batch.json"} {
+		f.Add(fixture(f, seed))
+	}
+	f.Add([]byte(`{"manage": ["a", "b"]}`))
+	f.Add([]byte(`{"requestContext": null, "version": "2.0"}`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var rec recorded
+		_, err := newHandler(&rec, childproc.Result{}, nil, 100).Handle(context.Background(), payload)
+		var unsupported *dispatch.UnsupportedEventError
+		if err != nil && !errors.As(err, &unsupported) {
+			t.Errorf("error %T %v, want an UnsupportedEventError", err, err)
+		}
+		if err == nil && rec.http == nil && rec.manage == nil {
+			t.Error("accepted payload reached no handler")
+		}
+	})
+}
