@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -165,6 +166,7 @@ func (h *Handler) handle(ctx context.Context, inv invocation) (Summary, []string
 		changes = append(changes, u.changes...)
 	}
 	if len(changes) == 0 {
+		failed = distinct(failed)
 		sum.Failed = len(failed)
 		return sum, failed, nil
 	}
@@ -179,9 +181,23 @@ func (h *Handler) handle(ctx context.Context, inv invocation) (Summary, []string
 	sum.Paths = append(sum.Paths, plan.Paths...)
 
 	rejected, err := h.create(ctx, deadline, units, plan, verdicts, &sum)
-	failed = append(failed, rejected...)
+	failed = distinct(append(failed, rejected...))
 	sum.Failed = len(failed)
 	return sum, failed, err
+}
+
+// distinct returns ids without repeats, in the order they first appear: a
+// message SQS delivered twice in one batch carries one id, and is reported
+// failed once.
+func distinct(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	return slices.DeleteFunc(ids, func(id string) bool {
+		if seen[id] {
+			return true
+		}
+		seen[id] = true
+		return false
+	})
 }
 
 // sortMessages returns the messages that carry S3 events, and the ids of

@@ -781,3 +781,32 @@ func TestHandleErrorTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestHandleFailuresDistinct: a message delivered twice in one batch (same
+// message id, as SQS's at-least-once delivery and a batching window allow)
+// is reported failed once.
+func TestHandleFailuresDistinct(t *testing.T) {
+	body := s3Body(t, [5]string{"ObjectCreated:Put", "static/a.css", "", "e", "01"})
+	var ev events.SQSEvent
+	for _, id := range []string{"dup", "other", "dup"} {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: id, Body: body, EventSource: "aws:sqs"})
+	}
+	ev.Records = append(ev.Records, events.SQSMessage{MessageId: "bad", Body: "{", EventSource: "aws:sqs"},
+		events.SQSMessage{MessageId: "bad", Body: "{", EventSource: "aws:sqs"})
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	h := testHandler(testConfig(t, nil), &fakeCloudFront{fail: always(errDenied)}, &fakeS3{}, &log)
+	got, err := h.Handle(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := failures(t, got), []string{"bad", "dup", "other"}; !slices.Equal(got, want) {
+		t.Errorf("got failures %q, want %q", got, want)
+	}
+	if line := logLine(t, &log); line["failed"] != 3.0 {
+		t.Errorf("got failed %v in the log, want 3", line["failed"])
+	}
+}
