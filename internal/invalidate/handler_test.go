@@ -782,6 +782,42 @@ func TestHandleErrorTypes(t *testing.T) {
 	}
 }
 
+// TestHandleRefusedMessageKeepsItsGoodPaths: a message whose keys plan to a
+// good and a refused path is reported failed, but its good path is still
+// invalidated, not lost with it (redeliveries ask for the same
+// invalidation again, by the same caller reference).
+func TestHandleRefusedMessageKeepsItsGoodPaths(t *testing.T) {
+	mixed := s3Body(t,
+		[5]string{"ObjectCreated:Put", "static/good.css", "", "e", "01"},
+		[5]string{"ObjectCreated:Put", "static/refused.css", "", "e", "02"},
+		[5]string{"ObjectCreated:Put", "static/also-good.js", "", "e", "03"})
+	cf := &fakeCloudFront{refuse: "refused"}
+	var log bytes.Buffer
+	h := testHandler(testConfig(t, nil), cf, &fakeS3{}, &log)
+	got, err := h.Handle(context.Background(), sqsEvent(t, mixed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := failures(t, got), []string{"m0"}; !slices.Equal(got, want) {
+		t.Errorf("got failures %q, want %q", got, want)
+	}
+	var created []string
+	for _, c := range cf.calls {
+		paths := c.InvalidationBatch.Paths.Items
+		if !slices.ContainsFunc(paths, func(p string) bool { return strings.Contains(p, "refused") }) {
+			created = append(created, paths...)
+		}
+	}
+	for _, k := range []string{"static/good.css", "static/also-good.js"} {
+		if !invalidation.Covers(created, "/"+k) {
+			t.Errorf("good key %q of the refused message not covered by the invalidations created, %q", k, created)
+		}
+	}
+	if line := logLine(t, &log); line["failed"] != 1.0 {
+		t.Errorf("got failed %v in the log, want 1", line["failed"])
+	}
+}
+
 // TestHandleFailuresDistinct: a message delivered twice in one batch (same
 // message id, as SQS's at-least-once delivery and a batching window allow)
 // is reported failed once.
