@@ -1,6 +1,7 @@
 package invalidate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -153,6 +154,26 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
 	}
 	return resp, nil
+}
+
+// Invoke implements aws-lambda-go's lambda.Handler: it hands the payload
+// to [Handler.Handle] as it is and returns the result as JSON. Started
+// with a function taking json.RawMessage, the runtime would decode the
+// payload first and fail a payload that is not JSON with an unnamed
+// errorType and no log line; through Invoke it is an
+// [*UnrecognizedEventError], logged like every other.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	res, err := h.Handle(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		return nil, fmt.Errorf("encode result: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 // handle does the work of Handle for a parsed invocation: it returns the
