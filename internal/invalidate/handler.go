@@ -142,10 +142,15 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		return nil, err
 	}
 	sum, failed, err := h.handle(ctx, inv)
+	if err != nil {
+		// Wrapped before it is logged, so that the log line's error_type
+		// is the errorType Lambda reports.
+		err = &InvalidationError{Err: err}
+	}
 	h.log(ctx, sum, err, time.Since(start))
 	if inv.shape != ShapeSQS {
 		if err != nil {
-			return nil, &InvalidationError{Err: err}
+			return nil, err
 		}
 		return sum, nil
 	}

@@ -846,3 +846,23 @@ func TestHandleFailuresDistinct(t *testing.T) {
 		t.Errorf("got failed %v in the log, want 3", line["failed"])
 	}
 }
+
+// TestHandleLogErrorType: the log line of an invocation whose invalidation
+// failed names the errorType Lambda reports for it (InvalidationError), not
+// the type of the wrapped error underneath; an SQS batch, which answers
+// with its failures instead of an error, logs the same type.
+func TestHandleLogErrorType(t *testing.T) {
+	for _, fixtureName := range []string{"s3-put.json", "sqs-batch.json"} {
+		t.Run(fixtureName, func(t *testing.T) {
+			var log bytes.Buffer
+			h := testHandler(testConfig(t, nil), &fakeCloudFront{fail: always(errDenied)}, &fakeS3{}, &log)
+			_, err := h.Handle(lambdaContext("req-2"), fixture(t, fixtureName))
+			if err != nil && errorType(err) != "InvalidationError" {
+				t.Fatalf("got error %T, want an *InvalidationError", err)
+			}
+			if got := logLine(t, &log)["error_type"]; got != "InvalidationError" {
+				t.Errorf("got error_type %v in the log, want InvalidationError", got)
+			}
+		})
+	}
+}
