@@ -28,7 +28,7 @@ func main() {
 		logger.Error("invalidate: cannot start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(h.Handle)
+	lambda.Start(h)
 }
 
 // setup reads the configuration from the environment and builds the

@@ -19,7 +19,9 @@ func (e *UnrecognizedEventError) Unwrap() error { return e.Err }
 
 // InvalidationError is returned for a direct (non-SQS) event whose
 // invalidation could not be created, so that Lambda's asynchronous retries
-// take over. Err wraps CloudFront's error.
+// take over. Err wraps CloudFront's error. The log line of an SQS batch
+// whose invalidation failed names this type too, though the batch answers
+// with its failures rather than an error.
 type InvalidationError struct {
 	Err error
 }

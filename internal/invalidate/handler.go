@@ -1,10 +1,12 @@
 package invalidate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -140,10 +142,15 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		return nil, err
 	}
 	sum, failed, err := h.handle(ctx, inv)
+	if err != nil {
+		// Wrapped before it is logged, so that the log line's error_type
+		// is the errorType Lambda reports.
+		err = &InvalidationError{Err: err}
+	}
 	h.log(ctx, sum, err, time.Since(start))
 	if inv.shape != ShapeSQS {
 		if err != nil {
-			return nil, &InvalidationError{Err: err}
+			return nil, err
 		}
 		return sum, nil
 	}
@@ -152,6 +159,26 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
 	}
 	return resp, nil
+}
+
+// Invoke implements aws-lambda-go's lambda.Handler: it hands the payload
+// to [Handler.Handle] as it is and returns the result as JSON. Started
+// with a function taking json.RawMessage, the runtime would decode the
+// payload first and fail a payload that is not JSON with an unnamed
+// errorType and no log line; through Invoke it is an
+// [*UnrecognizedEventError], logged like every other.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	res, err := h.Handle(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		return nil, fmt.Errorf("encode result: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 // handle does the work of Handle for a parsed invocation: it returns the
@@ -165,6 +192,7 @@ func (h *Handler) handle(ctx context.Context, inv invocation) (Summary, []string
 		changes = append(changes, u.changes...)
 	}
 	if len(changes) == 0 {
+		failed = distinct(failed)
 		sum.Failed = len(failed)
 		return sum, failed, nil
 	}
@@ -179,9 +207,23 @@ func (h *Handler) handle(ctx context.Context, inv invocation) (Summary, []string
 	sum.Paths = append(sum.Paths, plan.Paths...)
 
 	rejected, err := h.create(ctx, deadline, units, plan, verdicts, &sum)
-	failed = append(failed, rejected...)
+	failed = distinct(append(failed, rejected...))
 	sum.Failed = len(failed)
 	return sum, failed, err
+}
+
+// distinct returns ids without repeats, in the order they first appear: a
+// message SQS delivered twice in one batch carries one id, and is reported
+// failed once.
+func distinct(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	return slices.DeleteFunc(ids, func(id string) bool {
+		if seen[id] {
+			return true
+		}
+		seen[id] = true
+		return false
+	})
 }
 
 // sortMessages returns the messages that carry S3 events, and the ids of

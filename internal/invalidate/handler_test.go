@@ -776,3 +776,88 @@ func TestHandleErrorTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestHandleRefusedMessageKeepsItsGoodPaths: a message whose keys plan to a
+// good and a refused path is reported failed, but its good path is still
+// invalidated, not lost with it (redeliveries ask for the same
+// invalidation again, by the same caller reference).
+func TestHandleRefusedMessageKeepsItsGoodPaths(t *testing.T) {
+	mixed := s3Body(t,
+		[5]string{"ObjectCreated:Put", "static/good.css", "", "e", "01"},
+		[5]string{"ObjectCreated:Put", "static/refused.css", "", "e", "02"},
+		[5]string{"ObjectCreated:Put", "static/also-good.js", "", "e", "03"})
+	cf := &fakeCloudFront{refuse: "refused"}
+	var log bytes.Buffer
+	h := testHandler(testConfig(t, nil), cf, &fakeS3{}, &log)
+	got, err := h.Handle(context.Background(), sqsEvent(t, mixed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := failures(t, got), []string{"m0"}; !slices.Equal(got, want) {
+		t.Errorf("got failures %q, want %q", got, want)
+	}
+	var created []string
+	for _, c := range cf.calls {
+		paths := c.InvalidationBatch.Paths.Items
+		if !slices.ContainsFunc(paths, func(p string) bool { return strings.Contains(p, "refused") }) {
+			created = append(created, paths...)
+		}
+	}
+	for _, k := range []string{"static/good.css", "static/also-good.js"} {
+		if !invalidation.Covers(created, "/"+k) {
+			t.Errorf("good key %q of the refused message not covered by the invalidations created, %q", k, created)
+		}
+	}
+	if line := logLine(t, &log); line["failed"] != 1.0 {
+		t.Errorf("got failed %v in the log, want 1", line["failed"])
+	}
+}
+
+// TestHandleFailuresDistinct: a message delivered twice in one batch (same
+// message id, as SQS's at-least-once delivery and a batching window allow)
+// is reported failed once.
+func TestHandleFailuresDistinct(t *testing.T) {
+	body := s3Body(t, [5]string{"ObjectCreated:Put", "static/a.css", "", "e", "01"})
+	var ev events.SQSEvent
+	for _, id := range []string{"dup", "other", "dup"} {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: id, Body: body, EventSource: "aws:sqs"})
+	}
+	ev.Records = append(ev.Records, events.SQSMessage{MessageId: "bad", Body: "{", EventSource: "aws:sqs"},
+		events.SQSMessage{MessageId: "bad", Body: "{", EventSource: "aws:sqs"})
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	h := testHandler(testConfig(t, nil), &fakeCloudFront{fail: always(errDenied)}, &fakeS3{}, &log)
+	got, err := h.Handle(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := failures(t, got), []string{"bad", "dup", "other"}; !slices.Equal(got, want) {
+		t.Errorf("got failures %q, want %q", got, want)
+	}
+	if line := logLine(t, &log); line["failed"] != 3.0 {
+		t.Errorf("got failed %v in the log, want 3", line["failed"])
+	}
+}
+
+// TestHandleLogErrorType: the log line of an invocation whose invalidation
+// failed names the errorType Lambda reports for it (InvalidationError), not
+// the type of the wrapped error underneath; an SQS batch, which answers
+// with its failures instead of an error, logs the same type.
+func TestHandleLogErrorType(t *testing.T) {
+	for _, fixtureName := range []string{"s3-put.json", "sqs-batch.json"} {
+		t.Run(fixtureName, func(t *testing.T) {
+			var log bytes.Buffer
+			h := testHandler(testConfig(t, nil), &fakeCloudFront{fail: always(errDenied)}, &fakeS3{}, &log)
+			_, err := h.Handle(lambdaContext("req-2"), fixture(t, fixtureName))
+			if err != nil && errorType(err) != "InvalidationError" {
+				t.Fatalf("got error %T, want an *InvalidationError", err)
+			}
+			if got := logLine(t, &log)["error_type"]; got != "InvalidationError" {
+				t.Errorf("got error_type %v in the log, want InvalidationError", got)
+			}
+		})
+	}
+}

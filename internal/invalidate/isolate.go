@@ -40,30 +40,24 @@ func refused(err error) bool {
 // CloudFront refuses them (see [refused]), one bad message must not send
 // the whole batch to the dead-letter queue: create splits units in two,
 // plans each half on its own and creates its invalidation, down to single
-// messages, which are then reported failed and listed in sum.Rejected.
-// Each half's CallerReference is derived from its own messages and paths,
-// so a redelivery asks for the same invalidations again. Any other error
-// fails every message of units.
+// messages, which are then reported failed and listed in sum.Rejected — after
+// their paths that CloudFront accepts are invalidated anyway (see
+// [Handler.salvage]), so that a message's good keys are not lost with its
+// bad one. Each invalidation's CallerReference is derived from its own
+// messages and paths, so a redelivery asks for the same invalidations
+// again. Any other error fails every message of units.
 func (h *Handler) create(ctx context.Context, deadline time.Time, units []message, p invalidation.Plan, verdicts map[objectID]verdict, sum *Summary) ([]string, error) {
 	if len(p.Paths) == 0 {
 		return nil, nil
 	}
-	rec := Invalidation{CallerReference: invalidation.CallerReference(ids(units), p.Paths), Paths: p.Paths}
-	err := validatePaths(p.Paths)
-	if err == nil {
-		rec.ID, rec.Attempts, err = h.invalidate(ctx, deadline, rec.CallerReference, p.Paths)
-	}
-	if err != nil {
-		rec.Error = err.Error()
-	}
-	sum.Invalidations = append(sum.Invalidations, rec)
+	err := h.attempt(ctx, deadline, units, p.Paths, sum)
 	switch {
 	case err == nil:
-		sum.EstimatedCostUSD += p.Cost()
 		return nil, nil
 	case !refused(err):
 		return messageIDs(units), err
 	case len(units) == 1:
+		h.salvage(ctx, deadline, units, p.Paths, sum)
 		sum.Rejected = append(sum.Rejected, MessageError{MessageID: units[0].id, Error: err.Error()})
 		return messageIDs(units), err
 	}
@@ -78,6 +72,40 @@ func (h *Handler) create(ctx context.Context, deadline time.Time, units []messag
 		}
 	}
 	return failed, last
+}
+
+// attempt checks paths and creates their invalidation for units, recording
+// it in sum, and returns the error that kept it from being created.
+func (h *Handler) attempt(ctx context.Context, deadline time.Time, units []message, paths []string, sum *Summary) error {
+	rec := Invalidation{CallerReference: invalidation.CallerReference(ids(units), paths), Paths: paths}
+	err := validatePaths(paths)
+	if err == nil {
+		rec.ID, rec.Attempts, err = h.invalidate(ctx, deadline, rec.CallerReference, paths)
+	}
+	if err != nil {
+		rec.Error = err.Error()
+	} else {
+		sum.EstimatedCostUSD += invalidation.Plan{Paths: paths}.Cost()
+	}
+	sum.Invalidations = append(sum.Invalidations, rec)
+	return err
+}
+
+// salvage invalidates the paths of a refused message that CloudFront
+// accepts: it splits paths in two and creates each half's invalidation,
+// splitting again a half that is refused, down to single paths. The
+// message still fails (for its refused paths); its other paths are not
+// lost with it.
+func (h *Handler) salvage(ctx context.Context, deadline time.Time, units []message, paths []string, sum *Summary) {
+	if len(paths) < 2 {
+		return
+	}
+	half := len(paths) / 2
+	for _, part := range [][]string{paths[:half], paths[half:]} {
+		if err := h.attempt(ctx, deadline, units, part, sum); refused(err) {
+			h.salvage(ctx, deadline, units, part, sum)
+		}
+	}
 }
 
 // validatePaths checks every path with [invalidation.ValidatePath].

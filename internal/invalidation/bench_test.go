@@ -2,6 +2,7 @@ package invalidation_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -21,18 +22,44 @@ func apps(tb testing.TB, n int) []string {
 	return collectstatic("static/", files)
 }
 
+// deepTree returns n keys under static/ in a narrow, deep tree: each up to
+// ten directories deep, each directory one of two names. Its many small
+// directories make the planner's frontiers large when MAX_PATHS is a large
+// fraction of n.
+func deepTree(n int) []string {
+	r := rand.New(rand.NewPCG(1, 2))
+	keys := make([]string, n)
+	for i := range keys {
+		var b strings.Builder
+		b.WriteString("static/")
+		for range r.IntN(11) {
+			fmt.Fprintf(&b, "d%d/", r.IntN(2))
+		}
+		fmt.Fprintf(&b, "f%d", i)
+		keys[i] = b.String()
+	}
+	return keys
+}
+
 // BenchmarkNewPlan plans the keys of a first collectstatic of four apps
 // shaped like the Django admin (about 1,000 keys) and of forty (about
 // 10,000), and of a re-upload where three files changed, with the default
-// budget and with the largest. bench/invalidate.sh runs it against the
-// planner of an earlier commit.
+// budget and with the largest; and 3,000 keys of a deep, narrow tree with
+// the default budget and with 2,000. bench/invalidate.sh runs it against
+// the planner of an earlier commit.
 func BenchmarkNewPlan(b *testing.B) {
 	changed := []string{"static/app0/css/base.css", "static/app1/js/core.js", "static/staticfiles.json"}
 	for _, bc := range []struct {
-		name string
-		keys []string
-	}{{"first-upload", apps(b, 4)}, {"first-upload", apps(b, 40)}, {"three-changed", changed}} {
-		for _, budget := range []int{15, 3000} {
+		name    string
+		keys    []string
+		budgets []int
+	}{
+		{"first-upload", apps(b, 4), []int{15, 3000}},
+		{"first-upload", apps(b, 40), []int{15, 3000}},
+		{"three-changed", changed, []int{15, 3000}},
+		{"deep-tree", deepTree(3000), []int{15, 2000}},
+	} {
+		for _, budget := range bc.budgets {
 			o := invalidation.Options{OriginPath: "/static", Immutable: immutable, MaxPaths: budget}
 			b.Run(fmt.Sprintf("%s/keys=%d/max=%d", bc.name, len(bc.keys), budget), func(b *testing.B) {
 				var p invalidation.Plan

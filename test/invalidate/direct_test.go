@@ -57,3 +57,24 @@ func TestDirectEvents(t *testing.T) {
 		})
 	}
 }
+
+// TestDirectPayloadNotJSON: a payload that is not JSON at all (truncated,
+// as `lambdarun -event` or a hand-made test event may send) reaches the
+// handler and fails as an UnrecognizedEventError with its log line, not
+// as the runtime's unnamed "errorString" before the handler runs.
+func TestDirectPayloadNotJSON(t *testing.T) {
+	testenv.Integration(t)
+	st := newStack(t, stackOptions{visibility: 30 * time.Second, maxReceiveCount: 3, timeout: 30 * time.Second})
+	for _, payload := range []string{
+		`{"Records":[{"eventSource":"aws:s3","s3":{"object":{"key":"static/a.css"`,
+		`not json`,
+	} {
+		res, err := st.poller.Function.Invoke(t.Context(), []byte(payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Error == nil || res.Error.Type != "UnrecognizedEventError" {
+			t.Errorf("payload %q: got result %s, error %v; want errorType UnrecognizedEventError", payload, res.Payload, res.Error)
+		}
+	}
+}
