@@ -172,6 +172,25 @@ func TestBootFailureRestartsOnDemand(t *testing.T) {
 	}
 }
 
+// TestCrashAfterReadyRestartsOnDemand: an app that dies just after it
+// answered ready is started again by the next request, not in a loop.
+func TestCrashAfterReadyRestartsOnDemand(t *testing.T) {
+	ta := startApp(t, "", "APP_EXIT_WHEN_READY=1")
+	time.Sleep(time.Second) // a restart loop starts it again meanwhile, every few ms
+	if got := strings.Count(ta.logs.String(), `"msg":"app started"`); got > 2 {
+		t.Errorf("app started %d times in a second without a request, want at most 2 (no restart loop)", got)
+	}
+	if _, err := ta.get(t, "/", 20*time.Second); err != nil {
+		var exit *childproc.ExitError
+		if !errors.As(err, &exit) {
+			t.Errorf("request after the crash: got %v, want an answer or the fresh app's exit", err)
+		}
+	}
+	if got := strings.Count(ta.logs.String(), `"msg":"app started"`); got < 2 {
+		t.Errorf("app started %d times, want a fresh app for the request", got)
+	}
+}
+
 func TestStop(t *testing.T) {
 	ta := startApp(t, `sleep 60 & echo $! > grandchild; `, "APP_IGNORE_TERM=1")
 	pid := ta.pid(t)
