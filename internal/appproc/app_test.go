@@ -214,6 +214,26 @@ func TestStop(t *testing.T) {
 	}
 }
 
+// TestStopWithinShutdown: a daemon the app started outside its process
+// group keeps the app's output open; Stop must still return within the
+// 500 ms Lambda leaves the runtime at shutdown, or Lambda SIGKILLs
+// hostforward before it exits.
+func TestStopWithinShutdown(t *testing.T) {
+	ta := startApp(t, `setsid sleep 60 & echo $! > daemon; `)
+	ta.pid(t)
+	b, err := os.ReadFile(filepath.Join(ta.cfg.Dir, "daemon"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	daemon, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	t.Cleanup(func() { syscall.Kill(daemon, syscall.SIGKILL) })
+	start := time.Now()
+	ta.Stop()
+	if took, budget := time.Since(start), 500*time.Millisecond; took >= budget {
+		t.Errorf("Stop took %s with a daemon holding the app's output, want less than Lambda's %s", took, budget)
+	}
+}
+
 // alive reports whether pid runs, allowing a killed process a moment to be
 // reaped by whoever inherited it.
 func alive(pid int) bool {
