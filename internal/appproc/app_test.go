@@ -327,6 +327,15 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "ready path with fragment", env: map[string]string{"UPSTREAM_READY_PATH": "/a#b"}, wantErr: "UPSTREAM_READY_PATH: want a path"},
 		{name: "manage blank", env: map[string]string{"MANAGE_COMMAND": " "}, wantErr: "MANAGE_COMMAND: want a command"},
 		{name: "manage two lines", env: map[string]string{"MANAGE_COMMAND": "python3\nmanage.py"}, wantErr: "MANAGE_COMMAND: want a command"},
+		// Run as `exec MANAGE_COMMAND "$@"`: a comment would drop the
+		// arguments (manage.py alone prints its help and exits 0), a list
+		// would exec its first command only.
+		{name: "manage with a comment", env: map[string]string{"MANAGE_COMMAND": "python3 manage.py # the app"}, wantErr: "MANAGE_COMMAND: want one command"},
+		{name: "manage a list", env: map[string]string{"MANAGE_COMMAND": "cd src && python3 manage.py"}, wantErr: "MANAGE_COMMAND: want one command"},
+		{name: "manage a pipeline", env: map[string]string{"MANAGE_COMMAND": "python3 manage.py | cat"}, wantErr: "MANAGE_COMMAND: want one command"},
+		{name: "manage ends with a backslash", env: map[string]string{"MANAGE_COMMAND": `python3 manage.py \`}, wantErr: "MANAGE_COMMAND: want one command"},
+		{name: "manage with a variable", wantOK: true, env: map[string]string{"MANAGE_COMMAND": "$PYTHON src/manage.py"},
+			want: appproc.Config{Command: "gunicorn app", Dir: root, ReadyPath: "/", Manage: "$PYTHON src/manage.py"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
