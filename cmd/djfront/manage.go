@@ -61,7 +61,7 @@ func runManage(ctx context.Context, e env, args []string) int {
 		return exitUsage
 	}
 	if *function == "" {
-		return fail("no function: pass --function NAME or set %s (the stack's HostForwardFunction)", FunctionEnv)
+		return fail("no function: pass --function NAME or set %s (the stack's AppFunction)", FunctionEnv)
 	}
 	if fs.NArg() == 0 {
 		return fail("no command: for example djfront manage -- migrate --noinput")

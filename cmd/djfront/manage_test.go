@@ -42,7 +42,7 @@ func TestRun(t *testing.T) {
 	}{
 		{name: "no command", args: nil, wantCode: 2, wantStderr: "  djfront manage [--function NAME] -- ARGS…"},
 		{name: "unknown command", args: []string{"deploy"}, wantCode: 2, wantStderr: `djfront: unknown command "deploy"`},
-		{name: "manage without function", args: []string{"manage", "--", "migrate"}, wantCode: 2, wantStderr: "no function: pass --function NAME or set DJFRONT_FUNCTION"},
+		{name: "manage without function", args: []string{"manage", "--", "migrate"}, wantCode: 2, wantStderr: "no function: pass --function NAME or set DJFRONT_FUNCTION (the stack's AppFunction)"},
 		{name: "manage without arguments", args: []string{"manage", "--function", "fn"}, wantCode: 2, wantStderr: "no command"},
 		{name: "manage with a bad flag", args: []string{"manage", "--nope"}, wantCode: 2, wantStderr: "flag provided but not defined: -nope"},
 		{

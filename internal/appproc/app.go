@@ -24,6 +24,11 @@ const (
 	StopGrace = 300 * time.Millisecond
 	// readyEvery is the pause between readiness requests.
 	readyEvery = 10 * time.Millisecond
+	// restartUptime is how long the app must have been ready for watch to
+	// start it again at once when it dies; one that dies sooner is started
+	// by the next request, so that an app that crashes as soon as it is up
+	// does not restart in a loop.
+	restartUptime = time.Second
 )
 
 // ErrStarting is the error of a request whose context ended while the app
@@ -90,7 +95,7 @@ func (a *App) launch() (*instance, error) {
 }
 
 // watch follows inst from readiness to exit, then restarts the app if it
-// died after it was ready.
+// died after it had been ready for restartUptime.
 func (a *App) watch(inst *instance) {
 	probe := childproc.Probe{
 		URL:   a.cfg.URL.String() + a.cfg.ReadyPath, // the URL has no trailing slash
@@ -99,8 +104,9 @@ func (a *App) watch(inst *instance) {
 		Ready: func(status int) bool { return status >= 100 && status <= 499 },
 	}
 	wasReady := false
+	var readyAt time.Time
 	if err := childproc.AwaitHTTP(a.ctx, inst.p, probe); err == nil {
-		wasReady = true
+		wasReady, readyAt = true, time.Now()
 		close(inst.ready)
 		a.log.Info("app ready", slog.Int("pid", inst.p.Pid()), slog.Int64("duration_ms", time.Since(inst.started).Milliseconds()))
 	}
@@ -113,7 +119,7 @@ func (a *App) watch(inst *instance) {
 	}
 	a.log.Error("app exited", slog.Int("pid", inst.p.Pid()), slog.String("status", childproc.ExitStatus(inst.p.Err())),
 		slog.Bool("was_ready", wasReady), slog.Int64("duration_ms", time.Since(inst.started).Milliseconds()))
-	if !wasReady {
+	if !wasReady || time.Since(readyAt) < restartUptime {
 		return // the next request starts it again: a command that fails at once must not spin
 	}
 	a.mu.Lock()

@@ -172,6 +172,25 @@ func TestBootFailureRestartsOnDemand(t *testing.T) {
 	}
 }
 
+// TestCrashAfterReadyRestartsOnDemand: an app that dies just after it
+// answered ready is started again by the next request, not in a loop.
+func TestCrashAfterReadyRestartsOnDemand(t *testing.T) {
+	ta := startApp(t, "", "APP_EXIT_WHEN_READY=1")
+	time.Sleep(time.Second) // a restart loop starts it again meanwhile, every few ms
+	if got := strings.Count(ta.logs.String(), `"msg":"app started"`); got > 2 {
+		t.Errorf("app started %d times in a second without a request, want at most 2 (no restart loop)", got)
+	}
+	if _, err := ta.get(t, "/", 20*time.Second); err != nil {
+		var exit *childproc.ExitError
+		if !errors.As(err, &exit) {
+			t.Errorf("request after the crash: got %v, want an answer or the fresh app's exit", err)
+		}
+	}
+	if got := strings.Count(ta.logs.String(), `"msg":"app started"`); got < 2 {
+		t.Errorf("app started %d times, want a fresh app for the request", got)
+	}
+}
+
 func TestStop(t *testing.T) {
 	ta := startApp(t, `sleep 60 & echo $! > grandchild; `, "APP_IGNORE_TERM=1")
 	pid := ta.pid(t)
@@ -192,6 +211,26 @@ func TestStop(t *testing.T) {
 	}
 	if _, err := ta.get(t, "/pid", time.Second); !errors.Is(err, appproc.ErrStopped) {
 		t.Errorf("request after Stop: got %v, want ErrStopped", err)
+	}
+}
+
+// TestStopWithinShutdown: a daemon the app started outside its process
+// group keeps the app's output open; Stop must still return within the
+// 500 ms Lambda leaves the runtime at shutdown, or Lambda SIGKILLs
+// hostforward before it exits.
+func TestStopWithinShutdown(t *testing.T) {
+	ta := startApp(t, `setsid sleep 60 & echo $! > daemon; `)
+	ta.pid(t)
+	b, err := os.ReadFile(filepath.Join(ta.cfg.Dir, "daemon"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	daemon, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	t.Cleanup(func() { syscall.Kill(daemon, syscall.SIGKILL) })
+	start := time.Now()
+	ta.Stop()
+	if took, budget := time.Since(start), 500*time.Millisecond; took >= budget {
+		t.Errorf("Stop took %s with a daemon holding the app's output, want less than Lambda's %s", took, budget)
 	}
 }
 
@@ -288,6 +327,15 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "ready path with fragment", env: map[string]string{"UPSTREAM_READY_PATH": "/a#b"}, wantErr: "UPSTREAM_READY_PATH: want a path"},
 		{name: "manage blank", env: map[string]string{"MANAGE_COMMAND": " "}, wantErr: "MANAGE_COMMAND: want a command"},
 		{name: "manage two lines", env: map[string]string{"MANAGE_COMMAND": "python3\nmanage.py"}, wantErr: "MANAGE_COMMAND: want a command"},
+		// Run as `exec MANAGE_COMMAND "$@"`: a comment would drop the
+		// arguments (manage.py alone prints its help and exits 0), a list
+		// would exec its first command only.
+		{name: "manage with a comment", env: map[string]string{"MANAGE_COMMAND": "python3 manage.py # the app"}, wantErr: "MANAGE_COMMAND: want one command"},
+		{name: "manage a list", env: map[string]string{"MANAGE_COMMAND": "cd src && python3 manage.py"}, wantErr: "MANAGE_COMMAND: want one command"},
+		{name: "manage a pipeline", env: map[string]string{"MANAGE_COMMAND": "python3 manage.py | cat"}, wantErr: "MANAGE_COMMAND: want one command"},
+		{name: "manage ends with a backslash", env: map[string]string{"MANAGE_COMMAND": `python3 manage.py \`}, wantErr: "MANAGE_COMMAND: want one command"},
+		{name: "manage with a variable", wantOK: true, env: map[string]string{"MANAGE_COMMAND": "$PYTHON src/manage.py"},
+			want: appproc.Config{Command: "gunicorn app", Dir: root, ReadyPath: "/", Manage: "$PYTHON src/manage.py"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,8 +31,9 @@ type Config struct {
 	// Empty: the URL's host.
 	ReadyHost string
 	// Manage is the command prefix management invocations run
-	// (MANAGE_COMMAND): shell words, to which the invocation's arguments are
-	// appended as given.
+	// (MANAGE_COMMAND): shell words and variables, to which the invocation's
+	// arguments are appended as given; no comment, list or pipeline (#, ;,
+	// &, |).
 	Manage string
 	// Env is the environment of the app and its management commands, to
 	// which PORT is added; nil means this process's environment.
@@ -82,6 +83,10 @@ func ConfigFromEnv(getenv func(string) string, upstream *url.URL, readyHost stri
 	if v, set := getenv("MANAGE_COMMAND"), getenv("MANAGE_COMMAND") != ""; set {
 		if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\n\r\x00") {
 			bad("MANAGE_COMMAND", fmt.Errorf("want a command like %q on one line, got %q", DefaultManageCommand, v))
+		} else if strings.ContainsAny(v, "#;&|") || strings.HasSuffix(strings.TrimSpace(v), `\`) {
+			// Manage runs `exec MANAGE_COMMAND "$@"`: a comment would drop
+			// the arguments, a list or pipeline would not get them.
+			bad("MANAGE_COMMAND", fmt.Errorf("want one command and its first arguments, like %q (put more shell in a script), got %q", DefaultManageCommand, v))
 		} else {
 			c.Manage = strings.TrimSpace(v)
 		}

@@ -20,9 +20,10 @@
 //  4. Each request goes through Transport's RoundTrip, which waits for the
 //     app (bounded by the request's context: then ErrStarting), and turns a
 //     failure caused by the app's death into a *childproc.ExitError. An app
-//     that dies after it was ready is started again at once; one that dies
-//     while booting is started again by the next request, so a command that
-//     fails at once does not spin.
+//     that dies after it had been ready for a second is started again at
+//     once; one that dies while booting, or just after, is started again by
+//     the next request, so a command that fails at once, or an app that
+//     crashes as soon as it is up, does not restart in a loop.
 //  5. Stop, on Lambda's SIGTERM, sends SIGTERM to the app's process group
 //     and SIGKILLs what is left after StopGrace.
 //

@@ -22,7 +22,8 @@ import (
 //	/hang   no answer for a minute
 //
 // With APP_IGNORE_TERM it ignores SIGTERM; APP_EXIT makes it exit at once
-// with that status.
+// with that status, APP_EXIT_WHEN_READY with status 3 just after it answered
+// ready.
 func TestMain(m *testing.M) {
 	if os.Getenv("APPPROC_TEST_APP") == "" {
 		os.Exit(m.Run())
@@ -49,6 +50,9 @@ func TestMain(m *testing.M) {
 			return
 		}
 		w.WriteHeader(http.StatusNotFound) // any status below 500 is ready
+		if os.Getenv("APP_EXIT_WHEN_READY") != "" {
+			time.AfterFunc(10*time.Millisecond, func() { os.Exit(3) })
+		}
 	})
 	mux.HandleFunc("/pid", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, os.Getpid()) })
 	mux.HandleFunc("/crash", func(http.ResponseWriter, *http.Request) { os.Exit(3) })

@@ -312,6 +312,27 @@ func TestRun(t *testing.T) {
 			t.Errorf("background child %d outlived Run", pid)
 		}
 	})
+	t.Run("daemon holding the output", func(t *testing.T) {
+		// A daemon that left the group keeps the output pipe open: Run must
+		// still return at the deadline with the output so far, not a second
+		// later, or a management invocation loses its answer.
+		pidFile := t.TempDir() + "/pid"
+		const timeout = 300 * time.Millisecond
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		start := time.Now()
+		res, err := childproc.Run(ctx, exec.Command("/bin/sh", "-c", `setsid sleep 30 & echo $! > "$1"; echo started; sleep 60`, "sh", pidFile), 64)
+		took := time.Since(start)
+		if pid := readPid(t, pidFile); pid > 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		if err != nil || !res.Killed || res.Output != "started\n" {
+			t.Fatalf("Run = %+v, %v; want killed with output %q", res, err, "started\n")
+		}
+		if margin := 400 * time.Millisecond; took > timeout+margin {
+			t.Errorf("Run returned %s after start, want within %s of its %s deadline", took, margin, timeout)
+		}
+	})
 	t.Run("cannot start", func(t *testing.T) {
 		if _, err := childproc.Run(context.Background(), exec.Command("/nonexistent/binary"), 64); err == nil {
 			t.Error("no error for a missing binary")

@@ -17,6 +17,12 @@ import (
 // requests' access lines.
 const DefaultTailSize = 64 << 10
 
+// exitOutputWait is how long a Process's exit waits for output still held
+// open by processes that outlive the child (a daemon that left its group,
+// a master's workers): short, because Exited, and Stop with it, wait that
+// long, and Lambda leaves hostforward 500 ms at shutdown.
+const exitOutputWait = 100 * time.Millisecond
+
 // Options are the optional settings of Start.
 type Options struct {
 	// Output receives the child's stdout and stderr, interleaved as written.
@@ -61,8 +67,9 @@ func Start(name string, cmd *exec.Cmd, opts Options) (*Process, error) {
 	}
 	cmd.Stdout, cmd.Stderr = w, w // one writer: one pipe, output stays in order
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// Do not wait for the output of a grandchild that outlives the group kill.
-	cmd.WaitDelay = time.Second
+	// Do not wait for the output of a grandchild that outlives the group
+	// kill, or of workers that outlive their master.
+	cmd.WaitDelay = exitOutputWait
 	if opts.KillWithParent {
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 		// The death signal follows the thread that forked the child: keep it

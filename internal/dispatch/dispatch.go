@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -108,6 +109,11 @@ func (h *Handler) route(ctx context.Context, payload json.RawMessage) (any, erro
 	var args []string
 	if err := json.Unmarshal(raw, &args); err != nil || args == nil {
 		return nil, &UnsupportedEventError{Reason: "manage is not a list of strings"}
+	}
+	for i, arg := range args {
+		if strings.IndexByte(arg, 0) >= 0 { // no command line can carry one
+			return nil, &UnsupportedEventError{Reason: fmt.Sprintf("manage argument %d holds a NUL byte", i+1)}
+		}
 	}
 	return h.runManage(ctx, args)
 }

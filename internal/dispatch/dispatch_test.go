@@ -68,6 +68,7 @@ func TestRoutes(t *testing.T) {
 		{name: "manage a string", payload: []byte(`{"manage": "migrate"}`), wantErr: "manage is not a list of strings"},
 		{name: "manage null", payload: []byte(`{"manage": null}`), wantErr: "manage is not a list of strings"},
 		{name: "manage with a number", payload: []byte(`{"manage": ["migrate", 1]}`), wantErr: "manage is not a list of strings"},
+		{name: "argument with a NUL byte", payload: []byte(`{"manage": ["shell", "-c", "a\u0000b"]}`), wantErr: "manage argument 3 holds a NUL byte"},
 		{name: "manage and more", payload: []byte(`{"manage": ["migrate"], "x": 1}`), wantErr: "no field but manage"},
 		{name: "payload format 1.0", payload: []byte(`{"version": "1.0", "requestContext": {}, "httpMethod": "GET"}`), wantErr: `payload format version "1.0"`},
 		{name: "malformed API Gateway event", payload: []byte(`{"version": "2.0", "requestContext": [], "rawPath": "/"}`), wantErr: "malformed API Gateway event"},
