@@ -153,6 +153,42 @@ func TestMatchRereadFailureKeepsValues(t *testing.T) {
 	}
 }
 
+// A re-read that fails (Secrets Manager throttled, a timeout) must not hold
+// the just-rotated value off for a whole RefreshInterval: the distribution
+// may already be sending it, and every such request would get a 403.
+func TestMatchRetriesSoonAfterAFailedReread(t *testing.T) {
+	sm := &fakeSM{values: map[string]string{StageCurrent: "old"}}
+	c := newClock()
+	s := mustLoad(t, sm, c)
+	ctx := context.Background()
+
+	// The rotation made "new" pending; the first request carrying it meets
+	// a failing Secrets Manager.
+	sm.values = map[string]string{StageCurrent: "old", StagePending: "new"}
+	sm.fail = map[string]error{StagePending: errors.New("ThrottlingException: rate exceeded")}
+	c.advance(RefreshInterval)
+	if ok, err := s.Match(ctx, "new"); ok || err == nil {
+		t.Fatalf("Match(new) with the re-read failing: got %v, %v; want false and the error", ok, err)
+	}
+
+	sm.fail = nil
+	before := sm.calls
+	c.advance(RetryAfterFailure - time.Nanosecond)
+	if ok, _ := s.Match(ctx, "new"); ok {
+		t.Fatal("Match(new) before RetryAfterFailure: got true, want false (no re-read yet)")
+	}
+	if got := sm.calls - before; got != 0 {
+		t.Fatalf("GetSecretValue calls before RetryAfterFailure: got %d, want 0", got)
+	}
+	c.advance(time.Nanosecond)
+	if ok, err := s.Match(ctx, "new"); !ok || err != nil {
+		t.Fatalf("Match(new) RetryAfterFailure after the failed re-read: got %v, %v; want true (read again)", ok, err)
+	}
+	if RetryAfterFailure >= RefreshInterval/4 {
+		t.Errorf("RetryAfterFailure = %s, want well below RefreshInterval (%s)", RetryAfterFailure, RefreshInterval)
+	}
+}
+
 func TestCurrent(t *testing.T) {
 	sm := &fakeSM{values: map[string]string{StageCurrent: "one"}}
 	c := newClock()
