@@ -34,6 +34,10 @@ const (
 // the two calls (PreconditionFailed).
 const updateAttempts = 3
 
+// deployPoll is how often setSecret asks whether the distribution has
+// finished deploying a previous change.
+const deployPoll = 20 * time.Second
+
 type secretsAPI interface {
 	secretcache.API
 	DescribeSecret(ctx context.Context, params *secretsmanager.DescribeSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
@@ -42,6 +46,7 @@ type secretsAPI interface {
 }
 
 type cloudfrontAPI interface {
+	GetDistribution(ctx context.Context, params *cloudfront.GetDistributionInput, optFns ...func(*cloudfront.Options)) (*cloudfront.GetDistributionOutput, error)
 	GetDistributionConfig(ctx context.Context, params *cloudfront.GetDistributionConfigInput, optFns ...func(*cloudfront.Options)) (*cloudfront.GetDistributionConfigOutput, error)
 	UpdateDistribution(ctx context.Context, params *cloudfront.UpdateDistributionInput, optFns ...func(*cloudfront.Options)) (*cloudfront.UpdateDistributionOutput, error)
 }
@@ -193,8 +198,9 @@ func (h *Handler) pending(ctx context.Context, ev events.SecretsManagerSecretRot
 	return out, nil
 }
 
-// set waits until the pending version is Settle old, then puts its value
-// on the distribution's X-Origin-Verify origin headers.
+// set waits until the pending version is Settle old and the distribution
+// has deployed its last change, then puts the pending value on the
+// distribution's X-Origin-Verify origin headers.
 func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (string, error) {
 	p, err := h.pending(ctx, ev)
 	if err != nil {
@@ -206,6 +212,9 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 				return "", fmt.Errorf("wait %s for hostforward to know the new value: %w", wait.Round(time.Second), err)
 			}
 		}
+	}
+	if err := h.awaitDeployed(ctx); err != nil {
+		return "", err
 	}
 	value := aws.ToString(p.SecretString)
 	for attempt := 1; ; attempt++ {
@@ -233,6 +242,29 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 			continue // changed by someone else since GetDistributionConfig: read it again
 		default:
 			return "", fmt.Errorf("update distribution %s: %w", h.cfg.DistributionID, err)
+		}
+	}
+}
+
+// awaitDeployed returns once the distribution's status is Deployed. This
+// rotation's finishSecret stops accepting the value before the current
+// one; while an earlier change (the last rotation's, run minutes ago) is
+// still deploying, some edges may be sending exactly that value.
+func (h *Handler) awaitDeployed(ctx context.Context) error {
+	for {
+		d, err := h.cf.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(h.cfg.DistributionID)})
+		if err != nil {
+			return fmt.Errorf("get distribution %s: %w", h.cfg.DistributionID, err)
+		}
+		status := ""
+		if d.Distribution != nil {
+			status = aws.ToString(d.Distribution.Status)
+		}
+		if status == "Deployed" {
+			return nil
+		}
+		if err := h.sleep(ctx, deployPoll); err != nil {
+			return fmt.Errorf("distribution %s is still deploying a previous change (status %q): %w", h.cfg.DistributionID, status, err)
 		}
 	}
 }

@@ -69,10 +69,22 @@ func (f *fakeSM) UpdateSecretVersionStage(_ context.Context, in *secretsmanager.
 // fakeCF is one distribution; stale makes the next n updates fail with
 // PreconditionFailed, as CloudFront does when the ETag is out of date.
 type fakeCF struct {
-	header  *string // nil: no X-Origin-Verify origin header
-	etag    int
-	stale   int
-	updates []string // IfMatch of each accepted update
+	header    *string // nil: no X-Origin-Verify origin header
+	etag      int
+	stale     int
+	updates   []string // IfMatch of each accepted update
+	deploying int      // GetDistribution answers InProgress this many more times
+	gets      int      // GetDistribution calls
+}
+
+func (f *fakeCF) GetDistribution(context.Context, *cloudfront.GetDistributionInput, ...func(*cloudfront.Options)) (*cloudfront.GetDistributionOutput, error) {
+	f.gets++
+	status := "Deployed"
+	if f.deploying > 0 {
+		f.deploying--
+		status = "InProgress"
+	}
+	return &cloudfront.GetDistributionOutput{Distribution: &cftypes.Distribution{Status: aws.String(status)}}, nil
 }
 
 func (f *fakeCF) GetDistributionConfig(context.Context, *cloudfront.GetDistributionConfigInput, ...func(*cloudfront.Options)) (*cloudfront.GetDistributionConfigOutput, error) {
@@ -152,6 +164,20 @@ func TestSteps(t *testing.T) {
 				}
 				if got := aws.ToString(cf.header); got != "new" || !slices.Equal(cf.updates, []string{"E1"}) {
 					t.Errorf("header %q, updates with IfMatch %v; want %q, [E1]", got, cf.updates, "new")
+				}
+			}},
+		// A rotation right after another (aws secretsmanager rotate-secret
+		// twice): edges may still send the value before the last one, which
+		// this rotation's finish stops accepting. set waits for the last
+		// change to be deployed everywhere first.
+		{name: "set waits while the distribution deploys a previous change", step: StepSet,
+			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.deploying = 2 },
+			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, slept time.Duration) {
+				if want := 45*time.Second + 2*deployPoll; slept != want || cf.gets != 3 {
+					t.Errorf("slept %s over %d GetDistribution calls, want %s over 3", slept, cf.gets, want)
+				}
+				if got := aws.ToString(cf.header); got != "new" || len(cf.updates) != 1 {
+					t.Errorf("header %q, updates %v; want %q, one update", got, cf.updates, "new")
 				}
 			}},
 		{name: "set retries a stale ETag", step: StepSet,
