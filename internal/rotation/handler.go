@@ -222,7 +222,7 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 		if err != nil {
 			return "", fmt.Errorf("get distribution %s config: %w", h.cfg.DistributionID, err)
 		}
-		changed, err := setHeader(got.DistributionConfig, value)
+		changed, err := setHeader(got.DistributionConfig, h.cfg.OriginID, value)
 		if err != nil {
 			return "", fmt.Errorf("distribution %s: %w", h.cfg.DistributionID, err)
 		}
@@ -269,29 +269,44 @@ func (h *Handler) awaitDeployed(ctx context.Context) error {
 	}
 }
 
-// setHeader sets value on every X-Origin-Verify origin header of cfg and
-// returns how many it changed. A distribution with no such header is an
-// error: the rotation would change nothing that protects the API.
-func setHeader(cfg *cftypes.DistributionConfig, value string) (int, error) {
-	found, changed := 0, 0
-	for _, o := range originsOf(cfg) {
-		if o.CustomHeaders == nil {
+// setHeader sets value on the X-Origin-Verify header of the origin
+// originID names (with originID empty, the one origin that has the header)
+// and returns how many headers it changed. Other origins and other headers
+// are left alone. A distribution with no such origin header is an error:
+// the rotation would change nothing that protects the API.
+func setHeader(cfg *cftypes.DistributionConfig, originID, value string) (int, error) {
+	var found []*cftypes.OriginCustomHeader
+	var ids []string // of the origins that have the header
+	origins := originsOf(cfg)
+	for i := range origins {
+		o := &origins[i]
+		if o.CustomHeaders == nil || (originID != "" && aws.ToString(o.Id) != originID) {
 			continue
 		}
-		for i := range o.CustomHeaders.Items {
-			hd := &o.CustomHeaders.Items[i]
-			if !strings.EqualFold(aws.ToString(hd.HeaderName), HeaderName) {
-				continue
-			}
-			found++
-			if aws.ToString(hd.HeaderValue) != value {
-				hd.HeaderValue = aws.String(value)
-				changed++
+		before := len(found)
+		for j := range o.CustomHeaders.Items {
+			if hd := &o.CustomHeaders.Items[j]; strings.EqualFold(aws.ToString(hd.HeaderName), HeaderName) {
+				found = append(found, hd)
 			}
 		}
+		if len(found) > before {
+			ids = append(ids, aws.ToString(o.Id))
+		}
 	}
-	if found == 0 {
+	switch {
+	case len(found) == 0 && originID != "":
+		return 0, fmt.Errorf("origin %q has no %s custom header", originID, HeaderName)
+	case len(found) == 0:
 		return 0, fmt.Errorf("no origin has a %s custom header", HeaderName)
+	case len(ids) > 1:
+		return 0, fmt.Errorf("origins %s all have a %s custom header: set ORIGIN_ID to the HTTP API's", strings.Join(ids, ", "), HeaderName)
+	}
+	changed := 0
+	for _, hd := range found {
+		if aws.ToString(hd.HeaderValue) != value {
+			hd.HeaderValue = aws.String(value)
+			changed++
+		}
 	}
 	return changed, nil
 }
@@ -304,7 +319,7 @@ func originsOf(cfg *cftypes.DistributionConfig) []cftypes.Origin {
 }
 
 // test checks that the distribution's configuration holds the pending value
-// on every X-Origin-Verify header.
+// on the rotated X-Origin-Verify header.
 func (h *Handler) test(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (string, error) {
 	p, err := h.pending(ctx, ev)
 	if err != nil {
@@ -314,7 +329,7 @@ func (h *Handler) test(ctx context.Context, ev events.SecretsManagerSecretRotati
 	if err != nil {
 		return "", fmt.Errorf("get distribution %s config: %w", h.cfg.DistributionID, err)
 	}
-	differ, err := setHeader(got.DistributionConfig, aws.ToString(p.SecretString))
+	differ, err := setHeader(got.DistributionConfig, h.cfg.OriginID, aws.ToString(p.SecretString))
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("distribution %s: %w", h.cfg.DistributionID, err)

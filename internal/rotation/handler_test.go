@@ -73,6 +73,7 @@ type fakeCF struct {
 	etag      int
 	stale     int
 	updates   []string // IfMatch of each accepted update
+	partner   *string  // non-nil: a third origin, Partner, with its own X-Origin-Verify
 	deploying int      // GetDistribution answers InProgress this many more times
 	gets      int      // GetDistribution calls
 }
@@ -93,9 +94,14 @@ func (f *fakeCF) GetDistributionConfig(context.Context, *cloudfront.GetDistribut
 		app.CustomHeaders = &cftypes.CustomHeaders{Quantity: aws.Int32(1), Items: []cftypes.OriginCustomHeader{
 			{HeaderName: aws.String("x-origin-verify"), HeaderValue: aws.String(*f.header)}}}
 	}
+	origins := []cftypes.Origin{{Id: aws.String("Assets")}, app}
+	if f.partner != nil {
+		origins = append(origins, cftypes.Origin{Id: aws.String("Partner"), CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(1),
+			Items: []cftypes.OriginCustomHeader{{HeaderName: aws.String("X-Origin-Verify"), HeaderValue: aws.String(*f.partner)}}}})
+	}
 	return &cloudfront.GetDistributionConfigOutput{
 		ETag:               aws.String("E" + strings.Repeat("1", f.etag+1)),
-		DistributionConfig: &cftypes.DistributionConfig{Origins: &cftypes.Origins{Items: []cftypes.Origin{{Id: aws.String("Assets")}, app}}},
+		DistributionConfig: &cftypes.DistributionConfig{Origins: &cftypes.Origins{Items: origins}},
 	}, nil
 }
 
@@ -106,7 +112,11 @@ func (f *fakeCF) UpdateDistribution(_ context.Context, in *cloudfront.UpdateDist
 		return nil, &cftypes.PreconditionFailed{Message: aws.String("stale ETag")}
 	}
 	f.updates = append(f.updates, *in.IfMatch)
-	f.header = in.DistributionConfig.Origins.Items[1].CustomHeaders.Items[0].HeaderValue
+	items := in.DistributionConfig.Origins.Items
+	f.header = items[1].CustomHeaders.Items[0].HeaderValue
+	if len(items) > 2 {
+		f.partner = items[2].CustomHeaders.Items[0].HeaderValue
+	}
 	f.etag++
 	return &cloudfront.UpdateDistributionOutput{}, nil
 }
@@ -125,6 +135,7 @@ func TestSteps(t *testing.T) {
 	tests := []struct {
 		name    string
 		step    string
+		origin  string // Config.OriginID
 		setup   func(*fakeSM, *fakeCF)
 		wantErr string
 		check   func(t *testing.T, sm *fakeSM, cf *fakeCF, slept time.Duration)
@@ -201,6 +212,18 @@ func TestSteps(t *testing.T) {
 			setup:   func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.header = nil },
 			wantErr: "no origin has a X-Origin-Verify custom header"},
 		{name: "set without a pending value", step: StepSet, wantErr: "read the pending value"},
+		{name: "set with another origin's X-Origin-Verify and no ORIGIN_ID", step: StepSet,
+			setup:   func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.partner = aws.String("partner") },
+			wantErr: "origins App, Partner all have a X-Origin-Verify custom header: set ORIGIN_ID"},
+		{name: "set with ORIGIN_ID: that origin only", step: StepSet, origin: "App",
+			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.partner = aws.String("partner") },
+			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, _ time.Duration) {
+				if got, partner := aws.ToString(cf.header), aws.ToString(cf.partner); got != "new" || partner != "partner" {
+					t.Errorf("App header %q, Partner header %q; want %q, %q (untouched)", got, partner, "new", "partner")
+				}
+			}},
+		{name: "set with ORIGIN_ID naming an origin without the header", step: StepSet, origin: "Assets",
+			setup: func(sm *fakeSM, _ *fakeCF) { sm.values[token] = "new" }, wantErr: `origin "Assets" has no X-Origin-Verify custom header`},
 		{name: "test passes once the distribution sends it", step: StepTest,
 			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.header = aws.String("new") }},
 		{name: "test fails before", step: StepTest, setup: func(sm *fakeSM, _ *fakeCF) { sm.values[token] = "new" },
@@ -221,7 +244,7 @@ func TestSteps(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(sm, cf)
 			}
-			h := newHandler(Config{DistributionID: "E2EXAMPLE", Settle: time.Minute}, sm, cf, slog.New(slog.DiscardHandler))
+			h := newHandler(Config{DistributionID: "E2EXAMPLE", OriginID: tt.origin, Settle: time.Minute}, sm, cf, slog.New(slog.DiscardHandler))
 			h.now = func() time.Time { return sm.created.Add(15 * time.Second) }
 			var slept time.Duration
 			h.sleep = func(_ context.Context, d time.Duration) error { slept += d; return nil }
@@ -252,6 +275,7 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{name: "defaults", env: map[string]string{"DISTRIBUTION_ID": "E2EXAMPLE0"}, want: Config{DistributionID: "E2EXAMPLE0", Settle: time.Minute}},
 		{name: "settle", env: map[string]string{"DISTRIBUTION_ID": "E1", "SETTLE_TIME": "0s"}, want: Config{DistributionID: "E1"}},
+		{name: "origin", env: map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_ID": "App"}, want: Config{DistributionID: "E1", OriginID: "App", Settle: time.Minute}},
 		{name: "no distribution", env: map[string]string{}, wantErr: "DISTRIBUTION_ID is required"},
 		{name: "bad distribution", env: map[string]string{"DISTRIBUTION_ID": "d123.cloudfront.net"}, wantErr: `DISTRIBUTION_ID: "d123.cloudfront.net" is not a distribution id`},
 		{name: "bad settle", env: map[string]string{"DISTRIBUTION_ID": "E1", "SETTLE_TIME": "1h"}, wantErr: `SETTLE_TIME: "1h" is not a Go duration from 0s to 10m0s`},

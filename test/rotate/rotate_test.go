@@ -43,7 +43,10 @@ import (
 	"github.com/djfront/djfront/internal/testenv"
 )
 
-const firstValue = "first-origin-value"
+const (
+	firstValue   = "first-origin-value"
+	partnerValue = "partner-origin-value"
+)
 
 func TestRotation(t *testing.T) {
 	testenv.Integration(t)
@@ -55,7 +58,7 @@ func TestRotation(t *testing.T) {
 	secretARN := createSecret(t, sm)
 	distID := createDistribution(t, cf)
 	fn := testenv.StartFunction(t, testenv.BuildBootstrap(t, "./functions/rotate"),
-		append(m.Env(), "DISTRIBUTION_ID="+distID, "SETTLE_TIME=2s"), 30*time.Second)
+		append(m.Env(), "DISTRIBUTION_ID="+distID, "ORIGIN_ID=App", "SETTLE_TIME=2s"), 30*time.Second)
 
 	rotator := motoLambda(t, m)
 	token := startRotation(t, sm, secretARN, rotator)
@@ -96,6 +99,14 @@ func TestRotation(t *testing.T) {
 	}
 	if got := originHeader(t, cf, distID); got != pending {
 		t.Errorf("after setSecret: X-Origin-Verify %q, want the pending value %q", got, pending)
+	}
+	for _, h := range []struct{ origin, name, want string }{
+		{"App", "X-App-Tag", "app-tag"},
+		{"Partner", "X-Origin-Verify", partnerValue},
+	} {
+		if got := originHeaders(t, cf, distID)[h.origin+" "+h.name]; got != h.want {
+			t.Errorf("after setSecret: origin %s header %s %q, want %q (untouched)", h.origin, h.name, got, h.want)
+		}
 	}
 	step("testSecret")
 	if got := value(t, sm, secretARN, "AWSCURRENT"); got != firstValue {
@@ -149,7 +160,7 @@ func createDistribution(t *testing.T, cf *cloudfront.Client) string {
 		CallerReference: aws.String("djfront-rotation-test"),
 		Comment:         aws.String("djfront rotation test"),
 		Enabled:         aws.Bool(true),
-		Origins: &cftypes.Origins{Quantity: aws.Int32(2), Items: []cftypes.Origin{
+		Origins: &cftypes.Origins{Quantity: aws.Int32(3), Items: []cftypes.Origin{
 			{
 				Id:         aws.String("App"),
 				DomainName: aws.String("abc123.execute-api.us-east-1.amazonaws.com"),
@@ -157,8 +168,23 @@ func createDistribution(t *testing.T, cf *cloudfront.Client) string {
 					HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443),
 					OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpsOnly,
 				},
-				CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(1), Items: []cftypes.OriginCustomHeader{
+				CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(2), Items: []cftypes.OriginCustomHeader{
 					{HeaderName: aws.String("X-Origin-Verify"), HeaderValue: aws.String(firstValue)},
+					{HeaderName: aws.String("X-App-Tag"), HeaderValue: aws.String("app-tag")},
+				}},
+			},
+			{
+				// Another origin the user added, guarded by its own secret
+				// in a header of the same (common) name: never rotated, and
+				// never sent this secret.
+				Id:         aws.String("Partner"),
+				DomainName: aws.String("partner.example.com"),
+				CustomOriginConfig: &cftypes.CustomOriginConfig{
+					HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443),
+					OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpsOnly,
+				},
+				CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(1), Items: []cftypes.OriginCustomHeader{
+					{HeaderName: aws.String("X-Origin-Verify"), HeaderValue: aws.String(partnerValue)},
 				}},
 			},
 			{
@@ -269,22 +295,32 @@ func value(t *testing.T, sm *secretsmanager.Client, id, stage string) string {
 	return aws.ToString(out.SecretString)
 }
 
+// originHeader is the App origin's X-Origin-Verify value.
 func originHeader(t *testing.T, cf *cloudfront.Client, id string) string {
+	t.Helper()
+	v, ok := originHeaders(t, cf, id)["App X-Origin-Verify"]
+	if !ok {
+		t.Fatalf("distribution %s: origin App has no X-Origin-Verify header", id)
+	}
+	return v
+}
+
+// originHeaders maps "ORIGIN-ID HEADER-NAME" to the value of every origin
+// custom header of distribution id.
+func originHeaders(t *testing.T, cf *cloudfront.Client, id string) map[string]string {
 	t.Helper()
 	out, err := cf.GetDistributionConfig(t.Context(), &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	headers := map[string]string{}
 	for _, o := range out.DistributionConfig.Origins.Items {
 		if o.CustomHeaders == nil {
 			continue
 		}
 		for _, h := range o.CustomHeaders.Items {
-			if aws.ToString(h.HeaderName) == "X-Origin-Verify" {
-				return aws.ToString(h.HeaderValue)
-			}
+			headers[aws.ToString(o.Id)+" "+aws.ToString(h.HeaderName)] = aws.ToString(h.HeaderValue)
 		}
 	}
-	t.Fatalf("distribution %s has no X-Origin-Verify origin header", id)
-	return ""
+	return headers
 }

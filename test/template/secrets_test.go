@@ -149,7 +149,7 @@ func TestRotationSchedule(t *testing.T) {
 	checkJSON(t, at(t, res, "OriginVerifyRotation.DependsOn"), `"RotateFunctionPermission"`)
 	checkJSON(t, at(t, res, "RotateFunctionPermission.Properties"), `{"Action":"lambda:InvokeFunction",
 		"FunctionName":{"Ref":"RotateFunction"},"Principal":"secretsmanager.amazonaws.com","SourceArn":{"Ref":"OriginVerifySecret"}}`)
-	checkJSON(t, at(t, res, "RotateFunction.Properties.Environment.Variables"), `{"DISTRIBUTION_ID":{"Ref":"Distribution"}}`)
+	checkJSON(t, at(t, res, "RotateFunction.Properties.Environment.Variables"), `{"DISTRIBUTION_ID":{"Ref":"Distribution"},"ORIGIN_ID":"App"}`)
 	// setSecret waits rotation.DefaultSettle (1 minute), then for the
 	// distribution to deploy an earlier change, before UpdateDistribution.
 	if timeout := number(t, at(t, res, "RotateFunction.Properties.Timeout")); timeout < 600 {
