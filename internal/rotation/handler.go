@@ -143,7 +143,7 @@ func (h *Handler) step(ctx context.Context, ev events.SecretsManagerSecretRotati
 	case StepCreate:
 		return h.create(ctx, ev)
 	case StepSet:
-		return h.set(ctx, ev)
+		return h.set(ctx, ev, d.VersionIdsToStages)
 	case StepTest:
 		return h.test(ctx, ev)
 	default:
@@ -198,10 +198,10 @@ func (h *Handler) pending(ctx context.Context, ev events.SecretsManagerSecretRot
 	return out, nil
 }
 
-// set waits until the pending version is Settle old and the distribution
-// has deployed its last change, then puts the pending value on the
-// distribution's X-Origin-Verify origin headers.
-func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (string, error) {
+// set waits until the pending version is Settle old and, when a version is
+// AWSPREVIOUS, until the distribution has deployed its last change; then it
+// puts the pending value on the distribution's X-Origin-Verify origin header.
+func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotationEvent, versions map[string][]string) (string, error) {
 	p, err := h.pending(ctx, ev)
 	if err != nil {
 		return "", err
@@ -213,8 +213,10 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 			}
 		}
 	}
-	if err := h.awaitDeployed(ctx); err != nil {
-		return "", err
+	if hasStage(versions, secretcache.StagePrevious) {
+		if err := h.awaitDeployed(ctx); err != nil {
+			return "", err
+		}
 	}
 	value := aws.ToString(p.SecretString)
 	for attempt := 1; ; attempt++ {
@@ -247,9 +249,11 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 }
 
 // awaitDeployed returns once the distribution's status is Deployed. This
-// rotation's finishSecret stops accepting the value before the current
-// one; while an earlier change (the last rotation's, run minutes ago) is
-// still deploying, some edges may be sending exactly that value.
+// rotation's finishSecret stops accepting the AWSPREVIOUS value; while an
+// earlier change (the last rotation's, run minutes ago) is still deploying,
+// some edges may be sending exactly that value. (With no AWSPREVIOUS, as in
+// the first rotation while a new stack's distribution deploys, nothing
+// stops being accepted and set does not wait.)
 func (h *Handler) awaitDeployed(ctx context.Context) error {
 	for {
 		d, err := h.cf.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(h.cfg.DistributionID)})
@@ -337,6 +341,15 @@ func (h *Handler) test(ctx context.Context, ev events.SecretsManagerSecretRotati
 		return "", fmt.Errorf("distribution %s: %d %s header(s) do not carry the pending value", h.cfg.DistributionID, differ, HeaderName)
 	}
 	return "distribution sends the pending value", nil
+}
+
+func hasStage(versions map[string][]string, stage string) bool {
+	for _, stages := range versions {
+		if slices.Contains(stages, stage) {
+			return true
+		}
+	}
+	return false
 }
 
 // finish moves AWSCURRENT to the event's version.

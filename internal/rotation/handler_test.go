@@ -182,13 +182,24 @@ func TestSteps(t *testing.T) {
 		// this rotation's finish stops accepting. set waits for the last
 		// change to be deployed everywhere first.
 		{name: "set waits while the distribution deploys a previous change", step: StepSet,
-			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.deploying = 2 },
+			setup: func(sm *fakeSM, cf *fakeCF) {
+				sm.values[token] = "new"
+				sm.stages["older-version"] = []string{"AWSPREVIOUS"}
+				cf.deploying = 2
+			},
 			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, slept time.Duration) {
 				if want := 45*time.Second + 2*deployPoll; slept != want || cf.gets != 3 {
 					t.Errorf("slept %s over %d GetDistribution calls, want %s over 3", slept, cf.gets, want)
 				}
 				if got := aws.ToString(cf.header); got != "new" || len(cf.updates) != 1 {
 					t.Errorf("header %q, updates %v; want %q, one update", got, cf.updates, "new")
+				}
+			}},
+		{name: "first rotation: set does not wait for a deployment (no AWSPREVIOUS to drop)", step: StepSet,
+			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.deploying = 1 },
+			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, slept time.Duration) {
+				if slept != 45*time.Second || cf.gets != 0 {
+					t.Errorf("slept %s over %d GetDistribution calls, want 45s (the settle time) over none", slept, cf.gets)
 				}
 			}},
 		{name: "set retries a stale ETag", step: StepSet,

@@ -138,6 +138,16 @@ func TestRotation(t *testing.T) {
 		if res.Error == nil || res.Error.Type != want.Type || !strings.Contains(res.Error.Message, "do not carry the pending value") {
 			t.Errorf("testSecret before setSecret: got error %+v, want a StepError saying the header does not carry the value", res.Error)
 		}
+
+		// This rotation has an AWSPREVIOUS to drop: setSecret asks moto's
+		// GetDistribution whether the last change is deployed first.
+		payload, _ = json.Marshal(events.SecretsManagerSecretRotationEvent{Step: "setSecret", SecretID: secretARN, ClientRequestToken: token})
+		if res, err := fn.Invoke(ctx, payload); err != nil || res.Error != nil {
+			t.Fatalf("second rotation's setSecret: %v %+v", err, res.Error)
+		}
+		if got, want := originHeader(t, cf, distID), value(t, sm, secretARN, "AWSPENDING"); got != want {
+			t.Errorf("second rotation's setSecret: X-Origin-Verify %q, want the pending value %q", got, want)
+		}
 	})
 }
 
