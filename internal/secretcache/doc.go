@@ -9,7 +9,8 @@
 // [RetryAfterFailure] after a failed read), so a just-rotated value is
 // refused for at most that long and a flood of forged values costs at most
 // one read a minute while Secrets Manager answers. [Secret.Current] gives the
-// AWSCURRENT value to send, re-read once it is older than [CurrentMaxAge].
+// AWSCURRENT value to send. Both read the secret again once the held values
+// are [MaxAge] old, so a value rotated out stops being accepted.
 //
 // AWSPENDING is accepted as well as AWSCURRENT and AWSPREVIOUS because a
 // rotation function (see package rotation) makes the new value live at the

@@ -25,9 +25,11 @@ const RefreshInterval = time.Minute
 // interval because of one failed call.
 const RetryAfterFailure = 5 * time.Second
 
-// CurrentMaxAge is how old the AWSCURRENT value [Secret.Current] returns may
-// grow before it is read again.
-const CurrentMaxAge = 5 * time.Minute
+// MaxAge is how old the held values may grow before [Secret.Match] or
+// [Secret.Current] reads them again: a value rotated out of the secret
+// (after a leak, two rotations) stops being accepted within MaxAge, even
+// by an instance that keeps being sent it.
+const MaxAge = 5 * time.Minute
 
 // Staging labels, as Secrets Manager spells them.
 const (
@@ -144,9 +146,10 @@ func (s *Secret) stage(ctx context.Context, stage string) (string, error) {
 	return aws.ToString(out.SecretString), nil
 }
 
-// Match reports whether value equals one of the held versions. It compares
-// SHA-256 digests in constant time, so neither the values nor their lengths
-// show in the timing. When value matches none and the last read is at least
+// Match reports whether value equals one of the held versions, read again
+// first once they are MaxAge old (as in Current). It compares SHA-256
+// digests in constant time, so neither the values nor their lengths show in
+// the timing. When value matches none and the last read is at least
 // RefreshInterval old (RetryAfterFailure when that read failed), the secret
 // is read again and value checked against the fresh versions; a failed
 // re-read returns false and the *ReadError.
@@ -154,6 +157,7 @@ func (s *Secret) Match(ctx context.Context, value string) (bool, error) {
 	got := sha256.Sum256([]byte(value))
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.refreshOld(ctx)
 	if s.matchLocked(got) {
 		return true, nil
 	}
@@ -178,17 +182,24 @@ func (s *Secret) matchLocked(got [sha256.Size]byte) bool {
 	return ok == 1
 }
 
-// Current returns the AWSCURRENT value. Once the held value is CurrentMaxAge
-// old it is read again first; if that fails, the failure is logged and the
-// held value returned.
+// Current returns the AWSCURRENT value. Once the held value is MaxAge old
+// it is read again first; if that fails, the failure is logged and the held
+// value returned.
 func (s *Secret) Current(ctx context.Context) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.fixed && s.now().Sub(s.readAt) >= CurrentMaxAge {
-		if err := s.read(ctx); err != nil {
-			s.log.LogAttrs(ctx, slog.LevelWarn, "secret re-read failed; using the cached value",
-				slog.String("secret_id", s.id), slog.String("error", err.Error()))
-		}
-	}
+	s.refreshOld(ctx)
 	return s.current
+}
+
+// refreshOld reads the secret again once the held values are MaxAge old;
+// a failure is logged and the held values kept. s.mu is held.
+func (s *Secret) refreshOld(ctx context.Context) {
+	if s.fixed || s.now().Sub(s.readAt) < MaxAge {
+		return
+	}
+	if err := s.read(ctx); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "secret re-read failed; using the cached value",
+			slog.String("secret_id", s.id), slog.String("error", err.Error()))
+	}
 }

@@ -189,6 +189,39 @@ func TestMatchRetriesSoonAfterAFailedReread(t *testing.T) {
 	}
 }
 
+// A value rotated out of the secret (two rotations after a leak) must stop
+// being accepted by an instance that keeps matching it: a hit re-reads the
+// secret too once the held values are MaxAge old.
+func TestMatchForgetsRevokedValues(t *testing.T) {
+	sm := &fakeSM{values: map[string]string{StageCurrent: "leaked"}}
+	c := newClock()
+	s := mustLoad(t, sm, c)
+	ctx := context.Background()
+
+	sm.values = map[string]string{StageCurrent: "third", StagePrevious: "second"}
+	c.advance(MaxAge - time.Second)
+	if ok, _ := s.Match(ctx, "leaked"); !ok {
+		t.Fatal("Match(leaked) within MaxAge of the read: got false, want true (held values)")
+	}
+	c.advance(time.Second)
+	if ok, err := s.Match(ctx, "leaked"); ok || err != nil {
+		t.Fatalf("Match(leaked) MaxAge after the read, no longer in the secret: got %v, %v; want false", ok, err)
+	}
+	for _, v := range []string{"third", "second"} {
+		if ok, err := s.Match(ctx, v); !ok || err != nil {
+			t.Errorf("Match(%q) after the re-read: got %v, %v; want true", v, ok, err)
+		}
+	}
+
+	// A failed re-read keeps the held values: availability first, the
+	// failure logged, the next attempt RetryAfterFailure later.
+	sm.fail = map[string]error{StageCurrent: errors.New("endpoint down")}
+	c.advance(MaxAge)
+	if ok, err := s.Match(ctx, "third"); !ok || err != nil {
+		t.Errorf("Match(third) with the re-read failing: got %v, %v; want true (held values)", ok, err)
+	}
+}
+
 func TestCurrent(t *testing.T) {
 	sm := &fakeSM{values: map[string]string{StageCurrent: "one"}}
 	c := newClock()
@@ -206,9 +239,9 @@ func TestCurrent(t *testing.T) {
 		want    string
 		wantLog string
 	}{
-		{name: "fresh: cached", advance: CurrentMaxAge - time.Second, want: "one"},
+		{name: "fresh: cached", advance: MaxAge - time.Second, want: "one"},
 		{name: "stale: re-read", advance: time.Second, want: "two"},
-		{name: "stale, read fails: cached, logged", advance: CurrentMaxAge, fail: errors.New("endpoint down"), want: "two",
+		{name: "stale, read fails: cached, logged", advance: MaxAge, fail: errors.New("endpoint down"), want: "two",
 			wantLog: `"msg":"secret re-read failed; using the cached value","secret_id":"upstream","error":"read secret upstream (AWSCURRENT): endpoint down"`},
 	}
 	for _, st := range steps {
