@@ -51,6 +51,13 @@ func mustLoad(t *testing.T, sm *fakeSM, c *clock) *Secret {
 	return s
 }
 
+// loadCurrent loads a secret whose only version, AWSCURRENT, is value.
+func loadCurrent(t *testing.T, value string) (*fakeSM, *clock, *Secret) {
+	t.Helper()
+	sm, c := &fakeSM{values: map[string]string{StageCurrent: value}}, newClock()
+	return sm, c, mustLoad(t, sm, c)
+}
+
 func TestLoad(t *testing.T) {
 	denied := errors.New("AccessDeniedException: not allowed")
 	tests := []struct {
@@ -99,9 +106,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestMatchRereadsAtMostOncePerInterval(t *testing.T) {
-	sm := &fakeSM{values: map[string]string{StageCurrent: "old"}}
-	c := newClock()
-	s := mustLoad(t, sm, c)
+	sm, c, s := loadCurrent(t, "old")
 	ctx := context.Background()
 	loadCalls := sm.calls
 
@@ -157,9 +162,7 @@ func TestMatchRereadFailureKeepsValues(t *testing.T) {
 // the just-rotated value off for a whole RefreshInterval: the distribution
 // may already be sending it, and every such request would get a 403.
 func TestMatchRetriesSoonAfterAFailedReread(t *testing.T) {
-	sm := &fakeSM{values: map[string]string{StageCurrent: "old"}}
-	c := newClock()
-	s := mustLoad(t, sm, c)
+	sm, c, s := loadCurrent(t, "old")
 	ctx := context.Background()
 
 	// The rotation made "new" pending; the first request carrying it meets
@@ -193,9 +196,7 @@ func TestMatchRetriesSoonAfterAFailedReread(t *testing.T) {
 // being accepted by an instance that keeps matching it: a hit re-reads the
 // secret too once the held values are MaxAge old.
 func TestMatchForgetsRevokedValues(t *testing.T) {
-	sm := &fakeSM{values: map[string]string{StageCurrent: "leaked"}}
-	c := newClock()
-	s := mustLoad(t, sm, c)
+	sm, c, s := loadCurrent(t, "leaked")
 	ctx := context.Background()
 
 	sm.values = map[string]string{StageCurrent: "third", StagePrevious: "second"}

@@ -162,8 +162,9 @@ func createSecret(t *testing.T, sm *secretsmanager.Client) string {
 	return aws.ToString(out.ARN)
 }
 
-// createDistribution makes the template's two origins: the API with the
-// X-Origin-Verify header, and the bucket.
+// createDistribution makes the template's two origins, the API with the
+// X-Origin-Verify header and the bucket, and a third with a header of the
+// same name.
 func createDistribution(t *testing.T, cf *cloudfront.Client) string {
 	t.Helper()
 	out, err := cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
@@ -171,32 +172,12 @@ func createDistribution(t *testing.T, cf *cloudfront.Client) string {
 		Comment:         aws.String("djfront rotation test"),
 		Enabled:         aws.Bool(true),
 		Origins: &cftypes.Origins{Quantity: aws.Int32(3), Items: []cftypes.Origin{
-			{
-				Id:         aws.String("App"),
-				DomainName: aws.String("abc123.execute-api.us-east-1.amazonaws.com"),
-				CustomOriginConfig: &cftypes.CustomOriginConfig{
-					HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443),
-					OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpsOnly,
-				},
-				CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(2), Items: []cftypes.OriginCustomHeader{
-					{HeaderName: aws.String("X-Origin-Verify"), HeaderValue: aws.String(firstValue)},
-					{HeaderName: aws.String("X-App-Tag"), HeaderValue: aws.String("app-tag")},
-				}},
-			},
-			{
-				// Another origin the user added, guarded by its own secret
-				// in a header of the same (common) name: never rotated, and
-				// never sent this secret.
-				Id:         aws.String("Partner"),
-				DomainName: aws.String("partner.example.com"),
-				CustomOriginConfig: &cftypes.CustomOriginConfig{
-					HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443),
-					OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpsOnly,
-				},
-				CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(1), Items: []cftypes.OriginCustomHeader{
-					{HeaderName: aws.String("X-Origin-Verify"), HeaderValue: aws.String(partnerValue)},
-				}},
-			},
+			customOrigin("App", "abc123.execute-api.us-east-1.amazonaws.com",
+				"X-Origin-Verify", firstValue, "X-App-Tag", "app-tag"),
+			// Another origin the user added, guarded by its own secret in a
+			// header of the same (common) name: never rotated, and never
+			// sent this secret.
+			customOrigin("Partner", "partner.example.com", "X-Origin-Verify", partnerValue),
 			{
 				Id:             aws.String("Assets"),
 				DomainName:     aws.String("djfront-assets.s3.us-east-1.amazonaws.com"),
@@ -213,6 +194,24 @@ func createDistribution(t *testing.T, cf *cloudfront.Client) string {
 		t.Fatalf("create distribution: %v", err)
 	}
 	return aws.ToString(out.Distribution.Id)
+}
+
+// customOrigin is an HTTPS-only custom origin with the custom headers
+// nameValues lists as name, value, name, value...
+func customOrigin(id, domain string, nameValues ...string) cftypes.Origin {
+	var headers []cftypes.OriginCustomHeader
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		headers = append(headers, cftypes.OriginCustomHeader{HeaderName: aws.String(nameValues[i]), HeaderValue: aws.String(nameValues[i+1])})
+	}
+	return cftypes.Origin{
+		Id:         aws.String(id),
+		DomainName: aws.String(domain),
+		CustomOriginConfig: &cftypes.CustomOriginConfig{
+			HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443),
+			OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpsOnly,
+		},
+		CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(int32(len(headers))), Items: headers},
+	}
 }
 
 // startRotation does what RotateSecret does before it invokes the
