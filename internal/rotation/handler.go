@@ -267,6 +267,11 @@ func (h *Handler) awaitDeployed(ctx context.Context) error {
 		if status == "Deployed" {
 			return nil
 		}
+		if dl, ok := ctx.Deadline(); ok && dl.Sub(h.now()) < 2*deployPoll {
+			// Fail with a logged StepError rather than be cut off by the
+			// function's timeout; Secrets Manager retries the rotation.
+			return fmt.Errorf("distribution %s is still deploying a previous change (status %q); giving up before the function's timeout", h.cfg.DistributionID, status)
+		}
 		if err := h.sleep(ctx, deployPoll); err != nil {
 			return fmt.Errorf("distribution %s is still deploying a previous change (status %q): %w", h.cfg.DistributionID, status, err)
 		}

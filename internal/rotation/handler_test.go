@@ -133,12 +133,15 @@ func newFakes() (*fakeSM, *fakeCF) {
 
 func TestSteps(t *testing.T) {
 	tests := []struct {
-		name    string
-		step    string
-		origin  string // Config.OriginID
-		setup   func(*fakeSM, *fakeCF)
-		wantErr string
-		check   func(t *testing.T, sm *fakeSM, cf *fakeCF, slept time.Duration)
+		name   string
+		step   string
+		origin string // Config.OriginID
+		// deadline: the step's context ends this long after the step
+		// starts, the version long settled (none when zero)
+		deadline time.Duration
+		setup    func(*fakeSM, *fakeCF)
+		wantErr  string
+		check    func(t *testing.T, sm *fakeSM, cf *fakeCF, slept time.Duration)
 	}{
 		{name: "unknown step", step: "dropSecret", wantErr: `unknown step "dropSecret"`},
 		{name: "rotation disabled", step: StepCreate, setup: func(sm *fakeSM, _ *fakeCF) { sm.enabled = false },
@@ -195,6 +198,13 @@ func TestSteps(t *testing.T) {
 					t.Errorf("header %q, updates %v; want %q, one update", got, cf.updates, "new")
 				}
 			}},
+		{name: "set gives up on a deployment before the function's timeout", step: StepSet, deadline: 30 * time.Second,
+			setup: func(sm *fakeSM, cf *fakeCF) {
+				sm.values[token] = "new"
+				sm.stages["older-version"] = []string{"AWSPREVIOUS"}
+				cf.deploying = 100
+			},
+			wantErr: `still deploying a previous change (status "InProgress"); giving up before the function's timeout`},
 		{name: "first rotation: set does not wait for a deployment (no AWSPREVIOUS to drop)", step: StepSet,
 			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.deploying = 1 },
 			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, slept time.Duration) {
@@ -259,7 +269,14 @@ func TestSteps(t *testing.T) {
 			h.now = func() time.Time { return sm.created.Add(15 * time.Second) }
 			var slept time.Duration
 			h.sleep = func(_ context.Context, d time.Duration) error { slept += d; return nil }
-			err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: tt.step, SecretID: "origin", ClientRequestToken: token})
+			ctx := context.Background()
+			if tt.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+				defer cancel()
+				h.now = time.Now // the version is long settled
+			}
+			err := h.Handle(ctx, events.SecretsManagerSecretRotationEvent{Step: tt.step, SecretID: "origin", ClientRequestToken: token})
 			if tt.wantErr != "" {
 				var se *StepError
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &se) || se.Step != tt.step {
