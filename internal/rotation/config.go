@@ -21,6 +21,11 @@ type Config struct {
 	// DistributionID is the distribution whose origin header is rotated
 	// (DISTRIBUTION_ID, required).
 	DistributionID string
+	// OriginID is the id of the distribution's origin whose X-Origin-Verify
+	// header is rotated: the HTTP API's (ORIGIN_ID; the template's is App).
+	// Empty: the one origin that has the header; with several, setSecret
+	// refuses rather than send this secret to an origin it does not guard.
+	OriginID string
 	// Settle is how old the new version must be before the distribution
 	// sends it (SETTLE_TIME, a Go duration, default [DefaultSettle]).
 	Settle time.Duration
@@ -29,7 +34,7 @@ type Config struct {
 // LoadConfig reads the configuration through getenv (os.Getenv in the
 // Lambda). Errors name the variable at fault.
 func LoadConfig(getenv func(string) string) (Config, error) {
-	c := Config{DistributionID: getenv("DISTRIBUTION_ID"), Settle: DefaultSettle}
+	c := Config{DistributionID: getenv("DISTRIBUTION_ID"), OriginID: getenv("ORIGIN_ID"), Settle: DefaultSettle}
 	if c.DistributionID == "" {
 		return Config{}, fmt.Errorf("DISTRIBUTION_ID is required: the CloudFront distribution that sends %s", HeaderName)
 	}

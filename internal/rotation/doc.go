@@ -5,10 +5,13 @@
 // version's id):
 //
 //  1. createSecret: a new random value, stored as the AWSPENDING version;
-//  2. setSecret: once that version is [Config.Settle] old, the value is set on
-//     every origin of the distribution that carries the X-Origin-Verify
-//     custom header, with GetDistributionConfig and UpdateDistribution guarded
-//     by the ETag (IfMatch), so a concurrent edit is never overwritten;
+//  2. setSecret: once that version is [Config.Settle] old and the
+//     distribution's last change is deployed (status Deployed: no edge still
+//     sends the value before AWSCURRENT, which finishSecret stops accepting),
+//     the value is set on the X-Origin-Verify custom header of the HTTP
+//     API's origin ([Config.OriginID]; no other origin or header changes),
+//     with GetDistributionConfig and UpdateDistribution guarded by the ETag
+//     (IfMatch), so a concurrent edit is never overwritten;
 //  3. testSecret: the distribution's configuration now holds the new value;
 //  4. finishSecret: AWSCURRENT moves to the new version (Secrets Manager
 //     moves AWSPREVIOUS to the old one) and AWSPENDING is removed from it.

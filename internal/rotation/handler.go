@@ -34,6 +34,10 @@ const (
 // the two calls (PreconditionFailed).
 const updateAttempts = 3
 
+// deployPoll is how often setSecret asks whether the distribution has
+// finished deploying a previous change.
+const deployPoll = 20 * time.Second
+
 type secretsAPI interface {
 	secretcache.API
 	DescribeSecret(ctx context.Context, params *secretsmanager.DescribeSecretInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
@@ -42,6 +46,7 @@ type secretsAPI interface {
 }
 
 type cloudfrontAPI interface {
+	GetDistribution(ctx context.Context, params *cloudfront.GetDistributionInput, optFns ...func(*cloudfront.Options)) (*cloudfront.GetDistributionOutput, error)
 	GetDistributionConfig(ctx context.Context, params *cloudfront.GetDistributionConfigInput, optFns ...func(*cloudfront.Options)) (*cloudfront.GetDistributionConfigOutput, error)
 	UpdateDistribution(ctx context.Context, params *cloudfront.UpdateDistributionInput, optFns ...func(*cloudfront.Options)) (*cloudfront.UpdateDistributionOutput, error)
 }
@@ -138,7 +143,7 @@ func (h *Handler) step(ctx context.Context, ev events.SecretsManagerSecretRotati
 	case StepCreate:
 		return h.create(ctx, ev)
 	case StepSet:
-		return h.set(ctx, ev)
+		return h.set(ctx, ev, d.VersionIdsToStages)
 	case StepTest:
 		return h.test(ctx, ev)
 	default:
@@ -193,9 +198,10 @@ func (h *Handler) pending(ctx context.Context, ev events.SecretsManagerSecretRot
 	return out, nil
 }
 
-// set waits until the pending version is Settle old, then puts its value
-// on the distribution's X-Origin-Verify origin headers.
-func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (string, error) {
+// set waits until the pending version is Settle old and, when a version is
+// AWSPREVIOUS, until the distribution has deployed its last change; then it
+// puts the pending value on the distribution's X-Origin-Verify origin header.
+func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotationEvent, versions map[string][]string) (string, error) {
 	p, err := h.pending(ctx, ev)
 	if err != nil {
 		return "", err
@@ -207,13 +213,18 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 			}
 		}
 	}
+	if hasStage(versions, secretcache.StagePrevious) {
+		if err := h.awaitDeployed(ctx); err != nil {
+			return "", err
+		}
+	}
 	value := aws.ToString(p.SecretString)
 	for attempt := 1; ; attempt++ {
 		got, err := h.cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(h.cfg.DistributionID)})
 		if err != nil {
 			return "", fmt.Errorf("get distribution %s config: %w", h.cfg.DistributionID, err)
 		}
-		changed, err := setHeader(got.DistributionConfig, value)
+		changed, err := setHeader(got.DistributionConfig, h.cfg.OriginID, value)
 		if err != nil {
 			return "", fmt.Errorf("distribution %s: %w", h.cfg.DistributionID, err)
 		}
@@ -237,29 +248,74 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 	}
 }
 
-// setHeader sets value on every X-Origin-Verify origin header of cfg and
-// returns how many it changed. A distribution with no such header is an
-// error: the rotation would change nothing that protects the API.
-func setHeader(cfg *cftypes.DistributionConfig, value string) (int, error) {
-	found, changed := 0, 0
-	for _, o := range originsOf(cfg) {
-		if o.CustomHeaders == nil {
-			continue
+// awaitDeployed returns once the distribution's status is Deployed. This
+// rotation's finishSecret stops accepting the AWSPREVIOUS value; while an
+// earlier change (the last rotation's, run minutes ago) is still deploying,
+// some edges may be sending exactly that value. (With no AWSPREVIOUS, as in
+// the first rotation while a new stack's distribution deploys, nothing
+// stops being accepted and set does not wait.)
+func (h *Handler) awaitDeployed(ctx context.Context) error {
+	for {
+		d, err := h.cf.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(h.cfg.DistributionID)})
+		if err != nil {
+			return fmt.Errorf("get distribution %s: %w", h.cfg.DistributionID, err)
 		}
-		for i := range o.CustomHeaders.Items {
-			hd := &o.CustomHeaders.Items[i]
-			if !strings.EqualFold(aws.ToString(hd.HeaderName), HeaderName) {
-				continue
-			}
-			found++
-			if aws.ToString(hd.HeaderValue) != value {
-				hd.HeaderValue = aws.String(value)
-				changed++
-			}
+		status := ""
+		if d.Distribution != nil {
+			status = aws.ToString(d.Distribution.Status)
+		}
+		if status == "Deployed" {
+			return nil
+		}
+		if dl, ok := ctx.Deadline(); ok && dl.Sub(h.now()) < 2*deployPoll {
+			// Fail with a logged StepError rather than be cut off by the
+			// function's timeout; Secrets Manager retries the rotation.
+			return fmt.Errorf("distribution %s is still deploying a previous change (status %q); giving up before the function's timeout", h.cfg.DistributionID, status)
+		}
+		if err := h.sleep(ctx, deployPoll); err != nil {
+			return fmt.Errorf("distribution %s is still deploying a previous change (status %q): %w", h.cfg.DistributionID, status, err)
 		}
 	}
-	if found == 0 {
+}
+
+// setHeader sets value on the X-Origin-Verify header of the origin
+// originID names (with originID empty, the one origin that has the header)
+// and returns how many headers it changed. Other origins and other headers
+// are left alone. A distribution with no such origin header is an error:
+// the rotation would change nothing that protects the API.
+func setHeader(cfg *cftypes.DistributionConfig, originID, value string) (int, error) {
+	var found []*cftypes.OriginCustomHeader
+	var ids []string // of the origins that have the header
+	origins := originsOf(cfg)
+	for i := range origins {
+		o := &origins[i]
+		if o.CustomHeaders == nil || (originID != "" && aws.ToString(o.Id) != originID) {
+			continue
+		}
+		before := len(found)
+		for j := range o.CustomHeaders.Items {
+			if hd := &o.CustomHeaders.Items[j]; strings.EqualFold(aws.ToString(hd.HeaderName), HeaderName) {
+				found = append(found, hd)
+			}
+		}
+		if len(found) > before {
+			ids = append(ids, aws.ToString(o.Id))
+		}
+	}
+	switch {
+	case len(found) == 0 && originID != "":
+		return 0, fmt.Errorf("origin %q has no %s custom header", originID, HeaderName)
+	case len(found) == 0:
 		return 0, fmt.Errorf("no origin has a %s custom header", HeaderName)
+	case len(ids) > 1:
+		return 0, fmt.Errorf("origins %s all have a %s custom header: set ORIGIN_ID to the HTTP API's", strings.Join(ids, ", "), HeaderName)
+	}
+	changed := 0
+	for _, hd := range found {
+		if aws.ToString(hd.HeaderValue) != value {
+			hd.HeaderValue = aws.String(value)
+			changed++
+		}
 	}
 	return changed, nil
 }
@@ -272,7 +328,7 @@ func originsOf(cfg *cftypes.DistributionConfig) []cftypes.Origin {
 }
 
 // test checks that the distribution's configuration holds the pending value
-// on every X-Origin-Verify header.
+// on the rotated X-Origin-Verify header.
 func (h *Handler) test(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) (string, error) {
 	p, err := h.pending(ctx, ev)
 	if err != nil {
@@ -282,7 +338,7 @@ func (h *Handler) test(ctx context.Context, ev events.SecretsManagerSecretRotati
 	if err != nil {
 		return "", fmt.Errorf("get distribution %s config: %w", h.cfg.DistributionID, err)
 	}
-	differ, err := setHeader(got.DistributionConfig, aws.ToString(p.SecretString))
+	differ, err := setHeader(got.DistributionConfig, h.cfg.OriginID, aws.ToString(p.SecretString))
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("distribution %s: %w", h.cfg.DistributionID, err)
@@ -290,6 +346,15 @@ func (h *Handler) test(ctx context.Context, ev events.SecretsManagerSecretRotati
 		return "", fmt.Errorf("distribution %s: %d %s header(s) do not carry the pending value", h.cfg.DistributionID, differ, HeaderName)
 	}
 	return "distribution sends the pending value", nil
+}
+
+func hasStage(versions map[string][]string, stage string) bool {
+	for _, stages := range versions {
+		if slices.Contains(stages, stage) {
+			return true
+		}
+	}
+	return false
 }
 
 // finish moves AWSCURRENT to the event's version.

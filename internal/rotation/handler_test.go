@@ -68,10 +68,23 @@ func (f *fakeSM) UpdateSecretVersionStage(_ context.Context, in *secretsmanager.
 // fakeCF is one distribution; stale makes the next n updates fail with
 // PreconditionFailed, as CloudFront does when the ETag is out of date.
 type fakeCF struct {
-	header  *string // nil: no X-Origin-Verify origin header
-	etag    int
-	stale   int
-	updates []string // IfMatch of each accepted update
+	header    *string // nil: no X-Origin-Verify origin header
+	etag      int
+	stale     int
+	updates   []string // IfMatch of each accepted update
+	partner   *string  // non-nil: a third origin, Partner, with its own X-Origin-Verify
+	deploying int      // GetDistribution answers InProgress this many more times
+	gets      int      // GetDistribution calls
+}
+
+func (f *fakeCF) GetDistribution(context.Context, *cloudfront.GetDistributionInput, ...func(*cloudfront.Options)) (*cloudfront.GetDistributionOutput, error) {
+	f.gets++
+	status := "Deployed"
+	if f.deploying > 0 {
+		f.deploying--
+		status = "InProgress"
+	}
+	return &cloudfront.GetDistributionOutput{Distribution: &cftypes.Distribution{Status: aws.String(status)}}, nil
 }
 
 func (f *fakeCF) GetDistributionConfig(context.Context, *cloudfront.GetDistributionConfigInput, ...func(*cloudfront.Options)) (*cloudfront.GetDistributionConfigOutput, error) {
@@ -80,9 +93,14 @@ func (f *fakeCF) GetDistributionConfig(context.Context, *cloudfront.GetDistribut
 		app.CustomHeaders = &cftypes.CustomHeaders{Quantity: aws.Int32(1), Items: []cftypes.OriginCustomHeader{
 			{HeaderName: aws.String("x-origin-verify"), HeaderValue: aws.String(*f.header)}}}
 	}
+	origins := []cftypes.Origin{{Id: aws.String("Assets")}, app}
+	if f.partner != nil {
+		origins = append(origins, cftypes.Origin{Id: aws.String("Partner"), CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(1),
+			Items: []cftypes.OriginCustomHeader{{HeaderName: aws.String("X-Origin-Verify"), HeaderValue: aws.String(*f.partner)}}}})
+	}
 	return &cloudfront.GetDistributionConfigOutput{
 		ETag:               aws.String("E" + strings.Repeat("1", f.etag+1)),
-		DistributionConfig: &cftypes.DistributionConfig{Origins: &cftypes.Origins{Items: []cftypes.Origin{{Id: aws.String("Assets")}, app}}},
+		DistributionConfig: &cftypes.DistributionConfig{Origins: &cftypes.Origins{Items: origins}},
 	}, nil
 }
 
@@ -93,7 +111,11 @@ func (f *fakeCF) UpdateDistribution(_ context.Context, in *cloudfront.UpdateDist
 		return nil, &cftypes.PreconditionFailed{Message: aws.String("stale ETag")}
 	}
 	f.updates = append(f.updates, *in.IfMatch)
-	f.header = in.DistributionConfig.Origins.Items[1].CustomHeaders.Items[0].HeaderValue
+	items := in.DistributionConfig.Origins.Items
+	f.header = items[1].CustomHeaders.Items[0].HeaderValue
+	if len(items) > 2 {
+		f.partner = items[2].CustomHeaders.Items[0].HeaderValue
+	}
 	f.etag++
 	return &cloudfront.UpdateDistributionOutput{}, nil
 }
@@ -110,11 +132,15 @@ func newFakes() (*fakeSM, *fakeCF) {
 
 func TestSteps(t *testing.T) {
 	tests := []struct {
-		name    string
-		step    string
-		setup   func(*fakeSM, *fakeCF)
-		wantErr string
-		check   func(t *testing.T, sm *fakeSM, cf *fakeCF, slept time.Duration)
+		name   string
+		step   string
+		origin string // Config.OriginID
+		// deadline: the step's context ends this long after the step
+		// starts, the version long settled (none when zero)
+		deadline time.Duration
+		setup    func(*fakeSM, *fakeCF)
+		wantErr  string
+		check    func(t *testing.T, sm *fakeSM, cf *fakeCF, slept time.Duration)
 	}{
 		{name: "unknown step", step: "dropSecret", wantErr: `unknown step "dropSecret"`},
 		{name: "rotation disabled", step: StepCreate, setup: func(sm *fakeSM, _ *fakeCF) { sm.enabled = false },
@@ -153,6 +179,38 @@ func TestSteps(t *testing.T) {
 					t.Errorf("header %q, updates with IfMatch %v; want %q, [E1]", got, cf.updates, "new")
 				}
 			}},
+		// A rotation right after another (aws secretsmanager rotate-secret
+		// twice): edges may still send the value before the last one, which
+		// this rotation's finish stops accepting. set waits for the last
+		// change to be deployed everywhere first.
+		{name: "set waits while the distribution deploys a previous change", step: StepSet,
+			setup: func(sm *fakeSM, cf *fakeCF) {
+				sm.values[token] = "new"
+				sm.stages["older-version"] = []string{"AWSPREVIOUS"}
+				cf.deploying = 2
+			},
+			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, slept time.Duration) {
+				if want := 45*time.Second + 2*deployPoll; slept != want || cf.gets != 3 {
+					t.Errorf("slept %s over %d GetDistribution calls, want %s over 3", slept, cf.gets, want)
+				}
+				if got := aws.ToString(cf.header); got != "new" || len(cf.updates) != 1 {
+					t.Errorf("header %q, updates %v; want %q, one update", got, cf.updates, "new")
+				}
+			}},
+		{name: "set gives up on a deployment before the function's timeout", step: StepSet, deadline: 30 * time.Second,
+			setup: func(sm *fakeSM, cf *fakeCF) {
+				sm.values[token] = "new"
+				sm.stages["older-version"] = []string{"AWSPREVIOUS"}
+				cf.deploying = 100
+			},
+			wantErr: `still deploying a previous change (status "InProgress"); giving up before the function's timeout`},
+		{name: "first rotation: set does not wait for a deployment (no AWSPREVIOUS to drop)", step: StepSet,
+			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.deploying = 1 },
+			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, slept time.Duration) {
+				if slept != 45*time.Second || cf.gets != 0 {
+					t.Errorf("slept %s over %d GetDistribution calls, want 45s (the settle time) over none", slept, cf.gets)
+				}
+			}},
 		{name: "set retries a stale ETag", step: StepSet,
 			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.stale = 2 },
 			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, _ time.Duration) {
@@ -174,6 +232,18 @@ func TestSteps(t *testing.T) {
 			setup:   func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.header = nil },
 			wantErr: "no origin has a X-Origin-Verify custom header"},
 		{name: "set without a pending value", step: StepSet, wantErr: "read the pending value"},
+		{name: "set with another origin's X-Origin-Verify and no ORIGIN_ID", step: StepSet,
+			setup:   func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.partner = aws.String("partner") },
+			wantErr: "origins App, Partner all have a X-Origin-Verify custom header: set ORIGIN_ID"},
+		{name: "set with ORIGIN_ID: that origin only", step: StepSet, origin: "App",
+			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.partner = aws.String("partner") },
+			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, _ time.Duration) {
+				if got, partner := aws.ToString(cf.header), aws.ToString(cf.partner); got != "new" || partner != "partner" {
+					t.Errorf("App header %q, Partner header %q; want %q, %q (untouched)", got, partner, "new", "partner")
+				}
+			}},
+		{name: "set with ORIGIN_ID naming an origin without the header", step: StepSet, origin: "Assets",
+			setup: func(sm *fakeSM, _ *fakeCF) { sm.values[token] = "new" }, wantErr: `origin "Assets" has no X-Origin-Verify custom header`},
 		{name: "test passes once the distribution sends it", step: StepTest,
 			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.header = aws.String("new") }},
 		{name: "test fails before", step: StepTest, setup: func(sm *fakeSM, _ *fakeCF) { sm.values[token] = "new" },
@@ -194,11 +264,18 @@ func TestSteps(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(sm, cf)
 			}
-			h := newHandler(Config{DistributionID: "E2EXAMPLE", Settle: time.Minute}, sm, cf, slog.New(slog.DiscardHandler))
+			h := newHandler(Config{DistributionID: "E2EXAMPLE", OriginID: tt.origin, Settle: time.Minute}, sm, cf, slog.New(slog.DiscardHandler))
 			h.now = func() time.Time { return sm.created.Add(15 * time.Second) }
 			var slept time.Duration
 			h.sleep = func(_ context.Context, d time.Duration) error { slept += d; return nil }
-			err := h.Handle(context.Background(), events.SecretsManagerSecretRotationEvent{Step: tt.step, SecretID: "origin", ClientRequestToken: token})
+			ctx := context.Background()
+			if tt.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
+				defer cancel()
+				h.now = time.Now // the version is long settled
+			}
+			err := h.Handle(ctx, events.SecretsManagerSecretRotationEvent{Step: tt.step, SecretID: "origin", ClientRequestToken: token})
 			if tt.wantErr != "" {
 				var se *StepError
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &se) || se.Step != tt.step {
@@ -225,6 +302,7 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{name: "defaults", env: map[string]string{"DISTRIBUTION_ID": "E2EXAMPLE0"}, want: Config{DistributionID: "E2EXAMPLE0", Settle: time.Minute}},
 		{name: "settle", env: map[string]string{"DISTRIBUTION_ID": "E1", "SETTLE_TIME": "0s"}, want: Config{DistributionID: "E1"}},
+		{name: "origin", env: map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_ID": "App"}, want: Config{DistributionID: "E1", OriginID: "App", Settle: time.Minute}},
 		{name: "no distribution", env: map[string]string{}, wantErr: "DISTRIBUTION_ID is required"},
 		{name: "bad distribution", env: map[string]string{"DISTRIBUTION_ID": "d123.cloudfront.net"}, wantErr: `DISTRIBUTION_ID: "d123.cloudfront.net" is not a distribution id`},
 		{name: "bad settle", env: map[string]string{"DISTRIBUTION_ID": "E1", "SETTLE_TIME": "1h"}, wantErr: `SETTLE_TIME: "1h" is not a Go duration from 0s to 10m0s`},

@@ -5,10 +5,12 @@
 //
 // A [Secret] answers two questions. [Secret.Match] says, in constant time,
 // whether a value is one of the held versions; on a value that matches none
-// it re-reads the secret, at most once per [RefreshInterval], so a
-// just-rotated value is refused for at most that long and a flood of forged
-// values costs at most one read a minute. [Secret.Current] gives the
-// AWSCURRENT value to send, re-read once it is older than [CurrentMaxAge].
+// it re-reads the secret, at most once per [RefreshInterval] (once per
+// [RetryAfterFailure] after a failed read), so a just-rotated value is
+// refused for at most that long and a flood of forged values costs at most
+// one read a minute while Secrets Manager answers. [Secret.Current] gives the
+// AWSCURRENT value to send. Both read the secret again once the held values
+// are [MaxAge] old, so a value rotated out stops being accepted.
 //
 // AWSPENDING is accepted as well as AWSCURRENT and AWSPREVIOUS because a
 // rotation function (see package rotation) makes the new value live at the

@@ -19,9 +19,17 @@ import (
 // [Secret.Match] makes on values that match none of the held versions.
 const RefreshInterval = time.Minute
 
-// CurrentMaxAge is how old the AWSCURRENT value [Secret.Current] returns may
-// grow before it is read again.
-const CurrentMaxAge = 5 * time.Minute
+// RetryAfterFailure replaces RefreshInterval after a read that failed
+// (throttling, a timeout): the value that missed may be the one the
+// distribution has just started sending, so it is not refused for a whole
+// interval because of one failed call.
+const RetryAfterFailure = 5 * time.Second
+
+// MaxAge is how old the held values may grow before [Secret.Match] or
+// [Secret.Current] reads them again: a value rotated out of the secret
+// (after a leak, two rotations) stops being accepted within MaxAge, even
+// by an instance that keeps being sent it.
+const MaxAge = 5 * time.Minute
 
 // Staging labels, as Secrets Manager spells them.
 const (
@@ -50,6 +58,7 @@ type Secret struct {
 	current string
 	digests [][sha256.Size]byte // of every held value, for the constant-time check
 	readAt  time.Time           // the last read attempt, failed or not
+	readErr bool                // that attempt failed
 }
 
 // Load reads the secret id (an ARN or a name) through client and returns
@@ -97,7 +106,7 @@ func (e *ReadError) Unwrap() error { return e.Err }
 // read fetches every stage and replaces the held values; s.mu is held or s
 // is not shared yet. On failure the held values stay as they were.
 func (s *Secret) read(ctx context.Context) error {
-	s.readAt = s.now()
+	s.readAt, s.readErr = s.now(), true
 	current, err := s.stage(ctx, StageCurrent)
 	if err != nil {
 		return err
@@ -122,7 +131,7 @@ func (s *Secret) read(ctx context.Context) error {
 	for i, v := range values {
 		digests[i] = sha256.Sum256([]byte(v))
 	}
-	s.current, s.digests = current, digests
+	s.current, s.digests, s.readErr = current, digests, false
 	return nil
 }
 
@@ -137,19 +146,26 @@ func (s *Secret) stage(ctx context.Context, stage string) (string, error) {
 	return aws.ToString(out.SecretString), nil
 }
 
-// Match reports whether value equals one of the held versions. It compares
-// SHA-256 digests in constant time, so neither the values nor their lengths
-// show in the timing. When value matches none and the last read is at least
-// RefreshInterval old, the secret is read again and value checked against
-// the fresh versions; a failed re-read returns false and the *ReadError.
+// Match reports whether value equals one of the held versions, read again
+// first once they are MaxAge old (as in Current). It compares SHA-256
+// digests in constant time, so neither the values nor their lengths show in
+// the timing. When value matches none and the last read is at least
+// RefreshInterval old (RetryAfterFailure when that read failed), the secret
+// is read again and value checked against the fresh versions; a failed
+// re-read returns false and the *ReadError.
 func (s *Secret) Match(ctx context.Context, value string) (bool, error) {
 	got := sha256.Sum256([]byte(value))
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.refreshOld(ctx)
 	if s.matchLocked(got) {
 		return true, nil
 	}
-	if s.fixed || s.now().Sub(s.readAt) < RefreshInterval {
+	interval := RefreshInterval
+	if s.readErr {
+		interval = RetryAfterFailure
+	}
+	if s.fixed || s.now().Sub(s.readAt) < interval {
 		return false, nil
 	}
 	if err := s.read(ctx); err != nil {
@@ -166,17 +182,24 @@ func (s *Secret) matchLocked(got [sha256.Size]byte) bool {
 	return ok == 1
 }
 
-// Current returns the AWSCURRENT value. Once the held value is CurrentMaxAge
-// old it is read again first; if that fails, the failure is logged and the
-// held value returned.
+// Current returns the AWSCURRENT value. Once the held value is MaxAge old
+// it is read again first; if that fails, the failure is logged and the held
+// value returned.
 func (s *Secret) Current(ctx context.Context) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.fixed && s.now().Sub(s.readAt) >= CurrentMaxAge {
-		if err := s.read(ctx); err != nil {
-			s.log.LogAttrs(ctx, slog.LevelWarn, "secret re-read failed; using the cached value",
-				slog.String("secret_id", s.id), slog.String("error", err.Error()))
-		}
-	}
+	s.refreshOld(ctx)
 	return s.current
+}
+
+// refreshOld reads the secret again once the held values are MaxAge old;
+// a failure is logged and the held values kept. s.mu is held.
+func (s *Secret) refreshOld(ctx context.Context) {
+	if s.fixed || s.now().Sub(s.readAt) < MaxAge {
+		return
+	}
+	if err := s.read(ctx); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "secret re-read failed; using the cached value",
+			slog.String("secret_id", s.id), slog.String("error", err.Error()))
+	}
 }

@@ -51,6 +51,13 @@ func mustLoad(t *testing.T, sm *fakeSM, c *clock) *Secret {
 	return s
 }
 
+// loadCurrent loads a secret whose only version, AWSCURRENT, is value.
+func loadCurrent(t *testing.T, value string) (*fakeSM, *clock, *Secret) {
+	t.Helper()
+	sm, c := &fakeSM{values: map[string]string{StageCurrent: value}}, newClock()
+	return sm, c, mustLoad(t, sm, c)
+}
+
 func TestLoad(t *testing.T) {
 	denied := errors.New("AccessDeniedException: not allowed")
 	tests := []struct {
@@ -99,9 +106,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestMatchRereadsAtMostOncePerInterval(t *testing.T) {
-	sm := &fakeSM{values: map[string]string{StageCurrent: "old"}}
-	c := newClock()
-	s := mustLoad(t, sm, c)
+	sm, c, s := loadCurrent(t, "old")
 	ctx := context.Background()
 	loadCalls := sm.calls
 
@@ -153,6 +158,71 @@ func TestMatchRereadFailureKeepsValues(t *testing.T) {
 	}
 }
 
+// A re-read that fails (Secrets Manager throttled, a timeout) must not hold
+// the just-rotated value off for a whole RefreshInterval: the distribution
+// may already be sending it, and every such request would get a 403.
+func TestMatchRetriesSoonAfterAFailedReread(t *testing.T) {
+	sm, c, s := loadCurrent(t, "old")
+	ctx := context.Background()
+
+	// The rotation made "new" pending; the first request carrying it meets
+	// a failing Secrets Manager.
+	sm.values = map[string]string{StageCurrent: "old", StagePending: "new"}
+	sm.fail = map[string]error{StagePending: errors.New("ThrottlingException: rate exceeded")}
+	c.advance(RefreshInterval)
+	if ok, err := s.Match(ctx, "new"); ok || err == nil {
+		t.Fatalf("Match(new) with the re-read failing: got %v, %v; want false and the error", ok, err)
+	}
+
+	sm.fail = nil
+	before := sm.calls
+	c.advance(RetryAfterFailure - time.Nanosecond)
+	if ok, _ := s.Match(ctx, "new"); ok {
+		t.Fatal("Match(new) before RetryAfterFailure: got true, want false (no re-read yet)")
+	}
+	if got := sm.calls - before; got != 0 {
+		t.Fatalf("GetSecretValue calls before RetryAfterFailure: got %d, want 0", got)
+	}
+	c.advance(time.Nanosecond)
+	if ok, err := s.Match(ctx, "new"); !ok || err != nil {
+		t.Fatalf("Match(new) RetryAfterFailure after the failed re-read: got %v, %v; want true (read again)", ok, err)
+	}
+	if RetryAfterFailure >= RefreshInterval/4 {
+		t.Errorf("RetryAfterFailure = %s, want well below RefreshInterval (%s)", RetryAfterFailure, RefreshInterval)
+	}
+}
+
+// A value rotated out of the secret (two rotations after a leak) must stop
+// being accepted by an instance that keeps matching it: a hit re-reads the
+// secret too once the held values are MaxAge old.
+func TestMatchForgetsRevokedValues(t *testing.T) {
+	sm, c, s := loadCurrent(t, "leaked")
+	ctx := context.Background()
+
+	sm.values = map[string]string{StageCurrent: "third", StagePrevious: "second"}
+	c.advance(MaxAge - time.Second)
+	if ok, _ := s.Match(ctx, "leaked"); !ok {
+		t.Fatal("Match(leaked) within MaxAge of the read: got false, want true (held values)")
+	}
+	c.advance(time.Second)
+	if ok, err := s.Match(ctx, "leaked"); ok || err != nil {
+		t.Fatalf("Match(leaked) MaxAge after the read, no longer in the secret: got %v, %v; want false", ok, err)
+	}
+	for _, v := range []string{"third", "second"} {
+		if ok, err := s.Match(ctx, v); !ok || err != nil {
+			t.Errorf("Match(%q) after the re-read: got %v, %v; want true", v, ok, err)
+		}
+	}
+
+	// A failed re-read keeps the held values: availability first, the
+	// failure logged, the next attempt RetryAfterFailure later.
+	sm.fail = map[string]error{StageCurrent: errors.New("endpoint down")}
+	c.advance(MaxAge)
+	if ok, err := s.Match(ctx, "third"); !ok || err != nil {
+		t.Errorf("Match(third) with the re-read failing: got %v, %v; want true (held values)", ok, err)
+	}
+}
+
 func TestCurrent(t *testing.T) {
 	sm := &fakeSM{values: map[string]string{StageCurrent: "one"}}
 	c := newClock()
@@ -170,9 +240,9 @@ func TestCurrent(t *testing.T) {
 		want    string
 		wantLog string
 	}{
-		{name: "fresh: cached", advance: CurrentMaxAge - time.Second, want: "one"},
+		{name: "fresh: cached", advance: MaxAge - time.Second, want: "one"},
 		{name: "stale: re-read", advance: time.Second, want: "two"},
-		{name: "stale, read fails: cached, logged", advance: CurrentMaxAge, fail: errors.New("endpoint down"), want: "two",
+		{name: "stale, read fails: cached, logged", advance: MaxAge, fail: errors.New("endpoint down"), want: "two",
 			wantLog: `"msg":"secret re-read failed; using the cached value","secret_id":"upstream","error":"read secret upstream (AWSCURRENT): endpoint down"`},
 	}
 	for _, st := range steps {

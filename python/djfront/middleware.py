@@ -28,7 +28,9 @@ class UpstreamVerifyMiddleware:
     Settings:
 
     - ``DJFRONT_UPSTREAM_SECRETS``: a list of accepted values, two while you
-      rotate (add the new one, switch hostforward, remove the old). Empty or
+      rotate (add the new one, switch hostforward, remove the old; by ARN,
+      djfront.settings lists the secret's current, pending and previous
+      values). Empty or
       unset: the middleware removes itself (development; ``check --deploy``
       warns).
     - ``DJFRONT_UPSTREAM_EXEMPT_PATHS``: exact paths answered without the

@@ -36,7 +36,10 @@ The values come from the environment, named after the stack's outputs:
                              two while you rotate it. Read by
                              djfront.middleware.UpstreamVerifyMiddleware.
                              Or DJFRONT_UPSTREAM_SECRETS_SECRET_ARN: the
-                             secret that holds them (see secret() below).
+                             secret hostforward sends (its
+                             UPSTREAM_VERIFY_SECRET_ARN), whose AWSCURRENT,
+                             AWSPENDING and AWSPREVIOUS values are accepted
+                             (see secret_versions() below).
     AWS_REGION, AWS_DEFAULT_REGION   the bucket's region (first one set wins).
     DJANGO_DEBUG             "1"/"true"/"yes"/"on" turns DEBUG on; default off.
 
@@ -264,8 +267,13 @@ def _storages(environ, hosts, static_prefix, media_prefix):
 
 def _upstream_secrets(environ):
     # The template's in-function mode names the secret instead
-    # (DJFRONT_UPSTREAM_SECRETS_SECRET_ARN: the one hostforward sends).
-    raw = secret("DJFRONT_UPSTREAM_SECRETS", environ) or ""
+    # (DJFRONT_UPSTREAM_SECRETS_SECRET_ARN: the one hostforward sends, whole,
+    # as X-Upstream-Verify; hostforward re-reads it, so its pending and
+    # previous values are accepted too).
+    versions = secret_versions("DJFRONT_UPSTREAM_SECRETS", environ)
+    if versions is not None:
+        return versions
+    raw = environ.get("DJFRONT_UPSTREAM_SECRETS") or ""
     secrets = [s.strip() for s in raw.split(",")] if raw.strip() else []
     if any(not s for s in secrets):
         # Never echo the value: it is a secret.
@@ -291,10 +299,43 @@ def secret(name, environ=None, client=None):
     message never contains a secret value.
     """
     environ = os.environ if environ is None else environ
+    arn = _secret_arn(name, environ)
+    if not arn:
+        return environ.get(name)
+    variable = name + "_SECRET_ARN"
+    return _read_secret(variable, arn, _client(variable, arn, environ, client), "AWSCURRENT")
+
+
+def secret_versions(name, environ=None, client=None):
+    """Return the values of the secret name + "_SECRET_ARN" names: its
+    AWSCURRENT value, then those of AWSPENDING and AWSPREVIOUS when they
+    exist; or None when that variable is unset. Errors as secret().
+
+    For a credential one side sends and the other checks: the checking side,
+    read at start-up, still accepts what the sending side, re-reading the
+    secret later, sends once a rotation has staged a new value as AWSPENDING
+    and then made it AWSCURRENT.
+    """
+    environ = os.environ if environ is None else environ
+    arn = _secret_arn(name, environ)
+    if not arn:
+        return None
+    variable = name + "_SECRET_ARN"
+    client = _client(variable, arn, environ, client)
+    values = [_read_secret(variable, arn, client, "AWSCURRENT")]
+    for stage in ("AWSPENDING", "AWSPREVIOUS"):
+        value = _read_secret(variable, arn, client, stage, missing_ok=True)
+        if value is not None and value not in values:
+            values.append(value)
+    return values
+
+
+def _secret_arn(name, environ):
+    """Return the checked value of name + "_SECRET_ARN", or "" when unset."""
     variable = name + "_SECRET_ARN"
     arn = environ.get(variable, "").strip()
     if not arn:
-        return environ.get(name)
+        return ""
     if environ.get(name):
         raise ImproperlyConfigured(f"{variable}: set it or {name}, not both")
     if not (arn.startswith("arn:") and ":secretsmanager:" in arn):
@@ -302,13 +343,33 @@ def secret(name, environ=None, client=None):
         raise ImproperlyConfigured(
             f"{variable}: not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"
         )
+    return arn
+
+
+def _client(variable, arn, environ, client):
+    """Return client, or a Secrets Manager client built from environ."""
+    if client is not None:
+        return client
     try:
-        client = client or _secretsmanager(environ)
-        answer = client.get_secret_value(SecretId=arn)
+        return _secretsmanager(environ)
+    except Exception as err:  # missing boto3, a bad region or endpoint
+        raise ImproperlyConfigured(f"{variable}: cannot read secret {arn}: {type(err).__name__}") from None
+
+
+def _read_secret(variable, arn, client, stage, missing_ok=False):
+    """Return the SecretString of arn's version labelled stage; None when
+    missing_ok and no version carries the label."""
+    try:
+        answer = client.get_secret_value(SecretId=arn, VersionStage=stage)
     except Exception as err:  # botocore's ClientError, credentials, endpoint, missing boto3
         code = getattr(err, "response", {}).get("Error", {}).get("Code") or type(err).__name__
-        raise ImproperlyConfigured(f"{variable}: cannot read secret {arn}: {code}") from None
+        if missing_ok and code == "ResourceNotFoundException":
+            return None
+        suffix = "" if stage == "AWSCURRENT" else f" ({stage})"
+        raise ImproperlyConfigured(f"{variable}: cannot read secret {arn}{suffix}: {code}") from None
     value = answer.get("SecretString")
+    if not value and missing_ok:
+        return None  # a version staged without a value yet
     if not value:
         raise ImproperlyConfigured(f"{variable}: secret {arn} has no SecretString (binary or empty)")
     return value

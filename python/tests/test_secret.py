@@ -32,7 +32,7 @@ class SecretTest(unittest.TestCase):
         client = boto3.client("secretsmanager", region_name=REGION, endpoint_url=cls.endpoint)
         cls.arn = client.create_secret(Name="djfront-test-database-url", SecretString=VALUE)["ARN"]
         cls.binary = client.create_secret(Name="djfront-test-binary", SecretBinary=b"\x00\x01")["ARN"]
-        cls.upstream = client.create_secret(Name="djfront-test-upstream", SecretString="new-one,old-one")["ARN"]
+        cls.client = client
         cls.missing = cls.arn.rsplit(":", 1)[0] + ":djfront-test-never-created-AbCdEf"
 
     def environ(self, **extra):
@@ -85,11 +85,31 @@ class SecretTest(unittest.TestCase):
                 self.assertNotIn("p%40ss", shown)
 
     def test_upstream_secrets_by_arn(self):
-        # from_environ reads DJFRONT_UPSTREAM_SECRETS through secret() too
-        # (the template's in-function mode).
-        env = self.environ(DJFRONT_HOSTS="www.example.com", DJFRONT_UPSTREAM_SECRETS_SECRET_ARN=self.upstream)
-        got = djfront_settings.from_environ(env)["DJFRONT_UPSTREAM_SECRETS"]
-        self.assertEqual(got, ["new-one", "old-one"])
+        # from_environ reads DJFRONT_UPSTREAM_SECRETS_SECRET_ARN (the
+        # template's in-function mode): the secret hostforward sends whole,
+        # and re-reads, so its AWSPENDING and AWSPREVIOUS values count too.
+        arn = self.client.create_secret(Name="djfront-test-upstream", SecretString="cred-1,with-a-comma")["ARN"]
+        env = self.environ(DJFRONT_HOSTS="www.example.com", DJFRONT_UPSTREAM_SECRETS_SECRET_ARN=arn)
+        token = "44444444-4444-4444-8444-444444444444"
+        steps = [
+            ("created", lambda: None, ["cred-1,with-a-comma"]),
+            ("new value staged", lambda: self.client.put_secret_value(
+                SecretId=arn, ClientRequestToken=token, SecretString="cred-2", VersionStages=["AWSPENDING"]),
+             ["cred-1,with-a-comma", "cred-2"]),
+            ("new value current", lambda: self.promote(arn, token), ["cred-2", "cred-1,with-a-comma"]),
+        ]
+        for name, act, want in steps:
+            with self.subTest(name):
+                act()
+                got = djfront_settings.from_environ(env)["DJFRONT_UPSTREAM_SECRETS"]
+                self.assertEqual(got, want)
+
+    def promote(self, arn, token):
+        stages = self.client.describe_secret(SecretId=arn)["VersionIdsToStages"]
+        current = next(v for v, s in stages.items() if "AWSCURRENT" in s)
+        self.client.update_secret_version_stage(
+            SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=current)
+        self.client.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=token)
 
     def test_os_environ_default(self):
         # As at settings import: the process environment (AWS_ENDPOINT_URL,

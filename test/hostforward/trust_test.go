@@ -137,6 +137,55 @@ func TestOriginSecretFromSecretsManager(t *testing.T) {
 	})
 }
 
+// TestUpstreamSecretByARN runs hostforward and Django both reading the
+// app's credential by ARN (UPSTREAM_VERIFY_SECRET_ARN and
+// DJFRONT_UPSTREAM_SECRETS_SECRET_ARN, as the template's in-function mode
+// sets them) from moto's Secrets Manager, through a rotation: the new value
+// staged AWSPENDING, the app (re)started, AWSCURRENT moved to it, then a
+// hostforward started, which sends the new value. The app accepts it, and
+// the old one it replaced (AWSPREVIOUS), and nothing else.
+func TestUpstreamSecretByARN(t *testing.T) {
+	testenv.Integration(t)
+	m := testenv.StartMoto(t)
+	sm := secretsmanager.NewFromConfig(m.Config)
+	created, err := sm.CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("upstream"), SecretString: aws.String("credential-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(created.ARN)
+	const token = "33333333-3333-4333-8333-333333333333"
+	rotate(t, sm, arn, token, "credential-2", false)
+
+	djEnv := map[string]string{"DJFRONT_HOSTS": site, "DJFRONT_UPSTREAM_SECRETS_SECRET_ARN": arn}
+	for _, kv := range m.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		djEnv[k] = v
+	}
+	dj := testenv.StartDjango(t, djEnv)
+	finishRotation(t, sm, arn, token)
+	c := startChain(t, dj.URL, append(m.Env(), "UPSTREAM_VERIFY_SECRET=", "UPSTREAM_VERIFY_SECRET_ARN="+arn)...)
+
+	if resp := c.invoke(event(t, "api-get.json", "GET", "/whoami/")); resp.StatusCode != http.StatusOK {
+		t.Errorf("through hostforward sending the new AWSCURRENT: status %d, want 200: %.200s", resp.StatusCode, resp.Body)
+	}
+	for credential, want := range map[string]int{"credential-1": 200, "credential-2": 200, "credential-1,credential-2": 403, "credential-3": 403} {
+		req, err := http.NewRequest(http.MethodGet, dj.URL+"/whoami/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = site
+		req.Header.Set("X-Upstream-Verify", credential)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("straight to gunicorn with X-Upstream-Verify %q: status %d, want %d", credential, resp.StatusCode, want)
+		}
+	}
+}
+
 // rotate adds value as the AWSPENDING version token and, when finish is
 // set, moves AWSCURRENT to it, as the rotation function does.
 func rotate(t *testing.T, sm *secretsmanager.Client, arn, token, value string, finish bool) {
@@ -148,9 +197,16 @@ func rotate(t *testing.T, sm *secretsmanager.Client, arn, token, value string, f
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if !finish {
-		return
+	if finish {
+		finishRotation(t, sm, arn, token)
 	}
+}
+
+// finishRotation moves AWSCURRENT to version token and removes its
+// AWSPENDING, as the rotation function's finishSecret does.
+func finishRotation(t *testing.T, sm *secretsmanager.Client, arn, token string) {
+	t.Helper()
+	ctx := t.Context()
 	d, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(arn)})
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,10 @@ import (
 	"github.com/djfront/djfront/internal/testenv"
 )
 
-const firstValue = "first-origin-value"
+const (
+	firstValue   = "first-origin-value"
+	partnerValue = "partner-origin-value"
+)
 
 func TestRotation(t *testing.T) {
 	testenv.Integration(t)
@@ -55,7 +58,7 @@ func TestRotation(t *testing.T) {
 	secretARN := createSecret(t, sm)
 	distID := createDistribution(t, cf)
 	fn := testenv.StartFunction(t, testenv.BuildBootstrap(t, "./functions/rotate"),
-		append(m.Env(), "DISTRIBUTION_ID="+distID, "SETTLE_TIME=2s"), 30*time.Second)
+		append(m.Env(), "DISTRIBUTION_ID="+distID, "ORIGIN_ID=App", "SETTLE_TIME=2s"), 30*time.Second)
 
 	rotator := motoLambda(t, m)
 	token := startRotation(t, sm, secretARN, rotator)
@@ -97,6 +100,14 @@ func TestRotation(t *testing.T) {
 	if got := originHeader(t, cf, distID); got != pending {
 		t.Errorf("after setSecret: X-Origin-Verify %q, want the pending value %q", got, pending)
 	}
+	for _, h := range []struct{ origin, name, want string }{
+		{"App", "X-App-Tag", "app-tag"},
+		{"Partner", "X-Origin-Verify", partnerValue},
+	} {
+		if got := originHeaders(t, cf, distID)[h.origin+" "+h.name]; got != h.want {
+			t.Errorf("after setSecret: origin %s header %s %q, want %q (untouched)", h.origin, h.name, got, h.want)
+		}
+	}
 	step("testSecret")
 	if got := value(t, sm, secretARN, "AWSCURRENT"); got != firstValue {
 		t.Errorf("before finishSecret: AWSCURRENT %q, want the first value", got)
@@ -127,6 +138,16 @@ func TestRotation(t *testing.T) {
 		if res.Error == nil || res.Error.Type != want.Type || !strings.Contains(res.Error.Message, "do not carry the pending value") {
 			t.Errorf("testSecret before setSecret: got error %+v, want a StepError saying the header does not carry the value", res.Error)
 		}
+
+		// This rotation has an AWSPREVIOUS to drop: setSecret asks moto's
+		// GetDistribution whether the last change is deployed first.
+		payload, _ = json.Marshal(events.SecretsManagerSecretRotationEvent{Step: "setSecret", SecretID: secretARN, ClientRequestToken: token})
+		if res, err := fn.Invoke(ctx, payload); err != nil || res.Error != nil {
+			t.Fatalf("second rotation's setSecret: %v %+v", err, res.Error)
+		}
+		if got, want := originHeader(t, cf, distID), value(t, sm, secretARN, "AWSPENDING"); got != want {
+			t.Errorf("second rotation's setSecret: X-Origin-Verify %q, want the pending value %q", got, want)
+		}
 	})
 }
 
@@ -141,26 +162,22 @@ func createSecret(t *testing.T, sm *secretsmanager.Client) string {
 	return aws.ToString(out.ARN)
 }
 
-// createDistribution makes the template's two origins: the API with the
-// X-Origin-Verify header, and the bucket.
+// createDistribution makes the template's two origins, the API with the
+// X-Origin-Verify header and the bucket, and a third with a header of the
+// same name.
 func createDistribution(t *testing.T, cf *cloudfront.Client) string {
 	t.Helper()
 	out, err := cf.CreateDistribution(t.Context(), &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
 		CallerReference: aws.String("djfront-rotation-test"),
 		Comment:         aws.String("djfront rotation test"),
 		Enabled:         aws.Bool(true),
-		Origins: &cftypes.Origins{Quantity: aws.Int32(2), Items: []cftypes.Origin{
-			{
-				Id:         aws.String("App"),
-				DomainName: aws.String("abc123.execute-api.us-east-1.amazonaws.com"),
-				CustomOriginConfig: &cftypes.CustomOriginConfig{
-					HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443),
-					OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpsOnly,
-				},
-				CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(1), Items: []cftypes.OriginCustomHeader{
-					{HeaderName: aws.String("X-Origin-Verify"), HeaderValue: aws.String(firstValue)},
-				}},
-			},
+		Origins: &cftypes.Origins{Quantity: aws.Int32(3), Items: []cftypes.Origin{
+			customOrigin("App", "abc123.execute-api.us-east-1.amazonaws.com",
+				"X-Origin-Verify", firstValue, "X-App-Tag", "app-tag"),
+			// Another origin the user added, guarded by its own secret in a
+			// header of the same (common) name: never rotated, and never
+			// sent this secret.
+			customOrigin("Partner", "partner.example.com", "X-Origin-Verify", partnerValue),
 			{
 				Id:             aws.String("Assets"),
 				DomainName:     aws.String("djfront-assets.s3.us-east-1.amazonaws.com"),
@@ -177,6 +194,24 @@ func createDistribution(t *testing.T, cf *cloudfront.Client) string {
 		t.Fatalf("create distribution: %v", err)
 	}
 	return aws.ToString(out.Distribution.Id)
+}
+
+// customOrigin is an HTTPS-only custom origin with the custom headers
+// nameValues lists as name, value, name, value...
+func customOrigin(id, domain string, nameValues ...string) cftypes.Origin {
+	var headers []cftypes.OriginCustomHeader
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		headers = append(headers, cftypes.OriginCustomHeader{HeaderName: aws.String(nameValues[i]), HeaderValue: aws.String(nameValues[i+1])})
+	}
+	return cftypes.Origin{
+		Id:         aws.String(id),
+		DomainName: aws.String(domain),
+		CustomOriginConfig: &cftypes.CustomOriginConfig{
+			HTTPPort: aws.Int32(80), HTTPSPort: aws.Int32(443),
+			OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpsOnly,
+		},
+		CustomHeaders: &cftypes.CustomHeaders{Quantity: aws.Int32(int32(len(headers))), Items: headers},
+	}
 }
 
 // startRotation does what RotateSecret does before it invokes the
@@ -269,22 +304,32 @@ func value(t *testing.T, sm *secretsmanager.Client, id, stage string) string {
 	return aws.ToString(out.SecretString)
 }
 
+// originHeader is the App origin's X-Origin-Verify value.
 func originHeader(t *testing.T, cf *cloudfront.Client, id string) string {
+	t.Helper()
+	v, ok := originHeaders(t, cf, id)["App X-Origin-Verify"]
+	if !ok {
+		t.Fatalf("distribution %s: origin App has no X-Origin-Verify header", id)
+	}
+	return v
+}
+
+// originHeaders maps "ORIGIN-ID HEADER-NAME" to the value of every origin
+// custom header of distribution id.
+func originHeaders(t *testing.T, cf *cloudfront.Client, id string) map[string]string {
 	t.Helper()
 	out, err := cf.GetDistributionConfig(t.Context(), &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	headers := map[string]string{}
 	for _, o := range out.DistributionConfig.Origins.Items {
 		if o.CustomHeaders == nil {
 			continue
 		}
 		for _, h := range o.CustomHeaders.Items {
-			if aws.ToString(h.HeaderName) == "X-Origin-Verify" {
-				return aws.ToString(h.HeaderValue)
-			}
+			headers[aws.ToString(o.Id)+" "+aws.ToString(h.HeaderName)] = aws.ToString(h.HeaderValue)
 		}
 	}
-	t.Fatalf("distribution %s has no X-Origin-Verify origin header", id)
-	return ""
+	return headers
 }

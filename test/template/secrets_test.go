@@ -149,10 +149,11 @@ func TestRotationSchedule(t *testing.T) {
 	checkJSON(t, at(t, res, "OriginVerifyRotation.DependsOn"), `"RotateFunctionPermission"`)
 	checkJSON(t, at(t, res, "RotateFunctionPermission.Properties"), `{"Action":"lambda:InvokeFunction",
 		"FunctionName":{"Ref":"RotateFunction"},"Principal":"secretsmanager.amazonaws.com","SourceArn":{"Ref":"OriginVerifySecret"}}`)
-	checkJSON(t, at(t, res, "RotateFunction.Properties.Environment.Variables"), `{"DISTRIBUTION_ID":{"Ref":"Distribution"}}`)
-	// setSecret waits rotation.DefaultSettle (1 minute) before UpdateDistribution.
-	if timeout := number(t, at(t, res, "RotateFunction.Properties.Timeout")); timeout < 120 {
-		t.Errorf("RotateFunction timeout %vs, want at least 120 s (a minute of settling, then CloudFront)", timeout)
+	checkJSON(t, at(t, res, "RotateFunction.Properties.Environment.Variables"), `{"DISTRIBUTION_ID":{"Ref":"Distribution"},"ORIGIN_ID":"App"}`)
+	// setSecret waits rotation.DefaultSettle (1 minute), then for the
+	// distribution to deploy an earlier change, before UpdateDistribution.
+	if timeout := number(t, at(t, res, "RotateFunction.Properties.Timeout")); timeout < 600 {
+		t.Errorf("RotateFunction timeout %vs, want at least 600 s (a minute of settling, a deployment to wait for, then CloudFront)", timeout)
 	}
 	params := tpl["Parameters"].(map[string]any)
 	checkJSON(t, at(t, params, "OriginSecretRotationDays"), `{"Type":"Number","Default":30,"MinValue":1,"MaxValue":365,

@@ -329,7 +329,7 @@ func TestIAM(t *testing.T) {
 		checkJSON(t, at(t, res, "RotateFunctionRole.Properties.Policies"), `[{"PolicyName":"RotateFunctionRolePolicy0","PolicyDocument":{"Statement":[
 			{"Sid":"RotateOriginVerifySecret","Effect":"Allow","Action":["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue",
 			 "secretsmanager:PutSecretValue","secretsmanager:UpdateSecretVersionStage"],"Resource":{"Ref":"OriginVerifySecret"}},
-			{"Sid":"SetOriginHeader","Effect":"Allow","Action":["cloudfront:GetDistributionConfig","cloudfront:UpdateDistribution"],
+			{"Sid":"SetOriginHeader","Effect":"Allow","Action":["cloudfront:GetDistribution","cloudfront:GetDistributionConfig","cloudfront:UpdateDistribution"],
 			 "Resource":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}]}}]`)
 	})
 	t.Run("invalidate: this distribution, this bucket, this queue", func(t *testing.T) {
