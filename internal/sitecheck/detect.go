@@ -260,10 +260,11 @@ func Host(site Site, pages []*Exchange, probe *Probe) Result {
 
 // Scheme judges whether the app knows the viewer used https: from the
 // probe, else from the scheme of its absolute links and redirects to the
-// site.
+// site. An https page that redirects to itself fails too: that is Django's
+// SECURE_SSL_REDIRECT taking the request for http, a loop in every browser.
 func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 	const id = IDScheme
-	var httpLinks []string
+	var httpLinks, loops []string
 	httpsLinks := 0
 	for _, e := range pages {
 		if !e.answered() || e.URL.Scheme != "https" {
@@ -272,6 +273,10 @@ func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 		var urls []*url.URL
 		if to := redirectTarget(e); to != nil {
 			urls = append(urls, to)
+			if to.Scheme == "https" && normalHost(to.Host, "https") == normalHost(e.URL.Host, "https") &&
+				to.EscapedPath() == e.URL.EscapedPath() && to.RawQuery == e.URL.RawQuery && !slices.Contains(loops, e.String()) {
+				loops = append(loops, e.String())
+			}
 		}
 		for _, l := range Links(e.URL, e.Body) {
 			if l.Absolute {
@@ -291,6 +296,9 @@ func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 	}
 	if probe != nil && (!probe.IsSecure || probe.Scheme != "https") {
 		return fail(id, fmt.Sprintf("Django saw scheme %q, is_secure() %t, for an https request (probe)", probe.Scheme, probe.IsSecure))
+	}
+	if loops != nil {
+		return fail(id, fmt.Sprintf("%s redirects to itself: the app takes the https request for http (SECURE_SSL_REDIRECT without SECURE_PROXY_SSL_HEADER), so browsers loop (too many redirects)", strings.Join(loops, "; ")))
 	}
 	if httpLinks != nil {
 		if len(httpLinks) > 3 {

@@ -211,6 +211,11 @@ func TestScheme(t *testing.T) {
 		{"the probe says https", page(""), &sitecheck.Probe{Version: 1, Scheme: "https", IsSecure: true}, want{"pass", "is_secure() True (probe)"}},
 		{"build_absolute_uri behind TLS termination", page(`{"url": "http://www.example.com/api/items/1/"}`), nil, want{"fail", "names http://www.example.com/api/items/1/"}},
 		{"an http redirect to the site", []*sitecheck.Exchange{answer("GET", site+"/admin", 301, "", "Location", "http://www.example.com/admin/")}, nil, want{"fail", "http:// links"}},
+		{"an https page that redirects to itself (SECURE_SSL_REDIRECT, the scheme lost)", []*sitecheck.Exchange{
+			answer("GET", site+"/?a=1", 301, "", "Location", "https://www.example.com/?a=1"),
+			answer("GET", site+"/?a=1", 301, "", "Location", "https://www.example.com/?a=1"),
+		}, nil, want{"fail", "GET /?a=1 → 301 redirects to itself"}},
+		{"a redirect to the login page is no loop", []*sitecheck.Exchange{answer("GET", site+"/", 302, "", "Location", "https://www.example.com/accounts/login/?next=/")}, nil, want{"pass", "1 absolute links"}},
 		{"the probe says http", page(""), &sitecheck.Probe{Version: 1, Scheme: "http"}, want{"fail", `scheme "http", is_secure() false`}},
 		{"http links to other sites are theirs", page(`<a href="http://example.org/">`), nil, want{"skip", "no absolute link"}},
 		{"nothing to judge by", page(`<a href="/x/">`), nil, want{"skip", "no absolute link"}},
