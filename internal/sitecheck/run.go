@@ -262,12 +262,13 @@ func sameSite(site Site, u *url.URL) bool {
 	return u.Scheme == "https" && normalHost(u.Host, u.Scheme) == site.host()
 }
 
-// risky are path words of links never followed, though GET should be safe:
-// Django before 5.0 logs out on GET /logout/.
+// risky are words of links (in the path or the query) never followed,
+// though GET should be safe: Django before 5.0 logs out on GET /logout/.
 var risky = []string{"logout", "signout", "sign-out", "log-out", "delete", "remove", "unsubscribe", "cancel"}
 
-// candidatePages returns same-site pages (not static files) linked from
-// the pages, then Django's admin login, none already visited.
+// candidatePages returns same-site pages (not static files, not forms'
+// actions) linked from the pages, then Django's admin login, none already
+// visited.
 func candidatePages(site Site, pages []*Exchange, base *url.URL) []*url.URL {
 	seen := map[string]bool{}
 	for _, p := range pages {
@@ -275,7 +276,7 @@ func candidatePages(site Site, pages []*Exchange, base *url.URL) []*url.URL {
 	}
 	var out []*url.URL
 	add := func(u *url.URL) {
-		lower := strings.ToLower(u.Path)
+		lower := strings.ToLower(u.Path + "?" + u.RawQuery)
 		for _, w := range risky {
 			if strings.Contains(lower, w) {
 				return
@@ -289,7 +290,9 @@ func candidatePages(site Site, pages []*Exchange, base *url.URL) []*url.URL {
 	for _, p := range pages {
 		if p.answered() && strings.Contains(strings.ToLower(p.Header.Get("Content-Type")), "html") {
 			for _, l := range Links(p.URL, p.Body) {
-				add(l.URL)
+				if !l.Form {
+					add(l.URL)
+				}
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,8 @@ type recorder struct {
 	mu   sync.Mutex
 	got  []request
 	slow time.Duration
+	// home, if set, is the body of "/" instead of its two links.
+	home string
 }
 
 type request struct {
@@ -48,6 +51,9 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Via", "1.1 abc.cloudfront.net (CloudFront)")
 	w.Header().Set("Strict-Transport-Security", "max-age=31536000")
 	switch {
+	case r.URL.Path == "/" && rec.home != "":
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, rec.home)
 	case r.URL.Path == "/":
 		w.Header().Set("Content-Type", "text/html")
 		io.WriteString(w, `<a href="/a/">a</a><a href="/b/">b</a><a href="/accounts/logout/">out</a>`)
@@ -116,6 +122,30 @@ func TestRunSendsOnlyHarmlessRequests(t *testing.T) {
 	}
 	if c, _ := report.Get(sitecheck.IDCacheCookies); !strings.Contains(c.Detail, "/admin/login/ sets csrftoken,") {
 		t.Errorf("cache-cookies detail %q: want it to have found the admin login's cookie", c.Detail)
+	}
+}
+
+func TestRunVisitsOnlyPagesALinkOffers(t *testing.T) {
+	rec := &recorder{home: `<head><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="description" content="Shop"></head>` +
+		`<form method="post" action="/account/close/"><button>Close my account</button></form>` +
+		`<a href="/items/?action=delete&amp;id=1">x</a><a href="/?logout=1">out</a><a href="/a/">a</a>`}
+	u, transport := startSite(t, rec)
+	if _, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport}); err != nil {
+		t.Fatal(err)
+	}
+	var visited []string
+	for _, r := range rec.requests() {
+		if r.method == http.MethodGet {
+			visited = append(visited, r.uri)
+		}
+	}
+	for _, never := range []string{"/account/close/", "/items/?action=delete&id=1", "/?logout=1", "/width=device-width,", "/Shop"} {
+		if slices.Contains(visited, never) {
+			t.Errorf("GET %s: want no visit to a form's action, a link whose query logs out or deletes, or a meta tag's words", never)
+		}
+	}
+	if !slices.Contains(visited, "/a/") {
+		t.Errorf("visited %q, want the page /a/ the home page links to", visited)
 	}
 }
 
