@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -29,6 +30,53 @@ func (s Site) isAsset(u *url.URL) bool {
 		}
 	}
 	return false
+}
+
+// staticFile reports whether u is one of the site's static or media files,
+// the only kind the static check fetches off the page's own host: a file
+// (a name with an extension) on a CloudFront or S3 domain, where
+// django-storages' custom_domain or a bucket without a location puts them
+// at the root (seed [4]), or under /static/ or /media/ on one of the
+// site's hosts, never a third party's.
+func (s Site) staticFile(u *url.URL) bool {
+	if cdnHost(u.Hostname()) {
+		return s.isAsset(u) || path.Ext(u.Path) != ""
+	}
+	return s.isAsset(u) && s.ownHost(u.Hostname())
+}
+
+// ownHost reports whether host (no port) is the site's or a neighbour's:
+// the site's host, a subdomain of it or its parent (static.example.com for
+// www.example.com). Without the public suffix list the neighbour test is an
+// approximation (a.co.uk and b.co.uk pass); on an IP address only the
+// address itself is the site's.
+func (s Site) ownHost(host string) bool {
+	h, sh := strings.ToLower(host), strings.ToLower(s.URL.Hostname())
+	switch {
+	case h == sh:
+		return true
+	case net.ParseIP(sh) != nil || net.ParseIP(h) != nil:
+		return false
+	case strings.HasSuffix(h, "."+sh) || strings.HasSuffix(sh, "."+h):
+		return true
+	}
+	_, parent, _ := strings.Cut(h, ".")
+	_, siteParent, _ := strings.Cut(sh, ".")
+	return parent == siteParent && strings.Contains(parent, ".")
+}
+
+// cdnHost reports whether host (no port) is a CloudFront distribution's
+// own domain or an S3 endpoint.
+func cdnHost(host string) bool {
+	return strings.HasSuffix(strings.ToLower(host), ".cloudfront.net") || s3Host(host)
+}
+
+// s3Host reports whether host (no port) is an S3 endpoint: a bucket's
+// virtual host, the path-style s3.amazonaws.com, or a website endpoint.
+func s3Host(host string) bool {
+	h := strings.ToLower(host)
+	return strings.HasSuffix(h, ".amazonaws.com") && (strings.HasPrefix(h, "s3.") || strings.HasPrefix(h, "s3-") ||
+		strings.Contains(h, ".s3.") || strings.Contains(h, ".s3-"))
 }
 
 // normalHost lowercases host and drops the scheme's default port.
@@ -191,7 +239,7 @@ func foreignLinks(site Site, pages []*Exchange) []string {
 			return
 		}
 		kind := originHostKind(u.Host)
-		if kind == "" || (kind == "the distribution's own domain" && site.isAsset(u)) {
+		if kind == "" || (kind == "the distribution's own domain" && site.staticFile(u)) {
 			return // another site, or the CDN domain serving static files
 		}
 		found = append(found, fmt.Sprintf("%s %s %s (%s)", e, what, u.Host, kind))
@@ -411,10 +459,9 @@ func Static(site Site, page, asset, missing *Exchange) Result {
 		if why := pageError(page); why != "" {
 			return skip(id, why, "")
 		}
-		return skip(id, "no static file is linked from the pages checked", "")
+		return skip(id, "no static file of the site's (on its hosts, its CloudFront or S3 domain) is linked from the pages checked", "")
 	}
-	h := strings.ToLower(hostOnly(asset.URL.Host))
-	if strings.HasSuffix(h, ".amazonaws.com") && (strings.HasPrefix(h, "s3.") || strings.Contains(h, ".s3.") || strings.Contains(h, ".s3-")) {
+	if s3Host(asset.URL.Hostname()) {
 		return fail(id, fmt.Sprintf("static files are linked straight from the bucket (%s): not through the CDN, and the bucket must be public", asset.URL.Host))
 	}
 	switch {

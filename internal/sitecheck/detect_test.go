@@ -175,6 +175,7 @@ func TestHost(t *testing.T) {
 	}{
 		{"relative links only", []*sitecheck.Exchange{page(`<a href="/about/">`)}, nil, want{"pass", "inferred from 1 responses"}},
 		{"the CDN domain for static files is fine", []*sitecheck.Exchange{page(`<link href="https://d111.cloudfront.net/static/a.css">`)}, nil, want{"pass", "inferred"}},
+		{"media on the CDN domain without a prefix (django-storages custom_domain, seed [4])", []*sitecheck.Exchange{page(`<img src="https://d3268ld43vues4.cloudfront.net/photos/cat.jpg">`)}, nil, want{"pass", "inferred"}},
 		{"the probe agrees", []*sitecheck.Exchange{page("")}, good, want{"pass", "get_host() is www.example.com (probe); client REMOTE_ADDR 10.0.0.5"}},
 		{"AllViewer: API Gateway's 403", []*sitecheck.Exchange{recorded(t, "apigw-403-forbidden.http", "GET", site+"/")}, nil, want{"fail", "AllViewer instead of AllViewerExceptHostHeader"}},
 		{"DisallowedHost", []*sitecheck.Exchange{recorded(t, "django-400.http", "GET", site+"/")}, nil, want{"fail", "DisallowedHost"}},

@@ -304,7 +304,8 @@ func candidatePages(site Site, pages []*Exchange, base *url.URL) []*url.URL {
 }
 
 // staticLink returns the static file to check: the first hashed name the
-// pages link to, else the first static file.
+// pages link to, else the first static file; only the site's own
+// (Site.staticFile), so no request goes to a third party.
 func staticLink(site Site, pages []*Exchange) *url.URL {
 	var any *url.URL
 	for _, p := range pages {
@@ -312,7 +313,7 @@ func staticLink(site Site, pages []*Exchange) *url.URL {
 			continue
 		}
 		for _, l := range Links(p.URL, p.Body) {
-			if l.URL.Scheme != "https" || !site.isAsset(l.URL) {
+			if l.Form || l.URL.Scheme != "https" || !site.staticFile(l.URL) {
 				continue
 			}
 			if hashedName.MatchString(l.URL.Path) {

@@ -149,6 +149,51 @@ func TestRunVisitsOnlyPagesALinkOffers(t *testing.T) {
 	}
 }
 
+// hostsSeen is a transport that records the host of every request.
+type hostsSeen struct {
+	mu    sync.Mutex
+	next  http.RoundTripper
+	hosts []string
+}
+
+func (h *hostsSeen) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.hosts = append(h.hosts, r.URL.Hostname())
+	h.mu.Unlock()
+	return h.next.RoundTrip(r)
+}
+
+func TestRunStaticFilesOfTheSiteOnly(t *testing.T) {
+	tests := []struct {
+		name, home string
+		want       want
+	}{
+		{"a third party's /static/ is not the site's", `<script src="https://widgets.example.org/static/w.0123456789ab.js"></script>`, want{"pass", "/static/admin/base.0123456789ab.css through CloudFront"}},
+		{"a sibling host's /static/ is the site's", `<script src="https://widgets.example.org/static/w.0123456789ab.js"></script><link href="https://static.example.com/static/admin/base.0123456789ab.css">`,
+			want{"pass", "/static/admin/base.0123456789ab.css through CloudFront"}},
+		{"django-storages without a location: the bucket's files have no /static/", `<script src="https://widgets.example.org/static/w.0123456789ab.js"></script><link href="https://my-bucket.s3.amazonaws.com/admin/css/base.6b517d0d5813.css">`,
+			want{"fail", "straight from the bucket (my-bucket.s3.amazonaws.com)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, transport := startSite(t, &recorder{home: tt.home})
+			seen := &hostsSeen{next: transport}
+			report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: seen})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _ := report.Get(sitecheck.IDStatic)
+			assertResult(t, c, sitecheck.IDStatic, tt.want)
+			if slices.Contains(seen.hosts, "widgets.example.org") {
+				t.Errorf("requests to %q: want none to a third party's host", seen.hosts)
+			}
+			if strings.Contains(tt.home, "static.example.com") && !slices.Contains(seen.hosts, "static.example.com") {
+				t.Errorf("requests to %q: want the static file on static.example.com checked", seen.hosts)
+			}
+		})
+	}
+}
+
 func TestRunIsBounded(t *testing.T) {
 	t.Run("request budget", func(t *testing.T) {
 		rec := &recorder{}
