@@ -79,11 +79,15 @@ func s3Host(host string) bool {
 		strings.Contains(h, ".s3.") || strings.Contains(h, ".s3-"))
 }
 
-// normalHost lowercases host and drops the scheme's default port.
+// normalHost lowercases host and drops the scheme's default port (an IPv6
+// address keeps its brackets: [::1]:443 is [::1]).
 func normalHost(host, scheme string) string {
 	host = strings.ToLower(host)
 	if h, port, err := net.SplitHostPort(host); err == nil &&
 		((scheme == "https" && port == "443") || (scheme == "http" && port == "80")) {
+		if strings.Contains(h, ":") {
+			return "[" + h + "]"
+		}
 		return h
 	}
 	return host
@@ -332,7 +336,7 @@ func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 			}
 		}
 		for _, u := range urls {
-			if normalHost(hostOnly(u.Host), "") != hostOnly(site.host()) {
+			if !strings.EqualFold(u.Hostname(), site.URL.Hostname()) {
 				continue
 			}
 			if u.Scheme == "http" {

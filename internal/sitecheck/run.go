@@ -92,7 +92,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	var plain *Exchange
 	if opts.URL.Port() == "" || opts.URL.Port() == "443" {
 		u := *opts.URL
-		u.Scheme, u.Host = "http", hostOnly(opts.URL.Host)
+		u.Scheme, u.Host = "http", opts.URL.Hostname()
+		if strings.Contains(u.Host, ":") {
+			u.Host = "[" + u.Host + "]" // an IPv6 address
+		}
 		plain = s.get(ctx, &u, nil)
 	}
 	results[IDHTTPSRedirect] = HTTPSRedirect(site, plain)

@@ -194,6 +194,34 @@ func TestRunStaticFilesOfTheSiteOnly(t *testing.T) {
 	}
 }
 
+func TestRunHTTPSRedirectOnAnIPv6Address(t *testing.T) {
+	redirect := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusMovedPermanently)
+			return
+		}
+		io.WriteString(w, "home")
+	})
+	tlsSrv, plainSrv := httptest.NewTLSServer(redirect), httptest.NewServer(redirect)
+	t.Cleanup(tlsSrv.Close)
+	t.Cleanup(plainSrv.Close)
+	transport := tlsSrv.Client().Transport.(*http.Transport).Clone()
+	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		to := tlsSrv.Listener.Addr().String()
+		if _, port, _ := net.SplitHostPort(addr); port == "80" {
+			to = plainSrv.Listener.Addr().String()
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, to)
+	}
+	u, _ := url.Parse("https://[::1]:443/") // the test certificate covers ::1
+	report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := report.Get(sitecheck.IDHTTPSRedirect)
+	assertResult(t, c, sitecheck.IDHTTPSRedirect, want{"pass", "http:// → 301 https://[::1]/"})
+}
+
 func TestRunIsBounded(t *testing.T) {
 	t.Run("request budget", func(t *testing.T) {
 		rec := &recorder{}
