@@ -288,7 +288,17 @@ func Host(site Site, pages []*Exchange, probe *Probe) Result {
 	case page.apiGatewayForbidden():
 		return fail(id, fmt.Sprintf("%s {\"message\":\"Forbidden\"} is API Gateway refusing the viewer's Host: the origin request policy forwards Host (AllViewer instead of AllViewerExceptHostHeader)", page))
 	case page.disallowedHost():
-		return fail(id, fmt.Sprintf("%s: the host the app was given is refused (Django's DisallowedHost, or hostforward's ALLOWED_HOSTS): the viewer's Host does not reach it", page))
+		switch h := page.refusedHost(); {
+		case h != "" && normalHost(h, "https") == site.host():
+			detail := fmt.Sprintf("%s: the viewer's host %q reaches the app, which does not allow it (ALLOWED_HOSTS)", page, h)
+			if originHostKind(site.URL.Host) != "" {
+				detail += "; if the site has a domain of its own, check that one"
+			}
+			return fail(id, detail)
+		case h != "":
+			return fail(id, fmt.Sprintf("%s: the app was given %q, not the viewer's host, and refuses it: the viewer's Host does not reach it", page, h))
+		}
+		return fail(id, fmt.Sprintf("%s: the host the app was given is refused (Django's DisallowedHost, or hostforward's ALLOWED_HOSTS): the viewer's Host does not reach it, or ALLOWED_HOSTS lacks it", page))
 	}
 	if probe != nil {
 		switch {

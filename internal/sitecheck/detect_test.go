@@ -198,6 +198,33 @@ func TestHost(t *testing.T) {
 	}
 }
 
+func TestHostNamesTheRefusedHost(t *testing.T) {
+	const cdn = "https://d111abcdef8.cloudfront.net"
+	refusal := func(viewer, body string) []*sitecheck.Exchange {
+		return []*sitecheck.Exchange{answer("GET", viewer+"/", 400, body, "Content-Type", "text/html")}
+	}
+	tests := []struct {
+		name, viewer string
+		pages        []*sitecheck.Exchange
+		want         want
+	}{
+		{"the distribution's domain reaches the app, which serves the custom domain only (hostforward)", cdn,
+			refusal(cdn, `400 Bad Request: host "d111abcdef8.cloudfront.net" is not in ALLOWED_HOSTS (request id x)`),
+			want{"fail", `the viewer's host "d111abcdef8.cloudfront.net" reaches the app, which does not allow it`}},
+		{"Django with DEBUG names the viewer's host", site,
+			refusal(site, `<title>DisallowedHost at /</title> Invalid HTTP_HOST header: &#x27;www.example.com&#x27;. You may need to add &#x27;www.example.com&#x27; to ALLOWED_HOSTS.`),
+			want{"fail", `the viewer's host "www.example.com" reaches the app, which does not allow it`}},
+		{"hostforward names the API's host", site,
+			refusal(site, `400 Bad Request: host "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com" is not in ALLOWED_HOSTS (request id x)`),
+			want{"fail", `the app was given "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com", not the viewer's host`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assertResult(t, sitecheck.Host(siteOf(tt.viewer+"/"), tt.pages, nil), sitecheck.IDHost, tt.want)
+		})
+	}
+}
+
 func TestScheme(t *testing.T) {
 	page := func(body string, header ...string) []*sitecheck.Exchange {
 		return []*sitecheck.Exchange{answer("GET", site+"/", 200, body, header...)}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -115,6 +116,24 @@ func (e *Exchange) disallowedHost() bool {
 	}
 	return e.bodyContains("Bad Request (400)") || e.bodyContains("Invalid HTTP_HOST header") ||
 		e.bodyContains("DisallowedHost") || e.bodyContains("not in ALLOWED_HOSTS")
+}
+
+// refusedHostIn matches the host a refusal of the Host header names:
+// hostforward's `host "h" is not in ALLOWED_HOSTS` and, with DEBUG on,
+// Django's "Invalid HTTP_HOST header: 'h'." (HTML-escaped on its page).
+var refusedHostIn = regexp.MustCompile(`host "([^"\\]+)" is not in ALLOWED_HOSTS|Invalid HTTP_HOST header: (?:'|&#x27;|&#39;)([^'&<\s]+)`)
+
+// refusedHost returns the host a refusal of the Host header names, or ""
+// when it names none (Django with DEBUG off).
+func (e *Exchange) refusedHost() string {
+	if !e.disallowedHost() {
+		return ""
+	}
+	m := refusedHostIn.FindSubmatch(e.Body)
+	if m == nil {
+		return ""
+	}
+	return string(m[1]) + string(m[2])
 }
 
 // fromCache reports whether the CDN answered from its cache: X-Cache says
