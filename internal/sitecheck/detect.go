@@ -334,7 +334,9 @@ func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 		}
 		var urls []*url.URL
 		if to := redirectTarget(e); to != nil {
-			urls = append(urls, to)
+			if isAbsolute(e.Header.Get("Location")) { // a relative one names no scheme
+				urls = append(urls, to)
+			}
 			if to.Scheme == "https" && normalHost(to.Host, "https") == normalHost(e.URL.Host, "https") &&
 				to.EscapedPath() == e.URL.EscapedPath() && to.RawQuery == e.URL.RawQuery && !slices.Contains(loops, e.String()) {
 				loops = append(loops, e.String())

@@ -243,6 +243,7 @@ func TestScheme(t *testing.T) {
 			answer("GET", site+"/?a=1", 301, "", "Location", "https://www.example.com/?a=1"),
 			answer("GET", site+"/?a=1", 301, "", "Location", "https://www.example.com/?a=1"),
 		}, nil, want{"fail", "GET /?a=1 → 301 redirects to itself"}},
+		{"a relative redirect names no scheme (Django's own redirects)", []*sitecheck.Exchange{answer("GET", site+"/", 302, "", "Location", "/accounts/login/?next=/")}, nil, want{"skip", "no absolute link"}},
 		{"a redirect to the login page is no loop", []*sitecheck.Exchange{answer("GET", site+"/", 302, "", "Location", "https://www.example.com/accounts/login/?next=/")}, nil, want{"pass", "1 absolute links"}},
 		{"the probe says http", page(""), &sitecheck.Probe{Version: 1, Scheme: "http"}, want{"fail", `scheme "http", is_secure() false`}},
 		{"http links to other sites are theirs", page(`<a href="http://example.org/">`), nil, want{"skip", "no absolute link"}},
