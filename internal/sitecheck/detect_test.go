@@ -148,6 +148,9 @@ func TestMethods(t *testing.T) {
 		want          want
 	}{
 		{"all seven methods", fromApp("OPTIONS"), fromApp("POST"), want{"pass", "OPTIONS → 404, POST → 404"}},
+		{"the app's 405 is the app's", answer("OPTIONS", path, 405, "", "Allow", "GET, HEAD", "X-Cache", "Error from cloudfront"), answer("POST", path, 405, "", "X-Cache", "Error from cloudfront"),
+			want{"pass", "OPTIONS → 405, POST → 405"}},
+		{"CloudFront's 403 for OPTIONS alone", refused("OPTIONS"), fromApp("POST"), want{"fail", "CORS preflights never reach the app"}},
 		{"the app's own 403 is the app's", fromApp("OPTIONS"), answer("POST", path, 403, "CSRF verification failed"), want{"pass", "POST → 403"}},
 		{"GET and HEAD only", refused("OPTIONS"), refused("POST"), want{"fail", "GET and HEAD only"}},
 		{"GET, HEAD and OPTIONS", fromApp("OPTIONS"), refused("POST"), want{"fail", "GET, HEAD and OPTIONS only"}},
