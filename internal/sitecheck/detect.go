@@ -520,21 +520,57 @@ func Static(site Site, page, asset, missing *Exchange) Result {
 	return pass(id, detail)
 }
 
-// OriginBypass judges a request sent straight to the origin (nil: no
-// --origin given), with forged forwarding headers, as anyone could send.
-func OriginBypass(e *Exchange) Result {
+// OriginBypass judges the requests sent straight to the origin (none, or
+// nil: no --origin given), as anyone could send them: with the origin's own
+// Host and forged forwarding headers (what an API Gateway endpoint routes),
+// and with the site's Host (Sent "Host", what a load balancer or the app's
+// own URL serves by). The origin passes when it refuses them all.
+func OriginBypass(direct ...*Exchange) Result {
+	const id = IDOriginBypass
+	var sent []*Exchange
+	for _, e := range direct {
+		if e != nil {
+			sent = append(sent, e)
+		}
+	}
+	if sent == nil {
+		return skip(id, "needs --origin URL (the API Gateway endpoint or the app's own URL)", "see "+readme+IDOriginBypass)
+	}
+	var refused, inconclusive *Result
+	for _, e := range sent {
+		r := originVerdict(e)
+		switch {
+		case r.Failed():
+			return r
+		case r.Passed() && refused == nil:
+			refused = &r
+		case r.OK == nil && inconclusive == nil:
+			inconclusive = &r
+		}
+	}
+	if inconclusive != nil {
+		return *inconclusive
+	}
+	return *refused
+}
+
+// originVerdict judges one request sent straight to the origin.
+func originVerdict(e *Exchange) Result {
 	const id = IDOriginBypass
 	switch {
-	case e == nil:
-		return skip(id, "needs --origin URL (the API Gateway endpoint or the app's own URL)", "see "+readme+IDOriginBypass)
 	case e.Err != nil:
 		return pass(id, fmt.Sprintf("the origin does not answer from here (%v)", e.Err))
 	case e.Status == http.StatusForbidden || e.Status == http.StatusUnauthorized:
 		return pass(id, fmt.Sprintf("%s: the origin refuses requests that did not come through the distribution", e))
 	case e.disallowedHost():
 		return pass(id, fmt.Sprintf("%s: the origin refuses the forged host", e))
+	case e.apiGatewayNotFound():
+		return skip(id, fmt.Sprintf("%s is API Gateway's own 404 {\"message\":\"Not Found\"}: --origin names no route of the app (a REST API wants its stage, /prod)", e), "see "+readme+IDOriginBypass)
 	case e.Status >= 500:
 		return skip(id, fmt.Sprintf("%s: the origin failed, neither refusal nor answer", e), "")
+	}
+	if host := e.Sent.Get("Host"); host != "" {
+		return fail(id, fmt.Sprintf("%s with the site's Host %s: anyone can skip the distribution and reach the app", e, host))
 	}
 	return fail(id, fmt.Sprintf("%s with a forged X-Forwarded-Host: anyone can skip the distribution and pick the host Django uses", e))
 }

@@ -378,6 +378,34 @@ func TestOriginBypass(t *testing.T) {
 	}
 }
 
+// TestOriginBypassWithTheSitesHost: the origin is asked twice, with its own
+// Host and a forged X-Forwarded-Host, and with the site's Host, as anyone
+// can send to a load balancer or the app's own URL.
+func TestOriginBypassWithTheSitesHost(t *testing.T) {
+	const alb = "https://app-1.us-east-1.elb.amazonaws.com/"
+	withSiteHost := func(e *sitecheck.Exchange) *sitecheck.Exchange {
+		e.Sent = http.Header{"Host": {"www.example.com"}}
+		return e
+	}
+	tests := []struct {
+		name         string
+		forged, host *sitecheck.Exchange
+		want         want
+	}{
+		{"Django refuses the ALB's host but serves the site's", recorded(t, "django-400.http", "GET", alb), withSiteHost(answer("GET", alb, 200, "<html>")),
+			want{"fail", "GET / → 200 with the site's Host www.example.com: anyone can skip the distribution"}},
+		{"hostforward refuses both", answer("GET", alb, 403, "403 Forbidden"), withSiteHost(answer("GET", alb, 403, "403 Forbidden")), want{"pass", "refuses requests that did not come through"}},
+		{"API Gateway refuses a Host not its own", answer("GET", alb, 403, "403 Forbidden"), withSiteHost(recorded(t, "apigw-403-forbidden.http", "GET", alb)), want{"pass", "refuses requests that did not come through"}},
+		{"API Gateway's own 404: --origin names no route of the app", answer("GET", alb, 404, `{"message":"Not Found"}`, "Content-Type", "application/json"), withSiteHost(recorded(t, "apigw-403-forbidden.http", "GET", alb)),
+			want{"skip", "API Gateway's own 404"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assertResult(t, sitecheck.OriginBypass(tt.forged, tt.host), sitecheck.IDOriginBypass, tt.want)
+		})
+	}
+}
+
 func TestParseProbe(t *testing.T) {
 	const probeURL = site + "/djfront/probe/"
 	tests := []struct {

@@ -97,13 +97,22 @@ func (e *Exchange) apiGatewayForbidden() bool {
 	if !e.answered() || e.Status != http.StatusForbidden {
 		return false
 	}
-	if strings.EqualFold(e.Header.Get("X-Amzn-Errortype"), "ForbiddenException") {
-		return true
-	}
+	return strings.EqualFold(e.Header.Get("X-Amzn-Errortype"), "ForbiddenException") || e.apiGatewayMessage("Forbidden")
+}
+
+// apiGatewayNotFound reports whether the answer is API Gateway's own 404
+// {"message":"Not Found"}: no route (or stage) of the API matches the path.
+func (e *Exchange) apiGatewayNotFound() bool {
+	return e.answered() && e.Status == http.StatusNotFound && e.apiGatewayMessage("Not Found")
+}
+
+// apiGatewayMessage reports whether the body is API Gateway's own error
+// {"message": message}.
+func (e *Exchange) apiGatewayMessage(message string) bool {
 	var m struct {
 		Message *string `json:"message"`
 	}
-	return json.Unmarshal(bytes.TrimSpace(e.Body), &m) == nil && m.Message != nil && *m.Message == "Forbidden"
+	return json.Unmarshal(bytes.TrimSpace(e.Body), &m) == nil && m.Message != nil && *m.Message == message
 }
 
 // disallowedHost reports whether the answer is a refusal of the Host

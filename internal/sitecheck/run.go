@@ -168,9 +168,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	}
 	results[IDStatic] = Static(site, page, asset, missing)
 
-	// origin-bypass: the origin asked directly, with the forwarding headers
-	// an attacker would forge.
-	var direct *Exchange
+	// origin-bypass: the origin asked directly, as an attacker would: with
+	// forged forwarding headers, then with the site's Host (which a load
+	// balancer or the app's own URL serves by).
+	var forged, siteHost *Exchange
 	if opts.Origin != nil {
 		u := *opts.Origin
 		if u.Path == "" || u.Path == "/" {
@@ -180,9 +181,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		h.Set("X-Forwarded-Host", opts.URL.Host)
 		h.Set("X-Forwarded-Proto", "https")
 		h.Set("X-Forwarded-For", "203.0.113.7")
-		direct = s.get(ctx, &u, h)
+		forged = s.get(ctx, &u, h)
+		siteHost = s.get(ctx, &u, http.Header{"Host": {opts.URL.Host}})
 	}
-	results[IDOriginBypass] = OriginBypass(direct)
+	results[IDOriginBypass] = OriginBypass(forged, siteHost)
 
 	report := Report{URL: opts.URL.String()}
 	for _, id := range Order {
@@ -227,6 +229,9 @@ func (s *session) send(ctx context.Context, method string, u *url.URL, h http.He
 	}
 	for name, values := range h {
 		req.Header[name] = values
+	}
+	if host := h.Get("Host"); host != "" {
+		req.Host = host // net/http sends req.Host, never Header["Host"]
 	}
 	req.Header.Set("User-Agent", UserAgent)
 	resp, err := s.client.Do(req)

@@ -222,6 +222,38 @@ func TestRunHTTPSRedirectOnAnIPv6Address(t *testing.T) {
 	assertResult(t, c, sitecheck.IDHTTPSRedirect, want{"pass", "http:// → 301 https://[::1]/"})
 }
 
+// roundTripper is a function as an http.RoundTripper.
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestRunOriginBypassAsksWithTheSitesHost(t *testing.T) {
+	u, siteTransport := startSite(t, &recorder{})
+	// The app's own URL (a load balancer's, say) with Django behind it and no
+	// secret: its own name is not in ALLOWED_HOSTS, the site's is.
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != u.Host {
+			http.Error(w, "<h1>Bad Request (400)</h1>", http.StatusBadRequest)
+			return
+		}
+		io.WriteString(w, "<p>home</p>")
+	}))
+	t.Cleanup(origin.Close)
+	originURL, _ := url.Parse(origin.URL + "/")
+	transport := roundTripper(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Host == originURL.Host {
+			return http.DefaultTransport.RoundTrip(r)
+		}
+		return siteTransport.RoundTrip(r)
+	})
+	report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Origin: originURL, Transport: transport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := report.Get(sitecheck.IDOriginBypass)
+	assertResult(t, c, sitecheck.IDOriginBypass, want{"fail", "GET / → 200 with the site's Host " + u.Host})
+}
+
 func TestRunIsBounded(t *testing.T) {
 	t.Run("request budget", func(t *testing.T) {
 		rec := &recorder{}
