@@ -20,7 +20,7 @@ type Exchange struct {
 	Method string
 	URL    *url.URL
 	// Sent holds the request headers that matter to a detector (cookies,
-	// forged forwarding headers); nil for none.
+	// forged forwarding headers, "Host" when not the URL's); nil for none.
 	Sent http.Header
 	// Status, Header and Body are the response's; Body holds at most
 	// MaxBody bytes. Status is 0 when Err is set.
