@@ -491,7 +491,7 @@ func Static(site Site, page, asset, missing *Exchange) Result {
 	var problems []string
 	hashed := hashedName.MatchString(asset.URL.Path)
 	if hashed {
-		if age, ok := maxAge(asset.Header.Get("Cache-Control")); !ok || age < MinHashedMaxAge {
+		if age, ok := browserMaxAge(asset.Header.Get("Cache-Control")); !ok || age < MinHashedMaxAge {
 			problems = append(problems, fmt.Sprintf("hashed name %s is not cached long by browsers (%s)", asset.URL.Path, asset.cacheSummary()))
 		}
 	}

@@ -336,6 +336,8 @@ func TestStatic(t *testing.T) {
 			want{"pass", "base.6b517d0d5813.css through CloudFront, Cache-Control: max-age=31536000, immutable; a missing file is 404"}},
 		{"an unhashed name needs no long max-age", nil, answer("GET", site+"/static/site.css", 200, "", cdn...), notFound, want{"pass", "(not a hashed name)"}},
 		{"hashed without Cache-Control", nil, answer("GET", css, 200, "", cdn...), notFound, want{"fail", "not cached long by browsers"}},
+		{"hashed, long for the CDN only (s-maxage)", nil, answer("GET", css, 200, "", append(cdn, "Cache-Control", "s-maxage=31536000, max-age=60")...), notFound, want{"fail", "not cached long by browsers"}},
+		{"hashed, long but no-cache", nil, answer("GET", css, 200, "", append(cdn, "Cache-Control", "max-age=31536000, no-cache")...), notFound, want{"fail", "not cached long by browsers"}},
 		{"missing is S3's 403", nil, answer("GET", css, 200, "", append(cdn, "Cache-Control", "max-age=31536000")...), recorded(t, "s3-403-accessdenied.http", "GET", gone),
 			want{"fail", "a missing file answers 403, not 404"}},
 		{"missing is a 200 catch-all", nil, answer("GET", css, 200, "", append(cdn, "Cache-Control", "max-age=31536000")...), answer("GET", gone, 200, "<html>"), want{"fail", "answers 200, not 404"}},

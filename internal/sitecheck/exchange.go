@@ -195,24 +195,22 @@ func (e *Exchange) setCookieNames() []string {
 	return names
 }
 
-// maxAge returns Cache-Control's s-maxage or max-age, in seconds, and
-// whether either is there.
-func maxAge(cacheControl string) (int64, bool) {
+// browserMaxAge returns how long, in seconds, Cache-Control lets a browser
+// use a response without asking again: max-age (s-maxage is for shared
+// caches only), 0 under no-cache or no-store; and whether it says.
+func browserMaxAge(cacheControl string) (int64, bool) {
 	var found bool
-	var best int64
+	var age int64
 	for d := range strings.SplitSeq(cacheControl, ",") {
 		name, value, _ := strings.Cut(strings.TrimSpace(d), "=")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name != "max-age" && name != "s-maxage" {
-			continue
-		}
-		n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(value), `"`), 10, 64)
-		if err != nil || n < 0 {
-			continue
-		}
-		if !found || n > best {
-			best, found = n, true
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "no-cache", "no-store":
+			return 0, true
+		case "max-age":
+			if n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(value), `"`), 10, 64); err == nil && n >= 0 && !found {
+				age, found = n, true
+			}
 		}
 	}
-	return best, found
+	return age, found
 }
