@@ -75,7 +75,7 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	}
 	report, err := sitecheck.Run(ctx, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "djfront check: %v\n", err)
+		fmt.Fprintf(stderr, "djfront check: %s\n", sitecheck.Printable(err.Error())) // the site's words: no terminal escapes
 		var badCert *tls.CertificateVerificationError
 		if errors.As(err, &badCert) && !*insecure {
 			fmt.Fprintln(stderr, "djfront check: a self-signed certificate (the local edge's)? add --insecure")

@@ -3,7 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+	"unicode"
 )
 
 // getOnly is a site whose app behaviour allows GET and HEAD only: every
@@ -76,6 +84,37 @@ func TestRunCheckExitStatus(t *testing.T) {
 					status, stdout.String(), stderr.String(), tt.status, tt.stdout, tt.stderr)
 			}
 		})
+	}
+}
+
+// TestRunCheckPrintsNoControlCharacters checks that text from the site in
+// an error (here a certificate's name with terminal escapes) reaches the
+// terminal without them.
+func TestRunCheckPrintsNoControlCharacters(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := &x509.Certificate{
+		SerialNumber: big.NewInt(1), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"evil\x1b]0;pwned\x07\x1b[2J.example"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, cert, cert, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	var stdout, stderr bytes.Buffer
+	status := run(context.Background(), env{stdout: &stdout, stderr: &stderr}, []string{"check", "https://localhost:" + port + "/"})
+	if status != 2 || !strings.Contains(stderr.String(), "certificate is valid for evil") {
+		t.Fatalf("status %d, stderr %q: want 2 and the certificate's names", status, stderr.String())
+	}
+	if i := strings.IndexFunc(stderr.String(), func(r rune) bool { return r != '\n' && unicode.IsControl(r) }); i >= 0 {
+		t.Errorf("stderr %q has a control character at %d: want the site's text without them", stderr.String(), i)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -31,11 +32,62 @@ func (s Site) isAsset(u *url.URL) bool {
 	return false
 }
 
-// normalHost lowercases host and drops the scheme's default port.
+// staticFile reports whether u is one of the site's static or media files,
+// the only kind the static check fetches off the page's own host: a file
+// (a name with an extension) on a CloudFront or S3 domain, where
+// django-storages' custom_domain or a bucket without a location puts them
+// at the root (seed [4]), or under /static/ or /media/ on one of the
+// site's hosts, never a third party's.
+func (s Site) staticFile(u *url.URL) bool {
+	if cdnHost(u.Hostname()) {
+		return s.isAsset(u) || path.Ext(u.Path) != ""
+	}
+	return s.isAsset(u) && s.ownHost(u.Hostname())
+}
+
+// ownHost reports whether host (no port) is the site's or a neighbour's:
+// the site's host, a subdomain of it or its parent (static.example.com for
+// www.example.com). Without the public suffix list the neighbour test is an
+// approximation (a.co.uk and b.co.uk pass); on an IP address only the
+// address itself is the site's.
+func (s Site) ownHost(host string) bool {
+	h, sh := strings.ToLower(host), strings.ToLower(s.URL.Hostname())
+	switch {
+	case h == sh:
+		return true
+	case net.ParseIP(sh) != nil || net.ParseIP(h) != nil:
+		return false
+	case strings.HasSuffix(h, "."+sh) || strings.HasSuffix(sh, "."+h):
+		return true
+	}
+	_, parent, _ := strings.Cut(h, ".")
+	_, siteParent, _ := strings.Cut(sh, ".")
+	return parent == siteParent && strings.Contains(parent, ".")
+}
+
+// cdnHost reports whether host (no port) is a CloudFront distribution's
+// own domain or an S3 endpoint.
+func cdnHost(host string) bool {
+	return strings.HasSuffix(strings.ToLower(host), ".cloudfront.net") || s3Host(host)
+}
+
+// s3Host reports whether host (no port) is an S3 endpoint: a bucket's
+// virtual host, the path-style s3.amazonaws.com, or a website endpoint.
+func s3Host(host string) bool {
+	h := strings.ToLower(host)
+	return strings.HasSuffix(h, ".amazonaws.com") && (strings.HasPrefix(h, "s3.") || strings.HasPrefix(h, "s3-") ||
+		strings.Contains(h, ".s3.") || strings.Contains(h, ".s3-"))
+}
+
+// normalHost lowercases host and drops the scheme's default port (an IPv6
+// address keeps its brackets: [::1]:443 is [::1]).
 func normalHost(host, scheme string) string {
 	host = strings.ToLower(host)
 	if h, port, err := net.SplitHostPort(host); err == nil &&
 		((scheme == "https" && port == "443") || (scheme == "http" && port == "80")) {
+		if strings.Contains(h, ":") {
+			return "[" + h + "]"
+		}
 		return h
 	}
 	return host
@@ -191,7 +243,7 @@ func foreignLinks(site Site, pages []*Exchange) []string {
 			return
 		}
 		kind := originHostKind(u.Host)
-		if kind == "" || (kind == "the distribution's own domain" && site.isAsset(u)) {
+		if kind == "" || (kind == "the distribution's own domain" && site.staticFile(u)) {
 			return // another site, or the CDN domain serving static files
 		}
 		found = append(found, fmt.Sprintf("%s %s %s (%s)", e, what, u.Host, kind))
@@ -236,7 +288,17 @@ func Host(site Site, pages []*Exchange, probe *Probe) Result {
 	case page.apiGatewayForbidden():
 		return fail(id, fmt.Sprintf("%s {\"message\":\"Forbidden\"} is API Gateway refusing the viewer's Host: the origin request policy forwards Host (AllViewer instead of AllViewerExceptHostHeader)", page))
 	case page.disallowedHost():
-		return fail(id, fmt.Sprintf("%s: the host the app was given is refused (Django's DisallowedHost, or hostforward's ALLOWED_HOSTS): the viewer's Host does not reach it", page))
+		switch h := page.refusedHost(); {
+		case h != "" && normalHost(h, "https") == site.host():
+			detail := fmt.Sprintf("%s: the viewer's host %q reaches the app, which does not allow it (ALLOWED_HOSTS)", page, h)
+			if originHostKind(site.URL.Host) != "" {
+				detail += "; if the site has a domain of its own, check that one"
+			}
+			return fail(id, detail)
+		case h != "":
+			return fail(id, fmt.Sprintf("%s: the app was given %q, not the viewer's host, and refuses it: the viewer's Host does not reach it", page, h))
+		}
+		return fail(id, fmt.Sprintf("%s: the host the app was given is refused (Django's DisallowedHost, or hostforward's ALLOWED_HOSTS): the viewer's Host does not reach it, or ALLOWED_HOSTS lacks it", page))
 	}
 	if probe != nil {
 		switch {
@@ -260,10 +322,11 @@ func Host(site Site, pages []*Exchange, probe *Probe) Result {
 
 // Scheme judges whether the app knows the viewer used https: from the
 // probe, else from the scheme of its absolute links and redirects to the
-// site.
+// site. An https page that redirects to itself fails too: that is Django's
+// SECURE_SSL_REDIRECT taking the request for http, a loop in every browser.
 func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 	const id = IDScheme
-	var httpLinks []string
+	var httpLinks, loops []string
 	httpsLinks := 0
 	for _, e := range pages {
 		if !e.answered() || e.URL.Scheme != "https" {
@@ -271,7 +334,13 @@ func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 		}
 		var urls []*url.URL
 		if to := redirectTarget(e); to != nil {
-			urls = append(urls, to)
+			if isAbsolute(e.Header.Get("Location")) { // a relative one names no scheme
+				urls = append(urls, to)
+			}
+			if to.Scheme == "https" && normalHost(to.Host, "https") == normalHost(e.URL.Host, "https") &&
+				to.EscapedPath() == e.URL.EscapedPath() && to.RawQuery == e.URL.RawQuery && !slices.Contains(loops, e.String()) {
+				loops = append(loops, e.String())
+			}
 		}
 		for _, l := range Links(e.URL, e.Body) {
 			if l.Absolute {
@@ -279,7 +348,7 @@ func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 			}
 		}
 		for _, u := range urls {
-			if normalHost(hostOnly(u.Host), "") != hostOnly(site.host()) {
+			if !strings.EqualFold(u.Hostname(), site.URL.Hostname()) {
 				continue
 			}
 			if u.Scheme == "http" {
@@ -291,6 +360,9 @@ func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 	}
 	if probe != nil && (!probe.IsSecure || probe.Scheme != "https") {
 		return fail(id, fmt.Sprintf("Django saw scheme %q, is_secure() %t, for an https request (probe)", probe.Scheme, probe.IsSecure))
+	}
+	if loops != nil {
+		return fail(id, fmt.Sprintf("%s redirects to itself: the app takes the https request for http (SECURE_SSL_REDIRECT without SECURE_PROXY_SSL_HEADER), so browsers loop (too many redirects)", strings.Join(loops, "; ")))
 	}
 	if httpLinks != nil {
 		if len(httpLinks) > 3 {
@@ -403,10 +475,9 @@ func Static(site Site, page, asset, missing *Exchange) Result {
 		if why := pageError(page); why != "" {
 			return skip(id, why, "")
 		}
-		return skip(id, "no static file is linked from the pages checked", "")
+		return skip(id, "no static file of the site's (on its hosts, its CloudFront or S3 domain) is linked from the pages checked", "")
 	}
-	h := strings.ToLower(hostOnly(asset.URL.Host))
-	if strings.HasSuffix(h, ".amazonaws.com") && (strings.HasPrefix(h, "s3.") || strings.Contains(h, ".s3.") || strings.Contains(h, ".s3-")) {
+	if s3Host(asset.URL.Hostname()) {
 		return fail(id, fmt.Sprintf("static files are linked straight from the bucket (%s): not through the CDN, and the bucket must be public", asset.URL.Host))
 	}
 	switch {
@@ -420,7 +491,7 @@ func Static(site Site, page, asset, missing *Exchange) Result {
 	var problems []string
 	hashed := hashedName.MatchString(asset.URL.Path)
 	if hashed {
-		if age, ok := maxAge(asset.Header.Get("Cache-Control")); !ok || age < MinHashedMaxAge {
+		if age, ok := browserMaxAge(asset.Header.Get("Cache-Control")); !ok || age < MinHashedMaxAge {
 			problems = append(problems, fmt.Sprintf("hashed name %s is not cached long by browsers (%s)", asset.URL.Path, asset.cacheSummary()))
 		}
 	}
@@ -449,21 +520,57 @@ func Static(site Site, page, asset, missing *Exchange) Result {
 	return pass(id, detail)
 }
 
-// OriginBypass judges a request sent straight to the origin (nil: no
-// --origin given), with forged forwarding headers, as anyone could send.
-func OriginBypass(e *Exchange) Result {
+// OriginBypass judges the requests sent straight to the origin (none, or
+// nil: no --origin given), as anyone could send them: with the origin's own
+// Host and forged forwarding headers (what an API Gateway endpoint routes),
+// and with the site's Host (Sent "Host", what a load balancer or the app's
+// own URL serves by). The origin passes when it refuses them all.
+func OriginBypass(direct ...*Exchange) Result {
+	const id = IDOriginBypass
+	var sent []*Exchange
+	for _, e := range direct {
+		if e != nil {
+			sent = append(sent, e)
+		}
+	}
+	if sent == nil {
+		return skip(id, "needs --origin URL (the API Gateway endpoint or the app's own URL)", "see "+readme+IDOriginBypass)
+	}
+	var refused, inconclusive *Result
+	for _, e := range sent {
+		r := originVerdict(e)
+		switch {
+		case r.Failed():
+			return r
+		case r.Passed() && refused == nil:
+			refused = &r
+		case r.OK == nil && inconclusive == nil:
+			inconclusive = &r
+		}
+	}
+	if inconclusive != nil {
+		return *inconclusive
+	}
+	return *refused
+}
+
+// originVerdict judges one request sent straight to the origin.
+func originVerdict(e *Exchange) Result {
 	const id = IDOriginBypass
 	switch {
-	case e == nil:
-		return skip(id, "needs --origin URL (the API Gateway endpoint or the app's own URL)", "see "+readme+IDOriginBypass)
 	case e.Err != nil:
 		return pass(id, fmt.Sprintf("the origin does not answer from here (%v)", e.Err))
 	case e.Status == http.StatusForbidden || e.Status == http.StatusUnauthorized:
 		return pass(id, fmt.Sprintf("%s: the origin refuses requests that did not come through the distribution", e))
 	case e.disallowedHost():
 		return pass(id, fmt.Sprintf("%s: the origin refuses the forged host", e))
+	case e.apiGatewayNotFound():
+		return skip(id, fmt.Sprintf("%s is API Gateway's own 404 {\"message\":\"Not Found\"}: --origin names no route of the app (a REST API wants its stage, /prod)", e), "see "+readme+IDOriginBypass)
 	case e.Status >= 500:
 		return skip(id, fmt.Sprintf("%s: the origin failed, neither refusal nor answer", e), "")
+	}
+	if host := e.Sent.Get("Host"); host != "" {
+		return fail(id, fmt.Sprintf("%s with the site's Host %s: anyone can skip the distribution and reach the app", e, host))
 	}
 	return fail(id, fmt.Sprintf("%s with a forged X-Forwarded-Host: anyone can skip the distribution and pick the host Django uses", e))
 }

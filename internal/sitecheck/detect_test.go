@@ -148,6 +148,9 @@ func TestMethods(t *testing.T) {
 		want          want
 	}{
 		{"all seven methods", fromApp("OPTIONS"), fromApp("POST"), want{"pass", "OPTIONS → 404, POST → 404"}},
+		{"the app's 405 is the app's", answer("OPTIONS", path, 405, "", "Allow", "GET, HEAD", "X-Cache", "Error from cloudfront"), answer("POST", path, 405, "", "X-Cache", "Error from cloudfront"),
+			want{"pass", "OPTIONS → 405, POST → 405"}},
+		{"CloudFront's 403 for OPTIONS alone", refused("OPTIONS"), fromApp("POST"), want{"fail", "CORS preflights never reach the app"}},
 		{"the app's own 403 is the app's", fromApp("OPTIONS"), answer("POST", path, 403, "CSRF verification failed"), want{"pass", "POST → 403"}},
 		{"GET and HEAD only", refused("OPTIONS"), refused("POST"), want{"fail", "GET and HEAD only"}},
 		{"GET, HEAD and OPTIONS", fromApp("OPTIONS"), refused("POST"), want{"fail", "GET, HEAD and OPTIONS only"}},
@@ -175,6 +178,7 @@ func TestHost(t *testing.T) {
 	}{
 		{"relative links only", []*sitecheck.Exchange{page(`<a href="/about/">`)}, nil, want{"pass", "inferred from 1 responses"}},
 		{"the CDN domain for static files is fine", []*sitecheck.Exchange{page(`<link href="https://d111.cloudfront.net/static/a.css">`)}, nil, want{"pass", "inferred"}},
+		{"media on the CDN domain without a prefix (django-storages custom_domain, seed [4])", []*sitecheck.Exchange{page(`<img src="https://d3268ld43vues4.cloudfront.net/photos/cat.jpg">`)}, nil, want{"pass", "inferred"}},
 		{"the probe agrees", []*sitecheck.Exchange{page("")}, good, want{"pass", "get_host() is www.example.com (probe); client REMOTE_ADDR 10.0.0.5"}},
 		{"AllViewer: API Gateway's 403", []*sitecheck.Exchange{recorded(t, "apigw-403-forbidden.http", "GET", site+"/")}, nil, want{"fail", "AllViewer instead of AllViewerExceptHostHeader"}},
 		{"DisallowedHost", []*sitecheck.Exchange{recorded(t, "django-400.http", "GET", site+"/")}, nil, want{"fail", "DisallowedHost"}},
@@ -197,6 +201,33 @@ func TestHost(t *testing.T) {
 	}
 }
 
+func TestHostNamesTheRefusedHost(t *testing.T) {
+	const cdn = "https://d111abcdef8.cloudfront.net"
+	refusal := func(viewer, body string) []*sitecheck.Exchange {
+		return []*sitecheck.Exchange{answer("GET", viewer+"/", 400, body, "Content-Type", "text/html")}
+	}
+	tests := []struct {
+		name, viewer string
+		pages        []*sitecheck.Exchange
+		want         want
+	}{
+		{"the distribution's domain reaches the app, which serves the custom domain only (hostforward)", cdn,
+			refusal(cdn, `400 Bad Request: host "d111abcdef8.cloudfront.net" is not in ALLOWED_HOSTS (request id x)`),
+			want{"fail", `the viewer's host "d111abcdef8.cloudfront.net" reaches the app, which does not allow it`}},
+		{"Django with DEBUG names the viewer's host", site,
+			refusal(site, `<title>DisallowedHost at /</title> Invalid HTTP_HOST header: &#x27;www.example.com&#x27;. You may need to add &#x27;www.example.com&#x27; to ALLOWED_HOSTS.`),
+			want{"fail", `the viewer's host "www.example.com" reaches the app, which does not allow it`}},
+		{"hostforward names the API's host", site,
+			refusal(site, `400 Bad Request: host "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com" is not in ALLOWED_HOSTS (request id x)`),
+			want{"fail", `the app was given "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com", not the viewer's host`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assertResult(t, sitecheck.Host(siteOf(tt.viewer+"/"), tt.pages, nil), sitecheck.IDHost, tt.want)
+		})
+	}
+}
+
 func TestScheme(t *testing.T) {
 	page := func(body string, header ...string) []*sitecheck.Exchange {
 		return []*sitecheck.Exchange{answer("GET", site+"/", 200, body, header...)}
@@ -211,6 +242,12 @@ func TestScheme(t *testing.T) {
 		{"the probe says https", page(""), &sitecheck.Probe{Version: 1, Scheme: "https", IsSecure: true}, want{"pass", "is_secure() True (probe)"}},
 		{"build_absolute_uri behind TLS termination", page(`{"url": "http://www.example.com/api/items/1/"}`), nil, want{"fail", "names http://www.example.com/api/items/1/"}},
 		{"an http redirect to the site", []*sitecheck.Exchange{answer("GET", site+"/admin", 301, "", "Location", "http://www.example.com/admin/")}, nil, want{"fail", "http:// links"}},
+		{"an https page that redirects to itself (SECURE_SSL_REDIRECT, the scheme lost)", []*sitecheck.Exchange{
+			answer("GET", site+"/?a=1", 301, "", "Location", "https://www.example.com/?a=1"),
+			answer("GET", site+"/?a=1", 301, "", "Location", "https://www.example.com/?a=1"),
+		}, nil, want{"fail", "GET /?a=1 → 301 redirects to itself"}},
+		{"a relative redirect names no scheme (Django's own redirects)", []*sitecheck.Exchange{answer("GET", site+"/", 302, "", "Location", "/accounts/login/?next=/")}, nil, want{"skip", "no absolute link"}},
+		{"a redirect to the login page is no loop", []*sitecheck.Exchange{answer("GET", site+"/", 302, "", "Location", "https://www.example.com/accounts/login/?next=/")}, nil, want{"pass", "1 absolute links"}},
 		{"the probe says http", page(""), &sitecheck.Probe{Version: 1, Scheme: "http"}, want{"fail", `scheme "http", is_secure() false`}},
 		{"http links to other sites are theirs", page(`<a href="http://example.org/">`), nil, want{"skip", "no absolute link"}},
 		{"nothing to judge by", page(`<a href="/x/">`), nil, want{"skip", "no absolute link"}},
@@ -299,6 +336,8 @@ func TestStatic(t *testing.T) {
 			want{"pass", "base.6b517d0d5813.css through CloudFront, Cache-Control: max-age=31536000, immutable; a missing file is 404"}},
 		{"an unhashed name needs no long max-age", nil, answer("GET", site+"/static/site.css", 200, "", cdn...), notFound, want{"pass", "(not a hashed name)"}},
 		{"hashed without Cache-Control", nil, answer("GET", css, 200, "", cdn...), notFound, want{"fail", "not cached long by browsers"}},
+		{"hashed, long for the CDN only (s-maxage)", nil, answer("GET", css, 200, "", append(cdn, "Cache-Control", "s-maxage=31536000, max-age=60")...), notFound, want{"fail", "not cached long by browsers"}},
+		{"hashed, long but no-cache", nil, answer("GET", css, 200, "", append(cdn, "Cache-Control", "max-age=31536000, no-cache")...), notFound, want{"fail", "not cached long by browsers"}},
 		{"missing is S3's 403", nil, answer("GET", css, 200, "", append(cdn, "Cache-Control", "max-age=31536000")...), recorded(t, "s3-403-accessdenied.http", "GET", gone),
 			want{"fail", "a missing file answers 403, not 404"}},
 		{"missing is a 200 catch-all", nil, answer("GET", css, 200, "", append(cdn, "Cache-Control", "max-age=31536000")...), answer("GET", gone, 200, "<html>"), want{"fail", "answers 200, not 404"}},
@@ -337,6 +376,34 @@ func TestOriginBypass(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assertResult(t, sitecheck.OriginBypass(tt.ex), sitecheck.IDOriginBypass, tt.want)
+		})
+	}
+}
+
+// TestOriginBypassWithTheSitesHost: the origin is asked twice, with its own
+// Host and a forged X-Forwarded-Host, and with the site's Host, as anyone
+// can send to a load balancer or the app's own URL.
+func TestOriginBypassWithTheSitesHost(t *testing.T) {
+	const alb = "https://app-1.us-east-1.elb.amazonaws.com/"
+	withSiteHost := func(e *sitecheck.Exchange) *sitecheck.Exchange {
+		e.Sent = http.Header{"Host": {"www.example.com"}}
+		return e
+	}
+	tests := []struct {
+		name         string
+		forged, host *sitecheck.Exchange
+		want         want
+	}{
+		{"Django refuses the ALB's host but serves the site's", recorded(t, "django-400.http", "GET", alb), withSiteHost(answer("GET", alb, 200, "<html>")),
+			want{"fail", "GET / → 200 with the site's Host www.example.com: anyone can skip the distribution"}},
+		{"hostforward refuses both", answer("GET", alb, 403, "403 Forbidden"), withSiteHost(answer("GET", alb, 403, "403 Forbidden")), want{"pass", "refuses requests that did not come through"}},
+		{"API Gateway refuses a Host not its own", answer("GET", alb, 403, "403 Forbidden"), withSiteHost(recorded(t, "apigw-403-forbidden.http", "GET", alb)), want{"pass", "refuses requests that did not come through"}},
+		{"API Gateway's own 404: --origin names no route of the app", answer("GET", alb, 404, `{"message":"Not Found"}`, "Content-Type", "application/json"), withSiteHost(recorded(t, "apigw-403-forbidden.http", "GET", alb)),
+			want{"skip", "API Gateway's own 404"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assertResult(t, sitecheck.OriginBypass(tt.forged, tt.host), sitecheck.IDOriginBypass, tt.want)
 		})
 	}
 }

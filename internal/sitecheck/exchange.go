@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -19,7 +20,7 @@ type Exchange struct {
 	Method string
 	URL    *url.URL
 	// Sent holds the request headers that matter to a detector (cookies,
-	// forged forwarding headers); nil for none.
+	// forged forwarding headers, "Host" when not the URL's); nil for none.
 	Sent http.Header
 	// Status, Header and Body are the response's; Body holds at most
 	// MaxBody bytes. Status is 0 when Err is set.
@@ -96,13 +97,22 @@ func (e *Exchange) apiGatewayForbidden() bool {
 	if !e.answered() || e.Status != http.StatusForbidden {
 		return false
 	}
-	if strings.EqualFold(e.Header.Get("X-Amzn-Errortype"), "ForbiddenException") {
-		return true
-	}
+	return strings.EqualFold(e.Header.Get("X-Amzn-Errortype"), "ForbiddenException") || e.apiGatewayMessage("Forbidden")
+}
+
+// apiGatewayNotFound reports whether the answer is API Gateway's own 404
+// {"message":"Not Found"}: no route (or stage) of the API matches the path.
+func (e *Exchange) apiGatewayNotFound() bool {
+	return e.answered() && e.Status == http.StatusNotFound && e.apiGatewayMessage("Not Found")
+}
+
+// apiGatewayMessage reports whether the body is API Gateway's own error
+// {"message": message}.
+func (e *Exchange) apiGatewayMessage(message string) bool {
 	var m struct {
 		Message *string `json:"message"`
 	}
-	return json.Unmarshal(bytes.TrimSpace(e.Body), &m) == nil && m.Message != nil && *m.Message == "Forbidden"
+	return json.Unmarshal(bytes.TrimSpace(e.Body), &m) == nil && m.Message != nil && *m.Message == message
 }
 
 // disallowedHost reports whether the answer is a refusal of the Host
@@ -115,6 +125,24 @@ func (e *Exchange) disallowedHost() bool {
 	}
 	return e.bodyContains("Bad Request (400)") || e.bodyContains("Invalid HTTP_HOST header") ||
 		e.bodyContains("DisallowedHost") || e.bodyContains("not in ALLOWED_HOSTS")
+}
+
+// refusedHostIn matches the host a refusal of the Host header names:
+// hostforward's `host "h" is not in ALLOWED_HOSTS` and, with DEBUG on,
+// Django's "Invalid HTTP_HOST header: 'h'." (HTML-escaped on its page).
+var refusedHostIn = regexp.MustCompile(`host "([^"\\]+)" is not in ALLOWED_HOSTS|Invalid HTTP_HOST header: (?:'|&#x27;|&#39;)([^'&<\s]+)`)
+
+// refusedHost returns the host a refusal of the Host header names, or ""
+// when it names none (Django with DEBUG off).
+func (e *Exchange) refusedHost() string {
+	if !e.disallowedHost() {
+		return ""
+	}
+	m := refusedHostIn.FindSubmatch(e.Body)
+	if m == nil {
+		return ""
+	}
+	return string(m[1]) + string(m[2])
 }
 
 // fromCache reports whether the CDN answered from its cache: X-Cache says
@@ -167,24 +195,22 @@ func (e *Exchange) setCookieNames() []string {
 	return names
 }
 
-// maxAge returns Cache-Control's s-maxage or max-age, in seconds, and
-// whether either is there.
-func maxAge(cacheControl string) (int64, bool) {
+// browserMaxAge returns how long, in seconds, Cache-Control lets a browser
+// use a response without asking again: max-age (s-maxage is for shared
+// caches only), 0 under no-cache or no-store; and whether it says.
+func browserMaxAge(cacheControl string) (int64, bool) {
 	var found bool
-	var best int64
+	var age int64
 	for d := range strings.SplitSeq(cacheControl, ",") {
 		name, value, _ := strings.Cut(strings.TrimSpace(d), "=")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name != "max-age" && name != "s-maxage" {
-			continue
-		}
-		n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(value), `"`), 10, 64)
-		if err != nil || n < 0 {
-			continue
-		}
-		if !found || n > best {
-			best, found = n, true
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "no-cache", "no-store":
+			return 0, true
+		case "max-age":
+			if n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(value), `"`), 10, 64); err == nil && n >= 0 && !found {
+				age, found = n, true
+			}
 		}
 	}
-	return best, found
+	return age, found
 }

@@ -60,6 +60,11 @@ func WriteJSON(w io.Writer, r Report) error {
 	return enc.Encode(r)
 }
 
+// Printable returns s, text that may come from the site (an error that
+// names a certificate's hosts, a header), on one line without control
+// characters: safe to print on a terminal.
+func Printable(s string) string { return oneLine(s, 0) }
+
 // oneLine returns s with control characters and runs of white space made
 // one space, cut to max runes (0: no limit) with an ellipsis.
 func oneLine(s string, max int) string {

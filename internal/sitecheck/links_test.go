@@ -14,15 +14,18 @@ func TestLinks(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		want []string // URL, then "abs" or "rel"
+		want []string // URL, then "abs" or "rel", then "form" for an action
 	}{
 		{"relative, absolute and root-relative", `<a href="next/">x</a><img src='/static/i.png'><form action="https://www.example.com/post/">`,
-			[]string{"https://www.example.com/a/page/next/ rel", "https://www.example.com/static/i.png rel", "https://www.example.com/post/ abs"}},
+			[]string{"https://www.example.com/a/page/next/ rel", "https://www.example.com/static/i.png rel", "https://www.example.com/post/ abs form"}},
 		{"JSON escapes and entities", `{"next": "https:\/\/api.example.com\/items\/?page=2&amp;x=1"}`,
 			[]string{"https://api.example.com/items/?page=2&x=1 abs"}},
 		{"fragments dropped, duplicates once", `<a href="/x/#top"></a><a href="/x/"></a>`, []string{"https://www.example.com/x/ rel"}},
 		{"only http and https", `<a href="mailto:a@example.com"></a><a href="javascript:void(0)"></a><a href="ftp://x/"></a>`, nil},
-		{"meta refresh content is not a URL unless it parses as one", `<meta content="width=device-width">`, []string{"https://www.example.com/a/page/width=device-width rel"}},
+		{"content is a URL only when absolute", `<meta name="viewport" content="width=device-width"><meta name="description" content="Shop"><meta property="og:url" content="https://www.example.com/x/">`,
+			[]string{"https://www.example.com/x/ abs"}},
+		{"a form's action is marked", `<form method="post" action="/account/close/"><a href="/a/">`,
+			[]string{"https://www.example.com/account/close/ rel form", "https://www.example.com/a/ rel"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -31,6 +34,9 @@ func TestLinks(t *testing.T) {
 				kind := "rel"
 				if l.Absolute {
 					kind = "abs"
+				}
+				if l.Form {
+					kind += " form"
 				}
 				got = append(got, l.URL.String()+" "+kind)
 			}

@@ -92,7 +92,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	var plain *Exchange
 	if opts.URL.Port() == "" || opts.URL.Port() == "443" {
 		u := *opts.URL
-		u.Scheme, u.Host = "http", hostOnly(opts.URL.Host)
+		u.Scheme, u.Host = "http", opts.URL.Hostname()
+		if strings.Contains(u.Host, ":") {
+			u.Host = "[" + u.Host + "]" // an IPv6 address
+		}
 		plain = s.get(ctx, &u, nil)
 	}
 	results[IDHTTPSRedirect] = HTTPSRedirect(site, plain)
@@ -165,9 +168,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	}
 	results[IDStatic] = Static(site, page, asset, missing)
 
-	// origin-bypass: the origin asked directly, with the forwarding headers
-	// an attacker would forge.
-	var direct *Exchange
+	// origin-bypass: the origin asked directly, as an attacker would: with
+	// forged forwarding headers, then with the site's Host (which a load
+	// balancer or the app's own URL serves by).
+	var forged, siteHost *Exchange
 	if opts.Origin != nil {
 		u := *opts.Origin
 		if u.Path == "" || u.Path == "/" {
@@ -177,9 +181,10 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		h.Set("X-Forwarded-Host", opts.URL.Host)
 		h.Set("X-Forwarded-Proto", "https")
 		h.Set("X-Forwarded-For", "203.0.113.7")
-		direct = s.get(ctx, &u, h)
+		forged = s.get(ctx, &u, h)
+		siteHost = s.get(ctx, &u, http.Header{"Host": {opts.URL.Host}})
 	}
-	results[IDOriginBypass] = OriginBypass(direct)
+	results[IDOriginBypass] = OriginBypass(forged, siteHost)
 
 	report := Report{URL: opts.URL.String()}
 	for _, id := range Order {
@@ -225,6 +230,9 @@ func (s *session) send(ctx context.Context, method string, u *url.URL, h http.He
 	for name, values := range h {
 		req.Header[name] = values
 	}
+	if host := h.Get("Host"); host != "" {
+		req.Host = host // net/http sends req.Host, never Header["Host"]
+	}
 	req.Header.Set("User-Agent", UserAgent)
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -262,12 +270,13 @@ func sameSite(site Site, u *url.URL) bool {
 	return u.Scheme == "https" && normalHost(u.Host, u.Scheme) == site.host()
 }
 
-// risky are path words of links never followed, though GET should be safe:
-// Django before 5.0 logs out on GET /logout/.
+// risky are words of links (in the path or the query) never followed,
+// though GET should be safe: Django before 5.0 logs out on GET /logout/.
 var risky = []string{"logout", "signout", "sign-out", "log-out", "delete", "remove", "unsubscribe", "cancel"}
 
-// candidatePages returns same-site pages (not static files) linked from
-// the pages, then Django's admin login, none already visited.
+// candidatePages returns same-site pages (not static files, not forms'
+// actions) linked from the pages, then Django's admin login, none already
+// visited.
 func candidatePages(site Site, pages []*Exchange, base *url.URL) []*url.URL {
 	seen := map[string]bool{}
 	for _, p := range pages {
@@ -275,7 +284,7 @@ func candidatePages(site Site, pages []*Exchange, base *url.URL) []*url.URL {
 	}
 	var out []*url.URL
 	add := func(u *url.URL) {
-		lower := strings.ToLower(u.Path)
+		lower := strings.ToLower(u.Path + "?" + u.RawQuery)
 		for _, w := range risky {
 			if strings.Contains(lower, w) {
 				return
@@ -289,7 +298,9 @@ func candidatePages(site Site, pages []*Exchange, base *url.URL) []*url.URL {
 	for _, p := range pages {
 		if p.answered() && strings.Contains(strings.ToLower(p.Header.Get("Content-Type")), "html") {
 			for _, l := range Links(p.URL, p.Body) {
-				add(l.URL)
+				if !l.Form {
+					add(l.URL)
+				}
 			}
 		}
 	}
@@ -301,7 +312,8 @@ func candidatePages(site Site, pages []*Exchange, base *url.URL) []*url.URL {
 }
 
 // staticLink returns the static file to check: the first hashed name the
-// pages link to, else the first static file.
+// pages link to, else the first static file; only the site's own
+// (Site.staticFile), so no request goes to a third party.
 func staticLink(site Site, pages []*Exchange) *url.URL {
 	var any *url.URL
 	for _, p := range pages {
@@ -309,7 +321,7 @@ func staticLink(site Site, pages []*Exchange) *url.URL {
 			continue
 		}
 		for _, l := range Links(p.URL, p.Body) {
-			if l.URL.Scheme != "https" || !site.isAsset(l.URL) {
+			if l.Form || l.URL.Scheme != "https" || !site.staticFile(l.URL) {
 				continue
 			}
 			if hashedName.MatchString(l.URL.Path) {

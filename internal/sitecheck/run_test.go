@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,8 @@ type recorder struct {
 	mu   sync.Mutex
 	got  []request
 	slow time.Duration
+	// home, if set, is the body of "/" instead of its two links.
+	home string
 }
 
 type request struct {
@@ -48,6 +51,9 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Via", "1.1 abc.cloudfront.net (CloudFront)")
 	w.Header().Set("Strict-Transport-Security", "max-age=31536000")
 	switch {
+	case r.URL.Path == "/" && rec.home != "":
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, rec.home)
 	case r.URL.Path == "/":
 		w.Header().Set("Content-Type", "text/html")
 		io.WriteString(w, `<a href="/a/">a</a><a href="/b/">b</a><a href="/accounts/logout/">out</a>`)
@@ -117,6 +123,135 @@ func TestRunSendsOnlyHarmlessRequests(t *testing.T) {
 	if c, _ := report.Get(sitecheck.IDCacheCookies); !strings.Contains(c.Detail, "/admin/login/ sets csrftoken,") {
 		t.Errorf("cache-cookies detail %q: want it to have found the admin login's cookie", c.Detail)
 	}
+}
+
+func TestRunVisitsOnlyPagesALinkOffers(t *testing.T) {
+	rec := &recorder{home: `<head><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="description" content="Shop"></head>` +
+		`<form method="post" action="/account/close/"><button>Close my account</button></form>` +
+		`<a href="/items/?action=delete&amp;id=1">x</a><a href="/?logout=1">out</a><a href="/a/">a</a>`}
+	u, transport := startSite(t, rec)
+	if _, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport}); err != nil {
+		t.Fatal(err)
+	}
+	var visited []string
+	for _, r := range rec.requests() {
+		if r.method == http.MethodGet {
+			visited = append(visited, r.uri)
+		}
+	}
+	for _, never := range []string{"/account/close/", "/items/?action=delete&id=1", "/?logout=1", "/width=device-width,", "/Shop"} {
+		if slices.Contains(visited, never) {
+			t.Errorf("GET %s: want no visit to a form's action, a link whose query logs out or deletes, or a meta tag's words", never)
+		}
+	}
+	if !slices.Contains(visited, "/a/") {
+		t.Errorf("visited %q, want the page /a/ the home page links to", visited)
+	}
+}
+
+// hostsSeen is a transport that records the host of every request.
+type hostsSeen struct {
+	mu    sync.Mutex
+	next  http.RoundTripper
+	hosts []string
+}
+
+func (h *hostsSeen) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.hosts = append(h.hosts, r.URL.Hostname())
+	h.mu.Unlock()
+	return h.next.RoundTrip(r)
+}
+
+func TestRunStaticFilesOfTheSiteOnly(t *testing.T) {
+	tests := []struct {
+		name, home string
+		want       want
+	}{
+		{"a third party's /static/ is not the site's", `<script src="https://widgets.example.org/static/w.0123456789ab.js"></script>`, want{"pass", "/static/admin/base.0123456789ab.css through CloudFront"}},
+		{"a sibling host's /static/ is the site's", `<script src="https://widgets.example.org/static/w.0123456789ab.js"></script><link href="https://static.example.com/static/admin/base.0123456789ab.css">`,
+			want{"pass", "/static/admin/base.0123456789ab.css through CloudFront"}},
+		{"django-storages without a location: the bucket's files have no /static/", `<script src="https://widgets.example.org/static/w.0123456789ab.js"></script><link href="https://my-bucket.s3.amazonaws.com/admin/css/base.6b517d0d5813.css">`,
+			want{"fail", "straight from the bucket (my-bucket.s3.amazonaws.com)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, transport := startSite(t, &recorder{home: tt.home})
+			seen := &hostsSeen{next: transport}
+			report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: seen})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _ := report.Get(sitecheck.IDStatic)
+			assertResult(t, c, sitecheck.IDStatic, tt.want)
+			if slices.Contains(seen.hosts, "widgets.example.org") {
+				t.Errorf("requests to %q: want none to a third party's host", seen.hosts)
+			}
+			if strings.Contains(tt.home, "static.example.com") && !slices.Contains(seen.hosts, "static.example.com") {
+				t.Errorf("requests to %q: want the static file on static.example.com checked", seen.hosts)
+			}
+		})
+	}
+}
+
+func TestRunHTTPSRedirectOnAnIPv6Address(t *testing.T) {
+	redirect := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			http.Redirect(w, r, "https://"+r.Host+r.URL.RequestURI(), http.StatusMovedPermanently)
+			return
+		}
+		io.WriteString(w, "home")
+	})
+	tlsSrv, plainSrv := httptest.NewTLSServer(redirect), httptest.NewServer(redirect)
+	t.Cleanup(tlsSrv.Close)
+	t.Cleanup(plainSrv.Close)
+	transport := tlsSrv.Client().Transport.(*http.Transport).Clone()
+	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		to := tlsSrv.Listener.Addr().String()
+		if _, port, _ := net.SplitHostPort(addr); port == "80" {
+			to = plainSrv.Listener.Addr().String()
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, to)
+	}
+	u, _ := url.Parse("https://[::1]:443/") // the test certificate covers ::1
+	report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Transport: transport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := report.Get(sitecheck.IDHTTPSRedirect)
+	assertResult(t, c, sitecheck.IDHTTPSRedirect, want{"pass", "http:// → 301 https://[::1]/"})
+}
+
+// roundTripper is a function as an http.RoundTripper.
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestRunOriginBypassAsksWithTheSitesHost(t *testing.T) {
+	u, siteTransport := startSite(t, &recorder{})
+	// The app's own URL (a load balancer's, say) with Django behind it and no
+	// secret: its own name is not in ALLOWED_HOSTS, the site's is.
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != u.Host {
+			http.Error(w, "<h1>Bad Request (400)</h1>", http.StatusBadRequest)
+			return
+		}
+		io.WriteString(w, "<p>home</p>")
+	}))
+	t.Cleanup(origin.Close)
+	originURL, _ := url.Parse(origin.URL + "/")
+	transport := roundTripper(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Host == originURL.Host {
+			return http.DefaultTransport.RoundTrip(r)
+		}
+		return siteTransport.RoundTrip(r)
+	})
+	report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Origin: originURL, Transport: transport})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := report.Get(sitecheck.IDOriginBypass)
+	assertResult(t, c, sitecheck.IDOriginBypass, want{"fail", "GET / → 200 with the site's Host " + u.Host})
 }
 
 func TestRunIsBounded(t *testing.T) {
