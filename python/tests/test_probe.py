@@ -2,7 +2,7 @@
 
     cd python && /usr/bin/python3 -m django test tests.test_probe --settings=tests.probe_settings
 
-(internal/sitecheck's TestDjangoProbeView runs exactly this.)
+(python/django_test.go's TestDjangoTests runs them with the package's other tests.)
 """
 
 import os
