@@ -15,16 +15,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
-)
 
-// MaxPayloadBytes is Lambda's limit on a synchronous invocation's response
-// payload (6 MB), which the JSON-encoded API Gateway response must fit.
-const MaxPayloadBytes = 6_291_556
+	"github.com/djfront/djfront/internal/lambdalimit"
+)
 
 // recorder is the http.ResponseWriter the proxy writes the app's response
 // into. Like a server's writer it sends the headers as they are when the
 // status is written (later changes are trailers, which payload 2.0 cannot
-// carry), ignores informational 1xx statuses, keeps at most MaxPayloadBytes
+// carry), ignores informational 1xx statuses, keeps at most lambdalimit.MaxResponse
 // of body, and records the first failure: the proxy's error, a body read
 // error, or an oversize body.
 type recorder struct {
@@ -59,8 +57,8 @@ func (r *recorder) Write(p []byte) (int, error) {
 	if r.failure != nil {
 		return 0, r.failure
 	}
-	if r.body.Len()+len(p) > MaxPayloadBytes {
-		r.fail(badGateway("the app's response is larger than Lambda's %d-byte response limit", MaxPayloadBytes))
+	if r.body.Len()+len(p) > lambdalimit.MaxResponse {
+		r.fail(badGateway("the app's response is larger than Lambda's %d-byte response limit", lambdalimit.MaxResponse))
 		return 0, r.failure
 	}
 	return r.body.Write(p)
@@ -202,7 +200,7 @@ func sortedKeys(h http.Header) []string {
 // limit. JSON escaping at most sextuples a byte: only a payload whose bound
 // crosses the limit is measured exactly.
 func checkPayloadSize(resp *events.APIGatewayV2HTTPResponse, text bool) error {
-	if payloadBound(resp, text) <= MaxPayloadBytes {
+	if payloadBound(resp, text) <= lambdalimit.MaxResponse {
 		return nil
 	}
 	head := *resp
@@ -214,8 +212,8 @@ func checkPayloadSize(resp *events.APIGatewayV2HTTPResponse, text bool) error {
 		return fmt.Errorf("encode response: %w", err)
 	}
 	// n counts `"body":""` and a newline; the body replaces the quotes.
-	if total := int(n) - 1 - 2 + jsonStringLen(resp.Body); total > MaxPayloadBytes {
-		return badGateway("the app's response encodes to %d bytes, over Lambda's %d-byte response limit", total, MaxPayloadBytes)
+	if total := int(n) - 1 - 2 + jsonStringLen(resp.Body); total > lambdalimit.MaxResponse {
+		return badGateway("the app's response encodes to %d bytes, over Lambda's %d-byte response limit", total, lambdalimit.MaxResponse)
 	}
 	return nil
 }

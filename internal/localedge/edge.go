@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/djfront/djfront/internal/runtimeapi"
+
+	"github.com/djfront/djfront/internal/awsid"
 )
 
 // API Gateway HTTP API limits.
@@ -206,7 +208,7 @@ func (e *Edge) write(w http.ResponseWriter, r *http.Request, b *behavior, resp *
 			h.Del(name)
 		}
 	}
-	h.Set("Via", "1.1 "+randomHex(16)+".cloudfront.net (CloudFront)")
+	h.Set("Via", "1.1 "+awsid.Hex(16)+".cloudfront.net (CloudFront)")
 	h.Set("X-Cache", xcache)
 	h.Set("X-Amz-Cf-Pop", "LOCAL1-P1")
 	if age >= 0 {

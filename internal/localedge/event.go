@@ -3,8 +3,6 @@ package localedge
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
-	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -13,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/djfront/djfront/internal/awsid"
 )
 
 // accountID is the AWS account in the events: the documentation's example.
@@ -39,7 +39,7 @@ func (e *Edge) event(fwd *originRequest, r *http.Request, now time.Time) events.
 	headers["x-forwarded-for"] = fwd.header.Get("X-Forwarded-For") + ", " + e.cfg.EdgeIP
 	headers["x-forwarded-proto"] = "https"
 	headers["x-forwarded-port"] = "443"
-	headers["x-amzn-trace-id"] = fmt.Sprintf("Root=1-%08x-%s", now.Unix(), randomHex(12))
+	headers["x-amzn-trace-id"] = awsid.TraceRoot(now)
 	if len(fwd.body) > 0 || fwd.method == http.MethodPost || fwd.method == http.MethodPut || fwd.method == http.MethodPatch {
 		headers["content-length"] = strconv.Itoa(len(fwd.body))
 	}
@@ -109,5 +109,3 @@ func randomBytes(n int) []byte {
 	rand.Read(b) //nolint:errcheck // crypto/rand.Read never fails
 	return b
 }
-
-func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }

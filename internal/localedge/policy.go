@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/djfront/djfront/internal/awsid"
 )
 
 // originRequest is a viewer request as CloudFront sends it to the origin,
@@ -175,7 +177,7 @@ func (b *behavior) forward(r *http.Request, viewer string, body []byte) *originR
 		xff = prior + ", " + viewerIP
 	}
 	out.header.Set("X-Forwarded-For", xff)
-	out.header.Set("Via", "2.0 "+randomHex(16)+".cloudfront.net (CloudFront)")
+	out.header.Set("Via", "2.0 "+awsid.Hex(16)+".cloudfront.net (CloudFront)")
 	out.header.Set("X-Amz-Cf-Id", base64.RawURLEncoding.EncodeToString(randomBytes(42))+"==")
 
 	// The key starts with the path: the distribution is the one the edge

@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"sync"
 	"time"
-)
 
-// MaxResponseSize is the largest response, in bytes, that Lambda accepts from
-// a runtime for a synchronous invocation.
-const MaxResponseSize = 6291556
+	"github.com/djfront/djfront/internal/awsid"
+
+	"github.com/djfront/djfront/internal/lambdalimit"
+)
 
 // Header names of the Runtime API.
 const (
@@ -136,7 +136,7 @@ func (a *runtimeAPI) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "InvalidStateTransition", "extensions register during init only")
 		return
 	}
-	id := newRequestID()
+	id := awsid.UUID()
 	a.extensions[id] = &extension{name: name}
 	w.Header().Set("Lambda-Extension-Identifier", id)
 	writeJSON(w, http.StatusOK, map[string]string{"functionName": a.function, "functionVersion": "$LATEST", "handler": "bootstrap"})
@@ -228,23 +228,23 @@ func (a *runtimeAPI) invocationError(w http.ResponseWriter, r *http.Request) {
 // complete answers the current invocation with the result that answer makes
 // of the request body: 202 if the id is the current invocation's, 400 if not,
 // and 413 (with a "Function.ResponseSizeTooLarge" result) if the body is
-// larger than MaxResponseSize.
+// larger than lambdalimit.MaxResponse.
 func (a *runtimeAPI) complete(w http.ResponseWriter, r *http.Request, answer func(id string, body []byte) Result) {
 	id := r.PathValue("id")
 	if a.invocation(id) == nil {
 		writeError(w, http.StatusBadRequest, "InvalidRequestID", "Invalid request ID")
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxResponseSize+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, lambdalimit.MaxResponse+1))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "TruncatedHTTPRequest", "reading the request body: "+err.Error())
 		return
 	}
-	tooLarge := len(body) > MaxResponseSize
+	tooLarge := len(body) > lambdalimit.MaxResponse
 	var res Result
 	if tooLarge {
 		res = errorResult(id, "Function.ResponseSizeTooLarge",
-			fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", MaxResponseSize))
+			fmt.Sprintf("Response payload size exceeded maximum allowed payload size (%d bytes).", lambdalimit.MaxResponse))
 	} else {
 		res = answer(id, body)
 	}
@@ -256,7 +256,7 @@ func (a *runtimeAPI) complete(w http.ResponseWriter, r *http.Request, answer fun
 	inv.result <- res
 	if tooLarge {
 		writeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
-			fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", MaxResponseSize))
+			fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", lambdalimit.MaxResponse))
 		return
 	}
 	writeAccepted(w)
@@ -265,7 +265,7 @@ func (a *runtimeAPI) complete(w http.ResponseWriter, r *http.Request, answer fun
 // initError serves POST /runtime/init/error, allowed once and only before
 // the runtime's first /next.
 func (a *runtimeAPI) initError(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxResponseSize))
+	body, err := io.ReadAll(io.LimitReader(r.Body, lambdalimit.MaxResponse))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "TruncatedHTTPRequest", "reading the request body: "+err.Error())
 		return

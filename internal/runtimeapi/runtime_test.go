@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/djfront/djfront/internal/awsid"
+
+	"github.com/djfront/djfront/internal/lambdalimit"
 )
 
 // The tests in this file play the runtime: a fake runtime client speaking
@@ -175,9 +179,9 @@ func TestResponseSizeLimit(t *testing.T) {
 		wantBody   string
 		wantError  *FunctionError
 	}{
-		{name: "at the limit", size: MaxResponseSize, wantStatus: http.StatusAccepted, wantBody: accepted},
+		{name: "at the limit", size: lambdalimit.MaxResponse, wantStatus: http.StatusAccepted, wantBody: accepted},
 		{
-			name: "over the limit", size: MaxResponseSize + 1, wantStatus: http.StatusRequestEntityTooLarge,
+			name: "over the limit", size: lambdalimit.MaxResponse + 1, wantStatus: http.StatusRequestEntityTooLarge,
 			wantBody: `{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}`,
 			wantError: &FunctionError{
 				Type:    "Function.ResponseSizeTooLarge",
@@ -390,7 +394,7 @@ func TestDecodeClientContext(t *testing.T) {
 
 func TestNewRequestID(t *testing.T) {
 	uuid4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	a, b := newRequestID(), newRequestID()
+	a, b := awsid.UUID(), awsid.UUID()
 	if a == b {
 		t.Errorf("two request ids are both %s", a)
 	}

@@ -2,8 +2,6 @@ package runtimeapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +17,8 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
+
+	"github.com/djfront/djfront/internal/awsid"
 )
 
 // Defaults of a Function's settings, those of a new function in SAM.
@@ -229,7 +229,7 @@ func (s *Server) invoke(ctx context.Context, inv *invocation) (Result, error) {
 	}
 	defer func() { <-s.turn }()
 
-	inv.id = newRequestID()
+	inv.id = awsid.UUID()
 	inv.functionARN = s.arn
 	if inv.traceID == "" {
 		inv.traceID = newTraceID()
@@ -445,7 +445,7 @@ func (s *Server) start(ctx context.Context, requestID, phase string, limit time.
 // followed by the function's own.
 func (s *Server) environ(runtimeAPI string) []string {
 	fn := s.fn
-	stream := time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + randomHex(16)
+	stream := time.Now().UTC().Format("2006/01/02") + "/[$LATEST]" + awsid.Hex(16)
 	env := []string{
 		"AWS_LAMBDA_RUNTIME_API=" + runtimeAPI,
 		"AWS_LAMBDA_FUNCTION_NAME=" + fn.Name,
@@ -529,24 +529,9 @@ func received[T any](c <-chan T) (T, bool) {
 	}
 }
 
-// newRequestID returns a random (version 4) UUID.
-func newRequestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
 // newTraceID returns an X-Ray tracing header for a new, unsampled trace.
 func newTraceID() string {
-	return fmt.Sprintf("Root=1-%08x-%s;Parent=%s;Sampled=0", time.Now().Unix(), randomHex(12), randomHex(8))
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	return awsid.TraceRoot(time.Now()) + ";Parent=" + awsid.Hex(8) + ";Sampled=0"
 }
 
 // lockedWriter serializes writes from the runtime's output and the Server.

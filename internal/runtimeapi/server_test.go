@@ -19,6 +19,8 @@ import (
 
 	"github.com/djfront/djfront/internal/runtimeapi"
 	"github.com/djfront/djfront/internal/testenv"
+
+	"github.com/djfront/djfront/internal/lambdalimit"
 )
 
 // These tests run testdata/fn, a function built on the real aws-lambda-go
@@ -82,11 +84,11 @@ func TestInvoke(t *testing.T) {
 			wantMessage: "RequestId: {id} Error: Runtime exited with error: exit status 7"},
 		{name: "exit zero", event: `{"action":"exit","code":0}`, wantType: "Runtime.ExitError",
 			wantMessage: "RequestId: {id} Error: Runtime exited without providing a reason"},
-		{name: "response too large", event: fmt.Sprintf(`{"action":"huge","size":%d}`, runtimeapi.MaxResponseSize+1),
+		{name: "response too large", event: fmt.Sprintf(`{"action":"huge","size":%d}`, lambdalimit.MaxResponse+1),
 			wantType:    "Function.ResponseSizeTooLarge",
 			wantMessage: "Response payload size exceeded maximum allowed payload size (6291556 bytes)."},
-		{name: "largest response", event: fmt.Sprintf(`{"action":"huge","size":%d}`, runtimeapi.MaxResponseSize),
-			wantPayload: `"` + strings.Repeat("x", runtimeapi.MaxResponseSize-2) + `"`},
+		{name: "largest response", event: fmt.Sprintf(`{"action":"huge","size":%d}`, lambdalimit.MaxResponse),
+			wantPayload: `"` + strings.Repeat("x", lambdalimit.MaxResponse-2) + `"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
