@@ -36,7 +36,7 @@ func main() {
 // settings (AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_CLOUDFRONT,
 // AWS_ENDPOINT_URL_S3…).
 func setup(logger *slog.Logger) (*invalidate.Handler, error) {
-	cfg, err := invalidate.LoadConfig(os.LookupEnv)
+	cfg, err := invalidate.ConfigFromEnv(os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}

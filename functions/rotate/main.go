@@ -31,7 +31,7 @@ func main() {
 // run starts the Lambda loop, which never returns; an error is a failure
 // at cold start.
 func run(logger *slog.Logger) error {
-	cfg, err := rotation.LoadConfig(os.Getenv)
+	cfg, err := rotation.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return err
 	}

@@ -122,11 +122,5 @@ func isASCII(s string) bool {
 	return true
 }
 
-func onlyChars(s, set string) bool {
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(set, s[i]) < 0 {
-			return false
-		}
-	}
-	return true
-}
+// onlyChars reports whether every byte of s is one of set's (ASCII) bytes.
+func onlyChars(s, set string) bool { return strings.Trim(s, set) == "" }

@@ -21,7 +21,7 @@ const (
 const DefaultStaticPrefix = "static"
 
 // Config is the function's configuration, read from its environment by
-// [LoadConfig].
+// [ConfigFromEnv].
 type Config struct {
 	// DistributionID is the CloudFront distribution to invalidate
 	// (DISTRIBUTION_ID, required).
@@ -31,7 +31,7 @@ type Config struct {
 	Plan invalidation.Options
 }
 
-// LoadConfig reads the configuration through getenv (os.Getenv in the
+// ConfigFromEnv reads the configuration through lookupEnv (os.LookupEnv in the
 // Lambda):
 //
 //   - DISTRIBUTION_ID: required.
@@ -49,13 +49,13 @@ type Config struct {
 //
 // lookupEnv distinguishes an unset variable from an empty one, as
 // os.LookupEnv does. Errors name the variable at fault.
-func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
+func ConfigFromEnv(lookupEnv func(string) (string, bool)) (Config, error) {
 	var c Config
 	c.DistributionID, _ = lookupEnv("DISTRIBUTION_ID")
 	if c.DistributionID == "" {
 		return Config{}, fmt.Errorf("DISTRIBUTION_ID is required: the id of the CloudFront distribution to invalidate")
 	}
-	if !onlyBytes(c.DistributionID, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") {
+	if strings.Trim(c.DistributionID, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
 		return Config{}, fmt.Errorf("DISTRIBUTION_ID: %q is not a CloudFront distribution id (upper-case letters and digits, like E2EXAMPLE000000)", c.DistributionID)
 	}
 	// A mistyped origin path would make every key "outside" it and so
@@ -96,7 +96,7 @@ func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
 	c.Plan.MaxPaths = DefaultMaxPaths
 	if s, ok := lookupEnv("MAX_PATHS"); ok && s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || !onlyBytes(s, "0123456789") || n < 1 || n > maxMaxPaths {
+		if err != nil || strings.Trim(s, "0123456789") != "" || n < 1 || n > maxMaxPaths {
 			return Config{}, fmt.Errorf("MAX_PATHS: %q is not an integer from 1 to %d", s, maxMaxPaths)
 		}
 		c.Plan.MaxPaths = n
@@ -110,14 +110,4 @@ func LoadConfig(lookupEnv func(string) (string, bool)) (Config, error) {
 func keyPrefix(p string) bool {
 	trimmed := strings.TrimSuffix(strings.TrimPrefix(p, "/"), "/")
 	return trimmed != "" && !strings.Contains(trimmed, "//") && !strings.ContainsAny(trimmed, "*?#:\\ \t\r\n")
-}
-
-// onlyBytes reports whether every byte of s is in set.
-func onlyBytes(s, set string) bool {
-	for i := 0; i < len(s); i++ {
-		if !strings.ContainsRune(set, rune(s[i])) {
-			return false
-		}
-	}
-	return true
 }

@@ -67,7 +67,7 @@ func TestLoadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := LoadConfig(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+			cfg, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
 			if tt.wantErr != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr+" ") && !strings.HasPrefix(err.Error(), tt.wantErr+":") {
 					t.Fatalf("got error %v, want one naming %s", err, tt.wantErr)

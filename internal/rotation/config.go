@@ -16,7 +16,7 @@ const maxSettle = 10 * time.Minute
 // HeaderName is the origin custom header that carries the secret.
 const HeaderName = "X-Origin-Verify"
 
-// Config is the function's configuration, read by [LoadConfig].
+// Config is the function's configuration, read by [ConfigFromEnv].
 type Config struct {
 	// DistributionID is the distribution whose origin header is rotated
 	// (DISTRIBUTION_ID, required).
@@ -31,9 +31,9 @@ type Config struct {
 	Settle time.Duration
 }
 
-// LoadConfig reads the configuration through getenv (os.Getenv in the
+// ConfigFromEnv reads the configuration through getenv (os.Getenv in the
 // Lambda). Errors name the variable at fault.
-func LoadConfig(getenv func(string) string) (Config, error) {
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	c := Config{DistributionID: getenv("DISTRIBUTION_ID"), OriginID: getenv("ORIGIN_ID"), Settle: DefaultSettle}
 	if c.DistributionID == "" {
 		return Config{}, fmt.Errorf("DISTRIBUTION_ID is required: the CloudFront distribution that sends %s", HeaderName)
