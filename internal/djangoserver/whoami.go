@@ -23,6 +23,7 @@ type Whoami struct {
 	XForwardedProto *string `json:"x_forwarded_proto"`
 	XForwardedPort  *string `json:"x_forwarded_port"`
 	XRealIP         *string `json:"x_real_ip"`
+	TrueClientIP    *string `json:"true_client_ip"`
 	Forwarded       *string `json:"forwarded"`
 	XRequestID      *string `json:"x_request_id"`
 	// XOriginVerify is the origin secret; hostforward removes it, so a

@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/djfront/djfront/internal/djangoserver"
 	"github.com/djfront/djfront/internal/runtimeapi"
 	"github.com/djfront/djfront/internal/testenv"
 )
@@ -95,30 +96,12 @@ func event(t testing.TB, fixture, method, target string) events.APIGatewayV2HTTP
 	return ev
 }
 
-// whoami is the JSON the probe view reports.
-type whoami struct {
-	Host, Scheme, Absolute, Path, Method string
-	Secure                               bool
-	RawQuery                             string              `json:"raw_query"`
-	Query                                map[string][]string `json:"query"`
-	Cookies                              map[string]string   `json:"cookies"`
-	XForwardedFor                        *string             `json:"x_forwarded_for"`
-	XForwardedHost                       *string             `json:"x_forwarded_host"`
-	XForwardedProto                      *string             `json:"x_forwarded_proto"`
-	XRealIP                              *string             `json:"x_real_ip"`
-	TrueClientIP                         *string             `json:"true_client_ip"`
-	Forwarded                            *string             `json:"forwarded"`
-	XRequestID                           *string             `json:"x_request_id"`
-	XOriginVerify                        *string             `json:"x_origin_verify"`
-	BodyLen                              int                 `json:"body_len"`
-}
-
-func decodeWhoami(t *testing.T, resp events.APIGatewayV2HTTPResponse) whoami {
+func decodeWhoami(t *testing.T, resp events.APIGatewayV2HTTPResponse) djangoserver.Whoami {
 	t.Helper()
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
 	}
-	var w whoami
+	var w djangoserver.Whoami
 	if err := json.Unmarshal([]byte(resp.Body), &w); err != nil {
 		t.Fatalf("decode %q: %v", resp.Body, err)
 	}
