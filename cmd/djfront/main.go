@@ -36,7 +36,7 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"check": {usage: "[--json] [--insecure] [--origin URL] [--probe-token T] URL  audit a live CloudFront + Django site", run: runCheck},
+	"check":  {usage: "[--json] [--insecure] [--origin URL] [--probe-token T] URL  audit a live CloudFront + Django site", run: runCheck},
 	"manage": {usage: "[--function NAME] -- ARGS…  run a Django management command in the function", run: runManage},
 }
 
