@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/djangoserver"
 	"github.com/djfront/djfront/internal/runtimeapi"
 	"github.com/djfront/djfront/internal/testenv"
 	fixtures "github.com/djfront/djfront/sam/events"
@@ -82,10 +83,7 @@ func TestLayerInFunction(t *testing.T) {
 	if err := json.Unmarshal(res.Payload, &resp); err != nil {
 		t.Fatal(err)
 	}
-	var who struct {
-		Host   string `json:"host"`
-		Secure bool   `json:"secure"`
-	}
+	var who djangoserver.Whoami
 	if err := json.Unmarshal([]byte(resp.Body), &who); err != nil || resp.StatusCode != 200 || who.Host != "www.example.com" || !who.Secure {
 		t.Errorf("got %d %s, want 200 from Django for https://www.example.com\n%s", resp.StatusCode, resp.Body, logs)
 	}
