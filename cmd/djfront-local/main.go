@@ -3,8 +3,15 @@
 //
 //	viewer ──https──▶ local edge (CloudFront + API Gateway, 127.0.0.1:3000)
 //	                    ├─ /static/*, /media/* ──▶ S3 bucket (moto)
-//	                    └─ everything else ──payload 2.0──▶ hostforward ──▶ Django (gunicorn)
+//	                    └─ everything else ──payload 2.0──▶ hostforward ──▶ Django (gunicorn, hostforward's child)
+//	djfront manage -- migrate ──Invoke API──▶ hostforward ──▶ manage.py migrate
 //	collectstatic ──▶ S3 ──▶ SQS ──▶ invalidate ──▶ CloudFront invalidation (moto)
+//
+// By default the app runs inside the hostforward function, as in the
+// template's in-function mode: hostforward starts gunicorn at cold start
+// and runs management commands on request; once up, the command prints
+// how to run `djfront manage -- migrate` against it. With -app external,
+// gunicorn runs on its own and hostforward forwards to it over loopback.
 //
 // `make demo` runs it once: start, tour, stop. `make local` (-stay) keeps it
 // up after the tour until Ctrl-C, for a browser at https://localhost:3000/
@@ -14,7 +21,7 @@
 //
 // Usage:
 //
-//	djfront-local [-addr 127.0.0.1:3000] [-host localhost] [-stay] [-tour=false] [-log FILE]
+//	djfront-local [-addr 127.0.0.1:3000] [-host localhost] [-app in-function|external] [-stay] [-tour=false] [-log FILE]
 package main
 
 import (
@@ -32,8 +39,12 @@ import (
 	"github.com/djfront/djfront/internal/samlocal"
 )
 
-// readyLine starts the line printed once the stack is up.
-const readyLine = "ready: "
+// readyLine starts the line printed once the stack is up; manageLine, the
+// next one in the in-function mode, gives the command that migrates.
+const (
+	readyLine  = "ready: "
+	manageLine = "migrate: "
+)
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -44,8 +55,8 @@ func main() {
 
 // options are the command line's settings.
 type options struct {
-	addr, host, logPath string
-	stay, tour          bool
+	addr, host, app, logPath string
+	stay, tour               bool
 }
 
 func parse(args []string, stderr io.Writer) (*options, error) {
@@ -54,10 +65,17 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:3000", "the local edge's address (port 0: any free port)")
 	fs.StringVar(&o.host, "host", "localhost", "the viewer's host name (must resolve to the edge's address)")
+	fs.StringVar(&o.app, "app", demo.InFunction, "where the app runs: "+demo.InFunction+" (hostforward starts it) or "+demo.External+" (gunicorn on its own)")
 	fs.BoolVar(&o.stay, "stay", false, "stay up after the tour until Ctrl-C")
 	fs.BoolVar(&o.tour, "tour", true, "walk the tour once the stack is up")
 	fs.StringVar(&o.logPath, "log", filepath.Join(os.TempDir(), "djfront-local.log"), "file for the output of every process")
-	return o, fs.Parse(args)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.app != demo.InFunction && o.app != demo.External {
+		return nil, fmt.Errorf("-app %q: want %s or %s", o.app, demo.InFunction, demo.External)
+	}
+	return o, nil
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -82,7 +100,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	stack, err := demo.Start(ctx, demo.Config{Root: root, Addr: o.addr, Host: o.host, Progress: stdout, Logs: logFile})
+	stack, err := demo.Start(ctx, demo.Config{Root: root, Addr: o.addr, Host: o.host, App: o.app, Progress: stdout, Logs: logFile})
 	if err != nil {
 		if ctx.Err() != nil {
 			return errors.New("interrupted; everything started was stopped")
@@ -94,6 +112,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		stack.Close()
 	}()
 	fmt.Fprintf(stdout, "%s%s (Django admin %s/admin/, user %s, password %s)\n", readyLine, stack.URL, stack.URL, demo.AdminUser, stack.AdminPassword)
+	if c := stack.ManageCommand(); c != "" {
+		fmt.Fprintf(stdout, "%s%s\n", manageLine, c)
+	}
 	return serve(ctx, stack, o, stdout)
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,8 +39,17 @@ func TestNoOrphans(t *testing.T) {
 	defer busy.Close()
 	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
 
+	djfront := filepath.Join(t.TempDir(), "djfront")
+	res, err = childproc.Run(t.Context(), exec.Command("go", "build", "-o", djfront, "../djfront"), 64<<10)
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("go build ../djfront: %v %+v", err, res)
+	}
+
 	tests := []orphanCase{
-		{name: "Ctrl-C once up", addr: "127.0.0.1:0", interrupt: "ready: ", status: "exit status 0"},
+		// The app runs inside hostforward: gunicorn is a grandchild of the
+		// command, and the printed migrate command works against it.
+		{name: "Ctrl-C once up, after the printed migrate", addr: "127.0.0.1:0", interrupt: manageLine, status: "exit status 0",
+			before: "gunicorn", whileUp: func(t *testing.T, line string) { runPrintedMigrate(t, djfront, line) }},
 		{name: "Ctrl-C during the start", addr: "127.0.0.1:0", interrupt: "[4/5]", status: "exit status 1", output: "interrupted"},
 		{name: "port in use", addr: "127.0.0.1:" + busyPort, status: "exit status 1", output: "port " + busyPort + " is in use"},
 	}
@@ -52,9 +62,11 @@ func TestNoOrphans(t *testing.T) {
 type orphanCase struct {
 	name      string
 	addr      string
-	interrupt string // the output line prefix after which to send SIGINT; "" for none
-	status    string // as childproc.ExitStatus words it
-	output    string // in the output (stdout and stderr)
+	interrupt string                          // the output line prefix after which to send SIGINT; "" for none
+	before    string                          // in the command line of a process up at the interrupt
+	whileUp   func(t *testing.T, line string) // run with the interrupt's line before SIGINT
+	status    string                          // as childproc.ExitStatus words it
+	output    string                          // in the output (stdout and stderr)
 }
 
 // runOrphanCase runs bin as tt says and checks how it ended and that no
@@ -74,8 +86,15 @@ func runOrphanCase(t *testing.T, bin string, tt orphanCase) {
 	sc := bufio.NewScanner(lines)
 	for sc.Scan() {
 		if tt.interrupt != "" && strings.HasPrefix(sc.Text(), tt.interrupt) {
-			if len(marked(t, run)) == 0 {
+			up := marked(t, run)
+			if len(up) == 0 {
 				t.Error("no marked process before the interrupt: the check below would prove nothing")
+			}
+			if tt.before != "" && !slices.ContainsFunc(up, func(p string) bool { return strings.Contains(p, tt.before) }) {
+				t.Errorf("no %s among the processes up at the interrupt: %s", tt.before, strings.Join(up, "; "))
+			}
+			if tt.whileUp != nil {
+				tt.whileUp(t, sc.Text())
 			}
 			if err := syscall.Kill(p.Pid(), syscall.SIGINT); err != nil { // the command alone, as a terminal's Ctrl-C reaches it
 				t.Fatal(err)
@@ -90,6 +109,26 @@ func runOrphanCase(t *testing.T, bin string, tt orphanCase) {
 	}
 	if left := marked(t, run); len(left) > 0 {
 		t.Errorf("processes left behind: %s", strings.Join(left, "; "))
+	}
+}
+
+// runPrintedMigrate runs the command the line prints, as a user pastes it
+// in the repository's root, with the built djfront for `go run
+// ./cmd/djfront` and an environment with no AWS configuration at all: the
+// CLI must need no credentials for the local endpoint.
+func runPrintedMigrate(t *testing.T, djfront, line string) {
+	t.Helper()
+	const goRun = "go run ./cmd/djfront "
+	command := strings.TrimPrefix(line, manageLine)
+	if !strings.HasPrefix(command, "AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:") || !strings.Contains(command, goRun+"manage --function HostForwardFunction -- migrate") {
+		t.Fatalf("printed %q, want AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:PORT %smanage --function HostForwardFunction -- migrate", line, goRun)
+	}
+	cmd := exec.CommandContext(t.Context(), "/bin/sh", "-c", strings.Replace(command, goRun, djfront+" ", 1))
+	cmd.Dir = testenv.RepoRoot(t)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); err != nil || code != 0 || !strings.Contains(string(out), "Operations to perform:") || !strings.Contains(string(out), "No migrations to apply.") {
+		t.Errorf("%s: exit %d (%v), output %q; want 0 and migrate's report", command, code, err, out)
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -24,13 +27,47 @@ var _ invoker = (*lambda.Client)(nil)
 // configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_LAMBDA for the
 // local Runtime API server, …). It makes one attempt per call: a
 // management command is not safe to run twice because a response was slow
-// or lost.
+// or lost. For a loopback endpoint (make local's Runtime API server, which
+// checks no signature) it signs nothing and defaults the region, so no
+// credential source is consulted: no ~/.aws, SSO or instance metadata.
 func newLambdaClient(ctx context.Context) (invoker, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1))
+	opts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(1)}
+	local := loopbackEndpoint(os.Getenv)
+	if local {
+		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	if local && cfg.Region == "" {
+		cfg.Region = localRegion
+	}
 	return lambda.NewFromConfig(cfg), nil
+}
+
+// localRegion is the region of a loopback endpoint when none is configured:
+// the local Runtime API server's default.
+const localRegion = "us-east-1"
+
+// loopbackEndpoint reports whether the Lambda endpoint the SDK will use
+// (AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL) is on this machine:
+// localhost or a loopback address.
+func loopbackEndpoint(getenv func(string) string) bool {
+	raw := getenv("AWS_ENDPOINT_URL_LAMBDA")
+	if raw == "" {
+		raw = getenv("AWS_ENDPOINT_URL")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	if host := u.Hostname(); host == "localhost" {
+		return true
+	} else if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	return false
 }
 
 // FunctionEnv names the variable that gives manage's default function.

@@ -113,3 +113,31 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
+
+func TestLoopbackEndpoint(t *testing.T) {
+	tests := []struct {
+		name        string
+		lambda, all string
+		want        bool
+	}{
+		{name: "make local's server", lambda: "http://127.0.0.1:41234", want: true},
+		{name: "localhost", lambda: "http://localhost:9001/", want: true},
+		{name: "IPv6 loopback", lambda: "http://[::1]:9001", want: true},
+		{name: "anywhere in 127/8", lambda: "https://127.8.9.10", want: true},
+		{name: "the general endpoint", all: "http://127.0.0.1:5000", want: true},
+		{name: "the Lambda one wins", lambda: "https://lambda.eu-west-1.amazonaws.com", all: "http://127.0.0.1:5000", want: false},
+		{name: "none: AWS", want: false},
+		{name: "a LAN address", lambda: "http://192.168.1.10:9001", want: false},
+		{name: "a name that starts like localhost", lambda: "http://localhost.example.com", want: false},
+		{name: "no scheme", lambda: "127.0.0.1:9001", want: false},
+		{name: "not a URL", lambda: "http://[::1", want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"AWS_ENDPOINT_URL_LAMBDA": tt.lambda, "AWS_ENDPOINT_URL": tt.all}
+			if got := loopbackEndpoint(func(k string) string { return env[k] }); got != tt.want {
+				t.Errorf("loopbackEndpoint(lambda %q, all %q) = %t, want %t", tt.lambda, tt.all, got, tt.want)
+			}
+		})
+	}
+}

@@ -20,7 +20,7 @@ import (
 // kills root alone.
 func KillSandbox(root int, marker string) int {
 	spare := map[int]bool{}
-	for pid := os.Getpid(); pid > 1; pid = parentOf(pid) {
+	for pid := os.Getpid(); pid > 1; pid = ParentOf(pid) {
 		spare[pid] = true
 	}
 	found := map[int]bool{}
@@ -34,7 +34,7 @@ func KillSandbox(root int, marker string) int {
 			if found[pid] || spare[pid] {
 				continue
 			}
-			if found[parentOf(pid)] || (marker != "" && hasEnv(pid, marker)) {
+			if found[ParentOf(pid)] || (marker != "" && hasEnv(pid, marker)) {
 				found[pid] = true
 				grew = true
 				_ = syscall.Kill(pid, syscall.SIGSTOP) // it may be gone
@@ -65,8 +65,8 @@ func listPids() []int {
 	return pids
 }
 
-// parentOf returns pid's parent process id, or 0 if it cannot be read.
-func parentOf(pid int) int {
+// ParentOf returns pid's parent process id, or 0 if it cannot be read.
+func ParentOf(pid int) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -19,7 +18,6 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/djangoserver"
 	"github.com/djfront/djfront/internal/localedge"
 	"github.com/djfront/djfront/internal/motoserver"
 	"github.com/djfront/djfront/internal/motostack"
@@ -72,67 +70,9 @@ func (s *Stack) startInvalidate(ctx context.Context) error {
 	return nil
 }
 
-// startDjango prepares the example app with its static files in the bucket
-// and serves it with gunicorn. edgePort is the port of the static files'
-// URLs (DJFRONT_CDN_DOMAIN).
-func (s *Stack) startDjango(ctx context.Context, edgePort string) error {
-	s.AdminPassword = rand.Text()
-	extra := filepath.Join(s.dir, "extra-static")
-	if err := os.MkdirAll(filepath.Join(extra, "tour"), 0o755); err != nil {
-		return fmt.Errorf("extra static directory: %w", err)
-	}
-	if err := writeTourCSS(extra, "started"); err != nil {
-		return err
-	}
-	s.django = djangoserver.New(djangoserver.Config{Root: s.cfg.Root, StateDir: s.dir, AdminPassword: s.AdminPassword, Env: map[string]string{
-		"DJFRONT_HOSTS":           s.cfg.Host,
-		"DJFRONT_BUCKET":          s.aws.Bucket,
-		"DJFRONT_CDN_DOMAIN":      net.JoinHostPort(s.cfg.Host, edgePort),
-		"DJFRONT_S3_ENDPOINT_URL": s.MotoEndpoint,
-		"AWS_ACCESS_KEY_ID":       motoserver.AccessKey,
-		"AWS_SECRET_ACCESS_KEY":   motoserver.SecretKey,
-		"AWS_REGION":              motoserver.Region,
-		"DJANGO_STATICFILES_DIRS": extra,
-		"DJANGO_SECRET_KEY":       rand.Text() + rand.Text(),
-		RunMarker:                 s.RunID,
-	}})
-	s.django.Log = s.cfg.Logs
-	if err := s.django.Prepare(ctx); err != nil {
-		return err
-	}
-	if _, err := s.django.Manage(ctx, "collectstatic", "--noinput"); err != nil {
-		return err
-	}
-	ready, cancel := readyContext(ctx)
-	defer cancel()
-	srv, err := s.django.Serve(ready, childproc.Options{Output: s.prefixed("gunicorn (Django)")})
-	if err != nil {
-		return err
-	}
-	s.watch(srv.Process)
-	s.DjangoURL = srv.URL
-	return nil
-}
-
-// startHostForward starts the hostforward function in front of the app,
-// trusting requests that carry secret: the one place the demo decides
-// hostforward's environment.
-func (s *Stack) startHostForward(ctx context.Context, secret string) (*runtimeapi.Server, error) {
-	return s.startFunction(ctx, "HostForwardFunction", map[string]string{
-		"UPSTREAM_URL":          s.DjangoURL,
-		"ALLOWED_HOSTS":         s.cfg.Host,
-		"ORIGIN_VERIFY_SECRETS": secret,
-	})
-}
-
-// startEdge starts hostforward and serves the local edge on ln with a
+// startEdge serves the local edge in front of hostforward on ln with a
 // self-signed certificate, then makes the Client that trusts it.
-func (s *Stack) startEdge(ctx context.Context, ln net.Listener) error {
-	secret := rand.Text()
-	hf, err := s.startHostForward(ctx, secret)
-	if err != nil {
-		return err
-	}
+func (s *Stack) startEdge(ln net.Listener) error {
 	cert, err := localedge.SelfSignedCert(s.cfg.Host, "127.0.0.1", "::1")
 	if err != nil {
 		return err
@@ -146,9 +86,9 @@ func (s *Stack) startEdge(ctx context.Context, ln net.Listener) error {
 	}
 	edge := localedge.New(localedge.Config{
 		Distribution: dist,
-		App:          hf,
+		App:          s.hf,
 		Assets:       localedge.NewAssets(s.aws.S3, s.aws.Bucket, logger),
-		OriginVerify: secret,
+		OriginVerify: s.secret,
 		Observe:      s.observe,
 		Logger:       logger,
 	})

@@ -52,6 +52,8 @@ type Config struct {
 	Progress io.Writer
 	// Logs receives the output of every process and function.
 	Logs io.Writer
+	// App is how the app runs: InFunction (the default) or External.
+	App string
 }
 
 // Stack is the whole chain on loopback (see the package documentation).
@@ -62,27 +64,38 @@ type Stack struct {
 	AdminPassword string
 	// Client trusts the edge's certificate and keeps cookies.
 	Client *http.Client
-	// MotoEndpoint, DjangoURL and DistributionID identify the parts.
+	// MotoEndpoint, DjangoURL and DistributionID identify the parts;
+	// DjangoURL is the external gunicorn's, "" in the in-function mode.
 	MotoEndpoint, DjangoURL, DistributionID string
+	// LambdaEndpoint is hostforward's Invoke API in the in-function mode
+	// (AWS_ENDPOINT_URL_LAMBDA for `djfront manage`), else "".
+	LambdaEndpoint string
 	// RunID is the value of RunMarker in the stack's processes.
 	RunID string
 
-	cfg      Config
-	dir      string // temporary state: database, extra static files
-	tpl      *samlocal.Template
-	bins     map[string]string // built functions by logical id
-	aws      *motostack.Stack
-	django   *djangoserver.App
-	server   *http.Server
-	cancel   context.CancelFunc // stops the poller
-	pollDone chan struct{}
-	failures chan error
+	cfg       Config
+	dir       string // temporary state: database, extra static files
+	tpl       *samlocal.Template
+	bins      map[string]string // built functions by logical id
+	aws       *motostack.Stack
+	django    *djangoserver.App
+	hf        *runtimeapi.Server // hostforward
+	secret    string             // the origin secret hostforward trusts
+	appLog    appLog             // the in-function app's lifecycle, from hostforward's log
+	appPid    int                // the in-function app's pid, as the tour found it
+	appParent int                // its parent, the function's runtime process
+	server    *http.Server       // the edge
+	invokeAPI *http.Server       // hostforward's Invoke API, in the in-function mode
+	cancel    context.CancelFunc // stops the poller
+	pollDone  chan struct{}
+	failures  chan error
 
 	mu       sync.Mutex
 	procs    []*childproc.Process
 	funcs    []*runtimeapi.Server
 	writers  []*childproc.LineWriter
 	lastSeen *events.APIGatewayV2HTTPRequest // the last event the edge sent
+	seen     int                             // events the edge sent
 	edge     *localedge.Edge
 	applied  map[string]bool // invalidation ids applied to the edge's cache
 	closed   bool
@@ -93,6 +106,9 @@ type Stack struct {
 // progress; once Start returns, Close stops the stack.
 func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 	s = newStack(cfg)
+	if s.cfg.App != InFunction && s.cfg.App != External {
+		return nil, fmt.Errorf("app mode %q: want %s or %s", s.cfg.App, InFunction, External)
+	}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -116,6 +132,7 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 	if s.dir, err = os.MkdirTemp("", "djfront-demo-"); err != nil {
 		return s, fmt.Errorf("state directory: %w", err)
 	}
+	edgePort := portOf(ln.Addr().String())
 	steps := []struct {
 		what string
 		run  func(context.Context) error
@@ -123,12 +140,16 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 		{"building hostforward and invalidate from template.yaml", s.build},
 		{"starting the moto server (S3, SQS, CloudFront)", s.startAWS},
 		{"starting the invalidate function and the S3 → SQS → Lambda delivery", s.startInvalidate},
-		{"starting Django (migrate, createsuperuser, collectstatic to the bucket, gunicorn)", func(ctx context.Context) error {
-			return s.startDjango(ctx, portOf(ln.Addr().String()))
+		{"starting hostforward with Django inside it (UPSTREAM_COMMAND: gunicorn), then migrate, createsuperuser and collectstatic to the bucket through its management invocation", func(ctx context.Context) error {
+			return s.startInFunction(ctx, edgePort)
 		}},
-		{"starting hostforward and the local edge (CloudFront + API Gateway)", func(ctx context.Context) error {
-			return s.startEdge(ctx, ln)
+		{"starting the local edge (CloudFront + API Gateway)", func(ctx context.Context) error {
+			return s.startEdge(ln)
 		}},
+	}
+	if s.cfg.App == External {
+		steps[3].what = "starting Django on its own (migrate, createsuperuser, collectstatic to the bucket, gunicorn) and hostforward in front of it (UPSTREAM_URL)"
+		steps[3].run = func(ctx context.Context) error { return s.startExternal(ctx, edgePort) }
 	}
 	for i, st := range steps {
 		fmt.Fprintf(s.cfg.Progress, "[%d/%d] %s\n", i+1, len(steps), st.what)
@@ -141,6 +162,9 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 
 // newStack returns an unstarted Stack for cfg with its defaults filled in.
 func newStack(cfg Config) *Stack {
+	if cfg.App == "" {
+		cfg.App = InFunction
+	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:3000"
 	}
@@ -235,7 +259,15 @@ func (s *Stack) watch(p *childproc.Process) {
 // prefixed returns a writer to Logs that prefixes each line with
 // "name | ", flushed by Close.
 func (s *Stack) prefixed(name string) io.Writer {
-	w := childproc.NewLineWriter(s.cfg.Logs, name+" | ")
+	return s.linesTo(s.cfg.Logs, name+" | ")
+}
+
+// lines returns a writer that hands w one whole line per Write, flushed by
+// Close.
+func (s *Stack) lines(w io.Writer) io.Writer { return s.linesTo(w, "") }
+
+func (s *Stack) linesTo(out io.Writer, prefix string) io.Writer {
+	w := childproc.NewLineWriter(out, prefix)
 	s.mu.Lock()
 	s.writers = append(s.writers, w)
 	s.mu.Unlock()
@@ -243,7 +275,9 @@ func (s *Stack) prefixed(name string) io.Writer {
 }
 
 // startFunction runs the built function id under the Runtime API with its
-// template environment, overrides (as an --env-vars entry would) and extra.
+// template environment, overrides (as an --env-vars entry would) and extra,
+// and its template limits (for hostforward in the in-function mode,
+// AppFunction's, whose log also feeds appLog).
 func (s *Stack) startFunction(ctx context.Context, id string, overrides map[string]string, extra ...string) (*runtimeapi.Server, error) {
 	fn, err := s.tpl.Function(id)
 	if err != nil {
@@ -251,13 +285,26 @@ func (s *Stack) startFunction(ctx context.Context, id string, overrides map[stri
 	}
 	env := fn.Environ(nil, samlocal.EnvVars{fn.LogicalID: overrides})
 	env = append(append(env, extra...), RunMarker+"="+s.RunID, "AWS_EC2_METADATA_DISABLED=true")
+	logs := s.prefixed(fn.LogicalID)
+	timeout, memory := fn.Timeout, fn.MemoryMB
+	if id == hostForwardID && s.cfg.App == InFunction {
+		logs = io.MultiWriter(logs, s.lines(&s.appLog))
+		// The limits of the template's in-function function, whose
+		// timeout leaves room for management commands (collectstatic to
+		// the bucket takes a while); its code is this hostforward.
+		app, err := s.tpl.Function(appFunctionID)
+		if err != nil {
+			return nil, err
+		}
+		timeout, memory = app.Timeout, app.MemoryMB
+	}
 	srv, err := runtimeapi.Start(ctx, runtimeapi.Function{
 		Name:     fn.LogicalID,
 		Binary:   s.bins[id],
 		Env:      env,
-		Timeout:  fn.Timeout,
-		MemoryMB: fn.MemoryMB,
-		Logs:     s.prefixed(fn.LogicalID),
+		Timeout:  timeout,
+		MemoryMB: memory,
+		Logs:     logs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", fn.LogicalID, err)
@@ -272,6 +319,14 @@ func (s *Stack) observe(ev *events.APIGatewayV2HTTPRequest, _ *events.APIGateway
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastSeen = ev
+	s.seen++
+}
+
+// invocations returns how many events the edge sent to hostforward.
+func (s *Stack) invocations() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen
 }
 
 // lastEvent returns the last event the edge sent to hostforward.
@@ -296,11 +351,13 @@ func (s *Stack) Close() {
 	procs, funcs, writers := s.procs, s.funcs, s.writers
 	s.mu.Unlock()
 
-	if s.server != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = s.server.Shutdown(ctx)
-		cancel()
-		s.server.Close()
+	for _, srv := range []*http.Server{s.server, s.invokeAPI} {
+		if srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = srv.Shutdown(ctx)
+			cancel()
+			srv.Close()
+		}
 	}
 	if s.cancel != nil {
 		s.cancel()

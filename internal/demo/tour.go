@@ -25,17 +25,25 @@ import (
 const invalidationLimit = 60 * time.Second
 
 // Tour walks a viewer's requests through the stack and prints what each hop
-// did: a page request, a CSRF-protected form POST, and a collectstatic with
-// the invalidation it produced. It returns an error when a hop did not do
-// what djfront promises.
+// did: where the app runs, a page request, a CSRF-protected form POST, and
+// a collectstatic with the invalidation it produced; in the in-function
+// mode, last, that one app inside the function served it all. It returns
+// an error when a hop did not do what djfront promises.
 func (s *Stack) Tour(ctx context.Context, w io.Writer) error {
-	steps := []struct {
+	type step struct {
 		title string
 		run   func(context.Context, io.Writer) error
-	}{
+	}
+	steps := []step{
+		{"Where the app runs: inside the hostforward function", s.tourInFunction},
 		{"A page request: host, scheme and client IP as Django sees them", s.tourPage},
 		{"A form POST with Django's CSRF protection", s.tourForm},
 		{"collectstatic, and the invalidation it produced", s.tourCollectstatic},
+		{"One app inside the function served the whole tour", s.tourSameApp},
+	}
+	if s.cfg.App == External {
+		steps[0] = step{"Where the app runs: on its own (the external mode)", s.tourExternal}
+		steps = steps[:len(steps)-1]
 	}
 	for i, st := range steps {
 		fmt.Fprintf(w, "\n%d. %s\n", i+1, st.title)
@@ -44,6 +52,41 @@ func (s *Stack) Tour(ctx context.Context, w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(w, "\nTour complete: every hop did its job.\n")
+	return nil
+}
+
+func (s *Stack) tourExternal(_ context.Context, w io.Writer) error {
+	fmt.Fprintf(w, "   gunicorn (Django)     on its own at %s; hostforward forwards to it (UPSTREAM_URL), as to an app hosted elsewhere\n", s.DjangoURL)
+	return nil
+}
+
+func (s *Stack) tourInFunction(_ context.Context, w io.Writer) error {
+	started, ready := s.appLog.get("app started"), s.appLog.get("app ready")
+	if len(started) != 1 || len(ready) != 1 || started[0].Pid != ready[0].Pid {
+		return fmt.Errorf("the function's log has %v for \"app started\" and %v for \"app ready\", want one of each for one pid", started, ready)
+	}
+	pid := ready[0].Pid
+	ppid := childproc.ParentOf(pid)
+	app, parent := cmdline(pid), cmdline(ppid)
+	fmt.Fprintf(w, "   hostforward           UPSTREAM_COMMAND=%s\n", djangoserver.UpstreamCommand())
+	fmt.Fprintf(w, "   the function's log    \"app started\" pid %d, \"app ready\" after %d ms (GET %s answered)\n", pid, ready[0].DurationMS, djangoserver.ReadyPath)
+	fmt.Fprintf(w, "   process tree          pid %d %.60s… is a child of pid %d %s (the function's runtime process)\n", pid, app, ppid, parent)
+	if !strings.Contains(app, "gunicorn") || filepath.Base(strings.Fields(parent + " ?")[0]) != "bootstrap" {
+		return fmt.Errorf("pid %d (%q) under pid %d (%q): want gunicorn under the function's bootstrap", pid, app, ppid, parent)
+	}
+	s.appPid, s.appParent = pid, ppid
+	return nil
+}
+
+func (s *Stack) tourSameApp(_ context.Context, w io.Writer) error {
+	started, exited := s.appLog.get("app started"), s.appLog.get("app exited")
+	ppid := childproc.ParentOf(s.appPid)
+	fmt.Fprintf(w, "   %d requests reached hostforward; the function's log says \"app started\" %d time(s), \"app exited\" %d; gunicorn master pid %d, child of pid %d\n",
+		s.invocations(), len(started), len(exited), s.appPid, ppid)
+	if len(started) != 1 || len(exited) != 0 || ppid != s.appParent {
+		return fmt.Errorf("want the app started once, never exited, pid %d still the child of pid %d", s.appPid, s.appParent)
+	}
+	fmt.Fprintf(w, "   the same app served every request, inside the function\n")
 	return nil
 }
 
@@ -168,11 +211,15 @@ func (s *Stack) tourCollectstatic(ctx context.Context, w io.Writer) error {
 	if err := writeTourCSS(filepath.Join(s.dir, "extra-static"), note); err != nil {
 		return err
 	}
-	out, err := s.django.Manage(ctx, "collectstatic", "--noinput")
+	out, err := s.manage(ctx, "collectstatic", "--noinput")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "   collectstatic         %s (tour/banner.css changed)\n", childproc.LastLines(strings.TrimSpace(out), 1))
+	how := "manage.py on this machine"
+	if s.cfg.App == InFunction {
+		how = `in the function: {"manage": ["collectstatic", "--noinput"]}`
+	}
+	fmt.Fprintf(w, "   collectstatic         %s, %s (tour/banner.css changed)\n", how, childproc.LastLines(strings.TrimSpace(out), 1))
 
 	path := "/" + staticPrefix + "/tour/banner.css"
 	fresh, err := s.awaitInvalidation(ctx, before, path)

@@ -165,6 +165,39 @@ func UpstreamCommand() string {
 	return "exec " + Python + " -m gunicorn --bind 127.0.0.1:$PORT " + strings.Join(gunicornFlags, " ")
 }
 
+// ReadyPath is the project's readiness path: /whoami/ answers without the
+// database.
+const ReadyPath = "/whoami/"
+
+// FunctionEnv returns the environment of a hostforward function that runs
+// the App inside itself (the in-function mode) with command as
+// UPSTREAM_COMMAND (UpstreamCommand for the project's gunicorn): a free
+// loopback UPSTREAM_URL, UPSTREAM_READY_PATH ReadyPath, LAMBDA_TASK_ROOT the
+// project directory (as in a zip on Lambda), PATH with Debian's python3
+// first (MANAGE_COMMAND's default runs `python3 manage.py`, the runtime's
+// interpreter on Lambda), and the App's own settings: its DJANGO_*,
+// DJFRONT_*, AWS_* and PYTHON* variables. The rest of Env, the caller's
+// environment, stays out, as Lambda's environment is not the deployer's.
+func (a *App) FunctionEnv(command string) ([]string, error) {
+	port, err := childproc.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	env := []string{
+		"UPSTREAM_COMMAND=" + command,
+		"UPSTREAM_URL=http://127.0.0.1:" + strconv.Itoa(port),
+		"UPSTREAM_READY_PATH=" + ReadyPath,
+		"LAMBDA_TASK_ROOT=" + a.Dir,
+		"PATH=" + filepath.Dir(Python) + ":/bin",
+	}
+	for _, kv := range a.Env {
+		if strings.HasPrefix(kv, "DJANGO_") || strings.HasPrefix(kv, "DJFRONT_") || strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "PYTHON") {
+			env = append(env, kv)
+		}
+	}
+	return env, nil
+}
+
 // Serve starts gunicorn (see gunicornFlags) on a free loopback port, its
 // output going to opts, and returns once /whoami/ answers, or when ctx ends
 // (gunicorn stopped). Stop its Process when done (Process.Stop with
@@ -182,7 +215,7 @@ func (a *App) Serve(ctx context.Context, opts childproc.Options) (*Server, error
 		return nil, err
 	}
 	// An allowed host for the probe, so the log shows no DisallowedHost.
-	probe := childproc.Probe{URL: s.URL + "/whoami/", Host: firstExactHost(a.getenv("DJFRONT_HOSTS"))}
+	probe := childproc.Probe{URL: s.URL + ReadyPath, Host: firstExactHost(a.getenv("DJFRONT_HOSTS"))}
 	if err := childproc.AwaitHTTP(ctx, s.Process, probe); err != nil {
 		s.Process.Stop(childproc.DefaultGrace)
 		return nil, childproc.WithOutput(err, s.Process)

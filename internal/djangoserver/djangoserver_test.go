@@ -2,6 +2,7 @@ package djangoserver
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -42,5 +43,27 @@ func TestFirstExactHost(t *testing.T) {
 				t.Errorf("firstExactHost(%q) = %q, want %q", tt.hosts, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestFunctionEnv(t *testing.T) {
+	app := &App{Dir: "/repo/examples/djangoapp", Env: []string{
+		"HOME=/root", "PATH=/usr/local/bin:/usr/bin", "LANG=C.UTF-8", // the caller's: not the function's
+		"DJANGO_DB_PATH=/state/db.sqlite3", "DJFRONT_HOSTS=www.example.com", "AWS_REGION=us-east-1", "PYTHONUNBUFFERED=1",
+	}}
+	got, err := app.FunctionEnv("exec gunicorn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 2 || !strings.HasPrefix(got[1], "UPSTREAM_URL=http://127.0.0.1:") || strings.HasSuffix(got[1], ":0") {
+		t.Fatalf("FunctionEnv = %q, want a free loopback UPSTREAM_URL second", got)
+	}
+	want := []string{
+		"UPSTREAM_COMMAND=exec gunicorn", got[1], "UPSTREAM_READY_PATH=/whoami/",
+		"LAMBDA_TASK_ROOT=/repo/examples/djangoapp", "PATH=/usr/bin:/bin",
+		"DJANGO_DB_PATH=/state/db.sqlite3", "DJFRONT_HOSTS=www.example.com", "AWS_REGION=us-east-1", "PYTHONUNBUFFERED=1",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("FunctionEnv =\n%q\nwant\n%q", got, want)
 	}
 }

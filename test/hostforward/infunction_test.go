@@ -47,25 +47,18 @@ func startInFunction(tb testing.TB, dj *testenv.Django, command string, timeout 
 	tb.Helper()
 	bin := testenv.BuildBootstrap(tb, "./functions/hostforward")
 	f := &inFunction{logs: childproc.NewTail(8 << 20), sandbox: "DJFRONT_E2E_SANDBOX=" + tb.TempDir()}
-	fenv := []string{
-		"UPSTREAM_COMMAND=" + command,
-		"UPSTREAM_URL=http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(tb)),
-		"UPSTREAM_READY_PATH=/whoami/",
-		"ALLOWED_HOSTS=" + site,
-		"ORIGIN_VERIFY_SECRETS=" + secret,
-		"UPSTREAM_VERIFY_SECRET=" + appCredential,
+	app, err := (&djangoserver.App{Dir: dj.Dir, Env: dj.Env}).FunctionEnv(command) // the database, static root and superuser of PrepareDjango
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fenv := append(app,
+		"ALLOWED_HOSTS="+site,
+		"ORIGIN_VERIFY_SECRETS="+secret,
+		"UPSTREAM_VERIFY_SECRET="+appCredential,
 		"UPSTREAM_TIMEOUT=3s",
-		"LAMBDA_TASK_ROOT=" + dj.Dir, // where the project is, as in a zip on Lambda
-		"PATH=/usr/bin:/bin",         // python3 is Debian's, the one with Django
 		f.sandbox,
-	}
-	for _, kv := range dj.Env { // the database, static root and superuser of PrepareDjango
-		if strings.HasPrefix(kv, "DJANGO_") || strings.HasPrefix(kv, "DJFRONT_") || strings.HasPrefix(kv, "PYTHON") {
-			fenv = append(fenv, kv)
-		}
-	}
+	)
 	f.spawned = time.Now()
-	var err error
 	f.fn, err = runtimeapi.Start(tb.Context(), runtimeapi.Function{
 		Name: "hostforward", Binary: bin, Env: append(fenv, env...), Timeout: timeout, Logs: f.logs,
 	})
