@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -28,36 +27,39 @@ var _ invoker = (*lambda.Client)(nil)
 // local Runtime API server, …). It makes one attempt per call: a
 // management command is not safe to run twice because a response was slow
 // or lost. For a loopback endpoint (make local's Runtime API server, which
-// checks no signature) it signs nothing and defaults the region, so no
-// credential source is consulted: no ~/.aws, SSO or instance metadata.
+// checks no signature) it signs nothing and defaults the region. The
+// endpoint judged is the one the client resolved (AWS_ENDPOINT_URL_LAMBDA,
+// AWS_ENDPOINT_URL or the shared config, unless
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS says to ignore them all), so a call
+// that goes to AWS is always signed; credentials are only retrieved to sign,
+// so none is looked up for a loopback endpoint.
 func newLambdaClient(ctx context.Context) (invoker, error) {
-	opts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(1)}
-	local := loopbackEndpoint(os.Getenv)
-	if local {
-		opts = append(opts, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	if local && cfg.Region == "" {
-		cfg.Region = localRegion
+	return lambda.NewFromConfig(cfg, unsignedForLoopback), nil
+}
+
+// unsignedForLoopback makes a client whose resolved endpoint is on this
+// machine sign nothing and use localRegion when no region is configured.
+func unsignedForLoopback(o *lambda.Options) {
+	if o.BaseEndpoint == nil || !loopbackURL(*o.BaseEndpoint) {
+		return
 	}
-	return lambda.NewFromConfig(cfg), nil
+	o.Credentials = aws.AnonymousCredentials{}
+	if o.Region == "" {
+		o.Region = localRegion
+	}
 }
 
 // localRegion is the region of a loopback endpoint when none is configured:
 // the local Runtime API server's default.
 const localRegion = "us-east-1"
 
-// loopbackEndpoint reports whether the Lambda endpoint the SDK will use
-// (AWS_ENDPOINT_URL_LAMBDA, else AWS_ENDPOINT_URL) is on this machine:
+// loopbackURL reports whether raw is an http or https URL whose host is
 // localhost or a loopback address.
-func loopbackEndpoint(getenv func(string) string) bool {
-	raw := getenv("AWS_ENDPOINT_URL_LAMBDA")
-	if raw == "" {
-		raw = getenv("AWS_ENDPOINT_URL")
-	}
+func loopbackURL(raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return false

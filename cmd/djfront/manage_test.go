@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -114,29 +116,77 @@ func TestRun(t *testing.T) {
 	}
 }
 
-func TestLoopbackEndpoint(t *testing.T) {
+func TestLoopbackURL(t *testing.T) {
 	tests := []struct {
-		name        string
-		lambda, all string
-		want        bool
+		name string
+		url  string
+		want bool
 	}{
-		{name: "make local's server", lambda: "http://127.0.0.1:41234", want: true},
-		{name: "localhost", lambda: "http://localhost:9001/", want: true},
-		{name: "IPv6 loopback", lambda: "http://[::1]:9001", want: true},
-		{name: "anywhere in 127/8", lambda: "https://127.8.9.10", want: true},
-		{name: "the general endpoint", all: "http://127.0.0.1:5000", want: true},
-		{name: "the Lambda one wins", lambda: "https://lambda.eu-west-1.amazonaws.com", all: "http://127.0.0.1:5000", want: false},
-		{name: "none: AWS", want: false},
-		{name: "a LAN address", lambda: "http://192.168.1.10:9001", want: false},
-		{name: "a name that starts like localhost", lambda: "http://localhost.example.com", want: false},
-		{name: "no scheme", lambda: "127.0.0.1:9001", want: false},
-		{name: "not a URL", lambda: "http://[::1", want: false},
+		{name: "make local's server", url: "http://127.0.0.1:41234", want: true},
+		{name: "localhost", url: "http://localhost:9001/", want: true},
+		{name: "IPv6 loopback", url: "http://[::1]:9001", want: true},
+		{name: "anywhere in 127/8", url: "https://127.8.9.10", want: true},
+		{name: "AWS", url: "https://lambda.eu-west-1.amazonaws.com", want: false},
+		{name: "empty", want: false},
+		{name: "a LAN address", url: "http://192.168.1.10:9001", want: false},
+		{name: "a name that starts like localhost", url: "http://localhost.example.com", want: false},
+		{name: "no scheme", url: "127.0.0.1:9001", want: false},
+		{name: "not a URL", url: "http://[::1", want: false},
+		{name: "a name that starts like a loopback address", url: "http://127.0.0.1.nip.io:9001", want: false},
+		{name: "the unspecified address", url: "http://0.0.0.0:9001", want: false},
+		{name: "user info naming localhost", url: "http://localhost@lambda.us-east-1.amazonaws.com", want: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{"AWS_ENDPOINT_URL_LAMBDA": tt.lambda, "AWS_ENDPOINT_URL": tt.all}
-			if got := loopbackEndpoint(func(k string) string { return env[k] }); got != tt.want {
-				t.Errorf("loopbackEndpoint(lambda %q, all %q) = %t, want %t", tt.lambda, tt.all, got, tt.want)
+			if got := loopbackURL(tt.url); got != tt.want {
+				t.Errorf("loopbackURL(%q) = %t, want %t", tt.url, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNewLambdaClientSigning builds the real client under the SDK's own
+// endpoint settings: it signs nothing only when the endpoint it will call is
+// on this machine, and an endpoint the SDK ignores is not taken for one.
+func TestNewLambdaClientSigning(t *testing.T) {
+	tests := []struct {
+		name          string
+		env           map[string]string
+		wantAnonymous bool
+		wantEndpoint  string
+	}{
+		{name: "loopback Lambda endpoint", env: map[string]string{"AWS_ENDPOINT_URL_LAMBDA": "http://127.0.0.1:9001"}, wantAnonymous: true, wantEndpoint: "http://127.0.0.1:9001"},
+		{name: "loopback general endpoint", env: map[string]string{"AWS_ENDPOINT_URL": "http://[::1]:9001"}, wantAnonymous: true, wantEndpoint: "http://[::1]:9001"},
+		{
+			name:         "configured endpoints ignored: AWS",
+			env:          map[string]string{"AWS_ENDPOINT_URL_LAMBDA": "http://127.0.0.1:9001", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+			wantEndpoint: "",
+		},
+		{name: "no endpoint: AWS", env: map[string]string{}, wantEndpoint: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
+				t.Setenv(k, tt.env[k])
+				if _, ok := tt.env[k]; !ok {
+					os.Unsetenv(k)
+				}
+			}
+			t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+			t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+			t.Setenv("AWS_REGION", "eu-west-1")
+			c, err := newLambdaClient(context.Background())
+			if err != nil {
+				t.Fatalf("newLambdaClient: %v", err)
+			}
+			o := c.(*lambda.Client).Options()
+			endpoint := aws.ToString(o.BaseEndpoint)
+			if endpoint != tt.wantEndpoint {
+				t.Errorf("endpoint: got %q, want %q", endpoint, tt.wantEndpoint)
+			}
+			anonymous := o.Credentials == nil || aws.IsCredentialsProvider(o.Credentials, aws.AnonymousCredentials{})
+			if anonymous != tt.wantAnonymous {
+				t.Errorf("anonymous credentials (endpoint %q): got %t, want %t", endpoint, anonymous, tt.wantAnonymous)
 			}
 		})
 	}
