@@ -45,6 +45,24 @@ func prepareDjango(tb testing.TB) *testenv.Django {
 // tb ends. env is added to the function's.
 func startInFunction(tb testing.TB, dj *testenv.Django, command string, timeout time.Duration, env ...string) *inFunction {
 	tb.Helper()
+	f, err := launchInFunction(tb, dj, command, timeout, env...)
+	if err != nil {
+		tb.Fatalf("start: %v\nlogs:\n%s", err, f.logs)
+	}
+	tb.Cleanup(func() {
+		f.fn.Close()
+		if tb.Failed() {
+			tb.Logf("function logs:\n%s", f.logs)
+		}
+	})
+	return f
+}
+
+// launchInFunction is startInFunction returning runtimeapi.Start's error
+// (an init that failed) instead of failing tb; the function is not closed
+// when tb ends.
+func launchInFunction(tb testing.TB, dj *testenv.Django, command string, timeout time.Duration, env ...string) (*inFunction, error) {
+	tb.Helper()
 	bin := testenv.BuildBootstrap(tb, "./functions/hostforward")
 	f := &inFunction{logs: childproc.NewTail(8 << 20), sandbox: "DJFRONT_E2E_SANDBOX=" + tb.TempDir()}
 	app, err := (&djangoserver.App{Dir: dj.Dir, Env: dj.Env}).FunctionEnv(command) // the database, static root and superuser of PrepareDjango
@@ -62,16 +80,7 @@ func startInFunction(tb testing.TB, dj *testenv.Django, command string, timeout 
 	f.fn, err = runtimeapi.Start(tb.Context(), runtimeapi.Function{
 		Name: "hostforward", Binary: bin, Env: append(fenv, env...), Timeout: timeout, Logs: f.logs,
 	})
-	if err != nil {
-		tb.Fatalf("start: %v\nlogs:\n%s", err, f.logs)
-	}
-	tb.Cleanup(func() {
-		f.fn.Close()
-		if tb.Failed() {
-			tb.Logf("function logs:\n%s", f.logs)
-		}
-	})
-	return f
+	return f, err
 }
 
 // processes returns the live processes of the function's environment.
@@ -226,6 +235,37 @@ func TestDjangoInFunction(t *testing.T) {
 			t.Error("gunicorn got no SIGTERM at shutdown")
 		}
 	})
+}
+
+// TestInFunctionUnreadableSecret starts the app's function with
+// UPSTREAM_VERIFY_SECRET_ARN naming a secret moto does not have: the app is
+// started before the secrets are read, so the failed read must stop it. The
+// init fails naming the variable, and no process of the function is left.
+func TestInFunctionUnreadableSecret(t *testing.T) {
+	testenv.Integration(t)
+	m := testenv.StartMoto(t)
+	missing := "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf"
+	env := append(m.Env(), "UPSTREAM_VERIFY_SECRET=", "UPSTREAM_VERIFY_SECRET_ARN="+missing)
+	f, err := launchInFunction(t, prepareDjango(t), gunicorn, 10*time.Second, env...)
+	if err == nil {
+		f.fn.Close()
+		t.Fatal("the function started; want its init to fail")
+	}
+	if !strings.Contains(err.Error(), "Runtime.ExitError") {
+		t.Errorf("start: got %v, want a Runtime.ExitError", err)
+	}
+	for _, want := range []string{`"msg":"app started"`, `"msg":"cannot read the secrets"`, "UPSTREAM_VERIFY_SECRET_ARN: read secret " + missing} {
+		if !strings.Contains(f.logs.String(), want) {
+			t.Errorf("logs: got\n%s\nwant them to contain %q", f.logs, want)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.processes()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if left := f.processes(); len(left) > 0 {
+		t.Errorf("processes left after the failed init: %v\nlogs:\n%s", left, f.logs)
+	}
 }
 
 // TestSlowBootAsyncInit runs an app that takes 12 s to boot, past Lambda's
