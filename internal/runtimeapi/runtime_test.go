@@ -7,12 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/djfront/djfront/internal/awsid"
 
 	"github.com/djfront/djfront/internal/lambdalimit"
 )
@@ -389,16 +386,5 @@ func TestDecodeClientContext(t *testing.T) {
 				t.Errorf("got %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
 			}
 		})
-	}
-}
-
-func TestNewRequestID(t *testing.T) {
-	uuid4 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	a, b := awsid.UUID(), awsid.UUID()
-	if a == b {
-		t.Errorf("two request ids are both %s", a)
-	}
-	if !uuid4.MatchString(a) {
-		t.Errorf("got %s, want a version 4 UUID", a)
 	}
 }
