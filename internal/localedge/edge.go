@@ -17,9 +17,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/djfront/djfront/internal/runtimeapi"
-
 	"github.com/djfront/djfront/internal/awsid"
+	"github.com/djfront/djfront/internal/runtimeapi"
 )
 
 // API Gateway HTTP API limits.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/awsid"
-
 	"github.com/djfront/djfront/internal/lambdalimit"
 )
 

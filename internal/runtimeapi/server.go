@@ -16,9 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/djfront/djfront/internal/childproc"
-
 	"github.com/djfront/djfront/internal/awsid"
+	"github.com/djfront/djfront/internal/childproc"
 )
 
 // Defaults of a Function's settings, those of a new function in SAM.

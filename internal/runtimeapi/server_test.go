@@ -17,10 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djfront/djfront/internal/lambdalimit"
 	"github.com/djfront/djfront/internal/runtimeapi"
 	"github.com/djfront/djfront/internal/testenv"
-
-	"github.com/djfront/djfront/internal/lambdalimit"
 )
 
 // These tests run testdata/fn, a function built on the real aws-lambda-go
