@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,5 +192,39 @@ func TestNewLambdaClientSigning(t *testing.T) {
 				t.Errorf("anonymous credentials (endpoint %q): got %t, want %t", endpoint, anonymous, tt.wantAnonymous)
 			}
 		})
+	}
+}
+
+// TestLoopbackInvokeUnsigned invokes through the real client a loopback
+// endpoint, with credentials in the environment and no region: the request
+// carries no signature (no credential is sent) and the default region.
+func TestLoopbackInvokeUnsigned(t *testing.T) {
+	var got *http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r
+		io.WriteString(w, "{}")
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDLEAKED")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	c, err := newLambdaClient(context.Background())
+	if err != nil {
+		t.Fatalf("newLambdaClient: %v", err)
+	}
+	if _, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("fn")}); err != nil {
+		t.Fatalf("invoke: %v", err)
+	}
+	if got == nil {
+		t.Fatal("the loopback endpoint got no request")
+	}
+	if a := got.Header.Get("Authorization"); a != "" {
+		t.Errorf("Authorization: got %q, want none", a)
+	}
+	if region := c.(*lambda.Client).Options().Region; region != localRegion {
+		t.Errorf("region: got %q, want %q", region, localRegion)
 	}
 }
