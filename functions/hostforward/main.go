@@ -22,7 +22,6 @@ import (
 	"github.com/djfront/djfront/internal/appproc"
 	"github.com/djfront/djfront/internal/dispatch"
 	"github.com/djfront/djfront/internal/hostforward"
-	"github.com/djfront/djfront/internal/secretcache"
 )
 
 // secretsTimeout bounds reading the secrets at cold start.
@@ -52,11 +51,8 @@ func main() {
 		os.Exit(1)
 	}
 
-	if app != nil && cfg.UpstreamVerify != nil {
-		// The app read its credential once, as it started in this same
-		// environment: keep sending the value read with it, rather than a
-		// later one it may not know yet.
-		cfg.UpstreamVerify = secretcache.Fixed(cfg.UpstreamVerify.Current(context.Background()))
+	if app != nil {
+		cfg.PinUpstreamCredential(context.Background())
 	}
 
 	// The response-size check assumes the runtime encodes without HTML escaping

@@ -89,6 +89,16 @@ func (c *Config) LoadSecrets(ctx context.Context, client secretcache.API, logger
 	return errors.Join(errs...)
 }
 
+// PinUpstreamCredential makes c send, for the rest of the process, the
+// X-Upstream-Verify value it would send now rather than re-reading it: for an
+// app in the same environment (UPSTREAM_COMMAND), which read its own
+// credential once, as it started, and may not know a later value yet.
+func (c *Config) PinUpstreamCredential(ctx context.Context) {
+	if c.UpstreamVerify != nil {
+		c.UpstreamVerify = secretcache.Fixed(c.UpstreamVerify.Current(ctx))
+	}
+}
+
 // mustHaveLoadedSecrets panics when cfg names a secret by ARN that
 // LoadSecrets has not read.
 func mustHaveLoadedSecrets(cfg Config) {

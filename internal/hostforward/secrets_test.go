@@ -144,3 +144,27 @@ func TestNewRefusesUnreadSecrets(t *testing.T) {
 	hostforward.New(cfg, hostforward.NewTransport(), slog.New(slog.DiscardHandler))
 	t.Error("New returned a handler that would not check X-Origin-Verify")
 }
+
+// rotating is an upstream credential that changes on every read, as a
+// secret re-read after each rotation would.
+type rotating struct{ n int }
+
+func (r *rotating) Current(context.Context) string {
+	r.n++
+	return fmt.Sprintf("value-%d", r.n)
+}
+
+func TestPinUpstreamCredential(t *testing.T) {
+	cfg := hostforward.Config{UpstreamVerify: &rotating{}}
+	cfg.PinUpstreamCredential(context.Background())
+	for range 3 {
+		if got := cfg.UpstreamVerify.Current(context.Background()); got != "value-1" {
+			t.Fatalf("Current() = %q after the pin, want the value read when pinning, value-1", got)
+		}
+	}
+	none := hostforward.Config{}
+	none.PinUpstreamCredential(context.Background())
+	if none.UpstreamVerify != nil {
+		t.Errorf("a config without an upstream credential got one: %v", none.UpstreamVerify)
+	}
+}
