@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 const python = "/usr/bin/python3" // Debian's, with Django 4.2 and django-storages

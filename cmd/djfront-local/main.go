@@ -35,8 +35,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/djfront/djfront/internal/demo"
-	"github.com/djfront/djfront/internal/samlocal"
+	"github.com/djfront/djfront/internal/local/demo"
+	"github.com/djfront/djfront/internal/local/samlocal"
 )
 
 // readyLine starts the line printed once the stack is up; manageLine, the

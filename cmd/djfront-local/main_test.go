@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/demo"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/demo"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // TestNoOrphans runs the built command as a user does and checks that no

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/djfront/djfront/internal/manageapi"
 )
 
 // invoker is the part of the Lambda client manage uses.
@@ -75,13 +76,6 @@ func loopbackURL(raw string) bool {
 // FunctionEnv names the variable that gives manage's default function.
 const FunctionEnv = "DJFRONT_FUNCTION"
 
-// manageResult is the function's answer to a management invocation
-// (dispatch.ManageResult).
-type manageResult struct {
-	ExitCode *int   `json:"exitCode"`
-	Output   string `json:"output"`
-}
-
 // runManage invokes the function with {"manage": ARGS}, prints the
 // command's output and returns its exit status (1 if a signal ended it).
 func runManage(ctx context.Context, e env, args []string) int {
@@ -105,7 +99,7 @@ func runManage(ctx context.Context, e env, args []string) int {
 	if fs.NArg() == 0 {
 		return fail("no command: for example djfront manage -- migrate --noinput")
 	}
-	payload, err := json.Marshal(map[string][]string{"manage": fs.Args()})
+	payload, err := manageapi.Encode(fs.Args())
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -122,28 +116,28 @@ func runManage(ctx context.Context, e env, args []string) int {
 		return fail("%s: %v", *function, err)
 	}
 	io.WriteString(e.stdout, res.Output)
-	if *res.ExitCode < 0 {
+	if res.ExitCode < 0 {
 		fmt.Fprintln(e.stderr, "djfront manage: the command was killed by a signal")
 		return 1
 	}
-	return *res.ExitCode
+	return res.ExitCode
 }
 
 // decodeManage reads the function's answer, or its error.
-func decodeManage(out *lambda.InvokeOutput) (manageResult, error) {
+func decodeManage(out *lambda.InvokeOutput) (manageapi.Result, error) {
 	if out.FunctionError != nil {
 		var doc struct {
 			Type    string `json:"errorType"`
 			Message string `json:"errorMessage"`
 		}
 		if json.Unmarshal(out.Payload, &doc) != nil || doc.Type == "" {
-			return manageResult{}, fmt.Errorf("function error (%s): %.500s", *out.FunctionError, out.Payload)
+			return manageapi.Result{}, fmt.Errorf("function error (%s): %.500s", *out.FunctionError, out.Payload)
 		}
-		return manageResult{}, fmt.Errorf("function error %s: %s", doc.Type, doc.Message)
+		return manageapi.Result{}, fmt.Errorf("function error %s: %s", doc.Type, doc.Message)
 	}
-	var res manageResult
-	if err := json.Unmarshal(out.Payload, &res); err != nil || res.ExitCode == nil {
-		return manageResult{}, errors.New("not a management result (is it djfront's hostforward with UPSTREAM_COMMAND?): " + truncate(out.Payload, 300))
+	res, err := manageapi.DecodeResult(out.Payload)
+	if err != nil {
+		return manageapi.Result{}, fmt.Errorf("%w (is it djfront's hostforward with UPSTREAM_COMMAND?): %s", err, truncate(out.Payload, 300))
 	}
 	return res, nil
 }

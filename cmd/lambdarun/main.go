@@ -33,7 +33,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/djfront/djfront/internal/runtimeapi"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
 )
 
 func main() {

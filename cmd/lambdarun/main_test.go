@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djfront/djfront/internal/runtimeapi"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -68,7 +68,7 @@ func TestParseFlags(t *testing.T) {
 	})
 }
 
-const fnPackage = "./internal/runtimeapi/testdata/fn"
+const fnPackage = "./internal/local/runtimeapi/testdata/fn"
 
 func TestEvent(t *testing.T) {
 	testenv.Integration(t)

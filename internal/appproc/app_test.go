@@ -19,7 +19,7 @@ import (
 
 	"github.com/djfront/djfront/internal/appproc"
 	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // testApp is this test binary started as the app (see TestMain).

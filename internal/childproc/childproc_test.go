@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/proctree"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 func TestTail(t *testing.T) {
@@ -93,34 +94,6 @@ func TestLineWriter(t *testing.T) {
 
 func sh(script string) *exec.Cmd { return exec.Command("/bin/sh", "-c", script) }
 
-// alive reports whether a process with pid exists (and is not a zombie of ours).
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	return len(f) > 0 && f[0] != "Z"
-}
-
-// readPid reads a pid the child wrote to file.
-func readPid(t *testing.T, file string) int {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(file); err == nil && bytes.HasSuffix(b, []byte("\n")) {
-			pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return pid
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no pid in %s", file)
-	return 0
-}
-
 func TestStopReachesTheGroup(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -139,7 +112,7 @@ func TestStopReachesTheGroup(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			grandchild := readPid(t, pidFile)
+			grandchild := testenv.ReadPid(t, pidFile)
 			p.Stop(tt.grace)
 			p.Stop(tt.grace) // idempotent
 			if got := childproc.ExitStatus(p.Err()); got != tt.wantStatus {
@@ -149,10 +122,10 @@ func TestStopReachesTheGroup(t *testing.T) {
 				t.Error("Stopping() = false after Stop")
 			}
 			deadline := time.Now().Add(5 * time.Second)
-			for alive(grandchild) && time.Now().Before(deadline) {
+			for testenv.Alive(grandchild) && time.Now().Before(deadline) {
 				time.Sleep(10 * time.Millisecond)
 			}
-			if alive(grandchild) {
+			if testenv.Alive(grandchild) {
 				t.Errorf("grandchild %d outlived Stop", grandchild)
 			}
 		})
@@ -191,7 +164,7 @@ func TestStartFails(t *testing.T) {
 // freeAddr returns a loopback address nothing listens on.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	port, err := childproc.FreePort()
+	port, err := proctree.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,12 +276,12 @@ func TestRun(t *testing.T) {
 		if err != nil || res.ExitCode != 0 {
 			t.Fatalf("Run = %+v, %v", res, err)
 		}
-		pid := readPid(t, pidFile)
+		pid := testenv.ReadPid(t, pidFile)
 		deadline := time.Now().Add(5 * time.Second)
-		for alive(pid) && time.Now().Before(deadline) {
+		for testenv.Alive(pid) && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
-		if alive(pid) {
+		if testenv.Alive(pid) {
 			t.Errorf("background child %d outlived Run", pid)
 		}
 	})
@@ -323,7 +296,7 @@ func TestRun(t *testing.T) {
 		start := time.Now()
 		res, err := childproc.Run(ctx, exec.Command("/bin/sh", "-c", `setsid sleep 30 & echo $! > "$1"; echo started; sleep 60`, "sh", pidFile), 64)
 		took := time.Since(start)
-		if pid := readPid(t, pidFile); pid > 0 {
+		if pid := testenv.ReadPid(t, pidFile); pid > 0 {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 		if err != nil || !res.Killed || res.Output != "started\n" {
@@ -350,17 +323,17 @@ func TestKillWithParent(t *testing.T) {
 	if err := parent.Start(); err != nil {
 		t.Fatal(err)
 	}
-	child := readPid(t, pidFile)
-	if !alive(child) {
+	child := testenv.ReadPid(t, pidFile)
+	if !testenv.Alive(child) {
 		t.Fatal("child not running")
 	}
 	_ = parent.Process.Signal(syscall.SIGKILL)
 	_ = parent.Wait()
 	deadline := time.Now().Add(5 * time.Second)
-	for alive(child) && time.Now().Before(deadline) {
+	for testenv.Alive(child) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if alive(child) {
+	if testenv.Alive(child) {
 		syscall.Kill(child, syscall.SIGKILL)
 		t.Errorf("child %d outlived its killed parent", child)
 	}
@@ -384,7 +357,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestFreePort(t *testing.T) {
-	port, err := childproc.FreePort()
+	port, err := proctree.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,24 +405,5 @@ func TestWithOutput(t *testing.T) {
 	}
 	if want := "did not start\ncrasher output (last lines):\nline 11\n"; !strings.HasPrefix(got.Error(), want) || !strings.HasSuffix(got.Error(), "\nline 50") {
 		t.Errorf("WithOutput = %q, want %q… ending in line 50", got, want)
-	}
-}
-
-func TestPythonImports(t *testing.T) {
-	python := testenv.RequireCommand(t, "python3", testenv.InstallHint)
-	tests := []struct {
-		name, python, module string
-		want                 bool
-	}{
-		{"standard module", python, "json", true},
-		{"missing module", python, "djfront_no_such_module", false},
-		{"missing interpreter", "/nonexistent/python3", "json", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := childproc.PythonImports(context.Background(), tt.python, tt.module); got != tt.want {
-				t.Errorf("PythonImports(%s, %s) = %v, want %v", tt.python, tt.module, got, tt.want)
-			}
-		})
 	}
 }

@@ -10,8 +10,9 @@
 // choice and to a bounded Tail kept for error messages. AwaitHTTP polls a
 // started server until it answers; Run runs a command to completion with its
 // output kept, killed when its context ends. Signal reaches the child alone
-// (Lambda's SIGTERM to the runtime process); KillSandbox kills a whole
-// execution environment, including processes that left the group.
+// (Lambda's SIGTERM to the runtime process). What only the local tooling
+// needs (killing a whole emulated environment, free ports) is in
+// internal/local/proctree, so that it is never linked into a Lambda.
 //
 // Only Linux (and other Unix) semantics are supported: process groups and
 // signals, as in Lambda's execution environment.

@@ -96,11 +96,3 @@ func Run(ctx context.Context, cmd *exec.Cmd, tailSize int) (Result, error) {
 	}
 	return res, nil
 }
-
-// PythonImports reports whether python (an interpreter's path or name)
-// imports module: how the tooling checks that a Python part it runs is
-// installed. A python that cannot be started imports nothing.
-func PythonImports(ctx context.Context, python, module string) bool {
-	res, err := Run(ctx, exec.Command(python, "-c", "import "+module), 4<<10)
-	return err == nil && res.ExitCode == 0
-}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/manageapi"
 )
 
 // Accepted names the payload shapes Handle accepts, for error messages.
@@ -26,15 +27,6 @@ type HTTPHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.A
 
 // Manager runs a management command with args (appproc.App.Manage).
 type Manager func(ctx context.Context, args []string) (childproc.Result, error)
-
-// ManageResult is a management invocation's (normal, non-error) result.
-type ManageResult struct {
-	// ExitCode is the command's exit status; -1 when a signal ended it.
-	ExitCode int `json:"exitCode"`
-	// Output is its stdout and stderr interleaved: the last bytes, as many
-	// as New was told to keep.
-	Output string `json:"output"`
-}
 
 // UnsupportedEventError is the Lambda error (errorType
 // "UnsupportedEventError") for a payload of neither accepted shape.
@@ -72,7 +64,7 @@ func New(httpHandler HTTPHandler, manage Manager, maxOutput int, logger *slog.Lo
 }
 
 // Handle answers one invocation with an events.APIGatewayV2HTTPResponse or
-// a ManageResult. Its error is an *UnsupportedEventError or a *ManageError,
+// a manageapi.Result. Its error is an *UnsupportedEventError or a *ManageError,
 // each logged here once.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
 	res, err := h.route(ctx, payload)
@@ -118,11 +110,11 @@ func (h *Handler) route(ctx context.Context, payload json.RawMessage) (any, erro
 	return h.runManage(ctx, args)
 }
 
-func (h *Handler) runManage(ctx context.Context, args []string) (ManageResult, error) {
+func (h *Handler) runManage(ctx context.Context, args []string) (manageapi.Result, error) {
 	start := time.Now()
 	res, err := h.manage(ctx, args)
 	if err != nil {
-		return ManageResult{}, &ManageError{Err: err}
+		return manageapi.Result{}, &ManageError{Err: err}
 	}
 	out := res.Output
 	if res.Killed {
@@ -144,7 +136,7 @@ func (h *Handler) runManage(ctx context.Context, args []string) (ManageResult, e
 		level = slog.LevelWarn
 	}
 	h.log.LogAttrs(ctx, level, "manage", attrs...)
-	return ManageResult{ExitCode: res.ExitCode, Output: validUTF8Start(out)}, nil
+	return manageapi.Result{ExitCode: res.ExitCode, Output: validUTF8Start(out)}, nil
 }
 
 // lastBytes returns the last n bytes of s.

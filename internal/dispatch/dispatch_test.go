@@ -17,6 +17,7 @@ import (
 
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/dispatch"
+	"github.com/djfront/djfront/internal/manageapi"
 )
 
 // samEvents holds the fixtures shared with `sam local invoke -e`.
@@ -116,14 +117,14 @@ func TestManageResults(t *testing.T) {
 		name      string
 		res       childproc.Result
 		maxOutput int
-		want      dispatch.ManageResult
+		want      manageapi.Result
 	}{
 		{"failed command", childproc.Result{ExitCode: 2, Output: "Unknown command: 'nope'\n"}, 100,
-			dispatch.ManageResult{ExitCode: 2, Output: "Unknown command: 'nope'\n"}},
+			manageapi.Result{ExitCode: 2, Output: "Unknown command: 'nope'\n"}},
 		{"killed at the deadline", childproc.Result{ExitCode: -1, Output: strings.Repeat("x", 100), Killed: true}, 100,
-			dispatch.ManageResult{ExitCode: -1, Output: strings.Repeat("x", 100-58) + "\n[djfront: killed shortly before the invocation deadline]\n"}},
+			manageapi.Result{ExitCode: -1, Output: strings.Repeat("x", 100-58) + "\n[djfront: killed shortly before the invocation deadline]\n"}},
 		{"cut inside a character", childproc.Result{ExitCode: 0, Output: "\xa9t\xc3\xa9\n", Truncated: true}, 100,
-			dispatch.ManageResult{ExitCode: 0, Output: "té\n"}},
+			manageapi.Result{ExitCode: 0, Output: "té\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,7 +136,7 @@ func TestManageResults(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
-			if r := got.(dispatch.ManageResult); len(r.Output) > tt.maxOutput {
+			if r := got.(manageapi.Result); len(r.Output) > tt.maxOutput {
 				t.Errorf("output of %d bytes, want at most %d", len(r.Output), tt.maxOutput)
 			}
 		})

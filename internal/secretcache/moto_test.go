@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // TestAgainstMoto reads a real (moto) secret through a rotation done with

@@ -1,7 +1,7 @@
 // Command invoke is `sam local invoke` without Docker or the SAM CLI: it
 // reads the function's code location, build method and environment from the
 // SAM template, builds it for this machine, runs it once under the local
-// Lambda Runtime API (package internal/runtimeapi) with the event, and
+// Lambda Runtime API (package internal/local/runtimeapi) with the event, and
 // prints the function's response on stdout and its logs on stderr.
 //
 //	go run ./sam/invoke HostForwardFunction -e sam/events/api-get.json --env-vars sam/env.json
@@ -42,8 +42,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/djfront/djfront/internal/runtimeapi"
-	"github.com/djfront/djfront/internal/samlocal"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
+	"github.com/djfront/djfront/internal/local/samlocal"
 )
 
 func main() {

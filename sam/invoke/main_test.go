@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 func TestParse(t *testing.T) {

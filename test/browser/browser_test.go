@@ -23,8 +23,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/demo"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/demo"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // chromiumInstall names the install step of Debian's Chromium.

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/runtimeapi"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // The in-function mode's costs, each measured against its baseline in the

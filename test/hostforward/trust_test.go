@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/djfront/djfront/internal/runtimeapi"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // TestAppAnswersOnlyHostforward runs Django with UpstreamVerifyMiddleware

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // BenchmarkInvalidationCounts compares what three ways of invalidating cost

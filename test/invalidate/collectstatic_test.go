@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/invalidation"
-	"github.com/djfront/djfront/internal/motoserver"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/motoserver"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // siteFiles are the static files of a small app beside the Django admin's

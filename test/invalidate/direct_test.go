@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/invalidate"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 	"github.com/djfront/djfront/sam/events"
 )
 

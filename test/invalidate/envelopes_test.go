@@ -19,9 +19,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/djfront/djfront/internal/invalidation"
-	"github.com/djfront/djfront/internal/motoserver"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/motoserver"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // snsCall makes one call to moto's SNS Query API, signed as the SDK would

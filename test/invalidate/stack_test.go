@@ -14,11 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
 	"github.com/djfront/djfront/internal/invalidation"
-	"github.com/djfront/djfront/internal/lambdasqs"
-	"github.com/djfront/djfront/internal/motostack"
-	"github.com/djfront/djfront/internal/samlocal"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/lambdasqs"
+	"github.com/djfront/djfront/internal/local/motostack"
+	"github.com/djfront/djfront/internal/local/samlocal"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // stack is the deployed shape of the invalidate path on moto: a versioned

@@ -8,9 +8,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/djfront/djfront/internal/invalidation"
-	"github.com/djfront/djfront/internal/lambdasqs"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/lambdasqs"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // versionsStack is small and quick: batches of up to 10 messages.

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/localedge"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/localedge"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 const probeToken = "probe-token-for-the-chain-test-42"

@@ -1,5 +1,5 @@
 // Package sitecheck_test runs `djfront check` against real parts on
-// loopback: the whole local stack (internal/demo, as `make local` runs it)
+// loopback: the whole local stack (internal/local/demo, as `make local` runs it)
 // from template.yaml and from edited copies of it, one seed pitfall each,
 // and a chain of the local edge, the built hostforward and the example
 // Django app with the probe view on. The probe view's own Django tests run
@@ -19,9 +19,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/demo"
+	"github.com/djfront/djfront/internal/local/demo"
+	"github.com/djfront/djfront/internal/local/testenv"
 	"github.com/djfront/djfront/internal/sitecheck"
-	"github.com/djfront/djfront/internal/testenv"
 )
 
 // skippedOnTheStack are the checks that cannot run against the local

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // djangoPython is Debian's interpreter, with Django 4.2, gunicorn and

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // serviceRole is the CloudFormation service role the deployer may pass, and

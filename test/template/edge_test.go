@@ -9,7 +9,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // maxFunctionSize is CloudFront Functions' code size limit (10 KB).

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // TestEnvFile checks sam/env.json, the SAM CLI's --env-vars file for

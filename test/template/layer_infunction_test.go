@@ -13,9 +13,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/djangoserver"
-	"github.com/djfront/djfront/internal/runtimeapi"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/djangoserver"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
+	"github.com/djfront/djfront/internal/local/testenv"
 	fixtures "github.com/djfront/djfront/sam/events"
 )
 

@@ -20,8 +20,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/runtimeapi"
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
+	"github.com/djfront/djfront/internal/local/testenv"
 	fixtures "github.com/djfront/djfront/sam/events"
 )
 
@@ -40,7 +40,7 @@ var layerFiles = map[string]bool{
 
 // buildLayer runs `make build-HostForwardLayer ARTIFACTS_DIR=dir` in the
 // repository root as `sam build` does. With goarch set, the Makefile's GO
-// variable makes the binary for that architecture (as internal/samlocal does
+// variable makes the binary for that architecture (as internal/local/samlocal does
 // for the functions), so it runs on this machine.
 func buildLayer(t *testing.T, dir, goarch string) {
 	t.Helper()

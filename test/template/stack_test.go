@@ -15,7 +15,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/djfront/djfront/internal/testenv"
+	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // pipHint is the install step for the Python tools the tests drive.

@@ -1,0 +1,16 @@
+package proctree
+
+import (
+	"context"
+	"os/exec"
+
+	"github.com/djfront/djfront/internal/childproc"
+)
+
+// PythonImports reports whether python (an interpreter's path or name)
+// imports module: how the tooling checks that a Python part it runs is
+// installed. A python that cannot be started imports nothing.
+func PythonImports(ctx context.Context, python, module string) bool {
+	res, err := childproc.Run(ctx, exec.Command(python, "-c", "import "+module), 4<<10)
+	return err == nil && res.ExitCode == 0
+}
