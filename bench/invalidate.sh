@@ -23,9 +23,9 @@ go test -run '^$' -bench '^BenchmarkInvalidationCounts$' -benchtime 1x ./test/in
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 git archive "$base" | tar -x -C "$tmp"
 # The same benchmark; BASE's NewPlan takes the keys without the removed list.
-sed 's/NewPlan(bc.keys, nil, o)/NewPlan(bc.keys, o)/' internal/invalidation/bench_test.go \
-  >"$tmp/internal/invalidation/bench_test.go"
-(cd "$tmp" && go test -run '^$' -bench '^BenchmarkNewPlan$' -count "$count" ./internal/invalidation/) \
+sed 's/NewPlan(bc.keys, nil, o)/NewPlan(bc.keys, o)/' internal/pathplan/bench_test.go \
+  >"$tmp/internal/pathplan/bench_test.go"
+(cd "$tmp" && go test -run '^$' -bench '^BenchmarkNewPlan$' -count "$count" ./internal/pathplan/) \
   | tee "$out/plan-base.txt"
-go test -run '^$' -bench '^BenchmarkNewPlan$' -count "$count" ./internal/invalidation/ | tee "$out/plan.txt"
+go test -run '^$' -bench '^BenchmarkNewPlan$' -count "$count" ./internal/pathplan/ | tee "$out/plan.txt"
 "$(go env GOPATH)/bin/benchstat" base="$out/plan-base.txt" djfront="$out/plan.txt"

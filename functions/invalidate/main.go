@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/djfront/djfront/internal/invalidate"
 )
 

@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,18 +15,8 @@ import (
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/dispatch"
 	"github.com/djfront/djfront/internal/manageapi"
+	"github.com/djfront/djfront/sam/fixtures"
 )
-
-// samEvents holds the fixtures shared with `sam local invoke -e`.
-var samEvents = os.DirFS(filepath.Join("..", "..", "sam", "events"))
-
-func fixture(tb testing.TB, name string) []byte {
-	b, err := fs.ReadFile(samEvents, name)
-	if err != nil {
-		tb.Fatalf("fixture %s: %v", name, err)
-	}
-	return b
-}
 
 // recorded is what the fakes behind a Handler were called with.
 type recorded struct {
@@ -57,11 +44,11 @@ func TestRoutes(t *testing.T) {
 		wantManage []string
 		wantErr    string // in an *UnsupportedEventError
 	}{
-		{name: "API Gateway event", payload: fixture(t, "api-get.json"), wantHTTP: true},
-		{name: "management invocation", payload: fixture(t, "manage-migrate.json"), wantManage: []string{"migrate", "--noinput"}},
+		{name: "API Gateway event", payload: fixtures.Must(t, "api-get.json"), wantHTTP: true},
+		{name: "management invocation", payload: fixtures.Must(t, "manage-migrate.json"), wantManage: []string{"migrate", "--noinput"}},
 		{name: "no arguments", payload: []byte(`{"manage": []}`), wantManage: []string{}},
 		{name: "arguments as given", payload: []byte(`{"manage": ["shell", "-c", "print('$(x); *')"]}`), wantManage: []string{"shell", "-c", "print('$(x); *')"}},
-		{name: "S3 event", payload: fixture(t, "s3-put.json"), wantErr: "neither requestContext nor manage"},
+		{name: "S3 event", payload: fixtures.Must(t, "s3-put.json"), wantErr: "neither requestContext nor manage"},
 		{name: "empty object", payload: []byte(`{}`), wantErr: "neither requestContext nor manage"},
 		{name: "array", payload: []byte(`["migrate"]`), wantErr: "not a JSON object"},
 		{name: "null", payload: []byte(`null`), wantErr: "not a JSON object"},
@@ -155,7 +142,7 @@ func TestManageCannotStart(t *testing.T) {
 
 func FuzzHandle(f *testing.F) {
 	for _, seed := range []string{"api-get.json", "manage-migrate.json", "s3-put.json", "sqs-batch.json"} {
-		f.Add(fixture(f, seed))
+		f.Add(fixtures.Must(f, seed))
 	}
 	f.Add([]byte(`{"manage": ["a", "b"]}`))
 	f.Add([]byte(`{"requestContext": null, "version": "2.0"}`))

@@ -12,14 +12,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/djfront/djfront/internal/hostforward"
-	fixtures "github.com/djfront/djfront/sam/events"
+	"github.com/djfront/djfront/sam/fixtures"
 )
 
-// testSecret is the origin-verify value in the sam/events fixtures and
+// testSecret is the origin-verify value in the sam/fixtures fixtures and
 // sam/env.json — a local stand-in, never a deployed secret.
 const testSecret = "local-only-not-a-secret"
 
-// loadEvent reads a fixture from sam/events, the one copy shared with
+// loadEvent reads a fixture from sam/fixtures, the one copy shared with
 // `sam local invoke -e`.
 func loadEvent(tb testing.TB, name string) events.APIGatewayV2HTTPRequest {
 	tb.Helper()

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/djfront/djfront/internal/hostforward"
-	fixtures "github.com/djfront/djfront/sam/events"
+	"github.com/djfront/djfront/sam/fixtures"
 )
 
 // recordingTransport answers every request itself and keeps the last one,

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 // Default and bounds of MAX_PATHS. CloudFront allows 3,000 file paths in
@@ -28,7 +28,7 @@ type Config struct {
 	DistributionID string
 	// Plan holds the planner's options: ORIGIN_PATH, IMMUTABLE_PATTERN,
 	// STATIC_PREFIX and MAX_PATHS.
-	Plan invalidation.Options
+	Plan pathplan.Options
 }
 
 // ConfigFromEnv reads the configuration through lookupEnv (os.LookupEnv in the
@@ -38,7 +38,7 @@ type Config struct {
 //   - ORIGIN_PATH: the S3 origin's origin path; optional.
 //   - IMMUTABLE_PATTERN: a Go regular expression matched against the keys
 //     of created static files; matching keys are not invalidated. Unset
-//     means [invalidation.DefaultImmutablePattern] (Django's
+//     means [pathplan.DefaultImmutablePattern] (Django's
 //     manifest-hashed names); set and empty turns the check off.
 //   - STATIC_PREFIX: the key prefix collectstatic writes under, as
 //     DJFRONT_STATIC_PREFIX in the Django settings; default
@@ -83,7 +83,7 @@ func ConfigFromEnv(lookupEnv func(string) (string, bool)) (Config, error) {
 
 	pattern, ok := lookupEnv("IMMUTABLE_PATTERN")
 	if !ok {
-		pattern = invalidation.DefaultImmutablePattern
+		pattern = pathplan.DefaultImmutablePattern
 	}
 	if pattern != "" {
 		re, err := regexp.Compile(pattern)

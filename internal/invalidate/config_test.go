@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -20,7 +20,7 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name:    "defaults",
 			env:     map[string]string{"DISTRIBUTION_ID": "E1"},
-			wantMax: DefaultMaxPaths, wantImmutable: invalidation.DefaultImmutablePattern,
+			wantMax: DefaultMaxPaths, wantImmutable: pathplan.DefaultImmutablePattern,
 		},
 		{
 			name: "everything set",
@@ -36,17 +36,17 @@ func TestLoadConfig(t *testing.T) {
 		{
 			name:    "empty MAX_PATHS is the default",
 			env:     map[string]string{"DISTRIBUTION_ID": "E1", "MAX_PATHS": ""},
-			wantMax: DefaultMaxPaths, wantImmutable: invalidation.DefaultImmutablePattern,
+			wantMax: DefaultMaxPaths, wantImmutable: pathplan.DefaultImmutablePattern,
 		},
 		{
 			name:    "static prefix inside the origin path",
 			env:     map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/assets", "STATIC_PREFIX": "assets/static/"},
-			wantMax: DefaultMaxPaths, wantImmutable: invalidation.DefaultImmutablePattern, wantOrigin: "/assets", wantStatic: "assets/static/",
+			wantMax: DefaultMaxPaths, wantImmutable: pathplan.DefaultImmutablePattern, wantOrigin: "/assets", wantStatic: "assets/static/",
 		},
 		{
 			name:    "origin path inside the static prefix",
 			env:     map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/static/css"},
-			wantMax: DefaultMaxPaths, wantImmutable: invalidation.DefaultImmutablePattern, wantOrigin: "/static/css",
+			wantMax: DefaultMaxPaths, wantImmutable: pathplan.DefaultImmutablePattern, wantOrigin: "/static/css",
 		},
 		{name: "STATIC_PREFIX empty", env: map[string]string{"DISTRIBUTION_ID": "E1", "STATIC_PREFIX": ""}, wantErr: "STATIC_PREFIX"},
 		{name: "STATIC_PREFIX with a wildcard", env: map[string]string{"DISTRIBUTION_ID": "E1", "STATIC_PREFIX": "static/*"}, wantErr: "STATIC_PREFIX"},

@@ -15,7 +15,7 @@
 //     redelivers those and, after the queue's maxReceiveCount, moves them to
 //     its dead-letter queue. A message that cannot be read fails on its own;
 //   - an SNS event (SNS invoking the function), a plain S3 event (S3
-//     invoking it, or `sam local invoke -e sam/events/s3-put.json`) or an
+//     invoking it, or `sam local invoke -e sam/fixtures/s3-put.json`) or an
 //     EventBridge event (a rule targeting the function); a failure is
 //     returned as an error (an [*UnrecognizedEventError] or an
 //     [*InvalidationError]) so that Lambda's asynchronous retries take over;

@@ -7,7 +7,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/djfront/djfront/internal/invalidation"
+
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 // Event sources as Lambda, S3 and EventBridge name them, the event name of
@@ -226,7 +227,7 @@ func parseS3(id string, body []byte) message {
 // newChange returns the change an S3 event record describes, its key
 // decoded.
 func newChange(e events.S3Entity, kind changeKind) (change, error) {
-	key, err := invalidation.DecodeKey(e.Object.Key)
+	key, err := pathplan.DecodeKey(e.Object.Key)
 	if err == nil && key == "" {
 		err = errors.New("s3 event without an object key")
 	}

@@ -9,8 +9,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/djfront/djfront/internal/invalidation"
-	fixtures "github.com/djfront/djfront/sam/events"
+
+	"github.com/djfront/djfront/internal/pathplan"
+	"github.com/djfront/djfront/sam/fixtures"
 )
 
 // FuzzHandle feeds arbitrary payloads to the handler. It must never panic,
@@ -29,7 +30,7 @@ func FuzzHandle(f *testing.F) {
 	f.Add([]byte(`{"Records":[{"eventSource":"aws:sqs","messageId":"s","body":"{\"Type\":\"Notification\",\"Message\":\"{\\\"detail-type\\\":\\\"Object Created\\\",\\\"source\\\":\\\"aws.s3\\\",\\\"detail\\\":{\\\"object\\\":{\\\"key\\\":\\\"x/a\\\"}}}\"}"}]}`))
 	f.Add([]byte(`{"Records":[{"eventSource":"aws:sqs","messageId":"e","body":"{\"detail-type\":\"Object Deleted\",\"source\":\"aws.s3\",\"detail\":{\"object\":{\"key\":\"b\"},\"deletion-type\":\"Permanently Deleted\"}}"},{"eventSource":"aws:sqs","messageId":"f","body":"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectRemoved:Delete\",\"s3\":{\"object\":{\"key\":\"a\"}}}]}"}]}`))
 
-	cfg := Config{DistributionID: "E1", Plan: invalidation.Options{MaxPaths: 3}}
+	cfg := Config{DistributionID: "E1", Plan: pathplan.Options{MaxPaths: 3}}
 	modes := []struct {
 		name   string
 		fail   func(int) error
@@ -74,7 +75,7 @@ func FuzzHandle(f *testing.F) {
 				}
 				for _, key := range objectKeys(m.Body, true) {
 					p, ok := cfg.Plan.ObjectPath(key)
-					if ok && !invalidation.Covers(created, p) {
+					if ok && !pathplan.Covers(created, p) {
 						t.Fatalf("%s: message %q succeeded but key %q is not covered by the invalidations created, %q", mode.name, m.MessageId, key, created)
 					}
 				}
@@ -106,7 +107,7 @@ func objectKeys(body string, sns bool) []string {
 				} `json:"object"`
 			}
 			if json.Unmarshal(n.Detail, &d) == nil {
-				if k, err := invalidation.DecodeKey(d.Object.Key); err == nil {
+				if k, err := pathplan.DecodeKey(d.Object.Key); err == nil {
 					return []string{k}
 				}
 			}
@@ -123,7 +124,7 @@ func objectKeys(body string, sns bool) []string {
 			!strings.HasPrefix(r.EventName, "ObjectRemoved:") && !strings.HasPrefix(r.EventName, "LifecycleExpiration:") {
 			continue
 		}
-		if k, err := invalidation.DecodeKey(r.S3.Object.Key); err == nil {
+		if k, err := pathplan.DecodeKey(r.S3.Object.Key); err == nil {
 			keys = append(keys, k)
 		}
 	}

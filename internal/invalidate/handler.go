@@ -13,7 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/djfront/djfront/internal/invalidation"
+
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 // Timing defaults of a [Handler].
@@ -250,7 +251,7 @@ func sortMessages(msgs []message, sum *Summary) (units []message, failed []strin
 
 // plan plans the invalidation of the changed objects the events of units
 // name.
-func (h *Handler) plan(units []message, verdicts map[objectID]verdict) invalidation.Plan {
+func (h *Handler) plan(units []message, verdicts map[objectID]verdict) pathplan.Plan {
 	var created, removed []string
 	for _, u := range units {
 		for _, c := range u.changes {
@@ -264,7 +265,7 @@ func (h *Handler) plan(units []message, verdicts map[objectID]verdict) invalidat
 			}
 		}
 	}
-	return invalidation.NewPlan(created, removed, h.cfg.Plan)
+	return pathplan.NewPlan(created, removed, h.cfg.Plan)
 }
 
 // ids returns the ids the CallerReference of an invalidation for units is

@@ -16,11 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
-	"github.com/djfront/djfront/internal/invalidation"
-	fixtures "github.com/djfront/djfront/sam/events"
+
+	"github.com/djfront/djfront/internal/pathplan"
+	"github.com/djfront/djfront/sam/fixtures"
 )
 
-// fixture reads an event from sam/events, the one copy shared with
+// fixture reads an event from sam/fixtures, the one copy shared with
 // `sam local invoke -e`.
 func fixture(tb testing.TB, name string) []byte {
 	tb.Helper()
@@ -153,13 +154,13 @@ func TestHandleFixtures(t *testing.T) {
 			}
 			for _, k := range tt.changed {
 				p, _ := cfg.Plan.ObjectPath(k)
-				if !invalidation.Covers(paths, p) {
+				if !pathplan.Covers(paths, p) {
 					t.Errorf("changed key %q not covered by %q", k, paths)
 				}
 			}
 			for _, k := range slices.Concat(tt.immutable, tt.unchanged) {
 				p, _ := cfg.Plan.ObjectPath(k)
-				if invalidation.Covers(paths, p) {
+				if pathplan.Covers(paths, p) {
 					t.Errorf("key %q covered by %q, want it skipped", k, paths)
 				}
 			}
@@ -409,7 +410,7 @@ func TestHandleRefusedPathsIsolated(t *testing.T) {
 				t.Errorf("got %d caller references for %d calls, want one each", len(refs), len(cf.calls))
 			}
 			for _, k := range good {
-				if !invalidation.Covers(created, "/"+k) {
+				if !pathplan.Covers(created, "/"+k) {
 					t.Errorf("good key %q not covered by the invalidations created, %q", k, created)
 				}
 			}
@@ -695,7 +696,7 @@ func TestHandleLogLine(t *testing.T) {
 		"skipped_immutable":  1.0,
 		"skipped_unchanged":  0.0,
 		"paths_planned":      5.0,
-		"estimated_cost_usd": 5 * invalidation.PricePerPath,
+		"estimated_cost_usd": 5 * pathplan.PricePerPath,
 		"request_id":         "8f5e2c1a-req",
 	}
 	for k, v := range want {
@@ -804,7 +805,7 @@ func TestHandleRefusedMessageKeepsItsGoodPaths(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"static/good.css", "static/also-good.js"} {
-		if !invalidation.Covers(created, "/"+k) {
+		if !pathplan.Covers(created, "/"+k) {
 			t.Errorf("good key %q of the refused message not covered by the invalidations created, %q", k, created)
 		}
 	}

@@ -8,10 +8,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/smithy-go"
-	"github.com/djfront/djfront/internal/invalidation"
+
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
-// errInvalidPath marks a planned path that fails [invalidation.ValidatePath]
+// errInvalidPath marks a planned path that fails [pathplan.ValidatePath]
 // before any call: handled as CloudFront's InvalidArgument would be.
 var errInvalidPath = errors.New("invalid invalidation path")
 
@@ -36,7 +37,7 @@ func refused(err error) bool {
 // It returns the ids of the messages that failed and the error that made
 // them fail.
 //
-// Paths are checked with [invalidation.ValidatePath] before the call. When
+// Paths are checked with [pathplan.ValidatePath] before the call. When
 // CloudFront refuses them (see [refused]), one bad message must not send
 // the whole batch to the dead-letter queue: create splits units in two,
 // plans each half on its own and creates its invalidation, down to single
@@ -46,7 +47,7 @@ func refused(err error) bool {
 // bad one. Each invalidation's CallerReference is derived from its own
 // messages and paths, so a redelivery asks for the same invalidations
 // again. Any other error fails every message of units.
-func (h *Handler) create(ctx context.Context, deadline time.Time, units []message, p invalidation.Plan, verdicts map[objectID]verdict, sum *Summary) ([]string, error) {
+func (h *Handler) create(ctx context.Context, deadline time.Time, units []message, p pathplan.Plan, verdicts map[objectID]verdict, sum *Summary) ([]string, error) {
 	if len(p.Paths) == 0 {
 		return nil, nil
 	}
@@ -77,7 +78,7 @@ func (h *Handler) create(ctx context.Context, deadline time.Time, units []messag
 // attempt checks paths and creates their invalidation for units, recording
 // it in sum, and returns the error that kept it from being created.
 func (h *Handler) attempt(ctx context.Context, deadline time.Time, units []message, paths []string, sum *Summary) error {
-	rec := Invalidation{CallerReference: invalidation.CallerReference(ids(units), paths), Paths: paths}
+	rec := Invalidation{CallerReference: pathplan.CallerReference(ids(units), paths), Paths: paths}
 	err := validatePaths(paths)
 	if err == nil {
 		rec.ID, rec.Attempts, err = h.invalidate(ctx, deadline, rec.CallerReference, paths)
@@ -85,7 +86,7 @@ func (h *Handler) attempt(ctx context.Context, deadline time.Time, units []messa
 	if err != nil {
 		rec.Error = err.Error()
 	} else {
-		sum.EstimatedCostUSD += invalidation.Plan{Paths: paths}.Cost()
+		sum.EstimatedCostUSD += pathplan.Plan{Paths: paths}.Cost()
 	}
 	sum.Invalidations = append(sum.Invalidations, rec)
 	return err
@@ -108,10 +109,10 @@ func (h *Handler) salvage(ctx context.Context, deadline time.Time, units []messa
 	}
 }
 
-// validatePaths checks every path with [invalidation.ValidatePath].
+// validatePaths checks every path with [pathplan.ValidatePath].
 func validatePaths(paths []string) error {
 	for _, p := range paths {
-		if err := invalidation.ValidatePath(p); err != nil {
+		if err := pathplan.ValidatePath(p); err != nil {
 			return fmt.Errorf("%w: %w", errInvalidPath, err)
 		}
 	}

@@ -16,7 +16,8 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	fixtures "github.com/djfront/djfront/sam/events"
+
+	"github.com/djfront/djfront/sam/fixtures"
 )
 
 const token = "new-version"
@@ -344,7 +345,7 @@ func FuzzHandle(f *testing.F) {
 	})
 }
 
-// TestEventFixture decodes sam/events/rotation-create-secret.json, the event
+// TestEventFixture decodes sam/fixtures/rotation-create-secret.json, the event
 // `sam local invoke RotateFunction -e` sends, as Secrets Manager shapes it,
 // and runs it.
 func TestEventFixture(t *testing.T) {

@@ -108,7 +108,7 @@ func TestInvokeWithoutCredentials(t *testing.T) {
 	isolateAWS(t, t.TempDir())
 	t.Chdir(testenv.RepoRoot(t))
 	var stdout, stderr bytes.Buffer
-	args := []string{"InvalidateFunction", "-e", filepath.Join("sam", "events", "s3-put.json"), "--env-vars", "sam/env.json"}
+	args := []string{"InvalidateFunction", "-e", filepath.Join("sam", "fixtures", "s3-put.json"), "--env-vars", "sam/env.json"}
 	err := run(context.Background(), args, os.Stdin, &stdout, &stderr)
 	var failed *runtimeapi.FunctionError
 	if !errors.As(err, &failed) {

@@ -78,7 +78,7 @@ func TestInvoke(t *testing.T) {
 	} {
 		t.Run(tt.fixture, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			args := []string{"HostForwardFunction", "-e", filepath.Join("sam", "events", tt.fixture), "--env-vars", "sam/env.json"}
+			args := []string{"HostForwardFunction", "-e", filepath.Join("sam", "fixtures", tt.fixture), "--env-vars", "sam/env.json"}
 			if err := run(context.Background(), args, os.Stdin, &stdout, &stderr); err != nil {
 				t.Fatalf("run: %v\n%s", err, stderr.String())
 			}

@@ -27,7 +27,7 @@ import (
 
 const (
 	site   = "www.example.com"
-	secret = "local-only-not-a-secret" // as in sam/events and sam/env.json
+	secret = "local-only-not-a-secret" // as in sam/fixtures and sam/env.json
 	// appCredential is hostforward's UPSTREAM_VERIFY_SECRET and the app's
 	// DJFRONT_UPSTREAM_SECRETS: Django's UpstreamVerifyMiddleware is on.
 	appCredential = "local-only-app-credential"
@@ -75,7 +75,7 @@ func (c *chain) invoke(ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTT
 	return resp
 }
 
-// event loads a fixture from sam/events and points it at method and target
+// event loads a fixture from sam/fixtures and points it at method and target
 // (a decoded path as API Gateway delivers it, with an optional raw query).
 func event(t testing.TB, fixture, method, target string) events.APIGatewayV2HTTPRequest {
 	t.Helper()

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djfront/djfront/internal/invalidation"
 	"github.com/djfront/djfront/internal/local/motoserver"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 // siteFiles are the static files of a small app beside the Django admin's
@@ -110,7 +110,7 @@ func onlyRemoved(t *testing.T, st *stack, paths, changed []string) {
 	t.Helper()
 	for _, k := range st.keys(t, "static/") {
 		for _, p := range paths {
-			if !slices.Contains(changed, p) && invalidation.Covers([]string{p}, objectPath(k)) {
+			if !slices.Contains(changed, p) && pathplan.Covers([]string{p}, objectPath(k)) {
 				t.Errorf("path %q covers %q, which the deploy did not change or remove", p, k)
 			}
 		}
@@ -143,14 +143,14 @@ func TestCollectstatic(t *testing.T) {
 				// Covers would also accept a directory wildcard; a hashed
 				// file must not be named, so compare with its exact spelling.
 				if slices.ContainsFunc(paths, func(p string) bool {
-					return !strings.HasSuffix(p, "*") && invalidation.Covers([]string{p}, objectPath(k))
+					return !strings.HasSuffix(p, "*") && pathplan.Covers([]string{p}, objectPath(k))
 				}) {
 					t.Errorf("hashed file %q invalidated by name", k)
 				}
 				continue
 			}
 			mutable++
-			if !invalidation.Covers(paths, objectPath(k)) {
+			if !pathplan.Covers(paths, objectPath(k)) {
 				t.Errorf("changed file %q not covered by %q", k, paths)
 			}
 		}
@@ -204,7 +204,7 @@ func TestCollectstatic(t *testing.T) {
 		}
 		onlyRemoved(t, st, got, wantEncoded)
 		for _, p := range want {
-			if !invalidation.Covers(got, p) {
+			if !pathplan.Covers(got, p) {
 				t.Errorf("changed file %q not covered by %q", p, got)
 			}
 		}

@@ -8,10 +8,10 @@ import (
 
 	"github.com/djfront/djfront/internal/invalidate"
 	"github.com/djfront/djfront/internal/local/testenv"
-	"github.com/djfront/djfront/sam/events"
+	"github.com/djfront/djfront/sam/fixtures"
 )
 
-// TestDirectEvents invokes the built function with the sam/events fixtures
+// TestDirectEvents invokes the built function with the sam/fixtures fixtures
 // of a direct invocation, as `sam local invoke -e` does. The fixtures'
 // bucket does not exist on moto, so the version lookups fail and every key
 // counts as changed.
@@ -33,7 +33,7 @@ func TestDirectEvents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
 			before := st.invalidations(t)
-			res, err := st.poller.Function.Invoke(t.Context(), events.Must(t, tt.fixture))
+			res, err := st.poller.Function.Invoke(t.Context(), fixtures.Must(t, tt.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}

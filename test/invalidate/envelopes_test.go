@@ -20,9 +20,9 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/djfront/djfront/internal/invalidation"
 	"github.com/djfront/djfront/internal/local/motoserver"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 // snsCall makes one call to moto's SNS Query API, signed as the SDK would
@@ -105,7 +105,7 @@ func TestSNSEnvelopes(t *testing.T) {
 
 			st.put(t, key, "menu()")
 			invs, batches := st.deliver(t)
-			if !invalidation.Covers(allPaths(invs), objectPath(key)) {
+			if !pathplan.Covers(allPaths(invs), objectPath(key)) {
 				t.Errorf("upload: got paths %q, want %s covered", allPaths(invs), objectPath(key))
 			}
 			if raw {
@@ -120,7 +120,7 @@ func TestSNSEnvelopes(t *testing.T) {
 			}
 
 			st.deleteObject(t, key, "")
-			if invs, _ := st.deliver(t); !invalidation.Covers(allPaths(invs), objectPath(key)) {
+			if invs, _ := st.deliver(t); !pathplan.Covers(allPaths(invs), objectPath(key)) {
 				t.Errorf("removal: got paths %q, want %s covered", allPaths(invs), objectPath(key))
 			}
 		})
@@ -200,7 +200,7 @@ func TestEventBridgeViaSQS(t *testing.T) {
 
 	v1 := st.put(t, key, "a picture")
 	send(eventBridgeEvent(st.bucket, "Object Created", key, v1, head(v1), "", 1))
-	if invs, _ := st.deliver(t); !invalidation.Covers(allPaths(invs), objectPath(key)) {
+	if invs, _ := st.deliver(t); !pathplan.Covers(allPaths(invs), objectPath(key)) {
 		t.Errorf("first upload: got paths %q, want %s covered", allPaths(invs), objectPath(key))
 	}
 
@@ -213,7 +213,7 @@ func TestEventBridgeViaSQS(t *testing.T) {
 	marker := st.deleteObject(t, key, "")
 	send(eventBridgeEvent(st.bucket, "Object Deleted", key, marker, "", "Delete Marker Created", 3),
 		eventBridgeEvent(st.bucket, "Object Tags Added", "static/other.css", "v", "", "", 4))
-	if invs, _ := st.deliver(t); !invalidation.Covers(allPaths(invs), objectPath(key)) {
+	if invs, _ := st.deliver(t); !pathplan.Covers(allPaths(invs), objectPath(key)) {
 		t.Errorf("removal: got paths %q, want %s covered", allPaths(invs), objectPath(key))
 	}
 }

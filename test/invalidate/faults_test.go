@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/djfront/djfront/internal/invalidation"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 // fault is what the proxy does to one CreateInvalidation request.
@@ -146,7 +146,7 @@ func checkCovered(t *testing.T, invs []recorded) {
 	t.Helper()
 	paths := allPaths(invs)
 	for _, k := range uploads {
-		covered := invalidation.Covers(paths, objectPath(k))
+		covered := pathplan.Covers(paths, objectPath(k))
 		if want := !immutable.MatchString(k); covered != want {
 			t.Errorf("%q covered by %q: got %v, want %v", k, paths, covered, want)
 		}

@@ -15,11 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/djfront/djfront/internal/invalidation"
 	"github.com/djfront/djfront/internal/local/lambdasqs"
 	"github.com/djfront/djfront/internal/local/motostack"
 	"github.com/djfront/djfront/internal/local/samlocal"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 // stack is the deployed shape of the invalidate path on moto: a versioned
@@ -175,7 +175,7 @@ func (st *stack) dlqKeys(tb testing.TB) []string {
 }
 
 // immutable is the function's default IMMUTABLE_PATTERN.
-var immutable = regexp.MustCompile(invalidation.DefaultImmutablePattern)
+var immutable = regexp.MustCompile(pathplan.DefaultImmutablePattern)
 
 // objectPath is the CloudFront path of key on a distribution without an
 // origin path.

@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/djfront/djfront/internal/invalidation"
 	"github.com/djfront/djfront/internal/local/lambdasqs"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 // versionsStack is small and quick: batches of up to 10 messages.
@@ -89,7 +89,7 @@ func TestPermanentlyDeletedVersion(t *testing.T) {
 	if got, want := countMessages(batches), 4; got != want || len(batches) != 1 {
 		t.Fatalf("got %d messages in %d batches, want %d in one", got, len(batches), want)
 	}
-	if paths := allPaths(invs); !invalidation.Covers(paths, objectPath(key)) {
+	if paths := allPaths(invs); !pathplan.Covers(paths, objectPath(key)) {
 		t.Errorf("got invalidated paths %q, want %s covered", paths, objectPath(key))
 	}
 }
@@ -126,7 +126,7 @@ func TestStaticAndMedia(t *testing.T) {
 			tt.change(t)
 			invs, _ := st.deliver(t)
 			paths := allPaths(invs)
-			if got := invalidation.Covers(paths, objectPath(tt.key)); got != tt.covered {
+			if got := pathplan.Covers(paths, objectPath(tt.key)); got != tt.covered {
 				t.Errorf("%s covered by %q: got %v, want %v", tt.key, paths, got, tt.covered)
 			}
 			if !tt.covered && len(invs) != 0 {
@@ -166,7 +166,7 @@ func TestRefusedPathIsolated(t *testing.T) {
 	}
 	paths := allPaths(st.invalidations(t))
 	for _, k := range keys {
-		if got, want := invalidation.Covers(paths, objectPath(k)), k != refusedKey; got != want {
+		if got, want := pathplan.Covers(paths, objectPath(k)), k != refusedKey; got != want {
 			t.Errorf("%s covered by %q: got %v, want %v", k, paths, got, want)
 		}
 	}

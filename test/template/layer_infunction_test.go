@@ -16,7 +16,7 @@ import (
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
-	fixtures "github.com/djfront/djfront/sam/events"
+	"github.com/djfront/djfront/sam/fixtures"
 )
 
 // TestLayerInFunction starts AppFunction as the template configures it

@@ -22,7 +22,7 @@ import (
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
-	fixtures "github.com/djfront/djfront/sam/events"
+	"github.com/djfront/djfront/sam/fixtures"
 )
 
 // layerTarget is the Makefile target `sam build` runs for the template's
@@ -166,7 +166,7 @@ func TestLayerHandOver(t *testing.T) {
 			env := []string{
 				"UPSTREAM_URL=" + upstream.URL,
 				"ALLOWED_HOSTS=www.example.com",
-				"ORIGIN_VERIFY_SECRETS=local-only-not-a-secret", // as in sam/events
+				"ORIGIN_VERIFY_SECRETS=local-only-not-a-secret", // as in sam/fixtures
 			}
 			if tt.wrapper != "" {
 				env = append(env, "AWS_LAMBDA_EXEC_WRAPPER="+tt.wrapper)

@@ -1,4 +1,4 @@
-package invalidation_test
+package pathplan_test
 
 import (
 	"fmt"
@@ -7,10 +7,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
-var immutable = regexp.MustCompile(invalidation.DefaultImmutablePattern)
+var immutable = regexp.MustCompile(pathplan.DefaultImmutablePattern)
 
 func TestDefaultImmutablePattern(t *testing.T) {
 	tests := []struct {
@@ -78,45 +78,45 @@ func TestNewPlanCounts(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		opts invalidation.Options
-		want invalidation.Plan
+		opts pathplan.Options
+		want pathplan.Plan
 	}{
 		{
 			name: "origin path and immutable",
-			opts: invalidation.Options{OriginPath: "/static", Immutable: immutable, MaxPaths: 15},
-			want: invalidation.Plan{
+			opts: pathplan.Options{OriginPath: "/static", Immutable: immutable, MaxPaths: 15},
+			want: pathplan.Plan{
 				Paths: []string{"/admin/css/base.css", "/staticfiles.json"},
 				Keys:  6, Immutable: 1, Outside: 3,
 			},
 		},
 		{
 			name: "no origin path",
-			opts: invalidation.Options{Immutable: immutable, MaxPaths: 15},
-			want: invalidation.Plan{
+			opts: pathplan.Options{Immutable: immutable, MaxPaths: 15},
+			want: pathplan.Plan{
 				Paths: []string{"/media/upload.png", "/static/admin/css/base.css", "/static/staticfiles.json", "/staticfiles.json"},
 				Keys:  6, Immutable: 1, Outside: 1,
 			},
 		},
 		{
 			name: "immutable check off",
-			opts: invalidation.Options{OriginPath: "static/", MaxPaths: 15},
-			want: invalidation.Plan{
+			opts: pathplan.Options{OriginPath: "static/", MaxPaths: 15},
+			want: pathplan.Plan{
 				Paths: []string{"/admin/css/base.6b517d0d5813.css", "/admin/css/base.css", "/staticfiles.json"},
 				Keys:  6, Outside: 3,
 			},
 		},
 		{
 			name: "outside wins over immutable",
-			opts: invalidation.Options{OriginPath: "/media", Immutable: immutable, MaxPaths: 15},
-			want: invalidation.Plan{
+			opts: pathplan.Options{OriginPath: "/media", Immutable: immutable, MaxPaths: 15},
+			want: pathplan.Plan{
 				Paths: []string{"/upload.png"},
 				Keys:  6, Outside: 5,
 			},
 		},
 		{
 			name: "budget below one counts as one",
-			opts: invalidation.Options{OriginPath: "/static", Immutable: immutable},
-			want: invalidation.Plan{
+			opts: pathplan.Options{OriginPath: "/static", Immutable: immutable},
+			want: pathplan.Plan{
 				Paths: []string{"/*"},
 				Keys:  6, Immutable: 1, Outside: 3,
 			},
@@ -124,7 +124,7 @@ func TestNewPlanCounts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := invalidation.NewPlan(keys, nil, tt.opts)
+			got := pathplan.NewPlan(keys, nil, tt.opts)
 			if !slices.Equal(got.Paths, tt.want.Paths) || got.Keys != tt.want.Keys ||
 				got.Immutable != tt.want.Immutable || got.Outside != tt.want.Outside {
 				t.Errorf("NewPlan = %+v, want %+v", got, tt.want)
@@ -159,8 +159,8 @@ func TestNewPlanImmutableOnlyCreatedStatic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := invalidation.Options{Immutable: immutable, StaticPrefix: tt.static, MaxPaths: 15}
-			got := invalidation.NewPlan(tt.created, tt.removed, o)
+			o := pathplan.Options{Immutable: immutable, StaticPrefix: tt.static, MaxPaths: 15}
+			got := pathplan.NewPlan(tt.created, tt.removed, o)
 			if !slices.Equal(got.Paths, tt.want) || got.Immutable != tt.wantImmutable {
 				t.Errorf("got paths %q, %d immutable; want %q, %d", got.Paths, got.Immutable, tt.want, tt.wantImmutable)
 			}
@@ -170,7 +170,7 @@ func TestNewPlanImmutableOnlyCreatedStatic(t *testing.T) {
 
 func TestNewPlanNothingToDo(t *testing.T) {
 	for _, keys := range [][]string{nil, {"static/a.6b517d0d5813.css"}, {"media/a.png"}} {
-		got := invalidation.NewPlan(keys, nil, invalidation.Options{OriginPath: "static", Immutable: immutable, MaxPaths: 15})
+		got := pathplan.NewPlan(keys, nil, pathplan.Options{OriginPath: "static", Immutable: immutable, MaxPaths: 15})
 		if got.Paths != nil {
 			t.Errorf("NewPlan(%q).Paths = %q, want nil", keys, got.Paths)
 		}
@@ -243,7 +243,7 @@ func TestNewPlanCoalesce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := invalidation.NewPlan(tt.keys, nil, invalidation.Options{MaxPaths: tt.budget})
+			got := pathplan.NewPlan(tt.keys, nil, pathplan.Options{MaxPaths: tt.budget})
 			if !slices.Equal(got.Paths, tt.want) {
 				t.Errorf("NewPlan(%q, budget %d).Paths = %q, want %q", tt.keys, tt.budget, got.Paths, tt.want)
 			}
@@ -262,8 +262,8 @@ func TestNewPlanWildcardLimitWithinBudget(t *testing.T) {
 			keys = append(keys, numbered(fmt.Sprintf("static/%s/%d/", app, i), 2, ".js")...)
 		}
 	}
-	o := invalidation.Options{MaxPaths: 50}
-	p := invalidation.NewPlan(keys, nil, o)
+	o := pathplan.Options{MaxPaths: 50}
+	p := pathplan.NewPlan(keys, nil, o)
 	checkPlan(t, keys, nil, o, p)
 	// 80 files, 30 paths to save with at most 15 wildcards: one app
 	// directory (saves 19) and 11 of its sibling apps' directories (1 each).
@@ -280,8 +280,8 @@ func TestNewPlanWildcardLimitWithinBudget(t *testing.T) {
 // covered by directory wildcards no shallower than the admin's directories.
 func TestNewPlanCollectstatic(t *testing.T) {
 	keys := collectstatic("static/", adminFiles(t))
-	o := invalidation.Options{Immutable: immutable, MaxPaths: 15}
-	p := invalidation.NewPlan(keys, nil, o)
+	o := pathplan.Options{Immutable: immutable, MaxPaths: 15}
+	p := pathplan.NewPlan(keys, nil, o)
 	checkPlan(t, keys, nil, o, p)
 	if got, want := p.Immutable, (len(keys)-1)/2; got != want {
 		t.Errorf("Immutable = %d, want %d", got, want)
@@ -305,7 +305,7 @@ func TestCost(t *testing.T) {
 		{[]string{"/a", "/b/*", "/c"}, 0.015},
 	}
 	for _, tt := range tests {
-		got := invalidation.Plan{Paths: tt.paths}.Cost()
+		got := pathplan.Plan{Paths: tt.paths}.Cost()
 		if math.Abs(got-tt.want) > 1e-12 {
 			t.Errorf("Plan{Paths: %q}.Cost() = %v, want %v", tt.paths, got, tt.want)
 		}
@@ -317,10 +317,10 @@ func TestNewPlanMaxWildcards(t *testing.T) {
 	for i := range 20 {
 		keys = append(keys, fmt.Sprintf("static/d%02d/a*.css", i), fmt.Sprintf("static/d%02d/b.css", i))
 	}
-	o := invalidation.Options{MaxPaths: 100}
-	p := invalidation.NewPlan(keys, nil, o)
+	o := pathplan.Options{MaxPaths: 100}
+	p := pathplan.NewPlan(keys, nil, o)
 	checkPlan(t, keys, nil, o, p)
-	if len(p.Paths) > invalidation.MaxWildcards {
-		t.Errorf("len(Paths) = %d, want at most %d wildcards: %q", len(p.Paths), invalidation.MaxWildcards, p.Paths)
+	if len(p.Paths) > pathplan.MaxWildcards {
+		t.Errorf("len(Paths) = %d, want at most %d wildcards: %q", len(p.Paths), pathplan.MaxWildcards, p.Paths)
 	}
 }

@@ -1,4 +1,4 @@
-package invalidation_test
+package pathplan_test
 
 import (
 	"math/rand/v2"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 // pathByte reports whether b may appear as itself in an invalidation path:
@@ -25,7 +25,7 @@ var escape = regexp.MustCompile(`^%[0-9A-F]{2}`)
 // MaxWildcards of them wildcards, that cover every kept key (and the
 // directory of every kept index.html) — every removed key inside the origin
 // path among them — and consistent counts.
-func checkPlan(tb testing.TB, created, removed []string, o invalidation.Options, p invalidation.Plan) {
+func checkPlan(tb testing.TB, created, removed []string, o pathplan.Options, p pathplan.Plan) {
 	tb.Helper()
 	keys := slices.Concat(created, removed)
 	if budget := max(o.MaxPaths, 1); len(p.Paths) > budget {
@@ -42,11 +42,11 @@ func checkPlan(tb testing.TB, created, removed []string, o invalidation.Options,
 		case i >= 0:
 			tb.Errorf("path %q has '*' before its end", s)
 		}
-		if err := invalidation.ValidatePath(s); err != nil {
+		if err := pathplan.ValidatePath(s); err != nil {
 			tb.Errorf("planned path fails ValidatePath: %v", err)
 		}
-		if !strings.HasPrefix(s, "/") || len(s) > invalidation.MaxPathLength {
-			tb.Errorf("path %.80q: want a leading '/' and at most %d characters, got %d", s, invalidation.MaxPathLength, len(s))
+		if !strings.HasPrefix(s, "/") || len(s) > pathplan.MaxPathLength {
+			tb.Errorf("path %.80q: want a leading '/' and at most %d characters, got %d", s, pathplan.MaxPathLength, len(s))
 		}
 		for i := 0; i < len(s); i++ {
 			if s[i] == '%' && escape.MatchString(s[i:]) {
@@ -57,8 +57,8 @@ func checkPlan(tb testing.TB, created, removed []string, o invalidation.Options,
 		}
 	}
 
-	if wildcards > invalidation.MaxWildcards {
-		tb.Errorf("Paths = %q: %d wildcards, want at most %d", p.Paths, wildcards, invalidation.MaxWildcards)
+	if wildcards > pathplan.MaxWildcards {
+		tb.Errorf("Paths = %q: %d wildcards, want at most %d", p.Paths, wildcards, pathplan.MaxWildcards)
 	}
 
 	distinct := slices.Compact(slices.Sorted(slices.Values(keys)))
@@ -75,7 +75,7 @@ func checkPlan(tb testing.TB, created, removed []string, o invalidation.Options,
 			objects = append(objects, dir, strings.TrimSuffix(dir, "/"))
 		}
 		for _, obj := range objects {
-			if obj != "" && !invalidation.Covers(p.Paths, obj) {
+			if obj != "" && !pathplan.Covers(p.Paths, obj) {
 				tb.Errorf("key %q: object %q is not covered by %q", k, obj, p.Paths)
 			}
 		}
@@ -94,7 +94,7 @@ func checkPlan(tb testing.TB, created, removed []string, o invalidation.Options,
 }
 
 // isLong reports whether key may be too long for an exact path.
-func isLong(key string) bool { return len(key) > invalidation.MaxPathLength/3-2 }
+func isLong(key string) bool { return len(key) > pathplan.MaxPathLength/3-2 }
 
 // randomKeys returns up to n keys drawn from a small tree of names so that
 // directories repeat, with hashed names, index.html, stars, markers, unsafe
@@ -128,7 +128,7 @@ func TestNewPlanProperties(t *testing.T) {
 		r := rand.New(rand.NewPCG(seed, 1))
 		keys := randomKeys(r, 120)
 		removed := randomKeys(r, 10)
-		o := invalidation.Options{
+		o := pathplan.Options{
 			OriginPath:   origins[r.IntN(len(origins))],
 			MaxPaths:     budgets[r.IntN(len(budgets))],
 			StaticPrefix: staticPrefixes[r.IntN(len(staticPrefixes))],
@@ -136,7 +136,7 @@ func TestNewPlanProperties(t *testing.T) {
 		if r.IntN(2) == 0 {
 			o.Immutable = immutable
 		}
-		checkPlan(t, keys, removed, o, invalidation.NewPlan(keys, removed, o))
+		checkPlan(t, keys, removed, o, pathplan.NewPlan(keys, removed, o))
 		if t.Failed() {
 			t.Fatalf("seed %d: keys %q, removed %q, options %+v", seed, keys, removed, o)
 		}
@@ -169,8 +169,8 @@ func TestNewPlanOptimal(t *testing.T) {
 		r := rand.New(rand.NewPCG(seed, 2))
 		keys := smallTree(r, 2+r.IntN(7), "x", "y")
 		budget := 1 + r.IntN(4)
-		p := invalidation.NewPlan(keys, nil, invalidation.Options{MaxPaths: budget})
-		wantCost, wantPaths := bestCover(keys, budget, invalidation.MaxWildcards)
+		p := pathplan.NewPlan(keys, nil, pathplan.Options{MaxPaths: budget})
+		wantCost, wantPaths := bestCover(keys, budget, pathplan.MaxWildcards)
 		if wantPaths < 0 {
 			continue // too many directories to search
 		}
@@ -196,7 +196,7 @@ func TestNewPlanOptimalWithinWildcards(t *testing.T) {
 		r := rand.New(rand.NewPCG(seed, 3))
 		keys := smallTree(r, 3+r.IntN(9), "x", "y", "z")
 		budget, limit := 1+r.IntN(8), 1+r.IntN(3)
-		got := invalidation.PlanWithin(keys, budget, limit)
+		got := pathplan.PlanWithin(keys, budget, limit)
 		wantCost, wantPaths := bestCover(keys, budget, limit)
 		if wantPaths < 0 {
 			continue
@@ -252,7 +252,7 @@ func bestCover(keys []string, budget, limit int) (best []int, bestPaths int) {
 			}
 		}
 		for _, o := range objects {
-			if !invalidation.Covers(paths, o) {
+			if !pathplan.Covers(paths, o) {
 				paths = append(paths, o)
 			}
 		}
@@ -323,13 +323,13 @@ func FuzzNewPlan(f *testing.F) {
 				created = append(created, k)
 			}
 		}
-		o := invalidation.Options{OriginPath: origin, MaxPaths: int(budget % 32), StaticPrefix: staticPrefixes[budget%4]}
+		o := pathplan.Options{OriginPath: origin, MaxPaths: int(budget % 32), StaticPrefix: staticPrefixes[budget%4]}
 		if budget >= 128 {
 			o.MaxPaths = 3000
 		}
 		if hashed {
 			o.Immutable = immutable
 		}
-		checkPlan(t, created, removed, o, invalidation.NewPlan(created, removed, o))
+		checkPlan(t, created, removed, o, pathplan.NewPlan(created, removed, o))
 	})
 }

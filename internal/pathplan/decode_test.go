@@ -1,4 +1,4 @@
-package invalidation_test
+package pathplan_test
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 func TestDecodeKey(t *testing.T) {
@@ -27,7 +27,7 @@ func TestDecodeKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := invalidation.DecodeKey(tt.raw)
+			got, err := pathplan.DecodeKey(tt.raw)
 			if err != nil {
 				t.Fatalf("DecodeKey(%q): %v", tt.raw, err)
 			}
@@ -48,7 +48,7 @@ func TestDecodeKeyInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := invalidation.DecodeKey(tt.raw)
+			got, err := pathplan.DecodeKey(tt.raw)
 			if err == nil {
 				t.Fatalf("DecodeKey(%q) = %q, want error", tt.raw, got)
 			}
@@ -73,7 +73,7 @@ func FuzzDecodeKey(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		key, err := invalidation.DecodeKey(raw)
+		key, err := pathplan.DecodeKey(raw)
 		if !strings.Contains(raw, "%") {
 			want := strings.ReplaceAll(raw, "+", " ")
 			if err != nil || key != want {
@@ -90,7 +90,7 @@ func FuzzDecodeKey(f *testing.F) {
 		// and from moto's (slashes encoded).
 		moto := url.QueryEscape(key)
 		for _, enc := range []string{moto, strings.ReplaceAll(moto, "%2F", "/")} {
-			got, err := invalidation.DecodeKey(enc)
+			got, err := pathplan.DecodeKey(enc)
 			if err != nil || got != key {
 				t.Fatalf("DecodeKey(%q) = %q, %v; want %q, nil", enc, got, err, key)
 			}

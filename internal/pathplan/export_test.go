@@ -1,4 +1,4 @@
-package invalidation
+package pathplan
 
 // PlanWithin plans keys as NewPlan does for created keys without an origin
 // path or immutable check, but with at most limit wildcards in place of

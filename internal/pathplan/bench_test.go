@@ -1,4 +1,4 @@
-package invalidation_test
+package pathplan_test
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 // apps returns the keys of a first collectstatic of n apps shaped like the
@@ -60,11 +60,11 @@ func BenchmarkNewPlan(b *testing.B) {
 		{"deep-tree", deepTree(3000), []int{15, 2000}},
 	} {
 		for _, budget := range bc.budgets {
-			o := invalidation.Options{OriginPath: "/static", Immutable: immutable, MaxPaths: budget}
+			o := pathplan.Options{OriginPath: "/static", Immutable: immutable, MaxPaths: budget}
 			b.Run(fmt.Sprintf("%s/keys=%d/max=%d", bc.name, len(bc.keys), budget), func(b *testing.B) {
-				var p invalidation.Plan
+				var p pathplan.Plan
 				for b.Loop() {
-					p = invalidation.NewPlan(bc.keys, nil, o)
+					p = pathplan.NewPlan(bc.keys, nil, o)
 				}
 				wildcards := 0
 				for _, path := range p.Paths {

@@ -1,16 +1,16 @@
-package invalidation_test
+package pathplan_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 func TestCallerReference(t *testing.T) {
 	ids := []string{"msg-1", "msg-2", "msg-3"}
 	paths := []string{"/static/admin/css/*", "/static/staticfiles.json"}
-	ref := invalidation.CallerReference(ids, paths)
+	ref := pathplan.CallerReference(ids, paths)
 
 	if !strings.HasPrefix(ref, "djfront-") || len(ref) > 128 {
 		t.Errorf("CallerReference = %q, want a djfront- prefix and at most 128 characters", ref)
@@ -26,7 +26,7 @@ func TestCallerReference(t *testing.T) {
 	}
 	for _, tt := range same {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := invalidation.CallerReference(tt.ids, tt.paths); got != ref {
+			if got := pathplan.CallerReference(tt.ids, tt.paths); got != ref {
 				t.Errorf("CallerReference(%q, %q) = %q, want %q", tt.ids, tt.paths, got, ref)
 			}
 		})
@@ -45,7 +45,7 @@ func TestCallerReference(t *testing.T) {
 	}
 	for _, tt := range different {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := invalidation.CallerReference(tt.ids, tt.paths); got == ref {
+			if got := pathplan.CallerReference(tt.ids, tt.paths); got == ref {
 				t.Errorf("CallerReference(%q, %q) = %q, the reference of %q, %q", tt.ids, tt.paths, got, ids, paths)
 			}
 		})

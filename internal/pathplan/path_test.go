@@ -1,11 +1,11 @@
-package invalidation_test
+package pathplan_test
 
 import (
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 func TestObjectPath(t *testing.T) {
@@ -32,7 +32,7 @@ func TestObjectPath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := invalidation.Options{OriginPath: tt.origin}.ObjectPath(tt.key)
+			got, ok := pathplan.Options{OriginPath: tt.origin}.ObjectPath(tt.key)
 			if got != tt.want || ok != tt.wantOK {
 				t.Errorf("ObjectPath(%q) with origin %q = %q, %t; want %q, %t", tt.key, tt.origin, got, ok, tt.want, tt.wantOK)
 			}
@@ -67,7 +67,7 @@ func TestEncoding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := invalidation.NewPlan([]string{tt.key}, nil, invalidation.Options{MaxPaths: 100})
+			p := pathplan.NewPlan([]string{tt.key}, nil, pathplan.Options{MaxPaths: 100})
 			if !slices.Equal(p.Paths, tt.want) {
 				t.Errorf("NewPlan(%q).Paths = %q, want %q", tt.key, p.Paths, tt.want)
 			}
@@ -76,13 +76,13 @@ func TestEncoding(t *testing.T) {
 }
 
 func TestPathLength(t *testing.T) {
-	long := strings.Repeat("x", invalidation.MaxPathLength)
+	long := strings.Repeat("x", pathplan.MaxPathLength)
 	tests := []struct {
 		name, key string
 		want      []string
 	}{
-		{"fits exactly", "d/" + long[:invalidation.MaxPathLength-len("/d/")], []string{"/d/" + long[:invalidation.MaxPathLength-len("/d/")]}},
-		{"one too long goes to its directory", "d/" + long[:invalidation.MaxPathLength-len("/d/")+1], []string{"/d/*"}},
+		{"fits exactly", "d/" + long[:pathplan.MaxPathLength-len("/d/")], []string{"/d/" + long[:pathplan.MaxPathLength-len("/d/")]}},
+		{"one too long goes to its directory", "d/" + long[:pathplan.MaxPathLength-len("/d/")+1], []string{"/d/*"}},
 		{"long after encoding", "d/" + strings.Repeat(" ", 1400), []string{"/d/*"}},
 		{"long directory goes up", "d/" + long + "/e/a.css", []string{"/d/*"}},
 		{"long first directory goes to the root", long + "/a.css", []string{"/*"}},
@@ -90,7 +90,7 @@ func TestPathLength(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := invalidation.NewPlan([]string{tt.key}, nil, invalidation.Options{MaxPaths: 100})
+			p := pathplan.NewPlan([]string{tt.key}, nil, pathplan.Options{MaxPaths: 100})
 			if !slices.Equal(p.Paths, tt.want) {
 				t.Errorf("NewPlan(%.40q...).Paths = %.60q, want %.60q", tt.key, p.Paths, tt.want)
 			}
@@ -119,12 +119,12 @@ func TestCovers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.object, func(t *testing.T) {
-			if got := invalidation.Covers(paths, tt.object); got != tt.want {
+			if got := pathplan.Covers(paths, tt.object); got != tt.want {
 				t.Errorf("Covers(%q, %q) = %t, want %t", paths, tt.object, got, tt.want)
 			}
 		})
 	}
-	if invalidation.Covers(nil, "/a") {
+	if pathplan.Covers(nil, "/a") {
 		t.Errorf("Covers(nil, %q) = true, want false", "/a")
 	}
 }
@@ -142,8 +142,8 @@ func TestValidatePath(t *testing.T) {
 		{path: "/a,b;c=d@e$f&g+h'(i)!j"},
 		{path: "static/app.css", wantErr: "does not start with '/'"},
 		{path: "", wantErr: "does not start with '/'"},
-		{path: "/" + strings.Repeat("a", invalidation.MaxPathLength), wantErr: "more than CloudFront's 4000"},
-		{path: "/" + strings.Repeat("a", invalidation.MaxPathLength-1)},
+		{path: "/" + strings.Repeat("a", pathplan.MaxPathLength), wantErr: "more than CloudFront's 4000"},
+		{path: "/" + strings.Repeat("a", pathplan.MaxPathLength-1)},
 		{path: "/a*/b", wantErr: "'*' before its end"},
 		{path: "/a b", wantErr: "must be percent-encoded"},
 		{path: "/a?b", wantErr: "must be percent-encoded"},
@@ -154,7 +154,7 @@ func TestValidatePath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path[:min(len(tt.path), 40)], func(t *testing.T) {
-			err := invalidation.ValidatePath(tt.path)
+			err := pathplan.ValidatePath(tt.path)
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Errorf("ValidatePath(%.60q) = %v, want nil", tt.path, err)

@@ -1,4 +1,4 @@
-// Package invalidation plans CloudFront invalidations for changed S3 objects:
+// Package pathplan plans CloudFront invalidations for changed S3 objects:
 // it turns the keys of S3 event notifications into the fewest invalidation
 // paths that still cover every changed file. It is pure — no AWS calls, no
 // I/O — so that the rules below can be tested exhaustively and fuzzed.
@@ -52,4 +52,4 @@
 // How this package applies them, including the cases CloudFront's rules
 // leave open (keys that contain *, index.html, directory markers, paths that
 // are too long), is documented on [NewPlan].
-package invalidation
+package pathplan

@@ -1,10 +1,10 @@
-package invalidation_test
+package pathplan_test
 
 import (
 	"fmt"
 	"regexp"
 
-	"github.com/djfront/djfront/internal/invalidation"
+	"github.com/djfront/djfront/internal/pathplan"
 )
 
 func ExampleNewPlan() {
@@ -21,16 +21,16 @@ func ExampleNewPlan() {
 	}
 	var keys []string
 	for _, r := range raw {
-		k, err := invalidation.DecodeKey(r)
+		k, err := pathplan.DecodeKey(r)
 		if err != nil {
 			fmt.Println(err)
 			continue
 		}
 		keys = append(keys, k)
 	}
-	p := invalidation.NewPlan(keys, nil, invalidation.Options{
+	p := pathplan.NewPlan(keys, nil, pathplan.Options{
 		OriginPath: "/static",
-		Immutable:  regexp.MustCompile(invalidation.DefaultImmutablePattern),
+		Immutable:  regexp.MustCompile(pathplan.DefaultImmutablePattern),
 		MaxPaths:   3,
 	})
 	fmt.Println(p.Paths)

@@ -1,4 +1,4 @@
-package invalidation_test
+package pathplan_test
 
 import (
 	"crypto/md5"
