@@ -5,25 +5,29 @@ LAMBDA   := CGO_ENABLED=0 GOOS=linux
 LDFLAGS  := -s -w
 FUNCS    := hostforward invalidate rotate
 
-.PHONY: all deps test test-short lint build fuzz bench clean demo local
+.PHONY: all install tools test test-short lint build fuzz bench clean demo local
 
 all: build
 
-## deps: install everything the tests need (apt packages, pinned Go tools); idempotent.
-deps:
-	bash scripts/install-deps.sh
+## install: the Debian packages the tests and the demo need (as root; .ci/run runs it first); idempotent.
+install:
+	bash scripts/install-system.sh
 
-## test: every test — lint, unit, fuzz seed corpora, integration and end-to-end.
-test: deps lint
+## tools: the pinned tools that need no root (Go tools); idempotent, run by test, demo and bench.
+tools:
+	bash scripts/install-tools.sh
+
+## test: every test — lint, unit, fuzz seed corpora, integration and end-to-end. Needs no root.
+test: tools lint
 	$(GO) test -race -count=1 ./...
 
 ## demo: the whole chain on loopback (moto for AWS, Django, hostforward and invalidate under the local
 ## Runtime API, the local CloudFront + API Gateway edge on 127.0.0.1:3000), a guided tour, then stop.
-demo: deps
+demo: tools
 	$(GO) run ./cmd/djfront-local
 
 ## local: the same, then stay up for a browser at https://localhost:3000/ until Ctrl-C.
-local: deps
+local: tools
 	$(GO) run ./cmd/djfront-local -stay
 
 ## test-short: the fast, pure unit tests; needs nothing external.
@@ -40,12 +44,14 @@ fuzz:
 	done
 
 ## bench: the benchmarks behind bench/README.md, each against its baseline in the same run.
-bench: deps
+bench: tools
 	bash bench/hostforward.sh
 	bash bench/invalidate.sh
 	bash bench/serverless.sh
 
+## lint: gofmt, go mod tidy (no diff), go vet, staticcheck.
 lint:
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum not tidy: run go mod tidy"; $(GO) mod tidy -diff; exit 1; }
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
@@ -54,25 +60,22 @@ lint:
 ## build: the Lambda binaries for the host (bin/NAME/bootstrap), as Lambda runs them.
 build: $(FUNCS:%=bin/%/bootstrap)
 
+# lambda-binary builds ./functions/$(1) into $(2): the one Lambda build rule (CGO off, no net/rpc, stripped).
+lambda-binary = $(LAMBDA) $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(2) ./functions/$(1)
+
 bin/%/bootstrap: FORCE
-	$(LAMBDA) $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $@ ./functions/$*
+	$(call lambda-binary,$*,$@)
 
-## sam build (Metadata: BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
-build-HostForwardFunction:
-	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./functions/hostforward
+## sam build (Metadata: BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set; Lambda runs arm64.
+build-HostForwardFunction build-InvalidateFunction build-RotateFunction: build-%Function:
+	GOARCH=arm64 $(call lambda-binary,$(shell echo '$*' | tr A-Z a-z),$(ARTIFACTS_DIR)/bootstrap)
 
-## The in-function mode's layer (BuildMethod makefile): ARTIFACTS_DIR is what Lambda unpacks at /opt —
-## hostforward and the AWS_LAMBDA_EXEC_WRAPPER that starts it (deploy/layer).
+## The in-function mode's layer: ARTIFACTS_DIR is what Lambda unpacks at /opt — hostforward and the
+## AWS_LAMBDA_EXEC_WRAPPER that starts it (deploy/layer).
 build-HostForwardLayer:
 	mkdir -p "$(ARTIFACTS_DIR)/djfront"
-	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o "$(ARTIFACTS_DIR)/djfront/hostforward" ./functions/hostforward
+	GOARCH=arm64 $(call lambda-binary,hostforward,"$(ARTIFACTS_DIR)/djfront/hostforward")
 	install -m 0755 deploy/layer/djfront-wrapper "$(ARTIFACTS_DIR)/djfront-wrapper"
-
-build-InvalidateFunction:
-	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./functions/invalidate
-
-build-RotateFunction:
-	$(LAMBDA) GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='$(LDFLAGS)' -o $(ARTIFACTS_DIR)/bootstrap ./functions/rotate
 
 clean:
 	rm -rf bin

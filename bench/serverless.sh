@@ -6,7 +6,7 @@
 # built bootstrap (the app in the function vs the app elsewhere) with the
 # bootstrap's own peak RSS. Each iteration measures both sides alternately
 # and reports the median per-iteration ratio; each round is a fresh process.
-# Needs Debian's Django and gunicorn (make deps).
+# Needs Debian's Django and gunicorn (make install).
 # Usage: bench/serverless.sh [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."

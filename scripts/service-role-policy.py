@@ -26,7 +26,7 @@ Schemas: DIR holds registry schemas, either as AWS publishes them
 module github.com/aws-cloudformation/rain embeds them
 (internal/aws/cfn/schemas/aws/lambda/function.json). Without --schemas the
 script uses the pinned rain module from the Go module cache (`go mod
-download` fetches it once; scripts/install-deps.sh does).
+download` fetches it once; scripts/install-tools.sh does).
 
 A permission is left out only when it serves a property the templates do not
 set (EXCLUDED, each with the property that needs it: once a template sets

@@ -30,7 +30,7 @@ const Python = "/usr/bin/python3"
 
 // Install names the project's install step, which installs Python's Django
 // packages (and everything else the tooling runs).
-const Install = "run scripts/install-deps.sh (make deps)"
+const Install = "run make install (scripts/install-system.sh, as root)"
 
 // AdminUser is the superuser Prepare creates.
 const AdminUser = "admin"

@@ -119,7 +119,7 @@ func TestReadEnvVarsRejects(t *testing.T) {
 	}
 }
 
-// The project's own template and env file, as the demo and sam/invoke read
+// The project's own template and env file, as the demo and cmd/djfront-invoke read
 // them.
 func TestProjectTemplate(t *testing.T) {
 	tpl, err := samlocal.ReadTemplate("../../../template.yaml", nil)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# install-deps.sh installs everything `make test` and `make demo` need on a fresh
-# Debian bookworm machine: Django 4.2 from bookworm-backports (plain bookworm has
-# only 3.2), django-storages with its S3 backend (a separate Debian package), gunicorn, boto3 for /usr/bin/python3, and the
-# pinned Go tools. It is idempotent: a second run only checks.
+# install-system.sh (make install, as root) installs the Debian packages
+# `make test` and `make demo` need on a fresh Debian bookworm machine: Django 4.2
+# from bookworm-backports (plain bookworm has only 3.2), django-storages with its
+# S3 backend (a separate Debian package), gunicorn, boto3 for /usr/bin/python3,
+# and Chromium. It is idempotent: a second run only checks. The pinned tools that need no root are
+# scripts/install-tools.sh's (make tools, which make test runs).
 set -euo pipefail
 
 need_apt=()
@@ -20,7 +22,7 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "install-deps: need root to apt-get install ${need_apt[*]}" >&2
+    echo "install-system: need root to apt-get install ${need_apt[*]}" >&2
     exit 1
   fi
   src=/etc/apt/sources.list.d/bookworm-backports.sources
@@ -33,24 +35,8 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
   fi
-  echo "install-deps: apt-get install ${need_apt[*]}"
+  echo "install-system: apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
-
-# Pinned Go tools, installed into GOBIN (default $(go env GOPATH)/bin).
-gobin=$(go env GOBIN); [ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
-install_go_tool() { # name module@version
-  [ -x "$gobin/$1" ] && "$gobin/$1" -version 2>/dev/null | grep -q "${2##*@v}" && return 0
-  [ -x "$gobin/$1" ] && [ "$1" = benchstat ] && return 0
-  echo "install-deps: go install $2"
-  go install "$2"
-}
-install_go_tool staticcheck honnef.co/go/tools/cmd/staticcheck@v0.8.2
-install_go_tool benchstat golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
-
-# The CloudFormation registry schemas (resource handlers' permissions) that
-# scripts/service-role-policy.py derives the service role policy from: the
-# copy the Go module rain embeds, into the module cache (not a dependency).
-go mod download github.com/aws-cloudformation/rain@v1.24.4

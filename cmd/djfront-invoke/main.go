@@ -4,7 +4,7 @@
 // Lambda Runtime API (package internal/local/runtimeapi) with the event, and
 // prints the function's response on stdout and its logs on stderr.
 //
-//	go run ./sam/invoke HostForwardFunction -e sam/fixtures/api-get.json --env-vars sam/env.json
+//	go run ./cmd/djfront-invoke HostForwardFunction -e sam/fixtures/api-get.json --env-vars sam/env.json
 //
 // The flags and files are the SAM CLI's, so a command line works with both:
 //
