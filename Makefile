@@ -19,7 +19,7 @@ tools:
 
 ## test: every test — lint, unit, fuzz seed corpora, integration and end-to-end. Needs no root.
 test: tools lint
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 45m ./...
 
 ## demo: the whole chain on loopback (moto for AWS, Django, hostforward and invalidate under the local
 ## Runtime API, the local CloudFront + API Gateway edge on 127.0.0.1:3000), a guided tour, then stop.
