@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// Probe says what AwaitHTTP asks and how often.
-type Probe struct {
+// Readiness is the HTTP readiness check AwaitHTTP makes: the request it
+// sends, how often, and which answer means ready.
+type Readiness struct {
 	// URL is fetched with GET.
 	URL string
 	// Host, if set, is the request's Host header.
@@ -20,16 +21,16 @@ type Probe struct {
 	Ready func(status int) bool
 }
 
-// AwaitHTTP polls pr until it is ready, p exits (an *ExitError), or ctx
-// ends (ctx's error wrapped with the last attempt's). One attempt waits for
-// its answer as long as ctx allows: a server that accepted the connection is
-// starting, and an app's first request may take long.
-func AwaitHTTP(ctx context.Context, p *Process, pr Probe) error {
-	every := pr.Every
+// AwaitHTTP sends r's request until an answer says ready, p exits (an
+// *ExitError), or ctx ends (ctx's error wrapped with the last attempt's). One
+// attempt waits for its answer as long as ctx allows: a server that accepted
+// the connection is starting, and an app's first request may take long.
+func AwaitHTTP(ctx context.Context, p *Process, r Readiness) error {
+	every := r.Every
 	if every <= 0 {
 		every = 20 * time.Millisecond
 	}
-	ready := pr.Ready
+	ready := r.Ready
 	if ready == nil {
 		ready = func(int) bool { return true }
 	}
@@ -63,15 +64,15 @@ func AwaitHTTP(ctx context.Context, p *Process, pr Probe) error {
 			if last == nil {
 				last = ctx.Err()
 			}
-			return fmt.Errorf("%s did not answer %s: %w (last attempt: %v)", p.name, pr.URL, ctx.Err(), last)
+			return fmt.Errorf("%s did not answer %s: %w (last attempt: %v)", p.name, r.URL, ctx.Err(), last)
 		case <-timer.C:
 		}
-		req, err := http.NewRequestWithContext(attempt, http.MethodGet, pr.URL, nil)
+		req, err := http.NewRequestWithContext(attempt, http.MethodGet, r.URL, nil)
 		if err != nil {
 			return fmt.Errorf("readiness request for %s: %w", p.name, err)
 		}
-		if pr.Host != "" {
-			req.Host = pr.Host
+		if r.Host != "" {
+			req.Host = r.Host
 		}
 		resp, err := client.Do(req)
 		if err == nil {
