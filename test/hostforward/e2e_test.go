@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"maps"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -23,6 +21,7 @@ import (
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/sam/fixtures"
 )
 
 const (
@@ -79,12 +78,8 @@ func (c *chain) invoke(ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTT
 // (a decoded path as API Gateway delivers it, with an optional raw query).
 func event(t testing.TB, fixture, method, target string) events.APIGatewayV2HTTPRequest {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "sam", "events", fixture))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	if err := json.Unmarshal(fixtures.Must(t, fixture), &ev); err != nil {
 		t.Fatal(err)
 	}
 	if method != "" {
