@@ -1,9 +1,12 @@
 // Command invalidate is the invalidate Lambda: S3 event notifications about
 // the static and media files bucket in (via SQS, SNS or EventBridge), the
-// fewest CloudFront invalidations that cover every changed file out. The work is done by package
-// github.com/djfront/djfront/internal/invalidate; this command reads the
-// configuration, failing at cold start with a message that names the
-// variable at fault, builds the AWS clients once and starts the Lambda loop.
+// fewest CloudFront invalidations that cover every changed file out. The
+// work is done by package github.com/djfront/djfront/internal/invalidate;
+// this command reads the configuration, failing at cold start with a message
+// that names the variable at fault, builds the AWS clients once (endpoints
+// and region from the SDK's standard settings: AWS_REGION, AWS_ENDPOINT_URL,
+// AWS_ENDPOINT_URL_CLOUDFRONT, AWS_ENDPOINT_URL_S3…) and runs the Lambda
+// loop.
 //
 // Build it as Lambda runs it:
 //
@@ -22,28 +25,27 @@ import (
 	"github.com/djfront/djfront/internal/invalidate"
 )
 
+// logger writes the function's JSON log lines to stdout, for CloudWatch.
+var logger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	h, err := setup(logger)
-	if err != nil {
-		logger.Error("invalidate: cannot start", "error", err)
+	if err := run(context.Background(), os.Getenv); err != nil {
+		logger.Error("cannot start", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
-	lambda.Start(h)
 }
 
-// setup reads the configuration from the environment and builds the
-// handler. AWS endpoints and the region come from the SDK's standard
-// settings (AWS_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_CLOUDFRONT,
-// AWS_ENDPOINT_URL_S3…).
-func setup(logger *slog.Logger) (*invalidate.Handler, error) {
-	cfg, err := invalidate.ConfigFromEnv(os.LookupEnv)
+// run starts the Lambda loop, which never returns; an error is a failure
+// at cold start.
+func run(ctx context.Context, getenv func(string) string) error {
+	cfg, err := invalidate.ConfigFromEnv(getenv)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load aws configuration: %w", err)
+		return fmt.Errorf("load aws configuration: %w", err)
 	}
-	return invalidate.New(cfg, awsCfg, logger), nil
+	lambda.Start(invalidate.New(cfg, awsCfg, logger))
+	return nil
 }

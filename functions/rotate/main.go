@@ -20,22 +20,24 @@ import (
 	"github.com/djfront/djfront/internal/rotation"
 )
 
+// logger writes the function's JSON log lines to stdout, for CloudWatch.
+var logger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	if err := run(logger); err != nil {
-		logger.Error("rotate: cannot start", "error", err)
+	if err := run(context.Background(), os.Getenv); err != nil {
+		logger.Error("cannot start", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
 }
 
 // run starts the Lambda loop, which never returns; an error is a failure
 // at cold start.
-func run(logger *slog.Logger) error {
-	cfg, err := rotation.ConfigFromEnv(os.Getenv)
+func run(ctx context.Context, getenv func(string) string) error {
+	cfg, err := rotation.ConfigFromEnv(getenv)
 	if err != nil {
 		return err
 	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("load aws configuration: %w", err)
 	}

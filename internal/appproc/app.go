@@ -43,7 +43,7 @@ type App struct {
 	cfg    Config
 	log    *slog.Logger
 	out    *childproc.LineWriter
-	ctx    context.Context // ends with Stop; bounds the readiness probes
+	ctx    context.Context // ends with Stop; bounds the readiness requests
 	cancel context.CancelFunc
 
 	mu      sync.Mutex
@@ -55,7 +55,7 @@ type App struct {
 type instance struct {
 	p       *childproc.Process
 	started time.Time
-	ready   chan struct{} // closed when the app answered the readiness probe
+	ready   chan struct{} // closed when the app answered the readiness request
 	cleaned chan struct{} // closed once it exited and its group was killed
 }
 
@@ -97,7 +97,7 @@ func (a *App) launch() (*instance, error) {
 // watch follows inst from readiness to exit, then restarts the app if it
 // died after it had been ready for restartUptime.
 func (a *App) watch(inst *instance) {
-	probe := childproc.Probe{
+	readiness := childproc.Readiness{
 		URL:   a.cfg.URL.String() + a.cfg.ReadyPath, // the URL has no trailing slash
 		Host:  a.cfg.ReadyHost,
 		Every: readyEvery,
@@ -105,7 +105,7 @@ func (a *App) watch(inst *instance) {
 	}
 	wasReady := false
 	var readyAt time.Time
-	if err := childproc.AwaitHTTP(a.ctx, inst.p, probe); err == nil {
+	if err := childproc.AwaitHTTP(a.ctx, inst.p, readiness); err == nil {
 		wasReady, readyAt = true, time.Now()
 		close(inst.ready)
 		a.log.Info("app ready", slog.Int("pid", inst.p.Pid()), slog.Int64("duration_ms", time.Since(inst.started).Milliseconds()))

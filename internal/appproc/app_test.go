@@ -105,7 +105,7 @@ func TestRequestsWaitForReadiness(t *testing.T) {
 	}
 	out := ta.output.String()
 	for _, want := range []string{
-		"probe host=www.example.com\n", // the readiness probe names the first exact allowed host
+		"readiness host=www.example.com\n", // the readiness request names the first exact allowed host
 		"listening in " + ta.cfg.Dir + "\n",
 		"stderr line\n",
 	} {

@@ -41,11 +41,11 @@ type Config struct {
 }
 
 // ConfigFromEnv reads the in-function configuration through getenv (for
-// example os.Getenv); upstream and readyHost come from hostforward's
-// configuration (UPSTREAM_URL, which hostforward.ConfigFromEnv defaults and
-// checks to be a loopback http:// URL with a port when UPSTREAM_COMMAND is
-// set, and the first exact ALLOWED_HOSTS entry). ok is false when UPSTREAM_COMMAND is not set: the app runs
-// elsewhere. Every error names the variable at fault.
+// example os.Getenv). hostforward.ConfigFromEnv calls it with upstream and
+// readyHost from its own: UPSTREAM_URL, defaulted and checked to be a
+// loopback http:// URL with a port, and the first exact ALLOWED_HOSTS entry.
+// ok is false when UPSTREAM_COMMAND is not set: the app runs elsewhere.
+// Every error names the variable at fault.
 func ConfigFromEnv(getenv func(string) string, upstream *url.URL, readyHost string) (c Config, ok bool, err error) {
 	c.Command = strings.TrimSpace(getenv("UPSTREAM_COMMAND"))
 	if c.Command == "" {

@@ -4,7 +4,8 @@
 // restarts it when it dies, runs its management commands on request, and
 // stops it when Lambda shuts the environment down.
 //
-// The order of one cold start and one request:
+// The order of one cold start (hostforward.Setup makes the calls) and one
+// request:
 //
 //  1. ConfigFromEnv reads UPSTREAM_COMMAND, UPSTREAM_READY_PATH,
 //     MANAGE_COMMAND and LAMBDA_TASK_ROOT.

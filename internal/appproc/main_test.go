@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 	time.Sleep(ms("APP_BOOT_MS"))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Printf("probe host=%s\n", r.Host)
+		fmt.Printf("readiness host=%s\n", r.Host)
 		if time.Since(start) < ms("APP_READY_AFTER_MS") {
 			http.Error(w, "not yet", http.StatusInternalServerError)
 			return

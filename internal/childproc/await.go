@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// Probe says what AwaitHTTP asks and how often.
-type Probe struct {
+// Readiness is the HTTP readiness check AwaitHTTP makes: the request it
+// sends, how often, and which answer means ready.
+type Readiness struct {
 	// URL is fetched with GET.
 	URL string
 	// Host, if set, is the request's Host header.
@@ -20,19 +21,12 @@ type Probe struct {
 	Ready func(status int) bool
 }
 
-// AwaitHTTP polls pr until it is ready, p exits (an *ExitError), or ctx
-// ends (ctx's error wrapped with the last attempt's). One attempt waits for
-// its answer as long as ctx allows: a server that accepted the connection is
-// starting, and an app's first request may take long.
-func AwaitHTTP(ctx context.Context, p *Process, pr Probe) error {
-	every := pr.Every
-	if every <= 0 {
-		every = 20 * time.Millisecond
-	}
-	ready := pr.Ready
-	if ready == nil {
-		ready = func(int) bool { return true }
-	}
+// AwaitHTTP sends r's request until an answer says ready, p exits (an
+// *ExitError), or ctx ends (ctx's error wrapped with the last attempt's). One
+// attempt waits for its answer as long as ctx allows: a server that accepted
+// the connection is starting, and an app's first request may take long.
+func AwaitHTTP(ctx context.Context, p *Process, r Readiness) error {
+	r = r.withDefaults()
 	attempt, cancel := context.WithCancel(ctx) // an attempt in flight ends when the process does
 	defer cancel()
 	go func() {
@@ -55,33 +49,57 @@ func AwaitHTTP(ctx context.Context, p *Process, pr Probe) error {
 		case <-p.exited:
 			return p.exitError()
 		case <-ctx.Done():
-			select {
-			case <-p.exited: // both ended: the exit is the news
-				return p.exitError()
-			default:
-			}
-			if last == nil {
-				last = ctx.Err()
-			}
-			return fmt.Errorf("%s did not answer %s: %w (last attempt: %v)", p.name, pr.URL, ctx.Err(), last)
+			return p.notReady(ctx, r, last)
 		case <-timer.C:
 		}
-		req, err := http.NewRequestWithContext(attempt, http.MethodGet, pr.URL, nil)
+		req, err := http.NewRequestWithContext(attempt, http.MethodGet, r.URL, nil)
 		if err != nil {
 			return fmt.Errorf("readiness request for %s: %w", p.name, err)
 		}
-		if pr.Host != "" {
-			req.Host = pr.Host
+		if r.Host != "" {
+			req.Host = r.Host
 		}
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if ready(resp.StatusCode) {
-				return nil
-			}
-			err = fmt.Errorf("status %d", resp.StatusCode)
+		if last = r.try(client, req); last == nil {
+			return nil
 		}
-		last = err
-		timer.Reset(every)
+		timer.Reset(r.Every)
 	}
+}
+
+// withDefaults returns r with Every and Ready set.
+func (r Readiness) withDefaults() Readiness {
+	if r.Every <= 0 {
+		r.Every = 20 * time.Millisecond
+	}
+	if r.Ready == nil {
+		r.Ready = func(int) bool { return true }
+	}
+	return r
+}
+
+// try sends req through client: nil when the answer says ready, else why not.
+func (r Readiness) try(client *http.Client, req *http.Request) error {
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if !r.Ready(resp.StatusCode) {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// notReady is AwaitHTTP's error once ctx has ended: p's exit if p exited
+// too, else ctx's error with the last attempt's (ctx's own if none was made).
+func (p *Process) notReady(ctx context.Context, r Readiness, last error) error {
+	select {
+	case <-p.exited: // both ended: the exit is the news
+		return p.exitError()
+	default:
+	}
+	if last == nil {
+		last = ctx.Err()
+	}
+	return fmt.Errorf("%s did not answer %s: %w (last attempt: %v)", p.name, r.URL, ctx.Err(), last)
 }

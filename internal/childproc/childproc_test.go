@@ -199,7 +199,7 @@ func TestAwaitHTTP(t *testing.T) {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		err = childproc.AwaitHTTP(ctx, p, childproc.Probe{
+		err = childproc.AwaitHTTP(ctx, p, childproc.Readiness{
 			URL: "http://" + addr + "/ready", Host: "app.example",
 			Ready: func(s int) bool { return s < 500 },
 		})
@@ -215,7 +215,7 @@ func TestAwaitHTTP(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = childproc.AwaitHTTP(context.Background(), p, childproc.Probe{URL: "http://" + freeAddr(t) + "/"})
+		err = childproc.AwaitHTTP(context.Background(), p, childproc.Readiness{URL: "http://" + freeAddr(t) + "/"})
 		var exit *childproc.ExitError
 		if !errors.As(err, &exit) {
 			t.Fatalf("err = %v, want an *ExitError", err)
@@ -232,7 +232,7 @@ func TestAwaitHTTP(t *testing.T) {
 		defer p.Stop(0)
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
-		err = childproc.AwaitHTTP(ctx, p, childproc.Probe{URL: "http://" + freeAddr(t) + "/"})
+		err = childproc.AwaitHTTP(ctx, p, childproc.Readiness{URL: "http://" + freeAddr(t) + "/"})
 		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "connection refused") {
 			t.Errorf("err = %v, want the deadline with the last attempt's error", err)
 		}

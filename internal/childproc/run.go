@@ -38,38 +38,64 @@ const drainWait = 50 * time.Millisecond
 // outputWait after the command's exit at the latest). The error is non-nil
 // only when the command could not be started (then there is no Result).
 func Run(ctx context.Context, cmd *exec.Cmd, tailSize int) (Result, error) {
-	tail := NewTail(tailSize)
-	// Our own pipe rather than exec's: exec.Cmd.Wait waits its WaitDelay
-	// for the output whatever the context says.
-	pr, pw, err := os.Pipe()
+	pr, err := startPiped(cmd)
 	if err != nil {
 		return Result{}, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
 	defer pr.Close()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	err = cmd.Start()
-	pw.Close() // the command has its own copy
-	if err != nil {
-		return Result{}, fmt.Errorf("start %s: %w", cmd.Path, err)
-	}
+	tail := NewTail(tailSize)
 	copied := make(chan struct{})
 	go func() {
 		_, _ = io.Copy(tail, pr) // ends at EOF or when pr is closed
 		close(copied)
 	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	killed := false
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		killed = true
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		err = <-done
-	}
+	killed, err := waitOrKill(ctx, cmd)
 	// Also after a clean exit: a background child of the command may linger.
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	awaitOutput(ctx, copied)
+	pr.Close()
+	<-copied
+	return Result{ExitCode: exitCode(cmd, err), Output: tail.String(), Truncated: tail.Truncated(), Killed: killed}, nil
+}
+
+// startPiped starts cmd in a process group of its own, its stdout and
+// stderr going to the write end of a pipe whose read end it returns. It is
+// our own pipe rather than exec's: exec.Cmd.Wait waits its WaitDelay for the
+// output whatever the context says.
+func startPiped(cmd *exec.Cmd) (*os.File, error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	err = cmd.Start()
+	pw.Close() // the command has its own copy
+	if err != nil {
+		pr.Close()
+		return nil, err
+	}
+	return pr, nil
+}
+
+// waitOrKill waits for cmd to exit, killing its process group when ctx ends
+// first (killed), and returns Wait's error.
+func waitOrKill(ctx context.Context, cmd *exec.Cmd) (killed bool, err error) {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+		return false, err
+	case <-ctx.Done():
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		return true, <-done
+	}
+}
+
+// awaitOutput waits until copied is closed (the output reached EOF), but at
+// most outputWait, and once ctx has ended only drainWait, for what is
+// already written.
+func awaitOutput(ctx context.Context, copied <-chan struct{}) {
 	timer := time.NewTimer(outputWait)
 	defer timer.Stop()
 	select {
@@ -77,22 +103,24 @@ func Run(ctx context.Context, cmd *exec.Cmd, tailSize int) (Result, error) {
 	case <-timer.C:
 	case <-ctx.Done(): // past the deadline: only what is already written
 		drain := time.NewTimer(drainWait)
+		defer drain.Stop()
 		select {
 		case <-copied:
 		case <-drain.C:
 		}
-		drain.Stop()
 	}
-	pr.Close()
-	<-copied
-	res := Result{Output: tail.String(), Truncated: tail.Truncated(), Killed: killed}
+}
+
+// exitCode is the exit status Wait's err tells: -1 when a signal ended the
+// command.
+func exitCode(cmd *exec.Cmd, err error) int {
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
+		return 0
 	case errors.As(err, &exit):
-		res.ExitCode = exit.ExitCode()
+		return exit.ExitCode()
 	default:
-		res.ExitCode = cmd.ProcessState.ExitCode() // -1 if Wait learnt nothing
+		return cmd.ProcessState.ExitCode() // -1 if Wait learnt nothing
 	}
-	return res, nil
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/djfront/djfront/internal/appproc"
 )
 
 // DefaultUpstreamTimeout is UPSTREAM_TIMEOUT's default: below API Gateway's
@@ -15,7 +17,9 @@ import (
 // from this function rather than a bare 503 from API Gateway.
 const DefaultUpstreamTimeout = 25 * time.Second
 
-// Config is the function's configuration, read once at cold start.
+// Config is the function's configuration, read once at cold start by
+// [ConfigFromEnv]. It holds values only: [New] reads the secrets it names by
+// ARN.
 type Config struct {
 	// Upstream is the app's base URL (UPSTREAM_URL); its path, if any, is
 	// prefixed to every request path.
@@ -27,40 +31,55 @@ type Config struct {
 	Secrets []string
 	// OriginSecretARN names the Secrets Manager secret whose AWSCURRENT,
 	// AWSPENDING and AWSPREVIOUS values are accepted as X-Origin-Verify
-	// (ORIGIN_VERIFY_SECRET_ARN), read by LoadSecrets.
+	// (ORIGIN_VERIFY_SECRET_ARN).
 	OriginSecretARN string
+	// UpstreamSecret is the X-Upstream-Verify value sent to the app
+	// (UPSTREAM_VERIFY_SECRET), for local runs.
+	UpstreamSecret string
 	// UpstreamSecretARN names the Secrets Manager secret whose AWSCURRENT
 	// value is sent as X-Upstream-Verify (UPSTREAM_VERIFY_SECRET_ARN).
 	UpstreamSecretARN string
-	// Origin checks X-Origin-Verify: Secrets, or the secret OriginSecretARN
-	// names once LoadSecrets has run. Nil turns the check off.
-	Origin OriginVerifier
-	// UpstreamVerify gives the X-Upstream-Verify value sent to the app
-	// (UPSTREAM_VERIFY_SECRET, or UpstreamSecretARN's secret once
-	// LoadSecrets has run). Nil: none is sent.
-	UpstreamVerify UpstreamCredential
 	// Timeout bounds each upstream request (UPSTREAM_TIMEOUT).
 	Timeout time.Duration
 	// RemoveBasePath is removed once from the front of each request path
 	// (REMOVE_BASE_PATH), for example a named API Gateway stage.
 	RemoveBasePath string
+	// App is the in-function app (UPSTREAM_COMMAND and the other variables
+	// of package appproc), run by [Setup]; nil when the app runs elsewhere.
+	App *appproc.Config
 }
 
 // ConfigFromEnv reads and validates the configuration through getenv (for
-// example os.Getenv). Values are trimmed of surrounding whitespace. Every
-// error names the variable at fault.
+// example os.Getenv), the in-function app's included. Values are trimmed of
+// surrounding whitespace. Every error names the variable at fault, and every
+// variable at fault is named.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	var c Config
 	var errs []error
 	bad := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
-	getenv = trimmed(getenv)
+	trim := trimmed(getenv)
+	c.readApp(trim, bad)
+	c.readSecretSettings(trim, bad)
+	c.readRequestLimits(trim, bad)
+	// appproc reads its own variables, and tells a blank UPSTREAM_COMMAND
+	// from an unset one, so it gets them untrimmed.
+	app, inFunction, err := appproc.ConfigFromEnv(getenv, c.Upstream, c.AllowedHosts.FirstExact())
+	if err != nil {
+		errs = append(errs, err)
+	} else if inFunction {
+		c.App = &app
+	}
+	return c, errors.Join(errs...)
+}
 
+// readApp reads where the app is and which hosts it serves: UPSTREAM_URL
+// (given UPSTREAM_COMMAND) and ALLOWED_HOSTS.
+func (c *Config) readApp(getenv func(string) string, bad func(string, error)) {
 	if u, err := parseUpstream(getenv("UPSTREAM_URL"), getenv("UPSTREAM_COMMAND") != ""); err != nil {
 		bad("UPSTREAM_URL", err)
 	} else {
 		c.Upstream = u
 	}
-
 	if v := getenv("ALLOWED_HOSTS"); v == "" {
 		bad("ALLOWED_HOSTS", errors.New("required (comma-separated hosts, Django semantics)"))
 	} else if h, err := ParseAllowedHosts(v); err != nil {
@@ -68,19 +87,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	} else {
 		c.AllowedHosts = h
 	}
+}
 
-	if v := getenv("ORIGIN_VERIFY_SECRETS"); v != "" {
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s == "" {
-				bad("ORIGIN_VERIFY_SECRETS", errors.New("empty secret in list"))
-				break
-			}
-			c.Secrets = append(c.Secrets, s)
-		}
-	}
-
-	c.readSecretSettings(getenv, bad)
-
+// readRequestLimits reads how long a request may take and which path prefix
+// it loses: UPSTREAM_TIMEOUT and REMOVE_BASE_PATH.
+func (c *Config) readRequestLimits(getenv func(string) string, bad func(string, error)) {
 	c.Timeout = DefaultUpstreamTimeout
 	if v := getenv("UPSTREAM_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -93,7 +104,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			c.Timeout = d
 		}
 	}
-
 	if v := getenv("REMOVE_BASE_PATH"); v != "" {
 		// Compared with API Gateway's decoded rawPath, so written decoded.
 		p := "/" + strings.Trim(v, "/")
@@ -103,7 +113,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			c.RemoveBasePath = p
 		}
 	}
-	return c, errors.Join(errs...)
 }
 
 // trimmed returns getenv with surrounding whitespace removed from every

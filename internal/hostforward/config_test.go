@@ -39,6 +39,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{"upstream host with a space", map[string]string{"UPSTREAM_URL": "http://a b/"}, "UPSTREAM_URL:"},
 		{"base path with a space inside", map[string]string{"REMOVE_BASE_PATH": "/pr od"}, "REMOVE_BASE_PATH: want a path prefix"},
 		{"base path with a control byte", map[string]string{"REMOVE_BASE_PATH": "/prod\x01"}, "REMOVE_BASE_PATH: want a path prefix"},
+		{"the in-function app's variables", map[string]string{"UPSTREAM_COMMAND": "gunicorn app", "UPSTREAM_READY_PATH": "healthz"}, "UPSTREAM_READY_PATH: want a path"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,8 +55,8 @@ func TestConfigFromEnv(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if cfg.Timeout != 25*time.Second || cfg.Upstream.String() != "http://127.0.0.1:8000/app" {
-					t.Errorf("cfg = %+v, want default timeout and trimmed upstream", cfg)
+				if cfg.Timeout != 25*time.Second || cfg.Upstream.String() != "http://127.0.0.1:8000/app" || cfg.App != nil {
+					t.Errorf("cfg = %+v, want default timeout, trimmed upstream and no in-function app", cfg)
 				}
 				return
 			}

@@ -1,6 +1,8 @@
 // Package hostforward turns API Gateway HTTP API (payload format 2.0) events
 // into HTTP requests to an upstream app, with the viewer's host, scheme and
 // client address restored and checked, and turns the app's responses back.
+// [Setup] makes the whole function ready at cold start, with the app running
+// inside it when UPSTREAM_COMMAND says so (packages appproc and dispatch).
 //
 // Behind CloudFront → API Gateway → Lambda the app would otherwise see the API
 // Gateway domain as Host, "http" as its scheme and an edge address as the
@@ -10,9 +12,35 @@
 // trusts those headers only when the secret matches, checks the host against
 // ALLOWED_HOSTS before anything reaches the app, and replaces every forwarding
 // header the client sent. The secret's values come from Secrets Manager by
-// ARN ([Config.LoadSecrets], package secretcache), so a rotation is picked up
+// ARN (package secretcache), so a rotation is picked up
 // without a deploy; the app gets a credential of its own, X-Upstream-Verify,
 // that no client can send in its place.
+//
+// # Cold start, in call order
+//
+// The function's main reads the [Config] with [ConfigFromEnv] (every variable
+// at fault named, the in-function app's included) and hands it to [Setup],
+// which returns a ready Lambda handler or an error and leaves nothing running
+// on error:
+//
+//  1. with Config.App (UPSTREAM_COMMAND), appproc.Start starts the app first,
+//     so that it boots while the secrets are read;
+//  2. [New] reads the secrets named by ARN (loadCredentials, secrets.go)
+//     within SecretsTimeout — a VPC without a route to Secrets Manager would
+//     otherwise hang until Lambda's 10 s init limit, with nothing logged — and
+//     fails, naming the variable, rather than start without the check it was
+//     configured with; a failure stops the app. An app in the function read
+//     its own credential once, as it started, so the X-Upstream-Verify value
+//     is read once too (pinned) rather than follow a rotation the app has not
+//     seen;
+//  3. with the app, dispatch.New routes API Gateway events to the Handler and
+//     management invocations to the app, and appproc's AwaitInit holds the
+//     init phase until the app is ready, but not past appproc.InitBudget
+//     (async init);
+//  4. the handler is built with lambda.WithSetEscapeHTML(false), which
+//     checkPayloadSize assumes, and with the app, lambda.WithEnableSIGTERM:
+//     registering it is the only way to have Lambda send SIGTERM (not just
+//     SIGKILL) at shutdown, on which the app is stopped and the process exits.
 //
 // # One request, in call order
 //

@@ -1,6 +1,7 @@
 package hostforward_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -93,7 +94,11 @@ func newHandlerWith(tb testing.TB, url string, rt http.RoundTripper, env ...map[
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return hostforward.New(cfg, rt, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h, err := hostforward.New(context.Background(), cfg, rt, nil, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
 }
 
 // ok answers 200 with a short text body.

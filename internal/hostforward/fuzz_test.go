@@ -51,7 +51,10 @@ func FuzzHandle(f *testing.F) {
 			Secrets:      []string{testSecret},
 			Timeout:      hostforward.DefaultUpstreamTimeout,
 		}
-		h := hostforward.New(cfg, rt, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		h, err := hostforward.New(context.Background(), cfg, rt, nil, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
 		resp, err := h.Handle(context.Background(), ev)
 		if err != nil {
 			t.Fatalf("Handle returned a Lambda error: %v", err)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/djfront/djfront/internal/secretcache"
 )
 
 // deadlineMargin is kept back from the Lambda deadline so that a slow app
@@ -32,6 +34,7 @@ const staleAfter = time.Second
 // safe for concurrent use; build one at cold start and reuse it.
 type Handler struct {
 	cfg   Config
+	creds credentials
 	proxy *httputil.ReverseProxy
 	log   *slog.Logger
 	// idle is the transport, when it can close its idle connections.
@@ -59,17 +62,22 @@ func NewTransport() *http.Transport {
 	}
 }
 
-// New returns a Handler for cfg that sends requests through transport and
-// logs to logger. When transport has a CloseIdleConnections method (as
-// *http.Transport does), the Handler calls it when a request follows more
-// than a second without one, so that no request goes out on a connection
-// the app closed meanwhile. When cfg has no origin check (cfg.Origin) New
-// logs a warning once: anyone who finds the API Gateway URL can then reach
-// the app. It panics when cfg names secrets by ARN that [Config.LoadSecrets]
-// has not read: the handler must not run unchecked by mistake.
-func New(cfg Config, transport http.RoundTripper, logger *slog.Logger) *Handler {
-	mustHaveLoadedSecrets(cfg)
-	h := &Handler{cfg: cfg, log: logger}
+// New returns a Handler for cfg, ready for requests, or an error. It reads
+// the secrets cfg names by ARN through secrets (bounded by ctx; nil will do
+// when cfg names none), and fails, naming the variable, when one cannot be
+// read; with cfg.App set it reads the upstream credential once, for good (the
+// app read its own once, as it started). The Handler sends requests through
+// transport; when transport has a CloseIdleConnections method (as
+// *http.Transport does), it calls it when a request follows more than a
+// second without one, so that no request goes out on a connection the app
+// closed meanwhile. When cfg has no origin check New logs a warning once:
+// anyone who finds the API Gateway URL can then reach the app.
+func New(ctx context.Context, cfg Config, transport http.RoundTripper, secrets secretcache.API, logger *slog.Logger) (*Handler, error) {
+	creds, err := loadCredentials(ctx, cfg, secrets, logger)
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{cfg: cfg, creds: creds, log: logger}
 	h.idle, _ = transport.(interface{ CloseIdleConnections() })
 	h.proxy = &httputil.ReverseProxy{
 		Rewrite:        h.rewrite,
@@ -78,12 +86,12 @@ func New(cfg Config, transport http.RoundTripper, logger *slog.Logger) *Handler 
 		ErrorHandler:   func(w http.ResponseWriter, _ *http.Request, err error) { w.(*recorder).fail(err) },
 		ErrorLog:       log.New(io.Discard, "", 0), // every failure is logged once, by Handle
 	}
-	if cfg.Origin == nil {
+	if creds.origin == nil {
 		logger.Warn("neither ORIGIN_VERIFY_SECRET_ARN nor ORIGIN_VERIFY_SECRETS is set: requests are not checked for the CloudFront origin header, " +
 			"so a client that finds the API Gateway URL bypasses CloudFront, and True-Client-IP and " +
 			"CloudFront-Forwarded-Proto are ignored")
 	}
-	return h
+	return h, nil
 }
 
 // Handle answers one event. It never returns an error: every failure

@@ -50,6 +50,9 @@ func TestConfigInFunction(t *testing.T) {
 			if got := cfg.Upstream.String(); got != tt.want {
 				t.Errorf("Upstream = %s, want %s", got, tt.want)
 			}
+			if cfg.App == nil || cfg.App.Command != "gunicorn app" || cfg.App.URL != cfg.Upstream || cfg.App.ReadyHost != "www.example.com" {
+				t.Errorf("App = %+v, want gunicorn app on UPSTREAM_URL, made ready with Host www.example.com", cfg.App)
+			}
 		})
 	}
 }

@@ -152,8 +152,8 @@ func (h *Handler) rewrite(pr *httputil.ProxyRequest) {
 	if v.requestID != "" {
 		hdr["X-Request-Id"] = []string{v.requestID}
 	}
-	if h.cfg.UpstreamVerify != nil {
-		hdr[headerUpstreamVerify] = []string{h.cfg.UpstreamVerify.Current(pr.In.Context())}
+	if h.creds.upstream != nil {
+		hdr[headerUpstreamVerify] = []string{h.creds.upstream.Current(pr.In.Context())}
 	}
 }
 
@@ -251,15 +251,15 @@ func lowercaseKeys(headers map[string]string) (map[string]string, error) {
 	return lower, nil
 }
 
-// verify checks X-Origin-Verify with cfg.Origin, which compares digests in
+// verify checks X-Origin-Verify with the origin secret, which compares digests in
 // constant time, so neither the secrets' contents nor their lengths show in
 // the timing. With no check configured nothing is verified and nothing
 // refused.
 func (h *Handler) verify(ctx context.Context, headers map[string]string) (bool, error) {
-	if h.cfg.Origin == nil {
+	if h.creds.origin == nil {
 		return false, nil
 	}
-	ok, err := h.cfg.Origin.Match(ctx, headers["x-origin-verify"])
+	ok, err := h.creds.origin.Match(ctx, headers["x-origin-verify"])
 	if !ok {
 		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution", err: err}
 	}

@@ -198,7 +198,11 @@ func newHandlerLogging(tb testing.TB, url string, w io.Writer) *hostforward.Hand
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return hostforward.New(cfg, hostforward.NewTransport(), slog.New(slog.NewJSONHandler(w, nil)))
+	h, err := hostforward.New(context.Background(), cfg, hostforward.NewTransport(), nil, slog.New(slog.NewJSONHandler(w, nil)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
 }
 
 // logLine decodes the last JSON log line in logs.

@@ -15,24 +15,38 @@ import (
 // UpstreamVerifyMiddleware refuses requests without it.
 const headerUpstreamVerify = "X-Upstream-Verify"
 
-// OriginVerifier decides whether an X-Origin-Verify value proves that the
+// originVerifier decides whether an X-Origin-Verify value proves that the
 // request came through the distribution. *secretcache.Secret is one.
-type OriginVerifier interface {
+type originVerifier interface {
 	Match(ctx context.Context, value string) (bool, error)
 }
 
-// UpstreamCredential gives the X-Upstream-Verify value sent to the app.
+// upstreamCredential gives the X-Upstream-Verify value sent to the app.
 // *secretcache.Secret is one.
-type UpstreamCredential interface {
+type upstreamCredential interface {
 	Current(ctx context.Context) string
 }
 
-// readSecretSettings reads the Secrets Manager and upstream-credential
-// variables into c, reporting each bad one through bad; the static values
-// (ORIGIN_VERIFY_SECRETS, already in c.Secrets, and UPSTREAM_VERIFY_SECRET)
-// become c.Origin and c.UpstreamVerify here, the secrets named by ARN in
-// [Config.LoadSecrets].
+// credentials are the secrets a Handler uses, read by loadCredentials.
+type credentials struct {
+	origin   originVerifier     // checks X-Origin-Verify; nil: no check
+	upstream upstreamCredential // gives X-Upstream-Verify; nil: none is sent
+}
+
+// readSecretSettings reads the variables that give the secrets, by value or
+// by ARN, into c, reporting each bad one through bad: ORIGIN_VERIFY_SECRETS,
+// ORIGIN_VERIFY_SECRET_ARN, UPSTREAM_VERIFY_SECRET and
+// UPSTREAM_VERIFY_SECRET_ARN.
 func (c *Config) readSecretSettings(getenv func(string) string, bad func(string, error)) {
+	if v := getenv("ORIGIN_VERIFY_SECRETS"); v != "" {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				bad("ORIGIN_VERIFY_SECRETS", errors.New("empty secret in list"))
+				break
+			}
+			c.Secrets = append(c.Secrets, s)
+		}
+	}
 	c.OriginSecretARN = getenv("ORIGIN_VERIFY_SECRET_ARN")
 	c.UpstreamSecretARN = getenv("UPSTREAM_VERIFY_SECRET_ARN")
 	upstream := getenv("UPSTREAM_VERIFY_SECRET")
@@ -51,32 +65,39 @@ func (c *Config) readSecretSettings(getenv func(string) string, bad func(string,
 			bad(v.name, fmt.Errorf("set it or %s, not both", v.other))
 		}
 	}
-	if len(c.Secrets) > 0 {
-		c.Origin = secretcache.Fixed(c.Secrets...)
-	}
-	switch {
-	case strings.TrimSpace(upstream) != upstream || strings.ContainsAny(upstream, "\r\n"):
+	if strings.TrimSpace(upstream) != upstream || strings.ContainsAny(upstream, "\r\n") {
 		bad("UPSTREAM_VERIFY_SECRET", errors.New("leading or trailing white space or a line break"))
-	case upstream != "":
-		c.UpstreamVerify = secretcache.Fixed(upstream)
+	} else {
+		c.UpstreamSecret = upstream
 	}
 }
 
-// LoadSecrets reads the Secrets Manager secrets named by
-// ORIGIN_VERIFY_SECRET_ARN and UPSTREAM_VERIFY_SECRET_ARN through client
-// into c.Origin and c.UpstreamVerify; call it at cold start. A secret that cannot
-// be read is an error naming its variable: the function must not start
-// without the check it was configured with.
-func (c *Config) LoadSecrets(ctx context.Context, client secretcache.API, logger *slog.Logger) error {
+// loadCredentials returns the secrets cfg gives: the values as they are,
+// the secrets named by ARN read through client. A secret that cannot be read
+// is an error naming its variable: the function must not start without the
+// check it was configured with. With cfg.App set the upstream credential is
+// pinned (see pinned).
+func loadCredentials(ctx context.Context, cfg Config, client secretcache.API, logger *slog.Logger) (credentials, error) {
+	var c credentials
+	if len(cfg.Secrets) > 0 {
+		c.origin = secretcache.Fixed(cfg.Secrets...)
+	}
+	if cfg.UpstreamSecret != "" {
+		c.upstream = secretcache.Fixed(cfg.UpstreamSecret)
+	}
 	var errs []error
 	for _, v := range []struct {
 		name, arn string
 		set       func(*secretcache.Secret)
 	}{
-		{"ORIGIN_VERIFY_SECRET_ARN", c.OriginSecretARN, func(s *secretcache.Secret) { c.Origin = s }},
-		{"UPSTREAM_VERIFY_SECRET_ARN", c.UpstreamSecretARN, func(s *secretcache.Secret) { c.UpstreamVerify = s }},
+		{"ORIGIN_VERIFY_SECRET_ARN", cfg.OriginSecretARN, func(s *secretcache.Secret) { c.origin = s }},
+		{"UPSTREAM_VERIFY_SECRET_ARN", cfg.UpstreamSecretARN, func(s *secretcache.Secret) { c.upstream = s }},
 	} {
 		if v.arn == "" {
+			continue
+		}
+		if client == nil {
+			errs = append(errs, fmt.Errorf("%s: no Secrets Manager client to read %s", v.name, v.arn))
 			continue
 		}
 		s, err := secretcache.Load(ctx, client, v.arn, logger)
@@ -86,23 +107,22 @@ func (c *Config) LoadSecrets(ctx context.Context, client secretcache.API, logger
 		}
 		v.set(s)
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return credentials{}, fmt.Errorf("read the secrets: %w", err)
+	}
+	if cfg.App != nil {
+		c.upstream = pinned(ctx, c.upstream)
+	}
+	return c, nil
 }
 
-// PinUpstreamCredential makes c send, for the rest of the process, the
-// X-Upstream-Verify value it would send now rather than re-reading it: for an
-// app in the same environment (UPSTREAM_COMMAND), which read its own
-// credential once, as it started, and may not know a later value yet.
-func (c *Config) PinUpstreamCredential(ctx context.Context) {
-	if c.UpstreamVerify != nil {
-		c.UpstreamVerify = secretcache.Fixed(c.UpstreamVerify.Current(ctx))
+// pinned returns an upstream credential that gives, for the rest of the
+// process, the value c gives now: for an app in the same environment
+// (UPSTREAM_COMMAND), which read its own credential once, as it started, and
+// may not know a later value yet.
+func pinned(ctx context.Context, c upstreamCredential) upstreamCredential {
+	if c == nil {
+		return nil
 	}
-}
-
-// mustHaveLoadedSecrets panics when cfg names a secret by ARN that
-// LoadSecrets has not read.
-func mustHaveLoadedSecrets(cfg Config) {
-	if (cfg.OriginSecretARN != "" && cfg.Origin == nil) || (cfg.UpstreamSecretARN != "" && cfg.UpstreamVerify == nil) {
-		panic("hostforward: New before Config.LoadSecrets read the secrets named by ARN")
-	}
+	return secretcache.Fixed(c.Current(ctx))
 }

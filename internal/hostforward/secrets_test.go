@@ -3,7 +3,6 @@ package hostforward_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -72,36 +71,54 @@ func (f fakeSecrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSec
 	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v)}, nil
 }
 
-func TestLoadSecrets(t *testing.T) {
+// TestNewReadsSecretsByARN: New reads the secrets named by ARN, checks
+// X-Origin-Verify against one and sends the other as X-Upstream-Verify, and
+// fails, naming each variable, when it cannot read them.
+func TestNewReadsSecretsByARN(t *testing.T) {
 	const upstreamARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:upstream-XyZ123"
-	env := map[string]string{"UPSTREAM_URL": "http://127.0.0.1:8000", "ALLOWED_HOSTS": "www.example.com",
+	app := newUpstream(t, ok)
+	env := map[string]string{"UPSTREAM_URL": app.URL, "ALLOWED_HOSTS": "www.example.com",
 		"ORIGIN_VERIFY_SECRET_ARN": originARN, "UPSTREAM_VERIFY_SECRET_ARN": upstreamARN}
 	cfg, err := hostforward.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	logger := slog.New(slog.DiscardHandler)
+	ctx, logger := context.Background(), slog.New(slog.DiscardHandler)
 
-	err = cfg.LoadSecrets(context.Background(), fakeSecrets{}, logger)
-	for _, name := range []string{"ORIGIN_VERIFY_SECRET_ARN: read secret " + originARN, "UPSTREAM_VERIFY_SECRET_ARN: read secret " + upstreamARN} {
-		if err == nil || !strings.Contains(err.Error(), name) {
-			t.Errorf("LoadSecrets with no secrets: got error %v, want it to contain %q", err, name)
+	t.Run("unreadable", func(t *testing.T) {
+		_, err := hostforward.New(ctx, cfg, hostforward.NewTransport(), fakeSecrets{}, logger)
+		for _, want := range []string{"read the secrets: ", "ORIGIN_VERIFY_SECRET_ARN: read secret " + originARN, "UPSTREAM_VERIFY_SECRET_ARN: read secret " + upstreamARN} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("New with no secrets: got error %v, want it to contain %q", err, want)
+			}
 		}
-	}
-	var nf *smtypes.ResourceNotFoundException
-	if !errors.As(err, &nf) {
-		t.Errorf("LoadSecrets error %v does not wrap the Secrets Manager error", err)
-	}
-
-	if err := cfg.LoadSecrets(context.Background(), fakeSecrets{originARN: "from-sm", upstreamARN: "app-credential"}, logger); err != nil {
-		t.Fatalf("LoadSecrets: %v", err)
-	}
-	if ok, err := cfg.Origin.Match(context.Background(), "from-sm"); !ok || err != nil {
-		t.Errorf("Origin.Match(from-sm): got %v, %v; want true", ok, err)
-	}
-	if got := cfg.UpstreamVerify.Current(context.Background()); got != "app-credential" {
-		t.Errorf("UpstreamVerify.Current(): got %q, want %q", got, "app-credential")
-	}
+		var nf *smtypes.ResourceNotFoundException
+		if !errors.As(err, &nf) {
+			t.Errorf("New's error %v does not wrap the Secrets Manager error", err)
+		}
+	})
+	t.Run("no client", func(t *testing.T) {
+		_, err := hostforward.New(ctx, cfg, hostforward.NewTransport(), nil, logger)
+		if want := "ORIGIN_VERIFY_SECRET_ARN: no Secrets Manager client"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("New without a client: got error %v, want it to contain %q", err, want)
+		}
+	})
+	t.Run("read", func(t *testing.T) {
+		h, err := hostforward.New(ctx, cfg, hostforward.NewTransport(), fakeSecrets{originARN: "from-sm", upstreamARN: "app-credential"}, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for value, want := range map[string]int{"from-sm": 200, testSecret: 403} {
+			ev := loadEvent(t, "api-get.json")
+			ev.Headers["x-origin-verify"] = value
+			if resp, _ := h.Handle(ctx, ev); resp.StatusCode != want {
+				t.Errorf("X-Origin-Verify %q: status %d, want %d: %s", value, resp.StatusCode, want, resp.Body)
+			}
+		}
+		if got := app.got().Header.Get("X-Upstream-Verify"); got != "app-credential" {
+			t.Errorf("X-Upstream-Verify at the app: got %q, want %q", got, "app-credential")
+		}
+	})
 }
 
 func TestUpstreamVerifyHeader(t *testing.T) {
@@ -126,45 +143,5 @@ func TestUpstreamVerifyHeader(t *testing.T) {
 				t.Errorf("X-Upstream-Verify at the app: got %q, want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestNewRefusesUnreadSecrets(t *testing.T) {
-	env := map[string]string{"UPSTREAM_URL": "http://127.0.0.1:8000", "ALLOWED_HOSTS": "www.example.com",
-		"ORIGIN_VERIFY_SECRET_ARN": originARN}
-	cfg, err := hostforward.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "Config.LoadSecrets") {
-			t.Errorf("New without LoadSecrets: got panic %v, want one naming Config.LoadSecrets", r)
-		}
-	}()
-	hostforward.New(cfg, hostforward.NewTransport(), slog.New(slog.DiscardHandler))
-	t.Error("New returned a handler that would not check X-Origin-Verify")
-}
-
-// rotating is an upstream credential that changes on every read, as a
-// secret re-read after each rotation would.
-type rotating struct{ n int }
-
-func (r *rotating) Current(context.Context) string {
-	r.n++
-	return fmt.Sprintf("value-%d", r.n)
-}
-
-func TestPinUpstreamCredential(t *testing.T) {
-	cfg := hostforward.Config{UpstreamVerify: &rotating{}}
-	cfg.PinUpstreamCredential(context.Background())
-	for range 3 {
-		if got := cfg.UpstreamVerify.Current(context.Background()); got != "value-1" {
-			t.Fatalf("Current() = %q after the pin, want the value read when pinning, value-1", got)
-		}
-	}
-	none := hostforward.Config{}
-	none.PinUpstreamCredential(context.Background())
-	if none.UpstreamVerify != nil {
-		t.Errorf("a config without an upstream credential got one: %v", none.UpstreamVerify)
 	}
 }

@@ -13,7 +13,7 @@ func TestLoadConfig(t *testing.T) {
 		env           map[string]string
 		wantErr       string // the variable the error must name; "" for success
 		wantMax       int
-		wantImmutable string // "" for no pattern
+		wantImmutable string
 		wantOrigin    string
 		wantStatic    string // "" for DefaultStaticPrefix
 	}{
@@ -29,9 +29,14 @@ func TestLoadConfig(t *testing.T) {
 			wantMax: 3000, wantImmutable: `\.v\d+\.`, wantOrigin: "/static",
 		},
 		{
-			name:    "empty pattern turns the check off",
+			name:    "empty pattern is the default",
 			env:     map[string]string{"DISTRIBUTION_ID": "E1", "IMMUTABLE_PATTERN": ""},
-			wantMax: DefaultMaxPaths,
+			wantMax: DefaultMaxPaths, wantImmutable: pathplan.DefaultImmutablePattern,
+		},
+		{
+			name:    "empty STATIC_PREFIX is the default",
+			env:     map[string]string{"DISTRIBUTION_ID": "E1", "STATIC_PREFIX": ""},
+			wantMax: DefaultMaxPaths, wantImmutable: pathplan.DefaultImmutablePattern,
 		},
 		{
 			name:    "empty MAX_PATHS is the default",
@@ -48,7 +53,6 @@ func TestLoadConfig(t *testing.T) {
 			env:     map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/static/css"},
 			wantMax: DefaultMaxPaths, wantImmutable: pathplan.DefaultImmutablePattern, wantOrigin: "/static/css",
 		},
-		{name: "STATIC_PREFIX empty", env: map[string]string{"DISTRIBUTION_ID": "E1", "STATIC_PREFIX": ""}, wantErr: "STATIC_PREFIX"},
 		{name: "STATIC_PREFIX with a wildcard", env: map[string]string{"DISTRIBUTION_ID": "E1", "STATIC_PREFIX": "static/*"}, wantErr: "STATIC_PREFIX"},
 		{name: "STATIC_PREFIX outside ORIGIN_PATH", env: map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/media"}, wantErr: "STATIC_PREFIX"},
 		{name: "STATIC_PREFIX a sibling of ORIGIN_PATH", env: map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/stat", "STATIC_PREFIX": "static"}, wantErr: "STATIC_PREFIX"},
@@ -67,7 +71,7 @@ func TestLoadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+			cfg, err := ConfigFromEnv(func(k string) string { return tt.env[k] })
 			if tt.wantErr != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr+" ") && !strings.HasPrefix(err.Error(), tt.wantErr+":") {
 					t.Fatalf("got error %v, want one naming %s", err, tt.wantErr)
@@ -80,11 +84,7 @@ func TestLoadConfig(t *testing.T) {
 			if got, want := cfg.Plan.MaxPaths, tt.wantMax; got != want {
 				t.Errorf("got MaxPaths %d, want %d", got, want)
 			}
-			got := ""
-			if cfg.Plan.Immutable != nil {
-				got = cfg.Plan.Immutable.String()
-			}
-			if got != tt.wantImmutable {
+			if got := cfg.Plan.Immutable.String(); got != tt.wantImmutable {
 				t.Errorf("got Immutable %q, want %q", got, tt.wantImmutable)
 			}
 			if got, want := cfg.Plan.OriginPath, tt.wantOrigin; got != want {
@@ -98,5 +98,22 @@ func TestLoadConfig(t *testing.T) {
 				t.Errorf("got StaticPrefix %q, want %q", got, wantStatic)
 			}
 		})
+	}
+}
+
+// TestImmutableCheckOff: with no empty value to mean "off", a pattern that
+// matches no key turns the check off.
+func TestImmutableCheckOff(t *testing.T) {
+	const hashed = "static/css/base.6b517d0d5813.css"
+	for pattern, want := range map[string]bool{"": true, "^$": false} {
+		cfg, err := ConfigFromEnv(func(k string) string {
+			return map[string]string{"DISTRIBUTION_ID": "E1", "IMMUTABLE_PATTERN": pattern}[k]
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.Plan.SkipsImmutable(hashed); got != want {
+			t.Errorf("IMMUTABLE_PATTERN=%q: SkipsImmutable(%s) = %v, want %v", pattern, hashed, got, want)
+		}
 	}
 }

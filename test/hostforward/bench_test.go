@@ -97,8 +97,8 @@ func BenchmarkColdStart(b *testing.B) {
 			if p, err = childproc.Start("gunicorn", cmd, childproc.Options{}); err != nil {
 				b.Fatal(err)
 			}
-			probe := childproc.Probe{URL: "http://127.0.0.1:" + port + "/whoami/", Host: site, Every: 10 * time.Millisecond}
-			if err := childproc.AwaitHTTP(b.Context(), p, probe); err != nil {
+			readiness := childproc.Readiness{URL: "http://127.0.0.1:" + port + "/whoami/", Host: site, Every: 10 * time.Millisecond}
+			if err := childproc.AwaitHTTP(b.Context(), p, readiness); err != nil {
 				b.Fatalf("%v\n%s", err, p.Tail())
 			}
 		}))

@@ -254,7 +254,7 @@ func TestInFunctionUnreadableSecret(t *testing.T) {
 	if !strings.Contains(err.Error(), "Runtime.ExitError") {
 		t.Errorf("start: got %v, want a Runtime.ExitError", err)
 	}
-	for _, want := range []string{`"msg":"app started"`, `"msg":"cannot read the secrets"`, "UPSTREAM_VERIFY_SECRET_ARN: read secret " + missing} {
+	for _, want := range []string{`"msg":"app started"`, `"msg":"cannot start"`, "read the secrets: UPSTREAM_VERIFY_SECRET_ARN: read secret " + missing} {
 		if !strings.Contains(f.logs.String(), want) {
 			t.Errorf("logs: got\n%s\nwant them to contain %q", f.logs, want)
 		}

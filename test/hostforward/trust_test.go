@@ -129,7 +129,7 @@ func TestOriginSecretFromSecretsManager(t *testing.T) {
 		if !strings.Contains(err.Error(), "Runtime.ExitError") {
 			t.Errorf("start: got %v, want a Runtime.ExitError", err)
 		}
-		for _, want := range []string{`"msg":"cannot read the secrets"`, "ORIGIN_VERIFY_SECRET_ARN: read secret " + missing + " (AWSCURRENT)", "ResourceNotFoundException"} {
+		for _, want := range []string{`"msg":"cannot start"`, "read the secrets: ORIGIN_VERIFY_SECRET_ARN: read secret " + missing + " (AWSCURRENT)", "ResourceNotFoundException"} {
 			if !strings.Contains(logs.String(), want) {
 				t.Errorf("logs: got\n%s\nwant them to contain %q", logs.String(), want)
 			}

@@ -156,7 +156,7 @@ func TestAppCodeURI(t *testing.T) {
 		url := "http://127.0.0.1:" + strconv.Itoa(port) + "/whoami/"
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
-		if err := childproc.AwaitHTTP(ctx, p, childproc.Probe{URL: url, Host: "www.example.com"}); err != nil {
+		if err := childproc.AwaitHTTP(ctx, p, childproc.Readiness{URL: url, Host: "www.example.com"}); err != nil {
 			t.Fatalf("await %s: %v\n%s", url, err, p.Tail())
 		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

@@ -215,9 +215,9 @@ func (a *App) Serve(ctx context.Context, opts childproc.Options) (*Server, error
 	if s.Process, err = childproc.Start("gunicorn (Django)", cmd, opts); err != nil {
 		return nil, err
 	}
-	// An allowed host for the probe, so the log shows no DisallowedHost.
-	probe := childproc.Probe{URL: s.URL + ReadyPath, Host: firstExactHost(a.getenv("DJFRONT_HOSTS"))}
-	if err := childproc.AwaitHTTP(ctx, s.Process, probe); err != nil {
+	// An allowed host for the readiness requests, so the log shows no DisallowedHost.
+	readiness := childproc.Readiness{URL: s.URL + ReadyPath, Host: firstExactHost(a.getenv("DJFRONT_HOSTS"))}
+	if err := childproc.AwaitHTTP(ctx, s.Process, readiness); err != nil {
 		s.Process.Stop(childproc.DefaultGrace)
 		return nil, childproc.WithOutput(err, s.Process)
 	}

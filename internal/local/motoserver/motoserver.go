@@ -68,7 +68,7 @@ func Start(ctx context.Context, env []string, opts childproc.Options) (*Server, 
 	if s.Process, err = childproc.Start("moto server", cmd, opts); err != nil {
 		return nil, err
 	}
-	if err := childproc.AwaitHTTP(ctx, s.Process, childproc.Probe{URL: s.Endpoint + "/moto-api/data.json"}); err != nil {
+	if err := childproc.AwaitHTTP(ctx, s.Process, childproc.Readiness{URL: s.Endpoint + "/moto-api/data.json"}); err != nil {
 		s.Process.Stop(childproc.DefaultGrace)
 		return nil, childproc.WithOutput(err, s.Process)
 	}
