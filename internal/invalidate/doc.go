@@ -23,7 +23,7 @@
 //     own or inside any of the above: acknowledged and ignored.
 //
 // One invocation, in call order (handler.go): parseInvocation reads the
-// payload into messages of changes; sortMessages sets aside the malformed
+// payload into messages of changes; partitionMessages sets aside the malformed
 // ones; latestPerObject orders each object's events by sequencer;
 // changedObjects looks up versions to drop objects whose content did not
 // change (versions.go, where the rules are documented on unchanged); plan

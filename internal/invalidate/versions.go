@@ -73,13 +73,18 @@ type verdict struct {
 	removed bool // its latest event removed it
 }
 
+// lookups is what [Handler.changedObjects] found out.
+type lookups struct {
+	verdicts  map[objectID]verdict // one for each object
+	unchanged int                  // the objects skipped as unchanged
+	errors    []string             // why lookups failed, in the order of the objects
+}
+
 // changedObjects decides, for each of objs, whether its content may have
-// changed (see [Handler.unchanged]), counting the others in
-// sum.SkippedUnchanged and keeping the messages of failed lookups in
-// sum.LookupErrors. Lookups run in parallel and end at stop; objects the
-// planner drops anyway (immutable, outside the origin path) are not looked
-// up.
-func (h *Handler) changedObjects(ctx context.Context, objs []object, stop time.Time, sum *Summary) map[objectID]verdict {
+// changed (see [Handler.unchanged]). Lookups run in parallel and end at
+// stop; objects the planner drops anyway (immutable, outside the origin
+// path) are not looked up.
+func (h *Handler) changedObjects(ctx context.Context, objs []object, stop time.Time) lookups {
 	ctx, cancel := context.WithDeadline(ctx, stop)
 	defer cancel()
 	unchanged := make([]bool, len(objs))
@@ -98,17 +103,17 @@ func (h *Handler) changedObjects(ctx context.Context, objs []object, stop time.T
 	}
 	wg.Wait()
 
-	verdicts := make(map[objectID]verdict, len(objs))
+	l := lookups{verdicts: make(map[objectID]verdict, len(objs))}
 	for i, o := range objs {
 		if errs[i] != nil {
-			sum.LookupErrors = append(sum.LookupErrors, errs[i].Error())
+			l.errors = append(l.errors, errs[i].Error())
 		}
 		if unchanged[i] {
-			sum.SkippedUnchanged++
+			l.unchanged++
 		}
-		verdicts[objectID{o.bucket, o.key}] = verdict{changed: !unchanged[i], removed: o.latest().kind != created}
+		l.verdicts[objectID{o.bucket, o.key}] = verdict{changed: !unchanged[i], removed: o.latest().kind != created}
 	}
-	return verdicts
+	return l
 }
 
 // needsLookup reports whether o is an object the planner would invalidate
