@@ -31,7 +31,8 @@ const (
 
 // Handler handles the invalidate Lambda's invocations. Create it with [New];
 // it is safe for concurrent use. It skips objects whose content did not
-// change on a versioned bucket; versions.go documents how it tells.
+// change on a versioned bucket, as the package doc's “Unchanged content”
+// says.
 type Handler struct {
 	cfg    Config
 	cf     cloudFrontAPI
