@@ -123,8 +123,9 @@
 // 5,000 files under 40 directories gets the few wildcards over the largest
 // directories and exact paths for the rest, not 15 paths in all.
 //
-// The choice is a knapsack over the directory tree (coalesce.go). It keeps
-// small for a collectstatic tree of few, large directories at any budget;
-// a deep tree of many small directories with a budget close to its number
-// of keys takes seconds (BenchmarkNewPlan's deep-tree rows, bench/README.md).
+// The choice is a knapsack over the directory tree (coalesce.go). Its work
+// stays small for a collectstatic tree of few, large directories at any
+// budget; a deep tree of many small directories with a budget close to its
+// number of keys takes seconds (BenchmarkNewPlan's deep-tree rows,
+// bench/README.md).
 package pathplan
