@@ -76,11 +76,12 @@ type change struct {
 	sequencer string
 }
 
-// probe is just enough of any payload to tell the shapes apart. JSON field
-// matching is case-insensitive, so it reads Lambda's "Records" with their
-// "eventSource" (SNS spells it "EventSource"), the test event's "Event",
-// EventBridge's "source" and "detail-type", and an SNS message's "Type".
-type probe struct {
+// envelope is the outside of a payload or message body: just enough of any
+// to tell the shapes apart before reading the whole. JSON field matching is
+// case-insensitive, so it reads Lambda's "Records" with their "eventSource"
+// (SNS spells it "EventSource"), the test event's "Event", EventBridge's
+// "source" and "detail-type", and an SNS message's "Type".
+type envelope struct {
 	Records []struct {
 		EventSource string `json:"eventSource"`
 	} `json:"Records"`
@@ -93,12 +94,12 @@ type probe struct {
 
 // source returns the event source shared by all records, "" if there are
 // none, or an error if they disagree.
-func (p probe) source() (string, error) {
-	if len(p.Records) == 0 {
+func (e envelope) source() (string, error) {
+	if len(e.Records) == 0 {
 		return "", nil
 	}
-	src := p.Records[0].EventSource
-	for _, r := range p.Records[1:] {
+	src := e.Records[0].EventSource
+	for _, r := range e.Records[1:] {
 		if r.EventSource != src {
 			return "", fmt.Errorf("records from different event sources %q and %q", src, r.EventSource)
 		}
@@ -107,18 +108,18 @@ func (p probe) source() (string, error) {
 }
 
 // eventBridge reports whether the payload is an EventBridge event.
-func (p probe) eventBridge() bool { return p.DetailType != "" && len(p.Records) == 0 }
+func (e envelope) eventBridge() bool { return e.DetailType != "" && len(e.Records) == 0 }
 
 // parseInvocation detects the shape of raw and parses it. It fails only when
 // the payload as a whole cannot be understood; an SQS message that cannot be
 // read is returned with its err set. Every shape but SQS is answered as a
 // whole, so a message of theirs that cannot be read fails the payload.
 func parseInvocation(raw []byte) (invocation, error) {
-	var p probe
-	if err := json.Unmarshal(raw, &p); err != nil {
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
 		return invocation{}, &UnrecognizedEventError{Err: fmt.Errorf("%w: %w", errUnrecognized, err)}
 	}
-	src, err := p.source()
+	src, err := env.source()
 	if err != nil {
 		return invocation{}, &UnrecognizedEventError{Err: fmt.Errorf("%w: %w", errUnrecognized, err)}
 	}
@@ -145,9 +146,9 @@ func parseInvocation(raw []byte) (invocation, error) {
 		}
 	case src == sourceS3:
 		inv = invocation{shape: ShapeS3, messages: []message{parseS3("", raw)}}
-	case src == "" && p.eventBridge():
-		inv = invocation{shape: ShapeEventBridge, messages: []message{parseNotification(p.EventID, raw, false)}}
-	case src == "" && p.Event == testEventName:
+	case src == "" && env.eventBridge():
+		inv = invocation{shape: ShapeEventBridge, messages: []message{parseNotification(env.EventID, raw, false)}}
+	case src == "" && env.Event == testEventName:
 		return invocation{shape: ShapeTestEvent, messages: []message{{test: true}}}, nil
 	default:
 		return invocation{}, &UnrecognizedEventError{Err: errUnrecognized}
@@ -165,11 +166,11 @@ func parseInvocation(raw []byte) (invocation, error) {
 // an EventBridge event from S3 or, when sns is set, an SNS notification
 // (SNS → SQS without raw message delivery) carrying one of the others.
 func parseNotification(id string, body []byte, sns bool) message {
-	var p probe
-	if err := json.Unmarshal(body, &p); err != nil {
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
 		return message{id: id, err: fmt.Errorf("message body is not JSON: %w", err)}
 	}
-	src, err := p.source()
+	src, err := env.source()
 	switch {
 	case err != nil:
 		return message{id: id, err: err}
@@ -177,11 +178,11 @@ func parseNotification(id string, body []byte, sns bool) message {
 		return parseS3(id, body)
 	case src != "":
 		return message{id: id, err: fmt.Errorf("message body is not an S3 event notification: event source %q", src)}
-	case p.Event == testEventName:
+	case env.Event == testEventName:
 		return message{id: id, test: true}
-	case p.eventBridge():
+	case env.eventBridge():
 		return parseEventBridge(id, body)
-	case sns && p.Type != "":
+	case sns && env.Type != "":
 		var n events.SNSEntity
 		if err := json.Unmarshal(body, &n); err != nil {
 			return message{id: id, err: fmt.Errorf("parse sns message: %w", err)}

@@ -31,57 +31,77 @@ func FuzzHandle(f *testing.F) {
 	f.Add([]byte(`{"Records":[{"eventSource":"aws:sqs","messageId":"e","body":"{\"detail-type\":\"Object Deleted\",\"source\":\"aws.s3\",\"detail\":{\"object\":{\"key\":\"b\"},\"deletion-type\":\"Permanently Deleted\"}}"},{"eventSource":"aws:sqs","messageId":"f","body":"{\"Records\":[{\"eventSource\":\"aws:s3\",\"eventName\":\"ObjectRemoved:Delete\",\"s3\":{\"object\":{\"key\":\"a\"}}}]}"}]}`))
 
 	cfg := Config{DistributionID: "E1", Plan: pathplan.Options{MaxPaths: 3}}
-	modes := []struct {
-		name   string
-		fail   func(int) error
-		refuse string
-	}{{name: "accepted"}, {name: "denied", fail: always(errDenied)}, {name: "refused", refuse: "a"}}
+	modes := []fuzzMode{{name: "accepted"}, {name: "denied", fail: always(errDenied)}, {name: "refused", refuse: "a"}}
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		var ev events.SQSEvent
+		sqs := json.Unmarshal(raw, &ev) == nil && len(ev.Records) > 0 &&
+			!slices.ContainsFunc(ev.Records, func(m events.SQSMessage) bool { return m.EventSource != "aws:sqs" })
 		for _, mode := range modes {
 			cf := &fakeCloudFront{fail: mode.fail, refuse: mode.refuse}
 			h := testHandler(cfg, cf, &fakeS3{err: errors.New("no versions")}, nil)
 			got, err := h.Handle(context.Background(), raw)
-
-			var ev events.SQSEvent
-			if json.Unmarshal(raw, &ev) != nil || len(ev.Records) == 0 ||
-				slices.ContainsFunc(ev.Records, func(m events.SQSMessage) bool { return m.EventSource != "aws:sqs" }) {
-				continue
-			}
-			if err != nil {
-				t.Fatalf("%s: SQS event: got error %v, want a response", mode.name, err)
-			}
-			reported := map[string]bool{}
-			for _, id := range failures(t, got) {
-				reported[id] = true
-				if !slices.ContainsFunc(ev.Records, func(m events.SQSMessage) bool { return m.MessageId == id }) {
-					t.Fatalf("%s: reported unknown message id %q", mode.name, id)
-				}
-			}
-			if n := cf.count(); n > 1 && mode.refuse == "" {
-				t.Fatalf("%s: got %d CreateInvalidation calls, want at most 1", mode.name, n)
-			}
-			var created []string
-			for i, c := range cf.calls {
-				paths := c.InvalidationBatch.Paths.Items
-				if mode.fail == nil || mode.fail(i+1) == nil {
-					if mode.refuse == "" || !slices.ContainsFunc(paths, func(p string) bool { return strings.Contains(p, mode.refuse) }) {
-						created = append(created, paths...)
-					}
-				}
-			}
-			for _, m := range ev.Records {
-				if reported[m.MessageId] {
-					continue
-				}
-				for _, key := range objectKeys(m.Body, true) {
-					p, ok := cfg.Plan.ObjectPath(key)
-					if ok && !pathplan.Covers(created, p) {
-						t.Fatalf("%s: message %q succeeded but key %q is not covered by the invalidations created, %q", mode.name, m.MessageId, key, created)
-					}
-				}
+			if sqs {
+				checkNothingVanishes(t, mode, cfg, ev, got, err, cf)
 			}
 		}
 	})
+}
+
+// fuzzMode is how the fake CloudFront answers in FuzzHandle: fail and
+// refuse as in [fakeCloudFront].
+type fuzzMode struct {
+	name   string
+	fail   func(int) error
+	refuse string
+}
+
+// checkNothingVanishes checks the handler's answer to the SQS event ev
+// under mode: a response, not an error, that reports only ev's message
+// ids; at most one CreateInvalidation call unless CloudFront refuses
+// paths; and every object key of a message not reported covered by an
+// invalidation that was created.
+func checkNothingVanishes(t *testing.T, mode fuzzMode, cfg Config, ev events.SQSEvent, got any, err error, cf *fakeCloudFront) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: SQS event: got error %v, want a response", mode.name, err)
+	}
+	reported := map[string]bool{}
+	for _, id := range failures(t, got) {
+		reported[id] = true
+		if !slices.ContainsFunc(ev.Records, func(m events.SQSMessage) bool { return m.MessageId == id }) {
+			t.Fatalf("%s: reported unknown message id %q", mode.name, id)
+		}
+	}
+	if n := cf.count(); n > 1 && mode.refuse == "" {
+		t.Fatalf("%s: got %d CreateInvalidation calls, want at most 1", mode.name, n)
+	}
+	created := createdPaths(mode, cf)
+	for _, m := range ev.Records {
+		if reported[m.MessageId] {
+			continue
+		}
+		for _, key := range objectKeys(m.Body, true) {
+			p, ok := cfg.Plan.ObjectPath(key)
+			if ok && !pathplan.Covers(created, p) {
+				t.Fatalf("%s: message %q succeeded but key %q is not covered by the invalidations created, %q", mode.name, m.MessageId, key, created)
+			}
+		}
+	}
+}
+
+// createdPaths returns the paths of the calls cf answered with an
+// invalidation under mode: not failed, and none of their paths refused.
+func createdPaths(mode fuzzMode, cf *fakeCloudFront) []string {
+	var created []string
+	for i, c := range cf.calls {
+		paths := c.InvalidationBatch.Paths.Items
+		if mode.fail == nil || mode.fail(i+1) == nil {
+			if mode.refuse == "" || !slices.ContainsFunc(paths, func(p string) bool { return strings.Contains(p, mode.refuse) }) {
+				created = append(created, paths...)
+			}
+		}
+	}
+	return created
 }
 
 // objectKeys returns the decoded keys of the created or removed objects in

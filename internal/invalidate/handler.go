@@ -31,7 +31,8 @@ const (
 
 // Handler handles the invalidate Lambda's invocations. Create it with [New];
 // it is safe for concurrent use. It skips objects whose content did not
-// change on a versioned bucket; versions.go documents how it tells.
+// change on a versioned bucket, as the package doc's “Unchanged content”
+// says.
 type Handler struct {
 	cfg    Config
 	cf     cloudFrontAPI
@@ -115,7 +116,7 @@ type Invalidation struct {
 	CallerReference string   `json:"caller_reference"`
 	Paths           []string `json:"paths"`
 	// Attempts counts the CreateInvalidation calls made; Error says why
-	// the last one failed.
+	// the last one failed, and is empty when the invalidation was created.
 	Attempts int    `json:"attempts"`
 	Error    string `json:"error,omitempty"`
 }
@@ -186,10 +187,22 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 // summary, the ids of the messages that failed, and the error that failed
 // the invalidation.
 func (h *Handler) handle(ctx context.Context, inv invocation) (Summary, []string, error) {
-	sum := Summary{Shape: inv.shape, Messages: len(inv.messages), Paths: []string{}}
-	units, failed := sortMessages(inv.messages, &sum)
+	parts := partitionMessages(inv.messages)
+	sum := Summary{
+		Shape:      inv.shape,
+		Messages:   len(inv.messages),
+		TestEvents: parts.testEvents,
+		Malformed:  parts.malformed,
+		Events:     parts.events,
+		Ignored:    parts.ignored,
+		Paths:      []string{},
+	}
+	var failed []string
+	for _, m := range parts.malformed {
+		failed = append(failed, m.MessageID)
+	}
 	var changes []change
-	for _, u := range units {
+	for _, u := range parts.units {
 		changes = append(changes, u.changes...)
 	}
 	if len(changes) == 0 {
@@ -200,15 +213,17 @@ func (h *Handler) handle(ctx context.Context, inv invocation) (Summary, []string
 
 	deadline := h.deadline(ctx)
 	objs := latestPerObject(changes)
-	verdicts := h.changedObjects(ctx, objs, lookupDeadline(deadline), &sum)
-	plan := h.plan(units, verdicts)
+	looked := h.changedObjects(ctx, objs, lookupDeadline(deadline))
+	sum.SkippedUnchanged, sum.LookupErrors = looked.unchanged, looked.errors
+	plan := h.plan(parts.units, looked.verdicts)
 	sum.KeysSeen = len(objs)
 	sum.SkippedImmutable = plan.Immutable
 	sum.SkippedOutside = plan.Outside
 	sum.Paths = append(sum.Paths, plan.Paths...)
 
-	rejected, err := h.create(ctx, deadline, units, plan, verdicts, &sum)
-	failed = distinct(append(failed, rejected...))
+	made, err := h.create(ctx, deadline, parts.units, plan, looked.verdicts)
+	sum.Invalidations, sum.Rejected, sum.EstimatedCostUSD = made.invalidations, made.rejected, made.costUSD()
+	failed = distinct(append(failed, made.failed...))
 	sum.Failed = len(failed)
 	return sum, failed, err
 }
@@ -227,26 +242,36 @@ func distinct(ids []string) []string {
 	})
 }
 
-// sortMessages returns the messages that carry S3 events, and the ids of
-// those that cannot be read, which it lists in sum.Malformed; it counts
-// test events and S3 events in sum.
-func sortMessages(msgs []message, sum *Summary) (units []message, failed []string) {
+// partition is an invocation's messages told apart by what the handler
+// does with them.
+type partition struct {
+	units      []message      // the readable messages that carry S3 changes
+	malformed  []MessageError // the messages that cannot be read, and why
+	testEvents int            // the s3:TestEvent messages
+	events     int            // the S3 object events read
+	ignored    int            // of those, the ones that change no content
+}
+
+// partitionMessages sets aside the messages that cannot be read and the
+// test events, and counts the S3 events of the rest; a readable message
+// whose events change nothing is counted but not kept.
+func partitionMessages(msgs []message) partition {
+	var p partition
 	for _, m := range msgs {
 		switch {
 		case m.err != nil:
-			failed = append(failed, m.id)
-			sum.Malformed = append(sum.Malformed, MessageError{MessageID: m.id, Error: m.err.Error()})
+			p.malformed = append(p.malformed, MessageError{MessageID: m.id, Error: m.err.Error()})
 		case m.test:
-			sum.TestEvents++
+			p.testEvents++
 		default:
-			sum.Events += len(m.changes) + m.ignored
-			sum.Ignored += m.ignored
+			p.events += len(m.changes) + m.ignored
+			p.ignored += m.ignored
 			if len(m.changes) > 0 {
-				units = append(units, m)
+				p.units = append(p.units, m)
 			}
 		}
 	}
-	return units, failed
+	return p
 }
 
 // plan plans the invalidation of the changed objects the events of units

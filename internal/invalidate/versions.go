@@ -73,13 +73,18 @@ type verdict struct {
 	removed bool // its latest event removed it
 }
 
+// lookups is what [Handler.changedObjects] found out.
+type lookups struct {
+	verdicts  map[objectID]verdict // one for each object
+	unchanged int                  // the objects skipped as unchanged
+	errors    []string             // why lookups failed, in the order of the objects
+}
+
 // changedObjects decides, for each of objs, whether its content may have
-// changed (see [Handler.unchanged]), counting the others in
-// sum.SkippedUnchanged and keeping the messages of failed lookups in
-// sum.LookupErrors. Lookups run in parallel and end at stop; objects the
-// planner drops anyway (immutable, outside the origin path) are not looked
-// up.
-func (h *Handler) changedObjects(ctx context.Context, objs []object, stop time.Time, sum *Summary) map[objectID]verdict {
+// changed (see [Handler.unchanged]). Lookups run in parallel and end at
+// stop; objects the planner drops anyway (immutable, outside the origin
+// path) are not looked up.
+func (h *Handler) changedObjects(ctx context.Context, objs []object, stop time.Time) lookups {
 	ctx, cancel := context.WithDeadline(ctx, stop)
 	defer cancel()
 	unchanged := make([]bool, len(objs))
@@ -98,17 +103,17 @@ func (h *Handler) changedObjects(ctx context.Context, objs []object, stop time.T
 	}
 	wg.Wait()
 
-	verdicts := make(map[objectID]verdict, len(objs))
+	l := lookups{verdicts: make(map[objectID]verdict, len(objs))}
 	for i, o := range objs {
 		if errs[i] != nil {
-			sum.LookupErrors = append(sum.LookupErrors, errs[i].Error())
+			l.errors = append(l.errors, errs[i].Error())
 		}
 		if unchanged[i] {
-			sum.SkippedUnchanged++
+			l.unchanged++
 		}
-		verdicts[objectID{o.bucket, o.key}] = verdict{changed: !unchanged[i], removed: o.latest().kind != created}
+		l.verdicts[objectID{o.bucket, o.key}] = verdict{changed: !unchanged[i], removed: o.latest().kind != created}
 	}
-	return verdicts
+	return l
 }
 
 // needsLookup reports whether o is an object the planner would invalidate
@@ -141,48 +146,12 @@ func (h *Handler) needsLookup(o object) bool {
 // other.
 func versioned(id string) bool { return id != "" && id != "null" }
 
-// unchanged reports whether o, whose latest event is a creation, ends with
-// the content CloudFront may hold. The error says why it could not tell.
-//
-// Django's collectstatic re-uploads every file whose source is newer than
-// the stored copy — on a fresh CI checkout, all of them — so most uploads
-// of a deploy carry the same bytes as before. In a versioned bucket the
-// handler compares, for each object whose latest event in the invocation
-// created it, the new version's ETag with the ETag of the version it
-// replaced, and skips the object when they are equal:
-//
-//   - The versions come from ListObjectVersions with Prefix set to the key,
-//     keeping entries for exactly that key, in S3's order: newest first, by
-//     the order S3 created them. LastModified is not used: it has a
-//     resolution of one second, and for a multipart upload it is when the
-//     upload started, not when the version appeared. A listing whose first
-//     version of the key is not IsLatest (an emulator listing oldest first,
-//     or a delete marker after the batch's events) is a doubt.
-//   - The version replaced is the one listed right after the oldest version
-//     the invocation's events created for the key: with several events for a
-//     key in one batch, the content CloudFront may hold is the one before
-//     all of them — or any version in between, so the key is unchanged only
-//     when every version from the oldest through the latest has that ETag
-//     too (put B then put A over A is a change: B may have been cached).
-//   - Delete markers are skipped: collectstatic deletes a file before saving
-//     it again, so every re-upload of unchanged content has one just before
-//     it. While the key had no content CloudFront could only cache the error
-//     response, which it keeps for the distribution's error caching TTL
-//     (10 seconds by default). A removal that is the latest event for its
-//     key always counts as a change.
-//   - A delete marker that is the latest event for its key in the batch
-//     but no longer the key's latest entry in S3 is superseded (see
-//     [Handler.superseded]): collectstatic's delete and re-upload of a file
-//     may fall into two batches, and the re-upload's own event compares
-//     the new version with the one before the marker.
-//   - A version removed for good (DeleteObject with a VersionId, a
-//     lifecycle expiration) makes the key changed without a lookup (see
-//     [Handler.needsLookup]): put A, put B, delete version B, put A again
-//     leaves A, A in the listing while B may be cached.
-//
-// On any doubt the object counts as changed: no version id (an unversioned
-// bucket, or the "null" version of a suspended one), no ETag, a version not
-// found in the listing, no earlier version, or any error from S3.
+// unchanged reports whether o, whose latest event created a version or a
+// delete marker, needs no invalidation: every version the invocation's
+// events created has the ETag of the version before the oldest of them, or
+// the marker is [Handler.superseded]. Any doubt counts as changed; the error
+// says why S3 could not tell. The package doc's “Unchanged content” gives
+// the rules and the reasons for them.
 func (h *Handler) unchanged(ctx context.Context, o object) (bool, error) {
 	if o.latest().kind == marked {
 		return h.superseded(ctx, o.bucket, o.key)

@@ -45,10 +45,19 @@ func deepTree(n int) []string {
 // shaped like the Django admin (about 1,000 keys) and of forty (about
 // 10,000), and of a re-upload where three files changed, with the default
 // budget and with the largest; and 3,000 keys of a deep, narrow tree with
-// the default budget and with 2,000. bench/invalidate.sh runs it against
-// the planner of an earlier commit.
+// the default budget and with 2,000. Each case runs twice, impl=baseline
+// (the planner of commit 0bbd7db, before issue 10: BaselineNewPlan) and
+// impl=djfront (NewPlan), one after the other so that both see the same
+// load; bench/invalidate.sh compares them with benchstat.
 func BenchmarkNewPlan(b *testing.B) {
 	changed := []string{"static/app0/css/base.css", "static/app1/js/core.js", "static/staticfiles.json"}
+	impls := []struct {
+		name    string
+		newPlan func(keys []string, o pathplan.Options) pathplan.Plan
+	}{
+		{"baseline", pathplan.BaselineNewPlan},
+		{"djfront", func(keys []string, o pathplan.Options) pathplan.Plan { return pathplan.NewPlan(keys, nil, o) }},
+	}
 	for _, bc := range []struct {
 		name    string
 		keys    []string
@@ -61,20 +70,45 @@ func BenchmarkNewPlan(b *testing.B) {
 	} {
 		for _, budget := range bc.budgets {
 			o := pathplan.Options{OriginPath: "/static", Immutable: immutable, MaxPaths: budget}
-			b.Run(fmt.Sprintf("%s/keys=%d/max=%d", bc.name, len(bc.keys), budget), func(b *testing.B) {
-				var p pathplan.Plan
-				for b.Loop() {
-					p = pathplan.NewPlan(bc.keys, nil, o)
-				}
-				wildcards := 0
-				for _, path := range p.Paths {
-					if strings.HasSuffix(path, "*") {
-						wildcards++
+			for _, impl := range impls {
+				b.Run(fmt.Sprintf("%s/keys=%d/max=%d/impl=%s", bc.name, len(bc.keys), budget, impl.name), func(b *testing.B) {
+					var p pathplan.Plan
+					for b.Loop() {
+						p = impl.newPlan(bc.keys, o)
 					}
-				}
-				b.ReportMetric(float64(len(p.Paths)), "paths")
-				b.ReportMetric(float64(wildcards), "wildcards")
-			})
+					b.ReportMetric(float64(len(p.Paths)), "paths")
+					b.ReportMetric(float64(wildcardCount(p.Paths)), "wildcards")
+				})
+			}
 		}
+	}
+}
+
+// TestBaselineNewPlan pins the benchmark's baseline to what commit 0bbd7db
+// planned for the benchmark's keys (bench/README.md), every kept key
+// covered: so that an edit to baseline_test.go cannot quietly change what
+// NewPlan is measured against.
+func TestBaselineNewPlan(t *testing.T) {
+	keys := apps(t, 4)
+	tests := []struct {
+		budget, paths, wildcards int
+	}{
+		{15, 13, 12},
+		{3000, 469, 0},
+		{100, 100, 9},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint("max=", tt.budget), func(t *testing.T) {
+			o := pathplan.Options{OriginPath: "/static", Immutable: immutable, MaxPaths: tt.budget}
+			p := pathplan.BaselineNewPlan(keys, o)
+			if got, want := [2]int{len(p.Paths), wildcardCount(p.Paths)}, [2]int{tt.paths, tt.wildcards}; got != want {
+				t.Errorf("got %d paths (%d wildcards), want %d (%d)", got[0], got[1], want[0], want[1])
+			}
+			for _, k := range keys {
+				if path, ok := o.ObjectPath(k); ok && !o.SkipsImmutable(k) && !pathplan.Covers(p.Paths, path) {
+					t.Errorf("key %q not covered by %q", k, p.Paths)
+				}
+			}
+		})
 	}
 }

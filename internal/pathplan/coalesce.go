@@ -121,7 +121,8 @@ type planner struct {
 }
 
 // plan returns at most budget targets, at most limit of them wildcards,
-// covering ts, chosen as NewPlan describes. ts must not be empty.
+// covering ts, chosen as the package doc describes (“Choosing wildcards”).
+// ts must not be empty.
 func plan(ts []target, budget, limit int) []target {
 	p := planner{limit: limit, budget: budget, need: len(ts) - budget}
 	root := newTree(ts)

@@ -1,7 +1,11 @@
 // Package pathplan plans CloudFront invalidations for changed S3 objects:
-// it turns the keys of S3 event notifications into the fewest invalidation
-// paths that still cover every changed file. It is pure — no AWS calls, no
-// I/O — so that the rules below can be tested exhaustively and fuzzed.
+// [NewPlan] turns the keys of S3 event notifications into the fewest
+// invalidation paths that still cover every changed file, and
+// [CallerReference] names the invalidation so that a retry asks for the same
+// one. It is pure — no AWS calls, no I/O — so that the rules below can be
+// tested exhaustively and fuzzed. The invalidate Lambda's I/O (reading the
+// events, looking up object versions, calling CloudFront) is package
+// internal/invalidate, which hands this package the keys that changed.
 //
 // # Why plan at all
 //
@@ -31,7 +35,8 @@
 //     however often the invalidation were retried.
 //
 // Dropping unchanged files (same ETag as the previous version) needs S3
-// calls and is the caller's job; the planner gets only the keys that count.
+// calls and is the caller's job (see “Unchanged content” in package
+// internal/invalidate); the planner gets only the keys that count.
 //
 // # CloudFront's path rules
 //
@@ -43,13 +48,84 @@
 // reserves in HTTP paths and CloudFront would read as the start of a query
 // string, so a key containing it still names its object. Invalidating a
 // path clears every cached variant of it (all query strings, headers and
-// cookies). A directory is two objects, /dir and /dir/. See “What you need to know when invalidating files”:
+// cookies). A directory is two objects, /dir and /dir/. See “What you need
+// to know when invalidating files”:
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html
 // and the pricing and limits:
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PayingForInvalidation.html
 // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/InvalidationLimits.html
 //
-// How this package applies them, including the cases CloudFront's rules
-// leave open (keys that contain *, index.html, directory markers, paths that
-// are too long), is documented on [NewPlan].
+// # Which keys count
+//
+// [NewPlan] takes the keys of created and of removed objects: both change
+// what CloudFront must serve. A key in both lists counts as removed. Each
+// distinct key is counted once (Plan.Keys) and then, in this order:
+//
+//   - skipped as outside (Plan.Outside) when it is not under the origin
+//     path, which the distribution never serves, or is empty, which names
+//     no object ([Options.ObjectPath]);
+//   - skipped as immutable (Plan.Immutable) when it was created, lies under
+//     [Options].StaticPrefix and matches [Options].Immutable
+//     ([Options.SkipsImmutable]);
+//   - otherwise invalidated.
+//
+// A removal is never skipped as immutable: a hashed name that disappears
+// must stop being served. (Django's ManifestStaticFilesStorage saves some
+// intermediate hashed names and deletes them in a later pass, so a
+// collectstatic run costs a path or two for those.) Media — keys outside
+// StaticPrefix — never count as immutable: uploads reuse names for new
+// content (django-storages with file_overwrite=False picks a free name,
+// which may be one deleted before), so a deleted upload must leave the
+// cache and the next upload of its name must not be served the previous
+// one's bytes.
+//
+// # The paths of one key
+//
+// A key that counts is invalidated at its object path, "/" + the key
+// without the origin path, encoded as above, with these cases that
+// CloudFront's rules leave open:
+//
+//   - a key named index.html (its last segment) also invalidates its
+//     directory, which CloudFront caches as two objects, "/dir/" and "/dir"
+//     (only "/" at the root). Both get exact paths: a wildcard "/dir*"
+//     would cover all three in one path but clear every file under /dir/
+//     and every sibling starting with "dir" too;
+//   - a directory marker (a key ending in "/", as the S3 console creates)
+//     is an object of its own and is invalidated as exactly that object,
+//     "/dir/", not as the files under it;
+//   - a key containing '*' would turn into a wildcard in the middle of a
+//     path, and CloudFront's matching of an encoded %2A is undocumented, so
+//     such a key is covered by a wildcard ending just before its first '*'
+//     ("a/b*c.css" by "/a/b*"), which matches the object however a viewer
+//     spells the star;
+//   - a path whose encoded form is longer than [MaxPathLength] is replaced
+//     by the wildcard of its deepest directory that fits (S3's 1,024-byte
+//     key limit keeps real keys well below it).
+//
+// # Choosing wildcards
+//
+// Paths covered by a wildcard of the plan are dropped. When more than
+// [Options].MaxPaths remain, directories are replaced by their wildcards
+// ("/a/b/*" covers everything under /a/b/) until the count fits. Among all
+// the choices that fit, the planner takes the one with the fewest wildcards
+// at the shallowest depth, then the fewest at the next depth, and so on —
+// so "/*" only when nothing else fits, and two wildcards deep in the tree
+// rather than one wildcard over both — and among those the one with the
+// fewest paths. Without knowing what else the bucket holds, depth is the
+// measure of how much a wildcard clears: a deeper one clears a subset of
+// what any shallower one over it clears.
+//
+// CloudFront refuses more than [MaxWildcards] wildcard paths in progress,
+// so no plan carries more, whatever MaxPaths allows: the choice above is
+// made among the covers with at most MaxWildcards wildcards (the directory
+// wildcards and those that keys with '*' or too long a path bring), and the
+// paths beyond them stay exact. With MaxPaths 3,000, a deploy that changed
+// 5,000 files under 40 directories gets the few wildcards over the largest
+// directories and exact paths for the rest, not 15 paths in all.
+//
+// The choice is a knapsack over the directory tree (coalesce.go). Its work
+// stays small for a collectstatic tree of few, large directories at any
+// budget; a deep tree of many small directories with a budget close to its
+// number of keys takes seconds (BenchmarkNewPlan's deep-tree rows,
+// bench/README.md).
 package pathplan

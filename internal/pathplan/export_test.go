@@ -12,3 +12,7 @@ func PlanWithin(keys []string, budget, limit int) []string {
 	}
 	return coalesceWithin(ts, max(budget, 1), limit)
 }
+
+// BaselineNewPlan is the planner of commit 0bbd7db (baseline_test.go), for
+// BenchmarkNewPlan.
+var BaselineNewPlan = baselineNewPlan

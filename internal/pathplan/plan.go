@@ -88,53 +88,12 @@ func (p Plan) Cost() float64 {
 }
 
 // NewPlan plans one invalidation covering the objects of created and
-// removed, which are decoded S3 keys (see [DecodeKey]) of created and of
-// removed objects — both change what CloudFront must serve — and may repeat.
-// A key in both lists counts as removed.
-//
-// Each distinct key is counted in Plan.Keys and then, in this order, skipped
-// as Outside when [Options.ObjectPath] rejects it (the empty key included),
-// skipped as Immutable when it was created and [Options.SkipsImmutable]
-// says so, or kept. A removal is never skipped as immutable: a hashed name
-// that disappears must stop being served. A kept key is invalidated at its
-// object path, "/" + key without the origin path, and:
-//
-//   - a key named index.html (its last segment) also invalidates its
-//     directory, which CloudFront caches as two objects, "/dir/" and "/dir"
-//     (only "/" at the root). Both get exact paths: a wildcard "/dir*"
-//     would cover all three in one path but clear every file under /dir/
-//     and every sibling starting with "dir" too;
-//   - a directory marker (a key ending in "/", as the S3 console creates)
-//     is an object of its own and is invalidated as exactly that object,
-//     "/dir/", not as the files under it;
-//   - a key containing '*' would turn into a wildcard in the middle of a
-//     path, and CloudFront's matching of an encoded %2A is undocumented, so
-//     such a key is covered by a wildcard ending just before its first '*'
-//     ("a/b*c.css" by "/a/b*"), which matches the object however a viewer
-//     spells the star;
-//   - a path whose encoded form is longer than [MaxPathLength] is replaced
-//     by the wildcard of its deepest directory that fits (S3's 1,024-byte
-//     key limit keeps real keys well below it).
-//
-// Paths covered by a wildcard of the plan are dropped. When more than
-// o.MaxPaths remain, directories are replaced by their wildcards ("/a/b/*"
-// covers everything under /a/b/) until the count fits. Among all choices
-// that fit, NewPlan takes the one with the fewest wildcards at the
-// shallowest depth, then the fewest at the next depth, and so on — so "/*"
-// only when nothing else fits, and two wildcards deep in the tree rather
-// than one wildcard over both — and among those the one with the fewest
-// paths. Without knowing what else the bucket holds, depth is the measure
-// of how much a wildcard clears: a deeper one clears a subset of what any
-// shallower one over it clears.
-//
-// CloudFront refuses more than [MaxWildcards] wildcard paths in progress,
-// so no plan carries more, whatever MaxPaths allows: the choice above is
-// made among the covers with at most MaxWildcards wildcards (the
-// directory wildcards and those keys with '*' or too long a path bring),
-// and the paths beyond them stay exact. With MaxPaths 3,000, a deploy that
-// changed 5,000 files under 40 directories gets the few wildcards over
-// the largest directories and exact paths for the rest, not 15 paths in
-// all.
+// removed: decoded S3 keys (see [DecodeKey]), which may repeat; a key in
+// both lists counts as removed. Each distinct key is counted in Plan.Keys
+// and then skipped as Outside, skipped as Immutable (a created key only),
+// or invalidated: its object is covered (see [Covers]) by Plan.Paths, at
+// most o.MaxPaths (at least 1) paths with at most [MaxWildcards] wildcards.
+// The package doc gives the rules and the reasons for them.
 func NewPlan(created, removed []string, o Options) Plan {
 	var p Plan
 	seen := make(map[string]bool, len(created)+len(removed))
@@ -227,7 +186,7 @@ func boolInt(b bool) int {
 
 // coalesce returns the encoded, sorted paths of at most budget paths, at
 // most MaxWildcards of them wildcards, that cover all targets, choosing
-// wildcards as NewPlan describes.
+// wildcards as the package doc describes (“Choosing wildcards”).
 func coalesce(targets []target, budget int) []string {
 	return coalesceWithin(targets, budget, MaxWildcards)
 }

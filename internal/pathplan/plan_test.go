@@ -65,6 +65,55 @@ func TestDefaultImmutablePatternAdmin(t *testing.T) {
 	}
 }
 
+// countsTests are TestNewPlanCounts' cases: options, and the plan they
+// give its keys.
+var countsTests = []struct {
+	name string
+	opts pathplan.Options
+	want pathplan.Plan
+}{
+	{
+		name: "origin path and immutable",
+		opts: pathplan.Options{OriginPath: "/static", Immutable: immutable, MaxPaths: 15},
+		want: pathplan.Plan{
+			Paths: []string{"/admin/css/base.css", "/staticfiles.json"},
+			Keys:  6, Immutable: 1, Outside: 3,
+		},
+	},
+	{
+		name: "no origin path",
+		opts: pathplan.Options{Immutable: immutable, MaxPaths: 15},
+		want: pathplan.Plan{
+			Paths: []string{"/media/upload.png", "/static/admin/css/base.css", "/static/staticfiles.json", "/staticfiles.json"},
+			Keys:  6, Immutable: 1, Outside: 1,
+		},
+	},
+	{
+		name: "immutable check off",
+		opts: pathplan.Options{OriginPath: "static/", MaxPaths: 15},
+		want: pathplan.Plan{
+			Paths: []string{"/admin/css/base.6b517d0d5813.css", "/admin/css/base.css", "/staticfiles.json"},
+			Keys:  6, Outside: 3,
+		},
+	},
+	{
+		name: "outside wins over immutable",
+		opts: pathplan.Options{OriginPath: "/media", Immutable: immutable, MaxPaths: 15},
+		want: pathplan.Plan{
+			Paths: []string{"/upload.png"},
+			Keys:  6, Outside: 5,
+		},
+	},
+	{
+		name: "budget below one counts as one",
+		opts: pathplan.Options{OriginPath: "/static", Immutable: immutable},
+		want: pathplan.Plan{
+			Paths: []string{"/*"},
+			Keys:  6, Immutable: 1, Outside: 3,
+		},
+	},
+}
+
 func TestNewPlanCounts(t *testing.T) {
 	keys := []string{
 		"static/admin/css/base.css",
@@ -76,53 +125,7 @@ func TestNewPlanCounts(t *testing.T) {
 		"staticfiles.json",
 		"",
 	}
-	tests := []struct {
-		name string
-		opts pathplan.Options
-		want pathplan.Plan
-	}{
-		{
-			name: "origin path and immutable",
-			opts: pathplan.Options{OriginPath: "/static", Immutable: immutable, MaxPaths: 15},
-			want: pathplan.Plan{
-				Paths: []string{"/admin/css/base.css", "/staticfiles.json"},
-				Keys:  6, Immutable: 1, Outside: 3,
-			},
-		},
-		{
-			name: "no origin path",
-			opts: pathplan.Options{Immutable: immutable, MaxPaths: 15},
-			want: pathplan.Plan{
-				Paths: []string{"/media/upload.png", "/static/admin/css/base.css", "/static/staticfiles.json", "/staticfiles.json"},
-				Keys:  6, Immutable: 1, Outside: 1,
-			},
-		},
-		{
-			name: "immutable check off",
-			opts: pathplan.Options{OriginPath: "static/", MaxPaths: 15},
-			want: pathplan.Plan{
-				Paths: []string{"/admin/css/base.6b517d0d5813.css", "/admin/css/base.css", "/staticfiles.json"},
-				Keys:  6, Outside: 3,
-			},
-		},
-		{
-			name: "outside wins over immutable",
-			opts: pathplan.Options{OriginPath: "/media", Immutable: immutable, MaxPaths: 15},
-			want: pathplan.Plan{
-				Paths: []string{"/upload.png"},
-				Keys:  6, Outside: 5,
-			},
-		},
-		{
-			name: "budget below one counts as one",
-			opts: pathplan.Options{OriginPath: "/static", Immutable: immutable},
-			want: pathplan.Plan{
-				Paths: []string{"/*"},
-				Keys:  6, Immutable: 1, Outside: 3,
-			},
-		},
-	}
-	for _, tt := range tests {
+	for _, tt := range countsTests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := pathplan.NewPlan(keys, nil, tt.opts)
 			if !slices.Equal(got.Paths, tt.want.Paths) || got.Keys != tt.want.Keys ||

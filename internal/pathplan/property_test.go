@@ -34,8 +34,32 @@ func checkPlan(tb testing.TB, created, removed []string, o pathplan.Options, p p
 	if !slices.IsSorted(p.Paths) || len(slices.Compact(slices.Clone(p.Paths))) != len(p.Paths) {
 		tb.Errorf("Paths = %q, want sorted and distinct", p.Paths)
 	}
-	wildcards := 0
-	for _, s := range p.Paths {
+	wildcards := checkPaths(tb, p.Paths)
+	if wildcards > pathplan.MaxWildcards {
+		tb.Errorf("Paths = %q: %d wildcards, want at most %d", p.Paths, wildcards, pathplan.MaxWildcards)
+	}
+
+	distinct := slices.Compact(slices.Sorted(slices.Values(keys)))
+	kept, stars := checkCovered(tb, distinct, removed, o, p.Paths)
+	if p.Keys != len(distinct) || p.Keys != kept+p.Immutable+p.Outside {
+		tb.Errorf("Keys = %d, Immutable = %d, Outside = %d; want Keys = %d = %d kept + Immutable + Outside",
+			p.Keys, p.Immutable, p.Outside, len(distinct), kept)
+	}
+	if kept == 0 && len(p.Paths) != 0 {
+		tb.Errorf("Paths = %q for no kept key, want none", p.Paths)
+	}
+	// No wildcard that nothing asks for: 3*kept bounds the exact paths.
+	if !stars && 3*kept <= max(o.MaxPaths, 1) && wildcards > 0 && !slices.ContainsFunc(keys, isLong) {
+		tb.Errorf("Paths = %q: wildcards for %d kept keys within budget %d", p.Paths, kept, o.MaxPaths)
+	}
+}
+
+// checkPaths checks each of paths against CloudFront's rules — '*' only
+// last, a leading '/', at most MaxPathLength characters, every byte that
+// needs it encoded — and ValidatePath, and returns how many are wildcards.
+func checkPaths(tb testing.TB, paths []string) (wildcards int) {
+	tb.Helper()
+	for _, s := range paths {
 		switch i := strings.IndexByte(s, '*'); {
 		case i == len(s)-1:
 			wildcards++
@@ -56,13 +80,15 @@ func checkPlan(tb testing.TB, created, removed []string, o pathplan.Options, p p
 			}
 		}
 	}
+	return wildcards
+}
 
-	if wildcards > pathplan.MaxWildcards {
-		tb.Errorf("Paths = %q: %d wildcards, want at most %d", p.Paths, wildcards, pathplan.MaxWildcards)
-	}
-
-	distinct := slices.Compact(slices.Sorted(slices.Values(keys)))
-	kept, stars := 0, false
+// checkCovered checks that paths cover the object of every distinct key
+// that o keeps (a removed one, or a created one not immutable, inside the
+// origin path) and the directory of every kept index.html. It returns how
+// many keys were kept and whether one of them contains '*'.
+func checkCovered(tb testing.TB, distinct, removed []string, o pathplan.Options, paths []string) (kept int, stars bool) {
+	tb.Helper()
 	for _, k := range distinct {
 		obj, ok := o.ObjectPath(k)
 		if !ok || !slices.Contains(removed, k) && o.SkipsImmutable(k) {
@@ -75,22 +101,12 @@ func checkPlan(tb testing.TB, created, removed []string, o pathplan.Options, p p
 			objects = append(objects, dir, strings.TrimSuffix(dir, "/"))
 		}
 		for _, obj := range objects {
-			if obj != "" && !pathplan.Covers(p.Paths, obj) {
-				tb.Errorf("key %q: object %q is not covered by %q", k, obj, p.Paths)
+			if obj != "" && !pathplan.Covers(paths, obj) {
+				tb.Errorf("key %q: object %q is not covered by %q", k, obj, paths)
 			}
 		}
 	}
-	if p.Keys != len(distinct) || p.Keys != kept+p.Immutable+p.Outside {
-		tb.Errorf("Keys = %d, Immutable = %d, Outside = %d; want Keys = %d = %d kept + Immutable + Outside",
-			p.Keys, p.Immutable, p.Outside, len(distinct), kept)
-	}
-	if kept == 0 && len(p.Paths) != 0 {
-		tb.Errorf("Paths = %q for no kept key, want none", p.Paths)
-	}
-	// No wildcard that nothing asks for: 3*kept bounds the exact paths.
-	if !stars && 3*kept <= max(o.MaxPaths, 1) && wildcards > 0 && !slices.ContainsFunc(keys, isLong) {
-		tb.Errorf("Paths = %q: wildcards for %d kept keys within budget %d", p.Paths, kept, o.MaxPaths)
-	}
+	return kept, stars
 }
 
 // isLong reports whether key may be too long for an exact path.

@@ -52,11 +52,54 @@ type Options struct {
 // error is ErrUnreachable (wrapped with the cause) when the page at
 // opts.URL gets no answer, or a usage error for a URL that is not https.
 func Run(ctx context.Context, opts Options) (Report, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return Report{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	s := newSession(opts)
+	site := Site{URL: opts.URL}
+	base := &url.URL{Scheme: "https", Host: opts.URL.Host, Path: "/"}
+
+	page := s.get(ctx, opts.URL, nil)
+	if page.Err != nil {
+		return Report{}, fmt.Errorf("%w: %s: %w", ErrUnreachable, opts.URL, page.Err)
+	}
+	results := map[string]Result{}
+	results[IDHTTPSRedirect] = HTTPSRedirect(site, s.plainHTTP(ctx, opts.URL))
+	results[IDHSTS] = HSTS(site, page)
+	options, post := s.methods(ctx, base)
+	results[IDMethods] = Methods(options, post)
+
+	pages := s.pages(ctx, site, page, base)
+	probe, probeErr := s.probe(ctx, opts, base)
+	results[IDHost] = Host(site, pages, probe)
+	results[IDScheme] = Scheme(site, pages, probe)
+	results[IDCSRF] = CSRF(probe, probeErr)
+
+	first, repeat, withA, withB := s.cacheCookies(ctx, opts.URL, pages)
+	results[IDCacheCookies] = CacheCookies(first, repeat, withA, withB, s.log)
+	asset, missing := s.static(ctx, site, pages)
+	results[IDStatic] = Static(site, page, asset, missing)
+	forged, siteHost := s.originBypass(ctx, opts)
+	results[IDOriginBypass] = OriginBypass(forged, siteHost)
+
+	report := Report{URL: opts.URL.String()}
+	for _, id := range Order {
+		report.Checks = append(report.Checks, results[id])
+	}
+	return report, nil
+}
+
+// withDefaults returns opts with the defaults filled in, or a usage error
+// for a URL or origin Run cannot check.
+func (opts Options) withDefaults() (Options, error) {
 	if opts.URL == nil || opts.URL.Scheme != "https" || opts.URL.Host == "" {
-		return Report{}, errors.New("the URL must be https://host[:port][/path]")
+		return Options{}, errors.New("the URL must be https://host[:port][/path]")
 	}
 	if opts.Origin != nil && (opts.Origin.Scheme != "https" && opts.Origin.Scheme != "http" || opts.Origin.Host == "") {
-		return Report{}, errors.New("--origin must be an http(s)://host[:port][/path] URL")
+		return Options{}, errors.New("--origin must be an http(s)://host[:port][/path] URL")
 	}
 	if opts.MaxRequests <= 0 {
 		opts.MaxRequests = DefaultMaxRequests
@@ -67,9 +110,13 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
-	s := &session{
+	return opts, nil
+}
+
+// newSession returns the session of one run: its own client, which never
+// follows a redirect, its request budget and its nonce.
+func newSession(opts Options) *session {
+	return &session{
 		client: &http.Client{
 			Transport:     opts.Transport,
 			Timeout:       opts.RequestTimeout,
@@ -78,38 +125,35 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		budget: opts.MaxRequests,
 		nonce:  nonce(),
 	}
-	site := Site{URL: opts.URL}
-	base := &url.URL{Scheme: "https", Host: opts.URL.Host, Path: "/"}
+}
 
-	page := s.get(ctx, opts.URL, nil)
-	if page.Err != nil {
-		return Report{}, fmt.Errorf("%w: %s: %w", ErrUnreachable, opts.URL, page.Err)
+// plainHTTP asks for u over http, for https-redirect. Only a site on the
+// default port has an http listener of the distribution's (port 80); for
+// any other it returns nil.
+func (s *session) plainHTTP(ctx context.Context, u *url.URL) *Exchange {
+	if u.Port() != "" && u.Port() != "443" {
+		return nil
 	}
-	results := map[string]Result{}
-
-	// https-redirect: only a site on the default port has an http listener
-	// of the distribution's (port 80).
-	var plain *Exchange
-	if opts.URL.Port() == "" || opts.URL.Port() == "443" {
-		u := *opts.URL
-		u.Scheme, u.Host = "http", opts.URL.Hostname()
-		if strings.Contains(u.Host, ":") {
-			u.Host = "[" + u.Host + "]" // an IPv6 address
-		}
-		plain = s.get(ctx, &u, nil)
+	plain := *u
+	plain.Scheme, plain.Host = "http", u.Hostname()
+	if strings.Contains(plain.Host, ":") {
+		plain.Host = "[" + plain.Host + "]" // an IPv6 address
 	}
-	results[IDHTTPSRedirect] = HTTPSRedirect(site, plain)
-	results[IDHSTS] = HSTS(site, page)
+	return s.get(ctx, &plain, nil)
+}
 
-	// methods: a path that cannot exist, so nothing can change.
+// methods sends an OPTIONS and an empty POST, for methods, to a path that
+// cannot exist, so nothing can change.
+func (s *session) methods(ctx context.Context, base *url.URL) (options, post *Exchange) {
 	missingPage := base.JoinPath("djfront-check-" + s.nonce + "/")
-	options := s.send(ctx, http.MethodOptions, missingPage, nil)
-	post := s.send(ctx, http.MethodPost, missingPage, nil)
-	results[IDMethods] = Methods(options, post)
+	return s.send(ctx, http.MethodOptions, missingPage, nil), s.send(ctx, http.MethodPost, missingPage, nil)
+}
 
-	// The pages host, scheme, cache-cookies and static read: the first, a
-	// few same-site pages it links to, and Django's admin login, which sets
-	// the CSRF cookie and links hashed static files.
+// pages returns the pages host, scheme, cache-cookies and static read: the
+// first, the same-site page it redirects to, a few same-site pages they
+// link to, and Django's admin login, which sets the CSRF cookie and links
+// hashed static files.
+func (s *session) pages(ctx context.Context, site Site, page *Exchange, base *url.URL) []*Exchange {
 	pages := []*Exchange{page}
 	if to := redirectTarget(page); to != nil && sameSite(site, to) {
 		pages = append(pages, s.get(ctx, to, nil))
@@ -120,24 +164,27 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		}
 		pages = append(pages, s.get(ctx, u, nil))
 	}
+	return pages
+}
 
-	var probe *Probe
-	var probeErr error
-	if opts.ProbeToken != "" {
-		h := http.Header{}
-		h.Set(ProbeTokenHeader, opts.ProbeToken)
-		h.Set("Origin", "https://"+opts.URL.Host)
-		probe, probeErr = ParseProbe(s.get(ctx, base.JoinPath(ProbePath), h))
+// probe asks the site's Django probe view, when opts carries its token,
+// and returns what it answered; nil without a token.
+func (s *session) probe(ctx context.Context, opts Options, base *url.URL) (*Probe, error) {
+	if opts.ProbeToken == "" {
+		return nil, nil
 	}
-	results[IDHost] = Host(site, pages, probe)
-	results[IDScheme] = Scheme(site, pages, probe)
-	results[IDCSRF] = CSRF(probe, probeErr)
+	h := http.Header{}
+	h.Set(ProbeTokenHeader, opts.ProbeToken)
+	h.Set("Origin", "https://"+opts.URL.Host)
+	return ParseProbe(s.get(ctx, base.JoinPath(ProbePath), h))
+}
 
-	// cache-cookies: a page that sets a cookie, asked again; then one page
-	// with two made-up session cookies (Django ignores unknown session
-	// keys), under a query string of their own so no earlier visitor's copy
-	// can answer.
-	var first, repeat *Exchange
+// cacheCookies returns the exchanges cache-cookies judges: a page that
+// sets a cookie (first) asked again (repeat); then one page with two
+// made-up session cookies (Django ignores unknown session keys), under a
+// query string of their own so no earlier visitor's copy can answer. The
+// page is first's, or u when no page sets a cookie.
+func (s *session) cacheCookies(ctx context.Context, u *url.URL, pages []*Exchange) (first, repeat, withA, withB *Exchange) {
 	for _, p := range pages {
 		if p.setCookieNames() != nil && p.Status < 400 {
 			first = p
@@ -145,7 +192,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 			break
 		}
 	}
-	target := opts.URL
+	target := u
 	if first != nil {
 		target = first.URL
 	}
@@ -153,44 +200,44 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	q := keyed.Query()
 	q.Set("djfront-check", s.nonce)
 	keyed.RawQuery = q.Encode()
-	withA := s.get(ctx, &keyed, cookie("sessionid", "djfrontchecka"+s.nonce))
-	withB := s.get(ctx, &keyed, cookie("sessionid", "djfrontcheckb"+s.nonce))
-	results[IDCacheCookies] = CacheCookies(first, repeat, withA, withB, s.log)
+	withA = s.get(ctx, &keyed, cookie("sessionid", "djfrontchecka"+s.nonce))
+	withB = s.get(ctx, &keyed, cookie("sessionid", "djfrontcheckb"+s.nonce))
+	return first, repeat, withA, withB
+}
 
-	// static: the first static file the pages link to (a hashed name if
-	// any), and a name next to it that does not exist.
-	var asset, missing *Exchange
-	if u := staticLink(site, pages); u != nil {
-		asset = s.get(ctx, u, nil)
-		m := *u
-		m.Path, m.RawPath, m.RawQuery = path.Join(path.Dir(u.Path), "djfront-check-missing-"+s.nonce+".css"), "", ""
-		missing = s.get(ctx, &m, nil)
+// static returns the exchanges static judges: the first static file the
+// pages link to (a hashed name if any), and a name next to it that does
+// not exist; both nil when the pages link to none.
+func (s *session) static(ctx context.Context, site Site, pages []*Exchange) (asset, missing *Exchange) {
+	u := staticLink(site, pages)
+	if u == nil {
+		return nil, nil
 	}
-	results[IDStatic] = Static(site, page, asset, missing)
+	asset = s.get(ctx, u, nil)
+	m := *u
+	m.Path, m.RawPath, m.RawQuery = path.Join(path.Dir(u.Path), "djfront-check-missing-"+s.nonce+".css"), "", ""
+	return asset, s.get(ctx, &m, nil)
+}
 
-	// origin-bypass: the origin asked directly, as an attacker would: with
-	// forged forwarding headers, then with the site's Host (which a load
-	// balancer or the app's own URL serves by).
-	var forged, siteHost *Exchange
-	if opts.Origin != nil {
-		u := *opts.Origin
-		if u.Path == "" || u.Path == "/" {
-			u.Path, u.RawQuery = opts.URL.Path, opts.URL.RawQuery
-		}
-		h := http.Header{}
-		h.Set("X-Forwarded-Host", opts.URL.Host)
-		h.Set("X-Forwarded-Proto", "https")
-		h.Set("X-Forwarded-For", "203.0.113.7")
-		forged = s.get(ctx, &u, h)
-		siteHost = s.get(ctx, &u, http.Header{"Host": {opts.URL.Host}})
+// originBypass returns the exchanges origin-bypass judges: the origin asked
+// directly, as an attacker would: with forged forwarding headers, then with
+// the site's Host (which a load balancer or the app's own URL serves by).
+// Both are nil without opts.Origin.
+func (s *session) originBypass(ctx context.Context, opts Options) (forged, siteHost *Exchange) {
+	if opts.Origin == nil {
+		return nil, nil
 	}
-	results[IDOriginBypass] = OriginBypass(forged, siteHost)
-
-	report := Report{URL: opts.URL.String()}
-	for _, id := range Order {
-		report.Checks = append(report.Checks, results[id])
+	u := *opts.Origin
+	if u.Path == "" || u.Path == "/" {
+		u.Path, u.RawQuery = opts.URL.Path, opts.URL.RawQuery
 	}
-	return report, nil
+	h := http.Header{}
+	h.Set("X-Forwarded-Host", opts.URL.Host)
+	h.Set("X-Forwarded-Proto", "https")
+	h.Set("X-Forwarded-For", "203.0.113.7")
+	forged = s.get(ctx, &u, h)
+	siteHost = s.get(ctx, &u, http.Header{"Host": {opts.URL.Host}})
+	return forged, siteHost
 }
 
 // session sends the run's requests within its budget and keeps them.
