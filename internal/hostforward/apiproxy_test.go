@@ -89,7 +89,7 @@ func TestAPIProxyDefectsPinned(t *testing.T) {
 				t.Fatalf("stock proxy: %v", err)
 			}
 			if got := app.got(); got == nil || !tt.defective(got) {
-				t.Errorf("stock aws-lambda-go-api-proxy no longer shows this defect (got %+v): revisit README's library notes", got)
+				t.Errorf("stock aws-lambda-go-api-proxy no longer shows this defect (got %+v): revisit docs/design.md's library notes", got)
 			}
 
 			ev.RequestContext.HTTP.SourceIP = "130.176.12.34"

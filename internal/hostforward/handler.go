@@ -46,7 +46,7 @@ type Handler struct {
 
 // NewTransport returns the pooled transport a Handler should reuse across
 // invocations: keep-alive connections to the app, reused only while idle
-// for less than a second (see the README), no transparent decompression
+// for less than a second (see docs/hostforward.md), no transparent decompression
 // (Content-Encoding passes through to the viewer).
 func NewTransport() *http.Transport {
 	return &http.Transport{

@@ -51,7 +51,7 @@ func rawUpstream(tb testing.TB, response string) string {
 }
 
 // Response nits (issue 10, item 7), each decided as a production proxy
-// should and documented in README's hostforward section.
+// should and documented in docs/hostforward.md.
 func TestMalformedResponses(t *testing.T) {
 	const tail = "Content-Length: 2\r\n\r\nok"
 	// Answered: the headers the viewer gets.
@@ -105,7 +105,7 @@ func TestMalformedResponses(t *testing.T) {
 }
 
 // What the response conversion changed is in the request's log line, as
-// README promises: header names dropped because they are not tokens even
+// docs/hostforward.md promises: header names dropped because they are not tokens even
 // without the whitespace before the colon, and single-valued headers cut
 // to their first value.
 func TestMalformedResponsesLogged(t *testing.T) {
