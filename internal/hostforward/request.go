@@ -259,9 +259,8 @@ func (h *Handler) verify(ctx context.Context, headers map[string]string) (bool, 
 	if h.creds.origin == nil {
 		return false, nil
 	}
-	ok, err := h.creds.origin.Match(ctx, headers["x-origin-verify"])
-	if !ok {
-		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution", err: err}
+	if !h.creds.origin.Match(ctx, headers["x-origin-verify"]) {
+		return false, &refusal{status: http.StatusForbidden, reason: "request did not come through the CloudFront distribution"}
 	}
 	return true, nil
 }

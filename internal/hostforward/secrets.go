@@ -16,9 +16,10 @@ import (
 const headerUpstreamVerify = "X-Upstream-Verify"
 
 // originVerifier decides whether an X-Origin-Verify value proves that the
-// request came through the distribution. *secretcache.Secret is one.
+// request came through the distribution, never waiting on Secrets Manager.
+// *secretcache.Secret is one.
 type originVerifier interface {
-	Match(ctx context.Context, value string) (bool, error)
+	Match(ctx context.Context, value string) bool
 }
 
 // upstreamCredential gives the X-Upstream-Verify value sent to the app.

@@ -59,14 +59,24 @@ func TestSecretVariables(t *testing.T) {
 	}
 }
 
-// fakeSecrets answers GetSecretValue for AWSCURRENT from values by secret
-// id; other stages do not exist.
+// fakeSecrets holds one version, "v1" labelled AWSCURRENT, of each secret
+// in values by secret id; other secrets do not exist.
 type fakeSecrets map[string]string
+
+var errNoSecret = &smtypes.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret.")}
+
+func (f fakeSecrets) ListSecretVersionIds(_ context.Context, in *secretsmanager.ListSecretVersionIdsInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.ListSecretVersionIdsOutput, error) {
+	if _, ok := f[aws.ToString(in.SecretId)]; !ok {
+		return nil, errNoSecret
+	}
+	return &secretsmanager.ListSecretVersionIdsOutput{Versions: []smtypes.SecretVersionsListEntry{
+		{VersionId: aws.String("v1"), VersionStages: []string{"AWSCURRENT"}}}}, nil
+}
 
 func (f fakeSecrets) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
 	v, ok := f[aws.ToString(in.SecretId)]
-	if !ok || aws.ToString(in.VersionStage) != "AWSCURRENT" {
-		return nil, &smtypes.ResourceNotFoundException{Message: aws.String("Secrets Manager can't find the specified secret.")}
+	if !ok || aws.ToString(in.VersionId) != "v1" {
+		return nil, errNoSecret
 	}
 	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v)}, nil
 }

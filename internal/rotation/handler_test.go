@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -35,9 +36,18 @@ func (f *fakeSM) DescribeSecret(context.Context, *secretsmanager.DescribeSecretI
 	return &secretsmanager.DescribeSecretOutput{RotationEnabled: aws.Bool(f.enabled), VersionIdsToStages: f.stages}, nil
 }
 
+func (f *fakeSM) ListSecretVersionIds(context.Context, *secretsmanager.ListSecretVersionIdsInput, ...func(*secretsmanager.Options)) (*secretsmanager.ListSecretVersionIdsOutput, error) {
+	out := &secretsmanager.ListSecretVersionIdsOutput{}
+	for _, id := range slices.Sorted(maps.Keys(f.stages)) {
+		out.Versions = append(out.Versions, smtypes.SecretVersionsListEntry{VersionId: aws.String(id), VersionStages: f.stages[id]})
+	}
+	return out, nil
+}
+
+// GetSecretValue finds the version by id, stage or both, as Secrets Manager does.
 func (f *fakeSM) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
 	for id, stages := range f.stages {
-		if (in.VersionId == nil || *in.VersionId == id) && slices.Contains(stages, aws.ToString(in.VersionStage)) {
+		if (in.VersionId == nil || *in.VersionId == id) && (in.VersionStage == nil || slices.Contains(stages, *in.VersionStage)) {
 			if v, ok := f.values[id]; ok {
 				return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v), CreatedDate: aws.Time(f.created)}, nil
 			}

@@ -1,22 +1,33 @@
 // Package secretcache holds the values of one AWS Secrets Manager secret in
-// memory: the versions labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS,
-// read with GetSecretValue at cold start and re-read as rotation moves the
-// labels.
+// memory: the versions labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS.
 //
-// A [Secret] answers two questions. [Secret.Match] says, in constant time,
-// whether a value is one of the held versions; on a value that matches none
-// it re-reads the secret, at most once per [RefreshInterval] (once per
-// [RetryAfterFailure] after a failed read), so a just-rotated value is
-// refused for at most that long and a flood of forged values costs at most
-// one read a minute while Secrets Manager answers. [Secret.Current] gives the
-// AWSCURRENT value to send. Both read the secret again once the held values
-// are [MaxAge] old, so a value rotated out stops being accepted.
+// A read is one snapshot ([ReadVersions]): a single ListSecretVersionIds
+// call says which version carries which label, then each version's value is
+// read by its id (GetSecretValue with VersionId). Reading the three labels
+// one after the other instead could straddle a rotation's finishSecret and
+// miss the new value altogether (AWSCURRENT read before the move,
+// AWSPENDING after it). A version's value never changes, so a re-read reads
+// only the values of versions it has not seen: usually one call.
 //
-// AWSPENDING is accepted as well as AWSCURRENT and AWSPREVIOUS because a
-// rotation function (see package rotation) makes the new value live at the
-// far end (setSecret) before Secrets Manager moves AWSCURRENT to it
-// (finishSecret).
+// A [Secret] is read at cold start ([Load], bounded by the caller) and then
+// in the background: [Secret.Match] and [Secret.Current] never wait on
+// Secrets Manager. Once the held values are [RefreshInterval] old, the next
+// call starts a re-read and answers from the held values; the re-read makes
+// one attempt (no SDK retries) bounded by [ReadTimeout] of running time, and
+// a failure keeps the held values and holds the next attempt back
+// ([RetryAfterFailure], doubling, counted from the end of the failed read).
+// Behind a Secrets Manager endpoint that hangs, a forged value is refused at
+// once and the held values keep serving.
 //
-// See https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
+// [Secret.Match] accepts AWSCURRENT and AWSPREVIOUS, and AWSPENDING only
+// within [PendingWindow] of the version's creation. The pending value is
+// accepted because a rotation function (package rotation) makes it live at
+// the far end (setSecret) before Secrets Manager moves AWSCURRENT to it
+// (finishSecret); only for a while, because a pending version is also what
+// a failed rotation leaves behind, or anyone allowed PutSecretValue can add.
+// The creation time is GetSecretValue's CreatedDate (ListSecretVersionIds
+// has it too on AWS; moto there reports the time of the call).
+//
+// See https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecretVersionIds.html
 // and https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_how.html.
 package secretcache

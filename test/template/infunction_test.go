@@ -189,7 +189,9 @@ func TestInFunction(t *testing.T) {
 		checkJSON(t, at(t, res, "AppFunctionRole.Properties.Policies"), `[{"PolicyName":"AppFunctionRolePolicy1",
 			"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Sid":"ReadItsSecrets","Effect":"Allow",
 			"Action":"secretsmanager:GetSecretValue","Resource":[{"Ref":"OriginVerifySecret"},{"Ref":"UpstreamVerifySecret"},
-			{"Ref":"DjangoSecretKey"},{"Ref":"DatabaseUrlSecret"}]}]}}]`)
+			{"Ref":"DjangoSecretKey"},{"Ref":"DatabaseUrlSecret"}]},
+			{"Sid":"ListItsSecretVersions","Effect":"Allow","Action":"secretsmanager:ListSecretVersionIds",
+			"Resource":[{"Ref":"OriginVerifySecret"},{"Ref":"UpstreamVerifySecret"}]}]}}]`)
 	})
 	t.Run("database URL stored from the NoEcho parameter, deleted with the stack", func(t *testing.T) {
 		checkJSON(t, at(t, tpl, "Parameters.DatabaseUrl.NoEcho"), `true`)

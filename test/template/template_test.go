@@ -322,6 +322,8 @@ func TestIAM(t *testing.T) {
 			`[{"Fn::Sub":"arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"}]`)
 		checkJSON(t, at(t, res, "HostForwardFunctionRole.Properties.Policies"), `[{"PolicyName":"ReadItsSecrets","PolicyDocument":{
 			"Version":"2012-10-17","Statement":[{"Sid":"ReadItsSecrets","Effect":"Allow","Action":"secretsmanager:GetSecretValue",
+			"Resource":[{"Ref":"OriginVerifySecret"},{"Ref":"UpstreamVerifySecret"}]},
+			{"Sid":"ListItsSecretVersions","Effect":"Allow","Action":"secretsmanager:ListSecretVersionIds",
 			"Resource":[{"Ref":"OriginVerifySecret"},{"Ref":"UpstreamVerifySecret"}]}]}}]`)
 	})
 	t.Run("rotate: this secret, this distribution", func(t *testing.T) {

@@ -1,0 +1,110 @@
+package secretcache
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+)
+
+// endpoint stands in for Secrets Manager on loopback: it answers a secret
+// with one AWSCURRENT version, or hangs until the caller gives up, or fails
+// every call with a 500; it counts the requests of each kind.
+type endpoint struct {
+	mu       sync.Mutex
+	mode     string // "answer", "hang" or "fail"
+	requests map[string]int
+	stop     chan struct{}
+}
+
+func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	mode := e.mode
+	e.requests[mode]++
+	e.mu.Unlock()
+	io.Copy(io.Discard, r.Body) // so that r.Context() ends when the caller goes away
+	switch mode {
+	case "hang":
+		select {
+		case <-r.Context().Done():
+		case <-e.stop:
+		}
+		return
+	case "fail":
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(http.StatusInternalServerError)
+		w.Write([]byte(`{"__type":"InternalServiceError","message":"try again"}`))
+		return
+	}
+	var out any = map[string]any{"Versions": []map[string]any{{"VersionId": "v1", "VersionStages": []string{StageCurrent}}}}
+	if r.Header.Get("X-Amz-Target") == "secretsmanager.GetSecretValue" {
+		out = map[string]any{"ARN": testARN, "VersionId": "v1", "SecretString": "c", "CreatedDate": 1.7e9}
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	json.NewEncoder(w).Encode(out)
+}
+
+func (e *endpoint) set(mode string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.mode = mode
+}
+
+func (e *endpoint) count(mode string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.requests[mode]
+}
+
+// TestHangingEndpoint reads through the real SDK client from an endpoint
+// on loopback. Once it hangs, Match still answers at once from the held
+// values; the re-read gives up after its bound, having sent one request;
+// against an endpoint that fails, it sends one request (the SDK would retry
+// a 500 twice) and the next attempt waits for the back-off.
+func TestHangingEndpoint(t *testing.T) {
+	e := &endpoint{mode: "answer", requests: map[string]int{}, stop: make(chan struct{})}
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() { close(e.stop); srv.Close() })
+	client := secretsmanager.New(secretsmanager.Options{
+		BaseEndpoint: aws.String(srv.URL), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+	})
+	c := newClock()
+	s := mustLoad(t, client, testARN, c, discard())
+	s.readTimeout = 100 * time.Millisecond
+
+	e.set("hang")
+	c.advance(RefreshInterval)
+	answersAtOnce(t, "endpoint hanging", s, map[string]bool{"forged": false, "c": true})
+	s.wait() // returns: the re-read is bounded
+	if got := e.count("hang"); got != 1 {
+		t.Errorf("requests to the hanging endpoint: got %d, want 1", got)
+	}
+
+	e.set("fail")
+	for range 10 {
+		s.Match(context.Background(), "forged")
+	}
+	s.wait()
+	if got := e.count("fail"); got != 0 {
+		t.Errorf("requests within the back-off after the hang: got %d, want 0", got)
+	}
+	c.advance(RetryAfterFailure)
+	s.Match(context.Background(), "forged")
+	s.wait()
+	if got := e.count("fail"); got != 1 {
+		t.Errorf("requests to the failing endpoint for one re-read: got %d, want 1 (no SDK retries)", got)
+	}
+	if !s.Match(context.Background(), "c") {
+		t.Error("Match(c) after two failed re-reads: got false, want true (held values)")
+	}
+	s.wait()
+}
