@@ -166,6 +166,9 @@ STATEMENTS = [
                  "logs:DeleteLogDelivery", "logs:ListLogDeliveries"], "Resource": "*"},
     {"Sid": "LogGroups", "services": ["logs"], "Resource": "arn:aws:logs:*:*:log-group:djfront*"},
     {"Sid": "Alarms", "services": ["cloudwatch"], "Resource": "arn:aws:cloudwatch:*:*:alarm:djfront*"},
+    # RotateFunction's schedule (its header check): CloudFormation names the
+    # rule after the stack, djfront-<LogicalId>-<suffix>.
+    {"Sid": "Schedules", "services": ["events"], "Resource": "arn:aws:events:*:*:rule/djfront*"},
 ]
 
 

@@ -7,7 +7,8 @@ import (
 )
 
 // DefaultSettle is SETTLE_TIME's default: hostforward's re-read interval
-// (secretcache.RefreshInterval).
+// (secretcache.RefreshInterval), so every instance that serves requests
+// knows the new value before CloudFront sends it.
 const DefaultSettle = time.Minute
 
 // maxSettle leaves setSecret time within the function's timeout.

@@ -16,13 +16,32 @@
 //  4. finishSecret: AWSCURRENT moves to the new version (Secrets Manager
 //     moves AWSPREVIOUS to the old one) and AWSPENDING is removed from it.
 //
-// hostforward accepts AWSCURRENT, AWSPENDING and AWSPREVIOUS (package
-// secretcache) and re-reads the secret at most once a minute on a value it
-// does not know. Settle defaults to that minute: by the time CloudFront
-// starts sending the new value, every hostforward instance either read the
-// secret after the value existed or may read it again, so no viewer gets a
-// 403 while the distribution deploys. The old value stays accepted as
+// hostforward accepts AWSCURRENT and AWSPREVIOUS, and AWSPENDING for
+// secretcache.PendingWindow (an hour) after the version's creation; it
+// re-reads the secret in the background once its values are a minute old.
+// Settle defaults to that minute: by the time CloudFront starts sending the
+// new value, every hostforward instance that served a request since knows
+// it, so no viewer gets a 403 while the distribution deploys. (An instance
+// idle through the whole rotation refuses the first request that carries
+// the new value, and reads it in the background: hostforward never makes a
+// request wait on Secrets Manager.) The old value stays accepted as
 // AWSPREVIOUS until the next rotation.
+//
+// The time bounds follow from the function's 15-minute timeout, within
+// which a rotation that goes well sets the header: setSecret refuses a
+// pending version 20 minutes old (maxSetAge) and removes its AWSPENDING, so
+// the rotation Secrets Manager keeps retrying stops and the next one starts
+// over; the check below puts AWSCURRENT back over a pending value 30 minutes
+// old (revertAfter), well before hostforward stops accepting it.
+//
+// The template also invokes the function every minute with the step
+// [StepCheck] ({"Step": "checkOriginHeader", "SecretId": ARN}): it compares
+// the header the distribution sends with the secret and puts AWSCURRENT
+// there, under the ETag, unless it is already or a rotation is under way.
+// That undoes what would otherwise refuse viewers: a stack update that
+// restored the creation-time value (CloudFormation resolves the template's
+// {{resolve:secretsmanager}} reference only when its text changes), a
+// rotation that failed after setSecret, a value set by hand.
 //
 // Every step is idempotent: Secrets Manager retries a failed step, and a
 // step whose work is already done does nothing.

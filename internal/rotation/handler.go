@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
@@ -30,9 +28,17 @@ const (
 )
 
 // updateAttempts bounds the GetDistributionConfig + UpdateDistribution
-// rounds setSecret makes when someone else changes the distribution between
-// the two calls (PreconditionFailed).
+// rounds a header write makes when someone else changes the distribution
+// between the two calls (PreconditionFailed).
 const updateAttempts = 3
+
+// maxSetAge is the oldest a pending version may be when setSecret puts it on
+// the distribution. A rotation that goes well gets there within the
+// function's 15-minute timeout (setSecret is the only step that waits); an
+// older one belongs to a rotation retried much later, which would leave too
+// little of secretcache.PendingWindow (1 h) for finishSecret to make it
+// current, or for the scheduled check to undo it (revertAfter).
+const maxSetAge = 20 * time.Minute
 
 // deployPoll is how often setSecret asks whether the distribution has
 // finished deploying a previous change.
@@ -90,18 +96,28 @@ func (e *StepError) Error() string {
 
 func (e *StepError) Unwrap() error { return e.Err }
 
-// Handle runs the step ev names and logs one line about it. The error, a
-// *StepError, makes Secrets Manager retry the step and, after its retries,
-// mark the rotation failed; AWSCURRENT then stays where it was.
+// Handle runs the step ev names (a rotation step, or [StepCheck]) and logs
+// one line about it. The error, a *StepError, makes Secrets Manager retry
+// the step and, after its retries, mark the rotation failed; AWSCURRENT then
+// stays where it was.
 func (h *Handler) Handle(ctx context.Context, ev events.SecretsManagerSecretRotationEvent) error {
 	start := time.Now()
-	outcome, err := h.step(ctx, ev)
+	level := slog.LevelInfo
+	var outcome string
+	var err error
+	if ev.Step == StepCheck {
+		outcome, level, err = h.check(ctx, ev.SecretID)
+	} else {
+		outcome, err = h.step(ctx, ev)
+	}
 	attrs := []slog.Attr{
 		slog.String("step", ev.Step),
 		slog.String("secret_id", ev.SecretID),
-		slog.String("version_id", ev.ClientRequestToken),
-		slog.Int64("duration_ms", time.Since(start).Milliseconds()),
 	}
+	if ev.ClientRequestToken != "" {
+		attrs = append(attrs, slog.String("version_id", ev.ClientRequestToken))
+	}
+	attrs = append(attrs, slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		attrs = append(attrs, slog.String("request_id", lc.AwsRequestID))
 	}
@@ -110,7 +126,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SecretsManagerSecretRota
 		h.logger.LogAttrs(ctx, slog.LevelError, "rotation", append(attrs, slog.String("error", err.Error()))...)
 		return err
 	}
-	h.logger.LogAttrs(ctx, slog.LevelInfo, "rotation", append(attrs, slog.String("outcome", outcome))...)
+	h.logger.LogAttrs(ctx, level, "rotation", append(attrs, slog.String("outcome", outcome))...)
 	return nil
 }
 
@@ -201,16 +217,22 @@ func (h *Handler) pending(ctx context.Context, ev events.SecretsManagerSecretRot
 // set waits until the pending version is Settle old and, when a version is
 // AWSPREVIOUS, until the distribution has deployed its last change; then it
 // puts the pending value on the distribution's X-Origin-Verify origin header.
+// A pending version maxSetAge old is not put there (see expire).
 func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotationEvent, versions map[string][]string) (string, error) {
 	p, err := h.pending(ctx, ev)
 	if err != nil {
 		return "", err
 	}
-	if p.CreatedDate != nil {
-		if wait := p.CreatedDate.Add(h.cfg.Settle).Sub(h.now()); wait > 0 {
-			if err := h.sleep(ctx, wait); err != nil {
-				return "", fmt.Errorf("wait %s for hostforward to know the new value: %w", wait.Round(time.Second), err)
-			}
+	if p.CreatedDate == nil {
+		return "", errors.New("the pending version has no creation date, so hostforward would not accept it")
+	}
+	created := *p.CreatedDate
+	if err := h.expire(ctx, ev, created); err != nil {
+		return "", err
+	}
+	if wait := created.Add(h.cfg.Settle).Sub(h.now()); wait > 0 {
+		if err := h.sleep(ctx, wait); err != nil {
+			return "", fmt.Errorf("wait %s for hostforward to know the new value: %w", wait.Round(time.Second), err)
 		}
 	}
 	if hasStage(versions, secretcache.StagePrevious) {
@@ -218,34 +240,32 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 			return "", err
 		}
 	}
-	value := aws.ToString(p.SecretString)
-	for attempt := 1; ; attempt++ {
-		got, err := h.cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(h.cfg.DistributionID)})
-		if err != nil {
-			return "", fmt.Errorf("get distribution %s config: %w", h.cfg.DistributionID, err)
-		}
-		changed, err := setHeader(got.DistributionConfig, h.cfg.OriginID, value)
-		if err != nil {
-			return "", fmt.Errorf("distribution %s: %w", h.cfg.DistributionID, err)
-		}
-		if changed == 0 {
-			return "distribution already sends the pending value", nil
-		}
-		_, err = h.cf.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{
-			Id:                 aws.String(h.cfg.DistributionID),
-			IfMatch:            got.ETag,
-			DistributionConfig: got.DistributionConfig,
-		})
-		var stale *cftypes.PreconditionFailed
-		switch {
-		case err == nil:
-			return fmt.Sprintf("distribution updated (%d origin header(s), attempt %d)", changed, attempt), nil
-		case errors.As(err, &stale) && attempt < updateAttempts:
-			continue // changed by someone else since GetDistributionConfig: read it again
-		default:
-			return "", fmt.Errorf("update distribution %s: %w", h.cfg.DistributionID, err)
-		}
+	if err := h.expire(ctx, ev, created); err != nil {
+		return "", err
 	}
+	value := aws.ToString(p.SecretString)
+	return h.writeHeader(ctx, func(context.Context, string) (string, string, error) { return value, "pending value", nil })
+}
+
+// expire refuses a pending version created maxSetAge or longer ago: it
+// removes the version's AWSPENDING, so the rotation Secrets Manager keeps
+// retrying with it stops and the next one starts over with a new value,
+// and returns why.
+func (h *Handler) expire(ctx context.Context, ev events.SecretsManagerSecretRotationEvent, created time.Time) error {
+	age := h.now().Sub(created)
+	if age < maxSetAge {
+		return nil
+	}
+	why := fmt.Sprintf("the pending version is %s old, past the %s setSecret allows (hostforward accepts a pending value for %s)",
+		age.Round(time.Second), maxSetAge, secretcache.PendingWindow)
+	if _, err := h.sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
+		SecretId:            aws.String(ev.SecretID),
+		VersionStage:        aws.String(secretcache.StagePending),
+		RemoveFromVersionId: aws.String(ev.ClientRequestToken),
+	}); err != nil {
+		return fmt.Errorf("%s; remove its AWSPENDING: %w", why, err)
+	}
+	return errors.New(why + ": AWSPENDING removed from it, the next rotation starts over")
 }
 
 // awaitDeployed returns once the distribution's status is Deployed. This
@@ -276,55 +296,6 @@ func (h *Handler) awaitDeployed(ctx context.Context) error {
 			return fmt.Errorf("distribution %s is still deploying a previous change (status %q): %w", h.cfg.DistributionID, status, err)
 		}
 	}
-}
-
-// setHeader sets value on the X-Origin-Verify header of the origin
-// originID names (with originID empty, the one origin that has the header)
-// and returns how many headers it changed. Other origins and other headers
-// are left alone. A distribution with no such origin header is an error:
-// the rotation would change nothing that protects the API.
-func setHeader(cfg *cftypes.DistributionConfig, originID, value string) (int, error) {
-	var found []*cftypes.OriginCustomHeader
-	var ids []string // of the origins that have the header
-	origins := originsOf(cfg)
-	for i := range origins {
-		o := &origins[i]
-		if o.CustomHeaders == nil || (originID != "" && aws.ToString(o.Id) != originID) {
-			continue
-		}
-		before := len(found)
-		for j := range o.CustomHeaders.Items {
-			if hd := &o.CustomHeaders.Items[j]; strings.EqualFold(aws.ToString(hd.HeaderName), HeaderName) {
-				found = append(found, hd)
-			}
-		}
-		if len(found) > before {
-			ids = append(ids, aws.ToString(o.Id))
-		}
-	}
-	switch {
-	case len(found) == 0 && originID != "":
-		return 0, fmt.Errorf("origin %q has no %s custom header", originID, HeaderName)
-	case len(found) == 0:
-		return 0, fmt.Errorf("no origin has a %s custom header", HeaderName)
-	case len(ids) > 1:
-		return 0, fmt.Errorf("origins %s all have a %s custom header: set ORIGIN_ID to the HTTP API's", strings.Join(ids, ", "), HeaderName)
-	}
-	changed := 0
-	for _, hd := range found {
-		if aws.ToString(hd.HeaderValue) != value {
-			hd.HeaderValue = aws.String(value)
-			changed++
-		}
-	}
-	return changed, nil
-}
-
-func originsOf(cfg *cftypes.DistributionConfig) []cftypes.Origin {
-	if cfg == nil || cfg.Origins == nil {
-		return nil
-	}
-	return cfg.Origins.Items
 }
 
 // test checks that the distribution's configuration holds the pending value

@@ -1,6 +1,7 @@
 package rotation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,13 +24,15 @@ import (
 
 const token = "new-version"
 
-// fakeSM holds one secret: versions by id with their stages and values.
+// fakeSM holds one secret: versions by id with their stages, values and
+// creation times (created when createdOf has none).
 type fakeSM struct {
-	enabled bool
-	stages  map[string][]string
-	values  map[string]string
-	created time.Time
-	puts    int
+	enabled   bool
+	stages    map[string][]string
+	values    map[string]string
+	created   time.Time
+	createdOf map[string]time.Time
+	puts      int
 }
 
 func (f *fakeSM) DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
@@ -49,7 +52,15 @@ func (f *fakeSM) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretV
 	for id, stages := range f.stages {
 		if (in.VersionId == nil || *in.VersionId == id) && (in.VersionStage == nil || slices.Contains(stages, *in.VersionStage)) {
 			if v, ok := f.values[id]; ok {
-				return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v), CreatedDate: aws.Time(f.created)}, nil
+				created, ok := f.createdOf[id]
+				if !ok {
+					created = f.created
+				}
+				out := &secretsmanager.GetSecretValueOutput{SecretString: aws.String(v)}
+				if !created.IsZero() {
+					out.CreatedDate = aws.Time(created)
+				}
+				return out, nil
 			}
 		}
 	}
@@ -141,6 +152,18 @@ func newFakes() (*fakeSM, *fakeCF) {
 		&fakeCF{header: aws.String("old")}
 }
 
+// checkExpired checks that setSecret removed AWSPENDING from the event's
+// version and left the distribution alone.
+func checkExpired(t *testing.T, sm *fakeSM, cf *fakeCF, _ time.Duration) {
+	t.Helper()
+	if got := sm.stages[token]; len(got) != 0 {
+		t.Errorf("expired version's stages: got %v, want none", got)
+	}
+	if len(cf.updates) != 0 || aws.ToString(cf.header) != "old" {
+		t.Errorf("distribution: updates %v, header %q; want none, %q", cf.updates, aws.ToString(cf.header), "old")
+	}
+}
+
 func TestSteps(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -210,11 +233,32 @@ func TestSteps(t *testing.T) {
 			}},
 		{name: "set gives up on a deployment before the function's timeout", step: StepSet, deadline: 30 * time.Second,
 			setup: func(sm *fakeSM, cf *fakeCF) {
+				sm.created = time.Now().Add(-2 * time.Minute) // settled
 				sm.values[token] = "new"
 				sm.stages["older-version"] = []string{"AWSPREVIOUS"}
 				cf.deploying = 100
 			},
 			wantErr: `still deploying a previous change (status "InProgress"); giving up before the function's timeout`},
+		// A pending version is accepted by hostforward for an hour after its
+		// creation: setSecret does not put an old one on the distribution,
+		// and unlabels it so that the next rotation starts over.
+		{name: "set refuses a pending version past maxSetAge", step: StepSet,
+			setup: func(sm *fakeSM, _ *fakeCF) {
+				sm.values[token] = "new"
+				sm.createdOf = map[string]time.Time{token: sm.created.Add(-maxSetAge)}
+			},
+			wantErr: "the pending version is 20m15s old, past the 20m0s setSecret allows (hostforward accepts a pending value for 1h0m0s): AWSPENDING removed from it",
+			check:   checkExpired},
+		{name: "set refuses a pending version the deployment wait made too old", step: StepSet,
+			setup: func(sm *fakeSM, cf *fakeCF) {
+				sm.values[token] = "new"
+				sm.stages["older-version"] = []string{"AWSPREVIOUS"}
+				cf.deploying = 60 // 20 minutes of polls
+			},
+			wantErr: "the pending version is 21m0s old, past the 20m0s setSecret allows", check: checkExpired},
+		{name: "set without a creation date", step: StepSet,
+			setup:   func(sm *fakeSM, _ *fakeCF) { sm.values[token] = "new"; sm.created = time.Time{} },
+			wantErr: "the pending version has no creation date"},
 		{name: "first rotation: set does not wait for a deployment (no AWSPREVIOUS to drop)", step: StepSet,
 			setup: func(sm *fakeSM, cf *fakeCF) { sm.values[token] = "new"; cf.deploying = 1 },
 			check: func(t *testing.T, _ *fakeSM, cf *fakeCF, slept time.Duration) {
@@ -275,33 +319,46 @@ func TestSteps(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(sm, cf)
 			}
-			h := newHandler(Config{DistributionID: "E2EXAMPLE", OriginID: tt.origin, Settle: time.Minute}, sm, cf, slog.New(slog.DiscardHandler))
-			h.now = func() time.Time { return sm.created.Add(15 * time.Second) }
-			var slept time.Duration
-			h.sleep = func(_ context.Context, d time.Duration) error { slept += d; return nil }
+			r := newStepRun(sm, cf, tt.origin)
 			ctx := context.Background()
 			if tt.deadline > 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, tt.deadline)
 				defer cancel()
-				h.now = time.Now // the version is long settled
+				r.h.now = time.Now // against the context's deadline
 			}
-			err := h.Handle(ctx, events.SecretsManagerSecretRotationEvent{Step: tt.step, SecretID: "origin", ClientRequestToken: token})
-			if tt.wantErr != "" {
+			err := r.h.Handle(ctx, events.SecretsManagerSecretRotationEvent{Step: tt.step, SecretID: "origin", ClientRequestToken: token})
+			switch {
+			case tt.wantErr != "":
 				var se *StepError
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &se) || se.Step != tt.step {
 					t.Fatalf("got error %v, want a *StepError for %s containing %q", err, tt.step, tt.wantErr)
 				}
-				return
-			}
-			if err != nil {
+			case err != nil:
 				t.Fatalf("got error %v", err)
 			}
 			if tt.check != nil {
-				tt.check(t, sm, cf, slept)
+				tt.check(t, sm, cf, r.slept)
 			}
 		})
 	}
+}
+
+// stepRun is a Handler on fakes whose clock starts 15 s after the pending
+// version's creation and moves on with every sleep; logs holds its lines.
+type stepRun struct {
+	h     *Handler
+	slept time.Duration
+	logs  bytes.Buffer
+}
+
+func newStepRun(sm *fakeSM, cf *fakeCF, origin string) *stepRun {
+	r := &stepRun{}
+	r.h = newHandler(Config{DistributionID: "E2EXAMPLE", OriginID: origin, Settle: time.Minute}, sm, cf, slog.New(slog.NewJSONHandler(&r.logs, nil)))
+	start := sm.created.Add(15 * time.Second)
+	r.h.now = func() time.Time { return start.Add(r.slept) }
+	r.h.sleep = func(_ context.Context, d time.Duration) error { r.slept += d; return nil }
+	return r
 }
 
 func TestLoadConfig(t *testing.T) {
@@ -341,6 +398,8 @@ func FuzzHandle(f *testing.F) {
 		f.Add(step, "origin", token)
 	}
 	f.Add(StepFinish, "", "")
+	f.Add(StepCheck, "origin", "")
+	f.Add(StepCheck, "", "")
 	f.Add(StepSet, "origin", "old-version")
 	f.Fuzz(func(t *testing.T, step, secretID, version string) {
 		sm, cf := newFakes()

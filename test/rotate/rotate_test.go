@@ -1,8 +1,9 @@
 // Package rotate_test runs the built rotate bootstrap under the local Lambda
 // Runtime API against moto's Secrets Manager and CloudFront: the four
 // rotation steps on a secret that moto's RotateSecret set up, the
-// distribution's X-Origin-Verify header changed under its ETag, and the
-// version labels moved.
+// distribution's X-Origin-Verify header changed under its ETag, the
+// version labels moved, and the scheduled header check putting AWSCURRENT
+// back after a stack update.
 //
 // Where moto 5.2.1 differs from AWS (checked in its source):
 //   - RotateSecret invokes the rotation Lambda in Docker; without Docker
@@ -16,6 +17,11 @@
 //   - UpdateDistribution accepts any non-empty IfMatch (AWS answers
 //     PreconditionFailed to a stale ETag) and keeps the ETag it had. The
 //     stale-ETag retry is covered by the package's unit tests.
+//   - ListSecretVersionIds reports the time of the call as every version's
+//     CreatedDate (GetSecretValue has the real one, which the function
+//     uses), and a missing secret there is a 500, not
+//     ResourceNotFoundException. The time bounds on pending versions (20
+//     and 30 minutes) are covered by the package's unit tests.
 package rotate_test
 
 import (
@@ -149,6 +155,56 @@ func TestRotation(t *testing.T) {
 			t.Errorf("second rotation's setSecret: X-Origin-Verify %q, want the pending value %q", got, want)
 		}
 	})
+
+	t.Run("the header check", func(t *testing.T) {
+		check := func() {
+			t.Helper()
+			payload, _ := json.Marshal(events.SecretsManagerSecretRotationEvent{Step: "checkOriginHeader", SecretID: secretARN})
+			if res, err := fn.Invoke(ctx, payload); err != nil || res.Error != nil {
+				t.Fatalf("checkOriginHeader: %v %+v", err, res.Error)
+			}
+		}
+		// The second rotation above is under way: its pending value stays.
+		pending := value(t, sm, secretARN, "AWSPENDING")
+		check()
+		if got := originHeader(t, cf, distID); got != pending {
+			t.Errorf("rotation under way: X-Origin-Verify %q, want the pending value %q", got, pending)
+		}
+		// A stack update puts the creation-time value back.
+		setOriginHeader(t, cf, distID, firstValue)
+		check()
+		if got, want := originHeader(t, cf, distID), value(t, sm, secretARN, "AWSCURRENT"); got != want {
+			t.Errorf("after a stack update and the check: X-Origin-Verify %q, want AWSCURRENT %q", got, want)
+		}
+		if got := originHeaders(t, cf, distID)["Partner X-Origin-Verify"]; got != partnerValue {
+			t.Errorf("after the check: Partner's X-Origin-Verify %q, want %q (untouched)", got, partnerValue)
+		}
+	})
+}
+
+// setOriginHeader sets the App origin's X-Origin-Verify to value, as a
+// CloudFormation stack update does with the template's creation-time value.
+func setOriginHeader(t *testing.T, cf *cloudfront.Client, id, value string) {
+	t.Helper()
+	out, err := cf.GetDistributionConfig(t.Context(), &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range out.DistributionConfig.Origins.Items {
+		if aws.ToString(o.Id) != "App" {
+			continue
+		}
+		for j, h := range o.CustomHeaders.Items {
+			if aws.ToString(h.HeaderName) == "X-Origin-Verify" {
+				out.DistributionConfig.Origins.Items[i].CustomHeaders.Items[j].HeaderValue = aws.String(value)
+			}
+		}
+	}
+	if _, err := cf.UpdateDistribution(t.Context(), &cloudfront.UpdateDistributionInput{
+		Id: aws.String(id), IfMatch: out.ETag, DistributionConfig: out.DistributionConfig,
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func createSecret(t *testing.T, sm *secretsmanager.Client) string {

@@ -137,8 +137,9 @@ func secretsReadable(t *testing.T, res map[string]any, fn any) []string {
 
 // TestRotationSchedule checks that Secrets Manager rotates the origin
 // secret with RotateFunction on a schedule (and right after creation), that
-// it may invoke the function for this secret only, and that the function
-// has the time setSecret needs.
+// it may invoke the function for this secret only, that the function
+// has the time setSecret needs, and that EventBridge runs its header check
+// every minute.
 func TestRotationSchedule(t *testing.T) {
 	tpl := deploy(t, translate(t, noDomain), noDomain)
 	res := tpl["Resources"]
@@ -150,6 +151,13 @@ func TestRotationSchedule(t *testing.T) {
 	checkJSON(t, at(t, res, "RotateFunctionPermission.Properties"), `{"Action":"lambda:InvokeFunction",
 		"FunctionName":{"Ref":"RotateFunction"},"Principal":"secretsmanager.amazonaws.com","SourceArn":{"Ref":"OriginVerifySecret"}}`)
 	checkJSON(t, at(t, res, "RotateFunction.Properties.Environment.Variables"), `{"DISTRIBUTION_ID":{"Ref":"Distribution"},"ORIGIN_ID":"App"}`)
+	// The header check: every minute, for this secret, by EventBridge only.
+	checkJSON(t, at(t, res, "RotateFunctionCheckOriginHeader.Properties"), `{"ScheduleExpression":"rate(1 minute)","Targets":[{
+		"Arn":{"Fn::GetAtt":["RotateFunction","Arn"]},"Id":"RotateFunctionCheckOriginHeaderLambdaTarget",
+		"Input":{"Fn::Sub":"{\"Step\": \"checkOriginHeader\", \"SecretId\": \"${OriginVerifySecret}\"}"}}]}`)
+	checkJSON(t, at(t, res, "RotateFunctionCheckOriginHeaderPermission.Properties"), `{"Action":"lambda:InvokeFunction",
+		"FunctionName":{"Ref":"RotateFunction"},"Principal":"events.amazonaws.com",
+		"SourceArn":{"Fn::GetAtt":["RotateFunctionCheckOriginHeader","Arn"]}}`)
 	// setSecret waits rotation.DefaultSettle (1 minute), then for the
 	// distribution to deploy an earlier change, before UpdateDistribution.
 	if timeout := number(t, at(t, res, "RotateFunction.Properties.Timeout")); timeout < 600 {

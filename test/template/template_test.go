@@ -229,6 +229,7 @@ func TestAlarms(t *testing.T) {
 		{"HostForwardErrorsAlarm", "AWS/Lambda", "Errors", `[{"Name":"FunctionName","Value":{"Ref":"HostForwardFunction"}}]`, "Sum", "0"},
 		{"HostForwardThrottlesAlarm", "AWS/Lambda", "Throttles", `[{"Name":"FunctionName","Value":{"Ref":"HostForwardFunction"}}]`, "Sum", "0"},
 		{"InvalidateErrorsAlarm", "AWS/Lambda", "Errors", `[{"Name":"FunctionName","Value":{"Ref":"InvalidateFunction"}}]`, "Sum", "0"},
+		{"RotateErrorsAlarm", "AWS/Lambda", "Errors", `[{"Name":"FunctionName","Value":{"Ref":"RotateFunction"}}]`, "Sum", "0"},
 		{"HttpApi5xxAlarm", "AWS/ApiGateway", "5xx", `[{"Name":"ApiId","Value":{"Ref":"HttpApi"}},{"Name":"Stage","Value":"$default"}]`, "Average", "0.05"},
 		{"InvalidationDeadLetterAlarm", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
 			`[{"Name":"QueueName","Value":{"Fn::GetAtt":["InvalidationDeadLetterQueue","QueueName"]}}]`, "Maximum", "0"},
@@ -330,7 +331,7 @@ func TestIAM(t *testing.T) {
 		checkJSON(t, at(t, res, "RotateFunctionRole.Properties.ManagedPolicyArns"), basicExecution)
 		checkJSON(t, at(t, res, "RotateFunctionRole.Properties.Policies"), `[{"PolicyName":"RotateFunctionRolePolicy0","PolicyDocument":{"Statement":[
 			{"Sid":"RotateOriginVerifySecret","Effect":"Allow","Action":["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue",
-			 "secretsmanager:PutSecretValue","secretsmanager:UpdateSecretVersionStage"],"Resource":{"Ref":"OriginVerifySecret"}},
+			 "secretsmanager:ListSecretVersionIds","secretsmanager:PutSecretValue","secretsmanager:UpdateSecretVersionStage"],"Resource":{"Ref":"OriginVerifySecret"}},
 			{"Sid":"SetOriginHeader","Effect":"Allow","Action":["cloudfront:GetDistribution","cloudfront:GetDistributionConfig","cloudfront:UpdateDistribution"],
 			 "Resource":{"Fn::Sub":"arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"}}]}}]`)
 	})
@@ -709,6 +710,7 @@ func TestStackNameLengths(t *testing.T) {
 		"HostForwardErrorsAlarm.Properties.AlarmDescription":      1024,
 		"HostForwardThrottlesAlarm.Properties.AlarmDescription":   1024,
 		"InvalidateErrorsAlarm.Properties.AlarmDescription":       1024,
+		"RotateErrorsAlarm.Properties.AlarmDescription":           1024,
 		"HttpApi5xxAlarm.Properties.AlarmDescription":             1024,
 		"DjangoSecretKey.Properties.Description":                  2048, // Secrets Manager CreateSecret
 		"DatabaseUrlSecret.Properties.Description":                2048, // Secrets Manager CreateSecret
