@@ -1,0 +1,49 @@
+// Package coldstart is the cold start every function's main shares: JSON
+// log lines on stdout (for CloudWatch), the AWS configuration loaded once
+// from the SDK's standard settings (AWS_REGION, AWS_ENDPOINT_URL…), the
+// function's handler built from its environment, then the Lambda loop. A
+// failure before the loop is one log line, "cannot start", whose error
+// names the variable or the step at fault, and exit status 1 (Lambda reports
+// Runtime.ExitError and retries the init).
+package coldstart
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// Build makes a function's handler (anything lambda.Start accepts) from its
+// environment, read through getenv, and the AWS configuration. It runs once,
+// at cold start.
+type Build func(ctx context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error)
+
+// Main runs build with the process's environment and starts the Lambda loop
+// with its handler; it never returns.
+func Main(build Build) {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	if err := run(context.Background(), os.Getenv, logger, build); err != nil {
+		logger.Error("cannot start", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+}
+
+// run starts the Lambda loop, which never returns; an error is a failure at
+// cold start.
+func run(ctx context.Context, getenv func(string) string, logger *slog.Logger, build Build) error {
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("load aws configuration: %w", err)
+	}
+	h, err := build(ctx, getenv, awsCfg, logger)
+	if err != nil {
+		return err
+	}
+	lambda.Start(h)
+	return nil
+}
