@@ -104,6 +104,31 @@ class SecretTest(unittest.TestCase):
                 got = djfront_settings.from_environ(env)["DJFRONT_UPSTREAM_SECRETS"]
                 self.assertEqual(got, want)
 
+    def test_database_password_by_arn(self):
+        # The template's aurora-serverless database: the URL without its
+        # password, which is in RDS's managed secret (JSON), by ARN.
+        rds = '{"username": "djfront", "password": "{p@ss\\"w"}'
+        cases = [
+            ("RDS's JSON secret", rds, '{p@ss"w', None),
+            ("a plain secret starting with a brace", "{plain", None,
+             'DATABASE_PASSWORD_SECRET_ARN: the secret is JSON without a "password" string'),
+            ("JSON without a password", '{"username": "djfront"}', None,
+             'DATABASE_PASSWORD_SECRET_ARN: the secret is JSON without a "password" string'),
+            ("a plain secret", "p@ss word", "p@ss word", None),
+        ]
+        for i, (name, value, want, error) in enumerate(cases):
+            with self.subTest(name):
+                arn = self.client.create_secret(Name=f"djfront-test-db-password-{i}", SecretString=value)["ARN"]
+                env = self.environ(DATABASE_URL="postgres://djfront@db.example.com:5432/djfront?sslmode=require",
+                                   DATABASE_PASSWORD_SECRET_ARN=arn)
+                if error:
+                    with self.assertRaises(ImproperlyConfigured) as raised:
+                        djfront_settings.database(env)
+                    self.assertEqual(str(raised.exception), error)
+                    continue
+                got = djfront_settings.database(env)
+                self.assertEqual((got["USER"], got["PASSWORD"], got["HOST"]), ("djfront", want, "db.example.com"))
+
     def promote(self, arn, token):
         stages = self.client.describe_secret(SecretId=arn)["VersionIdsToStages"]
         current = next(v for v, s in stages.items() if "AWSCURRENT" in s)
