@@ -87,9 +87,10 @@ class ConflictRetryMiddleware:
     djfront.transaction.retry_on_conflict does: what Aurora DSQL's optimistic
     concurrency control asks of a client.
 
-    Put it last in MIDDLEWARE. It calls the view from process_view, so the
-    process_view hooks of middleware listed after it would not run, nor
-    would process_exception hooks for the view's errors. Like
+    It must be last in MIDDLEWARE (ImproperlyConfigured otherwise): it calls
+    the view from process_view, so the process_view hooks of middleware
+    listed after it, such as CsrfViewMiddleware's check, would not run.
+    process_exception hooks do not see the view's errors. Like
     ATOMIC_REQUESTS (which it replaces for the default database), it makes
     each view one transaction, subject to DSQL's per-transaction limits,
     and a TemplateResponse renders after it. Views marked
@@ -97,6 +98,12 @@ class ConflictRetryMiddleware:
     """
 
     def __init__(self, get_response):
+        name = f"{type(self).__module__}.{type(self).__qualname__}"
+        if list(settings.MIDDLEWARE)[-1:] != [name]:
+            raise ImproperlyConfigured(
+                f"{name} must be last in MIDDLEWARE: it calls the view itself, so the process_view "
+                "of middleware after it (CsrfViewMiddleware's check) would not run"
+            )
         self.get_response = get_response
 
     def __call__(self, request):

@@ -544,7 +544,7 @@ def __getattr__(name):
     `from djfront.settings import *` asks for __all__ first: the settings
     are computed then, from os.environ, and stay for the process.
     """
-    if name != "__all__" and not name.isupper():
+    if "__all__" in globals() or (name != "__all__" and not name.isupper()):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     values = exported()
     globals().update(values)

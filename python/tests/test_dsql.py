@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.db import connections
 
+from . import need
+
 ENDPOINT = "abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws"
 SCHEMA = "djfront_dsql_test"
 PYTHON_DIR = Path(__file__).resolve().parent.parent
@@ -90,12 +92,7 @@ REFUSED_BY_DSQL = [
 
 
 def setUpModule():
-    try:
-        import aurora_dsql_django.base  # noqa: F401
-    except ImportError as err:
-        if os.environ.get("CI"):
-            raise RuntimeError(f"{err}: install the [dsql] extra (aurora-dsql-django, psycopg-pool)") from err
-        raise unittest.SkipTest(f"{err}: needs the [dsql] extra") from err
+    need.module("aurora_dsql_django.base", "install the [dsql] extra (aurora-dsql-django, psycopg-pool)")
 
 
 def run(args, **env):
@@ -145,11 +142,7 @@ class StandInTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.url = os.environ.get("DJFRONT_TEST_POSTGRES_URL", "")
-        if not cls.url:
-            if os.environ.get("CI"):
-                raise RuntimeError("DJFRONT_TEST_POSTGRES_URL is unset: go test ./python starts PostgreSQL and sets it")
-            raise unittest.SkipTest("needs PostgreSQL at DJFRONT_TEST_POSTGRES_URL (go test ./python starts one)")
+        cls.url = need.variable("DJFRONT_TEST_POSTGRES_URL", "go test ./python starts PostgreSQL and sets it")
 
     def setUp(self):
         self.schema(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE", f"CREATE SCHEMA {SCHEMA}")

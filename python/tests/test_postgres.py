@@ -11,7 +11,6 @@ connection handling (request_started, request_finished) runs as deployed.
 """
 
 import io
-import os
 import unittest
 
 from django.core.handlers.wsgi import WSGIHandler
@@ -22,17 +21,15 @@ from django.urls import path
 
 from djfront.transaction import retry_on_conflict
 
+from . import need
+
 URL = "DJFRONT_TEST_POSTGRES_URL"
 ALIAS = "postgres"
 TABLE = "djfront_test_runs"
 
 
 def setUpModule():
-    if os.environ.get(URL):
-        return
-    if os.environ.get("CI"):
-        raise RuntimeError(f"{URL} is unset: go test ./python starts PostgreSQL and sets it")
-    raise unittest.SkipTest(f"needs PostgreSQL at {URL} (go test ./python starts one)")
+    need.variable(URL, "go test ./python starts PostgreSQL and sets it (tests/settings.py)")
 
 
 def backend_pid(request):

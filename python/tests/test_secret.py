@@ -17,6 +17,8 @@ os.environ.setdefault("DJFRONT_HOSTS", "import.example.com")  # the import compu
 from djfront import settings as djfront_settings  # noqa: E402
 from djfront.settings import secret  # noqa: E402
 
+from . import need  # noqa: E402
+
 REGION = "us-east-1"
 VALUE = "postgres://app:p%40ss@db.example.com:5432/app"
 
@@ -24,11 +26,7 @@ VALUE = "postgres://app:p%40ss@db.example.com:5432/app"
 class SecretTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
-        if not cls.endpoint:
-            if os.environ.get("CI"):
-                raise RuntimeError("AWS_ENDPOINT_URL is unset: go test ./python starts moto and sets it")
-            raise unittest.SkipTest("needs moto at AWS_ENDPOINT_URL (go test ./python starts it)")
+        cls.endpoint = need.variable("AWS_ENDPOINT_URL", "go test ./python starts moto and sets it")
         client = boto3.client("secretsmanager", region_name=REGION, endpoint_url=cls.endpoint)
         cls.arn = client.create_secret(Name="djfront-test-database-url", SecretString=VALUE)["ARN"]
         cls.binary = client.create_secret(Name="djfront-test-binary", SecretBinary=b"\x00\x01")["ARN"]
