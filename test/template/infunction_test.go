@@ -12,8 +12,10 @@ import (
 // Resources only one app mode has: the function that runs there and what
 // comes with it. Every other resource must be the same in both modes.
 var (
-	externalOnly   = []string{"HostForwardFunction", "HostForwardFunctionRole"}
-	inFunctionOnly = []string{"AppFunction", "AppFunctionRole", "DjangoSecretKey", "DatabaseUrlSecret", "HostForwardLayer"}
+	externalOnly = []string{"HostForwardFunction", "HostForwardFunctionRole"}
+	// And the default Database's (dsql) cluster; TestDatabaseChoices has
+	// the other choices'.
+	inFunctionOnly = []string{"AppFunction", "AppFunctionRole", "DjangoSecretKey", "HostForwardLayer", "DsqlCluster"}
 	// modeDependent names the resources that exist in both modes but name
 	// the mode's function.
 	modeDependent = []string{"HostForwardPermission", "HostForwardErrorsAlarm", "HostForwardThrottlesAlarm"}
@@ -162,10 +164,10 @@ func TestInFunction(t *testing.T) {
 		{"media prefix", "Properties.Environment.Variables.DJFRONT_MEDIA_PREFIX", `"media"`},
 		{"a generated secret key, read by ARN", "Properties.Environment.Variables.DJANGO_SECRET_KEY_SECRET_ARN",
 			`{"Ref":"DjangoSecretKey"}`},
-		{"the database URL, read by ARN", "Properties.Environment.Variables.DATABASE_URL_SECRET_ARN",
-			`{"Ref":"DatabaseUrlSecret"}`},
 		{"no key in the environment", "Properties.Environment.Variables.DJANGO_SECRET_KEY", `""`},
-		{"no database URL in the environment", "Properties.Environment.Variables.DATABASE_URL", `""`},
+		{"the default database: DSQL, its URL without a password", "Properties.Environment.Variables.DATABASE_URL",
+			`{"Fn::Sub":"dsql://admin@${DsqlCluster.Endpoint}/postgres?region=${AWS::Region}"}`},
+		{"its own role", "Properties.Role", `{"Fn::GetAtt":["AppFunctionRole","Arn"]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,20 +185,14 @@ func TestInFunction(t *testing.T) {
 			t.Errorf("function timeout %vs is not above UPSTREAM_TIMEOUT 25s", timeout)
 		}
 	})
-	t.Run("role: logs, media uploads (not static files), its four secrets", func(t *testing.T) {
+	t.Run("role: logs, media uploads (not static files), its three secrets, its database", func(t *testing.T) {
+		checkJSON(t, at(t, res, "AppFunctionRole.Properties.AssumeRolePolicyDocument"), `{"Version":"2012-10-17",
+			"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
 		checkJSON(t, at(t, res, "AppFunctionRole.Properties.ManagedPolicyArns"),
-			`["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",{"Ref":"MediaUploadPolicy"}]`)
-		checkJSON(t, at(t, res, "AppFunctionRole.Properties.Policies"), `[{"PolicyName":"AppFunctionRolePolicy1",
-			"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Sid":"ReadItsSecrets","Effect":"Allow",
-			"Action":"secretsmanager:GetSecretValue","Resource":[{"Ref":"OriginVerifySecret"},{"Ref":"UpstreamVerifySecret"},
-			{"Ref":"DjangoSecretKey"},{"Ref":"DatabaseUrlSecret"}]}]}}]`)
-	})
-	t.Run("database URL stored from the NoEcho parameter, deleted with the stack", func(t *testing.T) {
-		checkJSON(t, at(t, tpl, "Parameters.DatabaseUrl.NoEcho"), `true`)
-		checkJSON(t, at(t, res, "DatabaseUrlSecret.Properties.SecretString"), `"sqlite:////tmp/db.sqlite3"`)
-		for _, policy := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
-			checkJSON(t, at(t, res, "DatabaseUrlSecret."+policy), `"Delete"`)
-		}
+			`[`+basicExecutionPolicy+`,{"Ref":"MediaUploadPolicy"}]`)
+		checkJSON(t, at(t, res, "AppFunctionRole.Properties.Policies"), `[`+readItsSecrets("")+`,
+			{"PolicyName":"ConnectToItsDatabase","PolicyDocument":{"Version":"2012-10-17","Statement":[{"Sid":"ConnectToItsDatabase",
+			"Effect":"Allow","Action":"dsql:DbConnectAdmin","Resource":{"Fn::GetAtt":["DsqlCluster","ResourceArn"]}}]}}]`)
 	})
 	t.Run("reserved concurrency as hostforward's", func(t *testing.T) {
 		if has(res, "AppFunction.Properties.ReservedConcurrentExecutions") {

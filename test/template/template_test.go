@@ -645,9 +645,11 @@ func TestParameters(t *testing.T) {
 		{"AlarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:alarms", true},
 		{"AlarmTopicArn", "alarms", false},
 		{"DatabaseUrl", "postgres://app:p%40ss@db.example.com:5432/app?sslmode=require", true},
-		{"DatabaseUrl", "sqlite:////tmp/db.sqlite3", true},
+		{"DatabaseUrl", "sqlite:////tmp/db.sqlite3", false}, // Database sqlite, said explicitly
 		{"DatabaseUrl", "mysql://app@db/app", true},
-		{"DatabaseUrl", "", false},
+		{"DatabaseUrl", "", true}, // the rules require it with Database url
+		{"DatabaseUrl", "postgres://", false},
+		{"DatabaseUrl", "dsql://admin@x.dsql.us-east-1.on.aws/postgres", false}, // Database dsql
 		{"DatabaseUrl", "oracle://db/app", false},
 		{"DatabaseUrl", "postgres://db/app name", false},
 		{"WebAclArn", "", true},
@@ -710,6 +712,7 @@ func TestStackNameLengths(t *testing.T) {
 		"HttpApi5xxAlarm.Properties.AlarmDescription":             1024,
 		"DjangoSecretKey.Properties.Description":                  2048, // Secrets Manager CreateSecret
 		"DatabaseUrlSecret.Properties.Description":                2048, // Secrets Manager CreateSecret
+		"DsqlCluster.Properties.Tags[0].Value":                    256,  // Aurora DSQL tag value
 	}
 	stackName := strings.Repeat("s", 128)
 	found := map[string]string{} // path → rendered value, in either app mode
@@ -741,7 +744,7 @@ func TestStackNameLengths(t *testing.T) {
 			}
 		}
 	}
-	for _, params := range []map[string]string{noDomain, inFunction} {
+	for _, params := range []map[string]string{noDomain, dsqlDatabase, auroraDatabase, urlDatabase} {
 		walk("", deploy(t, translate(t, params), params)["Resources"])
 	}
 
