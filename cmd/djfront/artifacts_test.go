@@ -117,15 +117,8 @@ func TestRunArtifactsAndVersion(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			e := env{stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" },
 				executable: func() (string, error) { return exe, tt.exeErr }}
-			if got := run(context.Background(), e, tt.args); got != tt.wantCode {
-				t.Errorf("exit code %d, want %d (stderr %q)", got, tt.wantCode, stderr.String())
-			}
-			if !strings.Contains(stdout.String(), tt.wantStdout) || (tt.wantStdout == "" && stdout.Len() > 0) {
-				t.Errorf("stdout %q, want %q", stdout.String(), tt.wantStdout)
-			}
-			if !strings.Contains(stderr.String(), tt.wantStderr) || (tt.wantStderr == "" && stderr.Len() > 0) {
-				t.Errorf("stderr %q, want it to contain %q", stderr.String(), tt.wantStderr)
-			}
+			code := run(context.Background(), e, tt.args)
+			checkOutput(t, code, stdout.String(), stderr.String(), tt.wantCode, tt.wantStdout, tt.wantStderr)
 		})
 	}
 }
