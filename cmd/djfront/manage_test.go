@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -100,15 +99,8 @@ func TestRun(t *testing.T) {
 				},
 				lambda: func(context.Context) (invoker, error) { return fake, nil },
 			}
-			if got := run(context.Background(), e, tt.args); got != tt.wantCode {
-				t.Errorf("exit code %d, want %d (stderr %q)", got, tt.wantCode, stderr.String())
-			}
-			if !strings.Contains(stdout.String(), tt.wantStdout) || (tt.wantStdout == "" && stdout.Len() > 0) {
-				t.Errorf("stdout %q, want %q", stdout.String(), tt.wantStdout)
-			}
-			if !strings.Contains(stderr.String(), tt.wantStderr) || (tt.wantStderr == "" && stderr.Len() > 0) {
-				t.Errorf("stderr %q, want it to contain %q", stderr.String(), tt.wantStderr)
-			}
+			code := run(context.Background(), e, tt.args)
+			checkOutput(t, code, stdout.String(), stderr.String(), tt.wantCode, tt.wantStdout, tt.wantStderr)
 			if tt.wantFunction != "" && (fake.got == nil || aws.ToString(fake.got.FunctionName) != tt.wantFunction) {
 				t.Errorf("invoked %+v, want function %s", fake.got, tt.wantFunction)
 			}
