@@ -26,8 +26,8 @@ func main() { coldstart.Main(build) }
 
 // build reads hostforward's configuration and sets it up: in the
 // in-function mode that starts the app (hostforward.Setup).
-func build(ctx context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error) {
-	cfg, err := hostforward.ConfigFromEnv(getenv)
+func build(ctx context.Context, env coldstart.Env, awsCfg aws.Config, logger *slog.Logger) (any, error) {
+	cfg, err := hostforward.ConfigFromEnv(env.Getenv)
 	if err != nil {
 		return nil, err
 	}

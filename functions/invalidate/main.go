@@ -26,8 +26,8 @@ import (
 func main() { coldstart.Main(build) }
 
 // build reads the invalidation's configuration and makes its handler.
-func build(_ context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error) {
-	cfg, err := invalidate.ConfigFromEnv(getenv)
+func build(_ context.Context, env coldstart.Env, awsCfg aws.Config, logger *slog.Logger) (any, error) {
+	cfg, err := invalidate.ConfigFromEnv(env)
 	if err != nil {
 		return nil, err
 	}

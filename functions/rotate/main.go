@@ -21,8 +21,8 @@ import (
 func main() { coldstart.Main(build) }
 
 // build reads the rotation's configuration and makes its handler.
-func build(_ context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error) {
-	cfg, err := rotation.ConfigFromEnv(getenv)
+func build(_ context.Context, env coldstart.Env, awsCfg aws.Config, logger *slog.Logger) (any, error) {
+	cfg, err := rotation.ConfigFromEnv(env.Getenv)
 	if err != nil {
 		return nil, err
 	}

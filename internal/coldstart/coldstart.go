@@ -18,16 +18,26 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
+// Env reads the function's environment: a variable's value and whether it
+// is set, as os.LookupEnv does (a variable may be set and empty).
+type Env func(name string) (string, bool)
+
+// Getenv returns name's value, "" when it is unset, as os.Getenv does.
+func (e Env) Getenv(name string) string {
+	v, _ := e(name)
+	return v
+}
+
 // Build makes a function's handler (anything lambda.Start accepts) from its
-// environment, read through getenv, and the AWS configuration. It runs once,
+// environment, read through env, and the AWS configuration. It runs once,
 // at cold start.
-type Build func(ctx context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error)
+type Build func(ctx context.Context, env Env, awsCfg aws.Config, logger *slog.Logger) (any, error)
 
 // Main runs build with the process's environment and starts the Lambda loop
 // with its handler; it never returns.
 func Main(build Build) {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	if err := run(context.Background(), os.Getenv, logger, build); err != nil {
+	if err := run(context.Background(), os.LookupEnv, logger, build); err != nil {
 		logger.Error("cannot start", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
@@ -35,12 +45,12 @@ func Main(build Build) {
 
 // run starts the Lambda loop, which never returns; an error is a failure at
 // cold start.
-func run(ctx context.Context, getenv func(string) string, logger *slog.Logger, build Build) error {
+func run(ctx context.Context, env Env, logger *slog.Logger, build Build) error {
 	awsCfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("load aws configuration: %w", err)
 	}
-	h, err := build(ctx, getenv, awsCfg, logger)
+	h, err := build(ctx, env, awsCfg, logger)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func testConfig(tb testing.TB, env map[string]string) Config {
 	for k, v := range env {
 		full[k] = v
 	}
-	cfg, err := ConfigFromEnv(func(k string) string { return full[k] })
+	cfg, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := full[k]; return v, ok })
 	if err != nil {
 		tb.Fatal(err)
 	}
