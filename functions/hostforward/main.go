@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/djfront/djfront/internal/coldstart"
@@ -26,8 +25,12 @@ func main() { coldstart.Main(build) }
 
 // build reads hostforward's configuration and sets it up: in the
 // in-function mode that starts the app (hostforward.Setup).
-func build(ctx context.Context, env coldstart.Env, awsCfg aws.Config, logger *slog.Logger) (any, error) {
+func build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, error) {
 	cfg, err := hostforward.ConfigFromEnv(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := coldstart.AWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -17,8 +17,6 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/djfront/djfront/internal/coldstart"
 	"github.com/djfront/djfront/internal/invalidate"
 )
@@ -26,8 +24,12 @@ import (
 func main() { coldstart.Main(build) }
 
 // build reads the invalidation's configuration and makes its handler.
-func build(_ context.Context, env coldstart.Env, awsCfg aws.Config, logger *slog.Logger) (any, error) {
+func build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, error) {
 	cfg, err := invalidate.ConfigFromEnv(env)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := coldstart.AWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -29,9 +29,20 @@ func (e Env) Getenv(name string) string {
 }
 
 // Build makes a function's handler (anything lambda.Start accepts) from its
-// environment, read through env, and the AWS configuration. It runs once,
-// at cold start.
-type Build func(ctx context.Context, env Env, awsCfg aws.Config, logger *slog.Logger) (any, error)
+// environment, read through env. It runs once, at cold start, and reads its
+// own variables before it loads the AWS configuration (AWSConfig), so that
+// an error names the function's variable first.
+type Build func(ctx context.Context, env Env, logger *slog.Logger) (any, error)
+
+// AWSConfig loads the AWS configuration from the SDK's standard settings
+// (AWS_REGION, AWS_ENDPOINT_URL…), once per cold start.
+func AWSConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load aws configuration: %w", err)
+	}
+	return cfg, nil
+}
 
 // Main runs build with the process's environment and starts the Lambda loop
 // with its handler; it never returns.
@@ -46,11 +57,7 @@ func Main(build Build) {
 // run starts the Lambda loop, which never returns; an error is a failure at
 // cold start.
 func run(ctx context.Context, env Env, logger *slog.Logger, build Build) error {
-	awsCfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return fmt.Errorf("load aws configuration: %w", err)
-	}
-	h, err := build(ctx, env, awsCfg, logger)
+	h, err := build(ctx, env, logger)
 	if err != nil {
 		return err
 	}
