@@ -228,3 +228,77 @@ func TestLoopbackInvokeUnsigned(t *testing.T) {
 		t.Errorf("region: got %q, want %q", region, localRegion)
 	}
 }
+
+// TestLoopbackInvokeWithAMissingProfile invokes a loopback endpoint with
+// AWS_PROFILE naming a profile no file has: the local stack needs no
+// credentials, so the invocation goes through unsigned; against AWS the
+// missing profile is still an error.
+func TestLoopbackInvokeWithAMissingProfile(t *testing.T) {
+	var got *http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r
+		io.WriteString(w, "{}")
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config")
+	if err := os.WriteFile(config, []byte("[profile other]\nregion = eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		wantErr  string // "": the invocation reaches srv unsigned
+		wantSent bool
+	}{
+		{name: "loopback Lambda endpoint", env: map[string]string{"AWS_ENDPOINT_URL_LAMBDA": srv.URL}, wantSent: true},
+		{name: "loopback general endpoint, region from the environment", env: map[string]string{"AWS_ENDPOINT_URL": srv.URL, "AWS_REGION": "eu-west-1"}, wantSent: true},
+		{name: "no endpoint: AWS needs the profile", env: map[string]string{}, wantErr: "failed to get shared config profile, nope"},
+		{name: "a non-loopback endpoint needs the profile", env: map[string]string{"AWS_ENDPOINT_URL_LAMBDA": "https://lambda.example.com"}, wantErr: "failed to get shared config profile, nope"},
+		{
+			name:    "configured endpoints ignored: AWS needs the profile",
+			env:     map[string]string{"AWS_ENDPOINT_URL_LAMBDA": srv.URL, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+			wantErr: "failed to get shared config profile, nope",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got = nil
+			for _, k := range []string{"AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+				t.Setenv(k, tt.env[k])
+				if _, ok := tt.env[k]; !ok {
+					os.Unsetenv(k)
+				}
+			}
+			t.Setenv("AWS_PROFILE", "nope")
+			t.Setenv("AWS_CONFIG_FILE", config)
+			t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+			c, err := newLambdaClient(context.Background())
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("newLambdaClient: got error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("newLambdaClient: %v", err)
+			}
+			if _, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("fn")}); err != nil {
+				t.Fatalf("invoke: %v", err)
+			}
+			if got == nil {
+				t.Fatal("the loopback endpoint got no request")
+			}
+			if a := got.Header.Get("Authorization"); a != "" {
+				t.Errorf("Authorization: got %q, want none", a)
+			}
+			wantRegion := tt.env["AWS_REGION"]
+			if wantRegion == "" {
+				wantRegion = localRegion
+			}
+			if region := c.(*lambda.Client).Options().Region; region != wantRegion {
+				t.Errorf("region: got %q, want %q", region, wantRegion)
+			}
+		})
+	}
+}
