@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -61,17 +60,12 @@ func runCheck(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(stderr, "djfront check: %v\n", err)
 		return checkNotValid
 	}
-	opts := sitecheck.Options{URL: site, ProbeToken: *token}
+	opts := sitecheck.Options{URL: site, ProbeToken: *token, Insecure: *insecure}
 	if *origin != "" {
 		if opts.Origin, err = url.Parse(*origin); err != nil || (opts.Origin.Scheme != "http" && opts.Origin.Scheme != "https") || opts.Origin.Host == "" {
 			fmt.Fprintf(stderr, "djfront check: --origin %q: want an http(s)://host[:port][/path] URL\n", *origin)
 			return checkNotValid
 		}
-	}
-	if *insecure {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // --insecure asks for exactly this
-		opts.Transport = t
 	}
 	report, err := sitecheck.Run(ctx, opts)
 	if err != nil {

@@ -312,3 +312,30 @@ func TestRunRefusesBadOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestRunOwnTransportReachesTheNamedHosts runs with the checker's own
+// transport: the site and the origin the user named are on loopback (as
+// the local stack is) and are asked; Insecure accepts their test
+// certificates, which without it make the site unreachable.
+func TestRunOwnTransportReachesTheNamedHosts(t *testing.T) {
+	siteRec, originRec := &recorder{}, &recorder{}
+	siteSrv, originSrv := httptest.NewTLSServer(siteRec), httptest.NewTLSServer(originRec)
+	t.Cleanup(siteSrv.Close)
+	t.Cleanup(originSrv.Close)
+	u, _ := url.Parse(siteSrv.URL + "/")
+	origin, _ := url.Parse(originSrv.URL + "/")
+
+	if _, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("without Insecure: error %v, want the site unreachable for its certificate", err)
+	}
+	report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Origin: origin, Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := report.Get(sitecheck.IDStatic); !c.Passed() {
+		t.Errorf("static: got %+v, want the site's own static file checked", c)
+	}
+	if len(originRec.requests()) != 2 {
+		t.Errorf("the origin got %v, want the two requests of origin-bypass", originRec.requests())
+	}
+}
