@@ -149,20 +149,28 @@ func originHostKind(host string) string {
 	return ""
 }
 
-// redirectTarget returns the Location of a redirect, resolved.
+// redirectTarget returns the Location of a redirect, resolved as a browser
+// does (resolveLink).
 func redirectTarget(e *Exchange) *url.URL {
+	u, _ := redirect(e)
+	return u
+}
+
+// redirect returns the Location of a redirect, resolved as a browser does,
+// and what it writes out; nil for no redirect.
+func redirect(e *Exchange) (*url.URL, refKind) {
 	if !e.answered() || e.Status < 300 || e.Status > 399 {
-		return nil
+		return nil, relativeRef
 	}
 	loc := e.Header.Get("Location")
 	if loc == "" {
-		return nil
+		return nil, relativeRef
 	}
-	u, err := e.URL.Parse(loc)
+	u, kind, err := resolveLink(e.URL, loc)
 	if err != nil {
-		return nil
+		return nil, relativeRef
 	}
-	return u
+	return u, kind
 }
 
 // HTTPSRedirect judges the answer to http://host/path (nil: not sent, the
@@ -280,7 +288,7 @@ func foreignLinks(site Site, pages []*Exchange) []string {
 			note(e, "redirects to", to)
 		}
 		for _, l := range Links(e.URL, e.Body) {
-			if l.Absolute {
+			if l.Absolute || l.ProtocolRelative {
 				note(e, "links to", l.URL)
 			}
 		}
@@ -357,8 +365,8 @@ func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 			continue
 		}
 		var urls []*url.URL
-		if to := redirectTarget(e); to != nil {
-			if isAbsolute(e.Header.Get("Location")) { // a relative one names no scheme
+		if to, kind := redirect(e); to != nil {
+			if kind == absoluteRef { // a relative or protocol-relative one names no scheme
 				urls = append(urls, to)
 			}
 			if to.Scheme == "https" && normalHost(to.Host, "https") == normalHost(e.URL.Host, "https") &&
