@@ -6,9 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
+	"io"
 	"net/url"
+	"os"
+	"runtime"
 	"strings"
+	"unicode"
 
 	"github.com/djfront/djfront/internal/sitecheck"
 )
@@ -20,7 +23,7 @@ const (
 	checkNotValid = exitUsage // usage error, or the site cannot be reached at all
 )
 
-const checkUsage = `usage: djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL
+const checkUsage = `usage: djfront check [--json] [--insecure] [--origin URL] [--probe-token T | --probe-token-file F] URL
 
 Audits a live CloudFront + Django site for the pitfalls djfront fixes and
 prints one line per check with the fix. Every request is harmless (GET, HEAD,
@@ -45,6 +48,7 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate (the local edge's self-signed one)")
 	origin := fs.String("origin", "", "the distribution's origin (API Gateway endpoint or app URL), for origin-bypass")
 	token := fs.String("probe-token", "", "DJFRONT_PROBE_TOKEN of the site's Django probe view: exact host, scheme and csrf checks")
+	tokenFile := fs.String("probe-token-file", "", "read the probe token from this file (mode 600 or 640), not the command line")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return checkOK
@@ -61,17 +65,16 @@ func runCheck(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(stderr, "djfront check: %v\n", err)
 		return checkNotValid
 	}
-	opts := sitecheck.Options{URL: site, ProbeToken: *token}
+	if *token, err = probeToken(*token, *tokenFile); err != nil {
+		fmt.Fprintf(stderr, "djfront check: %v\n", err)
+		return checkNotValid
+	}
+	opts := sitecheck.Options{URL: site, ProbeToken: *token, Insecure: *insecure}
 	if *origin != "" {
 		if opts.Origin, err = url.Parse(*origin); err != nil || (opts.Origin.Scheme != "http" && opts.Origin.Scheme != "https") || opts.Origin.Host == "" {
 			fmt.Fprintf(stderr, "djfront check: --origin %q: want an http(s)://host[:port][/path] URL\n", *origin)
 			return checkNotValid
 		}
-	}
-	if *insecure {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // --insecure asks for exactly this
-		opts.Transport = t
 	}
 	report, err := sitecheck.Run(ctx, opts)
 	if err != nil {
@@ -117,4 +120,55 @@ func parseSiteURL(raw string) (*url.URL, error) {
 	}
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil
+}
+
+// maxTokenFile bounds what --probe-token-file reads.
+const maxTokenFile = 4096
+
+// probeToken returns the probe token: flagToken (--probe-token), or the
+// contents of file (--probe-token-file, see readTokenFile); an error for
+// both.
+func probeToken(flagToken, file string) (string, error) {
+	switch {
+	case file == "":
+		return flagToken, nil
+	case flagToken != "":
+		return "", errors.New("give --probe-token or --probe-token-file, not both")
+	}
+	return readTokenFile(file)
+}
+
+// readTokenFile reads a probe token from path: one line (its line ending
+// dropped), at most maxTokenFile bytes, no white space or control
+// characters inside. A file anyone on the machine can read or change (mode
+// o+r or o+w) is refused, as ssh refuses such a key: the token would be no
+// secret; the group may read it.
+func readTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("--probe-token-file: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("--probe-token-file: %w", err)
+	}
+	if perm := info.Mode().Perm(); perm&0o006 != 0 && runtime.GOOS != "windows" {
+		return "", fmt.Errorf("--probe-token-file %s: mode %04o: anyone on this machine can read or change it: chmod 600 %s", path, perm, path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("--probe-token-file %s: %w", path, err)
+	case len(b) > maxTokenFile:
+		return "", fmt.Errorf("--probe-token-file %s: longer than %d bytes: not a token", path, maxTokenFile)
+	}
+	token := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	switch {
+	case token == "":
+		return "", fmt.Errorf("--probe-token-file %s is empty", path)
+	case strings.IndexFunc(token, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return "", fmt.Errorf("--probe-token-file %s: want the token alone, on one line", path)
+	}
+	return token, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,13 +34,44 @@ var _ invoker = (*lambda.Client)(nil)
 // AWS_ENDPOINT_URL or the shared config, unless
 // AWS_IGNORE_CONFIGURED_ENDPOINT_URLS says to ignore them all), so a call
 // that goes to AWS is always signed; credentials are only retrieved to sign,
-// so none is looked up for a loopback endpoint.
+// so none is looked up for a loopback endpoint. An AWS_PROFILE that no file
+// has is an error, except for a loopback endpoint from the environment
+// (loopbackWithoutProfile).
 func newLambdaClient(ctx context.Context) (invoker, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryMaxAttempts(1))
+	var noProfile config.SharedConfigProfileNotExistError
+	if errors.As(err, &noProfile) {
+		cfg, err = loopbackWithoutProfile(ctx, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	return lambda.NewFromConfig(cfg, unsignedForLoopback), nil
+}
+
+// loopbackWithoutProfile returns the configuration of a loopback Lambda
+// endpoint named in the environment (AWS_ENDPOINT_URL_LAMBDA, else
+// AWS_ENDPOINT_URL, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS), region from
+// the environment, when the shared configuration failed to load with
+// loadErr because AWS_PROFILE names a missing profile: the local stack
+// checks no credentials, so it needs no profile. Any other endpoint gets
+// loadErr back: a call to AWS needs the profile it was told to use.
+func loopbackWithoutProfile(ctx context.Context, loadErr error) (aws.Config, error) {
+	env, err := config.NewEnvConfig()
+	if err != nil {
+		return aws.Config{}, loadErr
+	}
+	if ignore, _, _ := env.GetIgnoreConfiguredEndpoints(ctx); ignore {
+		return aws.Config{}, loadErr
+	}
+	endpoint, ok, _ := env.GetServiceBaseEndpoint(ctx, lambda.ServiceID)
+	if !ok {
+		endpoint = env.BaseEndpoint
+	}
+	if !loopbackURL(endpoint) {
+		return aws.Config{}, loadErr
+	}
+	return aws.Config{Region: env.Region, BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1}, nil
 }
 
 // unsignedForLoopback makes a client whose resolved endpoint is on this

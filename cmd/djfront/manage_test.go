@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -191,18 +193,91 @@ func TestNewLambdaClientSigning(t *testing.T) {
 // endpoint, with credentials in the environment and no region: the request
 // carries no signature (no credential is sent) and the default region.
 func TestLoopbackInvokeUnsigned(t *testing.T) {
-	var got *http.Request
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = r
-		io.WriteString(w, "{}")
-	}))
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", srv.URL)
+	endpoint, got := loopbackLambda(t)
+	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", endpoint)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDLEAKED")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	invokeUnsigned(t, got, localRegion)
+}
+
+// TestLoopbackInvokeWithAMissingProfile invokes a loopback endpoint with
+// AWS_PROFILE naming a profile no file has: the local stack needs no
+// credentials, so the invocation goes through unsigned; against AWS the
+// missing profile is still an error.
+func TestLoopbackInvokeWithAMissingProfile(t *testing.T) {
+	endpoint, got := loopbackLambda(t)
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config")
+	if err := os.WriteFile(config, []byte("[profile other]\nregion = eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		env        map[string]string
+		wantErr    string // "": the invocation reaches the endpoint unsigned
+		wantRegion string
+	}{
+		{name: "loopback Lambda endpoint", env: map[string]string{"AWS_ENDPOINT_URL_LAMBDA": endpoint}, wantRegion: localRegion},
+		{name: "loopback general endpoint, region from the environment", env: map[string]string{"AWS_ENDPOINT_URL": endpoint, "AWS_REGION": "eu-west-1"}, wantRegion: "eu-west-1"},
+		{name: "no endpoint: AWS needs the profile", env: map[string]string{}, wantErr: "failed to get shared config profile, nope"},
+		{name: "a non-loopback endpoint needs the profile", env: map[string]string{"AWS_ENDPOINT_URL_LAMBDA": "https://lambda.example.com"}, wantErr: "failed to get shared config profile, nope"},
+		{
+			name:    "configured endpoints ignored: AWS needs the profile",
+			env:     map[string]string{"AWS_ENDPOINT_URL_LAMBDA": endpoint, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"},
+			wantErr: "failed to get shared config profile, nope",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"AWS_ENDPOINT_URL_LAMBDA", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+				t.Setenv(k, tt.env[k])
+				if _, ok := tt.env[k]; !ok {
+					os.Unsetenv(k)
+				}
+			}
+			t.Setenv("AWS_PROFILE", "nope")
+			t.Setenv("AWS_CONFIG_FILE", config)
+			t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+			if tt.wantErr == "" {
+				invokeUnsigned(t, got, tt.wantRegion)
+				return
+			}
+			if _, err := newLambdaClient(context.Background()); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("newLambdaClient: got error %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// loopbackLambda starts a Lambda endpoint on loopback that answers {} and
+// returns its URL and the last request it got.
+func loopbackLambda(t *testing.T) (string, func() *http.Request) {
+	t.Helper()
+	var mu sync.Mutex
+	var last *http.Request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		last = r
+		mu.Unlock()
+		io.WriteString(w, "{}")
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() *http.Request {
+		mu.Lock()
+		defer mu.Unlock()
+		return last
+	}
+}
+
+// invokeUnsigned builds the client from the environment, invokes through
+// it and checks that the request reached the endpoint (got, from
+// loopbackLambda) unsigned, and the client's region is wantRegion.
+func invokeUnsigned(t *testing.T, got func() *http.Request, wantRegion string) {
+	t.Helper()
+	before := got()
 	c, err := newLambdaClient(context.Background())
 	if err != nil {
 		t.Fatalf("newLambdaClient: %v", err)
@@ -210,13 +285,14 @@ func TestLoopbackInvokeUnsigned(t *testing.T) {
 	if _, err := c.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("fn")}); err != nil {
 		t.Fatalf("invoke: %v", err)
 	}
-	if got == nil {
+	r := got()
+	if r == nil || r == before {
 		t.Fatal("the loopback endpoint got no request")
 	}
-	if a := got.Header.Get("Authorization"); a != "" {
+	if a := r.Header.Get("Authorization"); a != "" {
 		t.Errorf("Authorization: got %q, want none", a)
 	}
-	if region := c.(*lambda.Client).Options().Region; region != localRegion {
-		t.Errorf("region: got %q, want %q", region, localRegion)
+	if region := c.(*lambda.Client).Options().Region; region != wantRegion {
+		t.Errorf("region: got %q, want %q", region, wantRegion)
 	}
 }
