@@ -1,7 +1,7 @@
 // Command djfront is djfront's command line:
 //
 //	djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL   audit a live CloudFront + Django site
-//	djfront manage [--function NAME] -- ARGS…   run a Django management command in the function
+//	djfront manage [--function NAME] [--qualifier ALIAS] -- ARGS…   run a Django management command in the function
 //
 // Each subcommand lives in a file of its own and is listed in commands.
 package main
@@ -37,7 +37,7 @@ type command struct {
 
 var commands = map[string]command{
 	"check":  {usage: "[--json] [--insecure] [--origin URL] [--probe-token T] URL  audit a live CloudFront + Django site", run: runCheck},
-	"manage": {usage: "[--function NAME] -- ARGS…  run a Django management command in the function", run: runManage},
+	"manage": {usage: "[--function NAME] [--qualifier ALIAS] -- ARGS…  run a Django management command in the function", run: runManage},
 }
 
 func main() {
