@@ -1,7 +1,7 @@
 // Command djfront is djfront's command line:
 //
 //	djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL   audit a live CloudFront + Django site
-//	djfront manage [--function NAME] -- ARGS…   run a Django management command in the function
+//	djfront manage [--function NAME] [--qualifier ALIAS] -- ARGS…   run a Django management command in the function
 //	djfront artifacts   print the directory of the wheel's prebuilt Lambda artifacts
 //	djfront version     print djfront's version (also --version)
 //
@@ -40,7 +40,7 @@ type command struct {
 
 var commands = map[string]command{
 	"check":     {usage: "[--json] [--insecure] [--origin URL] [--probe-token T] URL  audit a live CloudFront + Django site", run: runCheck},
-	"manage":    {usage: "[--function NAME] -- ARGS…  run a Django management command in the function", run: runManage},
+	"manage":    {usage: "[--function NAME] [--qualifier ALIAS] -- ARGS…  run a Django management command in the function", run: runManage},
 	"artifacts": {usage: " print the directory of the prebuilt Lambda artifacts that came with this djfront", run: runArtifacts},
 	"version":   {usage: " print djfront's version (also --version)", run: runVersion},
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
 )
 
 // fakeLambda records the invocation and answers with out or err.
@@ -45,16 +48,36 @@ func TestRun(t *testing.T) {
 		wantStderr   string
 		wantFunction string
 		wantPayload  string
+		// wantQualifier is the Qualifier sent: "-" for none, "" not checked.
+		wantQualifier string
 	}{
-		{name: "no command", args: nil, wantCode: 2, wantStderr: "  djfront manage [--function NAME] -- ARGS…"},
+		{name: "no command", args: nil, wantCode: 2, wantStderr: "  djfront manage [--function NAME] [--qualifier ALIAS] -- ARGS…"},
 		{name: "unknown command", args: []string{"deploy"}, wantCode: 2, wantStderr: `djfront: unknown command "deploy"`},
-		{name: "manage without function", args: []string{"manage", "--", "migrate"}, wantCode: 2, wantStderr: "no function: pass --function NAME or set DJFRONT_FUNCTION (the stack's AppFunction)"},
+		{name: "manage without function", args: []string{"manage", "--", "migrate"}, wantCode: 2,
+			wantStderr: "no function: pass --function NAME or set DJFRONT_FUNCTION (the stack's AppFunction, or its ManageFunctionArn output)"},
 		{name: "manage without arguments", args: []string{"manage", "--function", "fn"}, wantCode: 2, wantStderr: "no command"},
 		{name: "manage with a bad flag", args: []string{"manage", "--nope"}, wantCode: 2, wantStderr: "flag provided but not defined: -nope"},
 		{
 			name: "command's output and exit code", args: []string{"manage", "--function", "site-HostForward", "--", "migrate", "--noinput"},
 			out: answer(`{"exitCode":0,"output":"Operations to perform:\n  Apply all migrations\n"}`), wantCode: 0,
 			wantStdout: "Operations to perform:\n  Apply all migrations\n", wantFunction: "site-HostForward", wantPayload: `{"manage":["migrate","--noinput"]}`,
+			wantQualifier: "manage",
+		},
+		{
+			name: "another alias", args: []string{"manage", "--function", "fn", "--qualifier", "live", "--", "check"},
+			out: answer(`{"exitCode":0,"output":""}`), wantFunction: "fn", wantQualifier: "live",
+		},
+		{
+			name: "no qualifier", args: []string{"manage", "--function", "fn", "--qualifier", "", "--", "check"},
+			out: answer(`{"exitCode":0,"output":""}`), wantFunction: "fn", wantQualifier: "-",
+		},
+		{
+			name: "the alias in the ARN", args: []string{"manage", "--function", "arn:aws:lambda:eu-west-1:123456789012:function:fn:manage", "--", "check"},
+			out: answer(`{"exitCode":0,"output":""}`), wantFunction: "arn:aws:lambda:eu-west-1:123456789012:function:fn:manage", wantQualifier: "-",
+		},
+		{
+			name: "the ARN's alias and another", args: []string{"manage", "--function", "fn:manage", "--qualifier", "live", "--", "check"},
+			wantCode: 2, wantStderr: `--function fn:manage already names the qualifier "manage"; drop --qualifier live or the function's :manage`,
 		},
 		{
 			name: "function from the environment, arguments as given", args: []string{"manage", "--", "--version", "a b", "$(x)"}, envFunction: "from-env",
@@ -76,7 +99,7 @@ func TestRun(t *testing.T) {
 		{
 			name: "function error", args: []string{"manage", "--function", "fn", "--", "migrate"},
 			out:      &lambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"), Payload: []byte(`{"errorType":"UnsupportedEventError","errorMessage":"unsupported event: neither requestContext nor manage"}`)},
-			wantCode: 2, wantStderr: "fn: function error UnsupportedEventError: unsupported event",
+			wantCode: 2, wantStderr: "fn:manage: function error UnsupportedEventError: unsupported event",
 		},
 		{
 			name: "not a management result", args: []string{"manage", "--function", "fn", "--", "migrate"},
@@ -84,7 +107,24 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name: "invoke fails", args: []string{"manage", "--function", "fn", "--", "migrate"},
-			err: errors.New("ResourceNotFoundException: Function not found"), wantCode: 2, wantStderr: "invoke fn: ResourceNotFoundException",
+			err: errors.New("connection refused"), wantCode: 2, wantStderr: "invoke fn:manage: connection refused\n",
+		},
+		{
+			name: "no grant on the alias", args: []string{"manage", "--function", "fn", "--", "migrate"},
+			err:      &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized to perform: lambda:InvokeFunction"},
+			wantCode: 2, wantStderr: "invoke fn:manage: api error AccessDeniedException: not authorized to perform: lambda:InvokeFunction\n" +
+				"  management needs lambda:InvokeFunction on the alias itself (fn:manage): attach the stack's ManagePolicyArn output",
+		},
+		{
+			name: "no alias", args: []string{"manage", "--function", "fn", "--", "migrate"},
+			err:      &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "Function not found"},
+			wantCode: 2, wantStderr: "a stack deployed with ManageCommands none, or before djfront had the manage alias, has no alias to invoke",
+		},
+		{
+			name: "refused by the function", args: []string{"manage", "--function", "fn", "--", "shell"},
+			out: &lambda.InvokeOutput{StatusCode: 200, FunctionError: aws.String("Unhandled"),
+				Payload: []byte(`{"errorType":"ManageRefusedError","errorMessage":"management invocation refused: command \"shell\" is not allowed"}`)},
+			wantCode: 2, wantStderr: `fn:manage: function error ManageRefusedError: management invocation refused: command "shell" is not allowed`,
 		},
 	}
 	for _, tt := range tests {
@@ -94,8 +134,11 @@ func TestRun(t *testing.T) {
 			e := env{
 				stdout: &stdout, stderr: &stderr,
 				getenv: func(k string) string {
-					if k == FunctionEnv {
+					switch k {
+					case FunctionEnv:
 						return tt.envFunction
+					case "USER":
+						return "alice"
 					}
 					return ""
 				},
@@ -109,7 +152,30 @@ func TestRun(t *testing.T) {
 			if tt.wantPayload != "" && string(fake.got.Payload) != tt.wantPayload {
 				t.Errorf("payload %s, want %s", fake.got.Payload, tt.wantPayload)
 			}
+			if fake.got != nil {
+				checkManageInput(t, fake.got, tt.wantQualifier)
+			}
 		})
+	}
+}
+
+// checkManageInput checks what every management invocation carries: a
+// synchronous invocation type, the client context with the marker and the
+// user, and the qualifier (wantQualifier "-": none; "": not checked).
+func checkManageInput(t *testing.T, in *lambda.InvokeInput, wantQualifier string) {
+	t.Helper()
+	if in.InvocationType != types.InvocationTypeRequestResponse {
+		t.Errorf("invocation type %q, want RequestResponse", in.InvocationType)
+	}
+	cc, err := base64.StdEncoding.DecodeString(aws.ToString(in.ClientContext))
+	if want := `{"custom":{"djfront-manage":"1","djfront-user":"alice"}}`; err != nil || string(cc) != want {
+		t.Errorf("client context %s (%v), want %s", cc, err, want)
+	}
+	switch got := aws.ToString(in.Qualifier); {
+	case wantQualifier == "-" && in.Qualifier != nil:
+		t.Errorf("qualifier %q, want none", got)
+	case wantQualifier != "" && wantQualifier != "-" && got != wantQualifier:
+		t.Errorf("qualifier %q, want %q", got, wantQualifier)
 	}
 }
 

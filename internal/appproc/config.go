@@ -35,6 +35,9 @@ type Config struct {
 	// arguments are appended as given; no comment, list or pipeline (#, ;,
 	// &, |).
 	Manage string
+	// ManageAllow lists the commands management invocations may run
+	// (MANAGE_ALLOW, default DefaultManageAllow); empty: none.
+	ManageAllow []string
 	// Env is the environment of the app and its management commands, to
 	// which PORT is added; nil means this process's environment.
 	Env []string
@@ -90,6 +93,11 @@ func ConfigFromEnv(getenv func(string) string, upstream *url.URL, readyHost stri
 		} else {
 			c.Manage = strings.TrimSpace(v)
 		}
+	}
+	if allow, err := parseManageAllow(getenv("MANAGE_ALLOW")); err != nil {
+		bad("MANAGE_ALLOW", err)
+	} else {
+		c.ManageAllow = allow
 	}
 	if len(errs) > 0 {
 		return Config{}, false, errors.Join(errs...)

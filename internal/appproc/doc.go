@@ -8,7 +8,7 @@
 // request:
 //
 //  1. ConfigFromEnv reads UPSTREAM_COMMAND, UPSTREAM_READY_PATH,
-//     MANAGE_COMMAND and LAMBDA_TASK_ROOT.
+//     MANAGE_COMMAND, MANAGE_ALLOW and LAMBDA_TASK_ROOT.
 //  2. Start runs `/bin/sh -c UPSTREAM_COMMAND` in the task root with the
 //     function's environment plus PORT, its output going to the function's
 //     own, line by line, and polls UPSTREAM_READY_PATH every 10 ms until the
@@ -28,7 +28,8 @@
 //  5. Stop, on Lambda's SIGTERM, sends SIGTERM to the app's process group
 //     and SIGKILLs what is left after StopGrace.
 //
-// Manage runs MANAGE_COMMAND with a management invocation's arguments.
+// Manage runs MANAGE_COMMAND with a management invocation's arguments, once
+// internal/dispatch has checked the invocation (MANAGE_ALLOW is its list).
 //
 // See https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
 // for the init, invoke and shutdown phases.

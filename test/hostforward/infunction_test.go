@@ -16,6 +16,7 @@ import (
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/internal/manageapi"
 )
 
 // The in-function mode: hostforward starts the example Django app itself
@@ -79,6 +80,7 @@ func launchInFunction(tb testing.TB, dj *testenv.Django, command string, timeout
 	f.spawned = time.Now()
 	f.fn, err = runtimeapi.Start(tb.Context(), runtimeapi.Function{
 		Name: "hostforward", Binary: bin, Env: append(fenv, env...), Timeout: timeout, Logs: f.logs,
+		Aliases: []string{manageapi.Alias}, // the template's ManageAlias
 	})
 	return f, err
 }
@@ -151,6 +153,7 @@ func djfrontCLI(t *testing.T, srv *runtimeapi.Server) func(args ...string) (stri
 			"AWS_REGION=us-east-1",
 			"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
 			"DJFRONT_FUNCTION=hostforward",
+			"USER=operator",
 		}
 		out, err := cmd.CombinedOutput()
 		code := cmd.ProcessState.ExitCode()
@@ -190,7 +193,7 @@ func TestDjangoInFunction(t *testing.T) {
 		}{
 			{[]string{"manage", "--", "migrate", "--noinput"}, 0, "No migrations to apply."},
 			{[]string{"manage", "--function", "hostforward", "--", "check"}, 0, "System check identified no issues (0 silenced)."},
-			{[]string{"manage", "--", "nosuchcommand", "--flag"}, 1, "Unknown command: 'nosuchcommand'"},
+			{[]string{"manage", "--", "nosuchcommand", "--flag"}, 2, `command "nosuchcommand" is not allowed; allowed: migrate,`},
 		} {
 			out, code := djfront(tt.args...)
 			if code != tt.wantCode || !strings.Contains(out, tt.want) {

@@ -16,6 +16,7 @@ import (
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/internal/manageapi"
 	"github.com/djfront/djfront/sam/fixtures"
 )
 
@@ -24,7 +25,8 @@ import (
 // packages it as the task root) under the stand-in Python runtime bootstrap:
 // hostforward starts the example Django app with the template's
 // UPSTREAM_COMMAND, answers an API Gateway event from it, and runs a
-// management invocation; the Python runtime client never starts.
+// management invocation through the template's manage alias, under the
+// template's MANAGE_ALLOW; the Python runtime client never starts.
 func TestLayerInFunction(t *testing.T) {
 	testenv.Integration(t)
 	testenv.RequirePythonModule(t, djangoPython, "django", testenv.InstallHint)
@@ -66,9 +68,10 @@ func TestLayerInFunction(t *testing.T) {
 	runtimeDir := filepath.Join(t.TempDir(), "runtime")
 	copyRuntime(t, runtimeDir)
 	logs := childproc.NewTail(childproc.DefaultTailSize)
+	alias := at(t, rawTemplate(t), "Resources.ManageAlias.Properties.Name").(string)
 	srv, err := runtimeapi.Start(t.Context(), runtimeapi.Function{
 		Name: "AppFunction", Binary: filepath.Join(runtimeDir, "bootstrap"),
-		Env: environ, Timeout: 60 * time.Second, Logs: logs,
+		Env: environ, Timeout: 60 * time.Second, Logs: logs, Aliases: []string{alias},
 	})
 	if err != nil {
 		t.Fatalf("start: %v\n%s", err, logs)
@@ -88,7 +91,10 @@ func TestLayerInFunction(t *testing.T) {
 		t.Errorf("got %d %s, want 200 from Django for https://www.example.com\n%s", resp.StatusCode, resp.Body, logs)
 	}
 
-	res, err = srv.Invoke(t.Context(), fixtures.Must(t, "manage-migrate.json"))
+	// As djfront manage invokes it: through the template's alias,
+	// synchronously, with its client context.
+	res, err = srv.InvokeWith(t.Context(), fixtures.Must(t, "manage-migrate.json"),
+		runtimeapi.InvokeOptions{Qualifier: alias, ClientContext: manageapi.ClientContext("")})
 	if err != nil || res.Error != nil {
 		t.Fatalf("manage: %v %v\n%s", err, res.Error, logs)
 	}

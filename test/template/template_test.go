@@ -705,6 +705,7 @@ func TestStackNameLengths(t *testing.T) {
 		"Distribution.Properties.DistributionConfig.Comment":      128,  // CloudFront DistributionConfig
 		"CollectstaticPolicy.Properties.Description":              1000, // IAM CreatePolicy
 		"MediaUploadPolicy.Properties.Description":                1000, // IAM CreatePolicy
+		"ManagePolicy.Properties.Description":                     1000, // IAM CreatePolicy
 		"InvalidationDeadLetterAlarm.Properties.AlarmDescription": 1024, // CloudWatch PutMetricAlarm
 		"HostForwardErrorsAlarm.Properties.AlarmDescription":      1024,
 		"HostForwardThrottlesAlarm.Properties.AlarmDescription":   1024,

@@ -19,6 +19,7 @@ import (
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/motoserver"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/manageapi"
 )
 
@@ -40,6 +41,7 @@ const (
 const (
 	hostForwardID = "HostForwardFunction"
 	appFunctionID = "AppFunction"
+	manageAliasID = "ManageAlias" // AppFunction's management alias
 )
 
 // newDjango configures the example project: a superuser with a fresh
@@ -175,9 +177,10 @@ func (s *Stack) ManageCommand() string {
 }
 
 // manage runs a Django management command and returns its output: in the
-// in-function mode as `djfront manage` does, a {"manage": args} invocation
-// of hostforward; in the external mode with manage.py on this machine. A
-// non-zero exit is an error that carries the output.
+// in-function mode as `djfront manage` does, a synchronous {"manage": args}
+// invocation of hostforward's manage alias with its client context; in the
+// external mode with manage.py on this machine. A non-zero exit is an error
+// that carries the output.
 func (s *Stack) manage(ctx context.Context, args ...string) (string, error) {
 	if s.cfg.App == External {
 		return s.django.Manage(ctx, args...)
@@ -187,7 +190,7 @@ func (s *Stack) manage(ctx context.Context, args ...string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
-	res, err := s.hf.Invoke(ctx, payload)
+	res, err := s.hf.InvokeWith(ctx, payload, runtimeapi.InvokeOptions{Qualifier: manageapi.Alias, ClientContext: manageapi.ClientContext("djfront-local")})
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("%s: %w", what, err)

@@ -288,16 +288,24 @@ func (s *Stack) startFunction(ctx context.Context, id string, overrides map[stri
 	env = append(append(env, extra...), RunMarker+"="+s.RunID, "AWS_EC2_METADATA_DISABLED=true")
 	logs := s.prefixed(fn.LogicalID)
 	timeout, memory := fn.Timeout, fn.MemoryMB
+	var aliases []string
 	if id == hostForwardID && s.cfg.App == InFunction {
 		logs = io.MultiWriter(logs, s.lines(&s.appLog))
 		// The limits of the template's in-function function, whose
 		// timeout leaves room for management commands (collectstatic to
-		// the bucket takes a while); its code is this hostforward.
+		// the bucket takes a while), and its management alias; its code is
+		// this hostforward.
 		app, err := s.tpl.Function(appFunctionID)
 		if err != nil {
 			return nil, err
 		}
 		timeout, memory = app.Timeout, app.MemoryMB
+		alias, err := s.tpl.Resource(manageAliasID, "AWS::Lambda::Alias")
+		if err != nil {
+			return nil, err
+		}
+		name, _ := alias["Name"].(string)
+		aliases = []string{name}
 	}
 	srv, err := runtimeapi.Start(ctx, runtimeapi.Function{
 		Name:     fn.LogicalID,
@@ -306,6 +314,7 @@ func (s *Stack) startFunction(ctx context.Context, id string, overrides map[stri
 		Timeout:  timeout,
 		MemoryMB: memory,
 		Logs:     logs,
+		Aliases:  aliases,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", fn.LogicalID, err)

@@ -1,0 +1,93 @@
+package dispatch
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// What a log line keeps of a management invocation's arguments.
+const (
+	maxLoggedArgs = 64  // arguments; the rest are counted
+	maxLoggedArg  = 256 // bytes of one argument; the rest are counted
+	masked        = "***"
+)
+
+// urlPassword matches the password of a URL's user information
+// (postgres://user:PASSWORD@host), anywhere in an argument.
+var urlPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*):[^@\s]*@`)
+
+// assignment is NAME=VALUE with a variable-like NAME.
+var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*=`)
+
+// maskArgs returns args as a log line shows them: the value of an option or
+// NAME=VALUE whose name looks secret (--password=x, --api-key x,
+// DB_PASSWORD=x) and the password of any URL replaced by ***, each argument
+// cut at maxLoggedArg bytes and the list at maxLoggedArgs. Free text (the
+// code of shell -c, say) is shown as given but for its URLs' passwords.
+func maskArgs(args []string) []string {
+	out := make([]string, 0, min(len(args), maxLoggedArgs+1))
+	valueIsSecret := false // the previous argument was a secret option without =VALUE
+	for i, arg := range args {
+		if i == maxLoggedArgs {
+			out = append(out, fmt.Sprintf("…[%d more arguments]", len(args)-i))
+			break
+		}
+		shown := urlPassword.ReplaceAllString(arg, "$1:"+masked+"@")
+		name, _, hasValue := strings.Cut(arg, "=")
+		isOption := strings.HasPrefix(arg, "-")
+		switch {
+		case valueIsSecret && !isOption:
+			shown = masked
+		case hasValue && (isOption || assignment.MatchString(arg)) && secretName(name):
+			shown = name + "=" + masked
+		}
+		valueIsSecret = isOption && !hasValue && secretName(name)
+		out = append(out, clip(shown, maxLoggedArg))
+	}
+	return out
+}
+
+// secretWords are the words of a name that make its value a secret.
+var secretWords = map[string]bool{
+	"password": true, "passwd": true, "pwd": true, "pass": true, "passphrase": true, "secret": true,
+	"token": true, "key": true, "apikey": true, "credential": true, "credentials": true, "auth": true,
+	"authorization": true, "cookie": true,
+}
+
+// secretFragments make a name secret wherever they appear in it, once its
+// separators are removed (DATABASEPASSWORD, awsSecretAccessKey).
+var secretFragments = []string{"password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "credential"}
+
+// secretName reports whether an option or variable name (leading dashes
+// allowed) names a secret.
+func secretName(name string) bool {
+	name = strings.ToLower(strings.TrimLeft(name, "-"))
+	words := strings.FieldsFunc(name, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') })
+	for _, w := range words {
+		if secretWords[w] {
+			return true
+		}
+	}
+	joined := strings.Join(words, "")
+	for _, f := range secretFragments {
+		if strings.Contains(joined, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// clip returns s cut to at most n bytes at a character boundary, saying
+// how many bytes were left out.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("…[%d more bytes]", len(s)-cut)
+}
