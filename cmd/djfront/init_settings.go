@@ -156,8 +156,9 @@ var requirementName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*`)
 
 // requirementsWarnings returns what is wrong with the project's
 // requirements.txt, which sam build installs into the function: missing,
-// or not naming a package of needed. A file that includes others (-r, -c)
-// is not checked for names.
+// not naming a package of needed, or naming djfront by name alone, which
+// pip takes from PyPI, where djfront is another project (docs/install.md).
+// A file that includes others (-r, -c) is not checked for names.
 func requirementsWarnings(fsys fs.FS) ([]string, error) {
 	src, err := readSource(fsys, "requirements.txt")
 	if errors.Is(err, fs.ErrNotExist) {
@@ -166,21 +167,34 @@ func requirementsWarnings(fsys fs.FS) ([]string, error) {
 		return nil, err
 	}
 	var names []string
+	byName, otherIndex := false, false
 	for l := range strings.SplitSeq(src, "\n") {
 		l = strings.TrimSpace(l)
-		if strings.HasPrefix(l, "-r") || strings.HasPrefix(l, "-c") || strings.HasPrefix(l, "--requirement") || strings.HasPrefix(l, "--constraint") {
+		switch option, _, _ := strings.Cut(l, " "); option {
+		case "-r", "-c", "--requirement", "--constraint":
 			return nil, nil
+		case "-f", "--find-links", "-i", "--index-url", "--no-index":
+			otherIndex = true
 		}
+		spec := l
 		if _, egg, ok := strings.Cut(l, "#egg="); ok {
-			l = egg
+			spec = egg
 		}
-		names = append(names, normalizeRequirement(requirementName.FindString(l)))
+		name := normalizeRequirement(requirementName.FindString(spec))
+		if name == "djfront" && !strings.Contains(l, "@") && !strings.Contains(l, "://") {
+			byName = true
+		}
+		names = append(names, name)
 	}
 	var out []string
 	for _, r := range needed {
 		if !slices.Contains(names, r.name) {
 			out = append(out, fmt.Sprintf("requirements.txt does not name %s (%s): sam build installs only what it names", r.name, r.why))
 		}
+	}
+	if byName && !otherIndex {
+		out = append(out, "requirements.txt names djfront without a URL: pip would take PyPI's djfront, another project; "+
+			"write djfront[s3] @ git+https://github.com/djfront/djfront#subdirectory=python (docs/adopt.md)")
 	}
 	return out, nil
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/djfront/djfront/internal/samproject"
 )
 
 // managePy is manage.py as django-admin startproject writes it (Django
@@ -88,7 +90,7 @@ os.environ.setdefault('DJANGO_SETTINGS_MODULE', '%s.settings')
 application = get_wsgi_application()
 `
 
-const requirementsTxt = "Django>=5.2,<6\ngunicorn\ndjfront[s3]\n"
+const requirementsTxt = "Django>=5.2,<6\ngunicorn\ndjfront[s3] @ git+https://github.com/djfront/djfront#subdirectory=python\n"
 
 // startproject returns the files of `django-admin startproject name .`,
 // by slash-separated path.
@@ -835,8 +837,13 @@ func TestRequirementsWarnings(t *testing.T) {
 		want               []string
 	}{
 		{name: "everything", requirements: "Django>=4.2\ngunicorn==23.0.0\ndjfront[s3,postgres] @ git+https://github.com/djfront/djfront#subdirectory=python\n"},
-		{name: "names normalized", requirements: "django\nGunicorn\nDJFront\n"},
+		{name: "names normalized", requirements: "django\nGunicorn\nDJFront @ git+https://github.com/djfront/djfront#subdirectory=python\n"},
 		{name: "an egg fragment", requirements: "django\ngunicorn\ngit+https://github.com/djfront/djfront#egg=djfront&subdirectory=python\n"},
+		{name: "djfront by name from a wheel directory", requirements: "--find-links ./wheels\ndjango\ngunicorn\ndjfront==0.1.0\n"},
+		{name: "djfront by name, from PyPI", requirements: "django\ngunicorn\ndjfront[s3]==0.1.0\n", want: []string{
+			"requirements.txt names djfront without a URL: pip would take PyPI's djfront, another project; " +
+				"write djfront[s3] @ git+https://github.com/djfront/djfront#subdirectory=python (docs/adopt.md)",
+		}},
 		{name: "includes another file", requirements: "-r requirements/base.txt\n"},
 		{name: "no file", want: []string{"no requirements.txt: sam build puts no packages into the function, which needs Django, gunicorn and djfront at least (docs/adopt.md)"}},
 		{name: "no gunicorn, djfront commented out", requirements: "Django\n# djfront\n", want: []string{
@@ -881,4 +888,21 @@ func TestInitFindsTheWheelsArtifacts(t *testing.T) {
 	stderr.Reset()
 	code = run(context.Background(), e, []string{"init", "--dir", dir})
 	checkOutput(t, code, stdout.String(), stderr.String(), 1, "", "they come with the pip wheel (pip install djfront), not go install; or give --artifacts DIR")
+}
+
+// TestArtifactFilesMatchTheTemplate: the directories djfront init copies
+// are those the project's template points its resources at.
+func TestArtifactFilesMatchTheTemplate(t *testing.T) {
+	copied, pointed := map[string]bool{}, map[string]bool{}
+	for _, f := range artifactFiles {
+		if dir, _, ok := strings.Cut(f.name, "/"); ok {
+			copied[dir] = true
+		}
+	}
+	for _, dir := range samproject.Prebuilt {
+		pointed[dir] = true
+	}
+	if !maps.Equal(copied, pointed) {
+		t.Errorf("djfront init copies %v, the template points at %v", copied, pointed)
+	}
 }
