@@ -416,4 +416,3 @@ func checkDeploy(t *testing.T, project string) {
 		t.Errorf("check --deploy with DEBUG = True after the block:\n%s\nwant djfront.W009 naming DEBUG", out)
 	}
 }
-
