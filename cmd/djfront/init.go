@@ -46,26 +46,26 @@ type initConfig struct {
 // error.
 func runInit(_ context.Context, e env, args []string) int {
 	var c initConfig
-	fs := flag.NewFlagSet("djfront init", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
+	flags := flag.NewFlagSet("djfront init", flag.ContinueOnError)
+	flags.SetOutput(e.stderr)
+	flags.Usage = func() {
 		fmt.Fprint(e.stderr, initUsage)
-		fs.PrintDefaults()
+		flags.PrintDefaults()
 	}
-	fs.StringVar(&c.dir, "dir", ".", "the Django project's directory, where manage.py is")
-	fs.StringVar(&c.settings, "settings", "", "the settings module, for example mysite.settings (default: as manage.py finds it)")
-	fs.StringVar(&c.wsgi, "wsgi", "", "the WSGI application, mysite.wsgi:application or mysite.wsgi.application (default: the settings' WSGI_APPLICATION)")
-	fs.StringVar(&c.artifacts, "artifacts", "", "the Lambda artifacts directory to copy (default: this djfront's, as djfront artifacts prints)")
-	fs.BoolVar(&c.noSettings, "no-settings", false, "leave the settings module alone; print the block to add instead")
-	fs.BoolVar(&c.force, "force", false, "replace files (and a djfront block) that differ from what djfront init writes")
-	if err := fs.Parse(args); err != nil {
+	flags.StringVar(&c.dir, "dir", ".", "the Django project's directory, where manage.py is")
+	flags.StringVar(&c.settings, "settings", "", "the settings module, for example mysite.settings (default: as manage.py finds it)")
+	flags.StringVar(&c.wsgi, "wsgi", "", "the WSGI application, mysite.wsgi:application or mysite.wsgi.application (default: the settings' WSGI_APPLICATION)")
+	flags.StringVar(&c.artifacts, "artifacts", "", "the Lambda artifacts directory to copy (default: this djfront's, as djfront artifacts prints)")
+	flags.BoolVar(&c.noSettings, "no-settings", false, "leave the settings module alone; print the block to add instead")
+	flags.BoolVar(&c.force, "force", false, "replace files (and a djfront block) that differ from what djfront init writes")
+	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return exitUsage
 	}
-	if fs.NArg() != 0 {
-		fmt.Fprintf(e.stderr, "djfront init: takes no arguments, got %q (the project is --dir)\n", fs.Args())
+	if flags.NArg() != 0 {
+		fmt.Fprintf(e.stderr, "djfront init: takes no arguments, got %q (the project is --dir)\n", flags.Args())
 		return exitUsage
 	}
 	if err := initProject(e, c); err != nil {
@@ -100,7 +100,7 @@ func initProject(e env, c initConfig) error {
 		return err
 	}
 	if conflicts := p.conflicts(); len(conflicts) > 0 && !c.force {
-		return fmt.Errorf("nothing written: %s hold(s) something else than djfront init writes; --force replaces them",
+		return fmt.Errorf("nothing written, because these differ from what djfront init writes (--force replaces them): %s",
 			strings.Join(conflicts, ", "))
 	}
 	for _, w := range p.writes {

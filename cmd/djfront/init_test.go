@@ -589,23 +589,39 @@ func TestInitStaysInside(t *testing.T) {
 }
 
 // TestInitFollowsLinksInside: a relative link that stays in the project is
-// the project's own layout, and djfront init works through it.
+// the project's own layout, and djfront init works through it, writing
+// nothing beside the project and leaving no temporary file.
 func TestInitFollowsLinksInside(t *testing.T) {
-	project := t.TempDir()
+	top := t.TempDir()
+	project, outside := filepath.Join(top, "project"), filepath.Join(top, "outside")
 	writeTree(t, project, startproject("mysite"))
+	writeTree(t, outside, map[string]string{"settings.py": "theirs\n"})
 	if err := os.Rename(filepath.Join(project, "mysite"), filepath.Join(project, "src")); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink("src", filepath.Join(project, "mysite")); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runInitIn(t, nil, "--dir", project, "--artifacts", fakeArtifacts(t, t.TempDir(), "devel"))
+	art := fakeArtifacts(t, t.TempDir(), "devel")
+	beforeTop, beforeArt := snapshot(t, outside), snapshot(t, art)
+	code, stdout, stderr := runInitIn(t, nil, "--dir", project, "--artifacts", art)
 	checkOutput(t, code, stdout, stderr, 0, "  added     djfront's block at the end of mysite/settings.py:", "")
 	if got := readFile(t, project, "src/settings.py"); !strings.HasSuffix(got, settingsBlock) {
 		t.Errorf("src/settings.py does not end with djfront's block:\n%s", got)
 	}
 	if fi, err := os.Lstat(filepath.Join(project, "mysite")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
 		t.Errorf("mysite is no longer the link: %v, %v", fi, err)
+	}
+	if entries, _ := os.ReadDir(top); len(entries) != 2 {
+		t.Errorf("beside the project: %v, want project and outside only", entries)
+	}
+	if !maps.Equal(beforeTop, snapshot(t, outside)) || !maps.Equal(beforeArt, snapshot(t, art)) {
+		t.Error("djfront init changed a directory outside the project")
+	}
+	for name := range snapshot(t, project) {
+		if strings.Contains(filepath.Base(name), ".djfront-") {
+			t.Errorf("temporary file left: %s", name)
+		}
 	}
 }
 
@@ -632,7 +648,7 @@ func TestInitAgain(t *testing.T) {
 		},
 		{
 			name: "template.yaml edited", change: appendTo("template.yaml", "# mine\n"), wantCode: 1,
-			wantErr: "nothing written: template.yaml hold(s) something else than djfront init writes; --force replaces them",
+			wantErr: "nothing written, because these differ from what djfront init writes (--force replaces them): template.yaml\n",
 			check:   wantSuffix("template.yaml", "# mine\n"),
 		},
 		{
@@ -652,7 +668,7 @@ func TestInitAgain(t *testing.T) {
 		},
 		{
 			name: "new artifacts installed", change: func(t *testing.T, _, art string) { fakeArtifacts(t, art, "0.2.0") }, wantCode: 1,
-			wantErr: "nothing written: .aws-sam/djfront/artifacts hold(s) something else",
+			wantErr: "(--force replaces them): .aws-sam/djfront/artifacts\n",
 			check:   wantSuffix(".aws-sam/djfront/artifacts/VERSION", "devel\n"),
 		},
 		{
@@ -668,7 +684,7 @@ func TestInitAgain(t *testing.T) {
 		},
 		{
 			name: "the block edited", change: replaceIn("mysite/settings.py", "keep the block last", "keep it last, please"), wantCode: 1,
-			wantErr: "nothing written: mysite/settings.py hold(s) something else",
+			wantErr: "(--force replaces them): mysite/settings.py\n",
 			check:   wantContains("mysite/settings.py", "keep it last, please"),
 		},
 		{
@@ -904,5 +920,14 @@ func TestArtifactFilesMatchTheTemplate(t *testing.T) {
 	}
 	if !maps.Equal(copied, pointed) {
 		t.Errorf("djfront init copies %v, the template points at %v", copied, pointed)
+	}
+}
+
+func TestInitNoProjectDirectory(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope")
+	code, stdout, stderr := runInitIn(t, nil, "--dir", missing)
+	checkOutput(t, code, stdout, stderr, 1, "", "djfront init: the project directory: ")
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("djfront init made %s", missing)
 	}
 }
