@@ -492,9 +492,7 @@ func TestInitStaysInside(t *testing.T) {
 		{
 			name: "the settings package, elsewhere", link: "mysite",
 			setup: func(t *testing.T, project, outside string) {
-				if err := os.Rename(filepath.Join(project, "mysite"), filepath.Join(outside, "mysite")); err != nil {
-					t.Fatal(err)
-				}
+				move(t, filepath.Join(project, "mysite"), filepath.Join(outside, "mysite"))
 			},
 			target:  func(project, outside string) string { return filepath.Join(outside, "mysite") },
 			wantErr: "djfront init: settings: module mysite.settings: mysite/settings.py: ",
@@ -551,9 +549,7 @@ func TestInitStaysInside(t *testing.T) {
 		{
 			name: "the settings package, inside but by an absolute link", link: "mysite",
 			setup: func(t *testing.T, project, outside string) {
-				if err := os.Rename(filepath.Join(project, "mysite"), filepath.Join(project, "src")); err != nil {
-					t.Fatal(err)
-				}
+				move(t, filepath.Join(project, "mysite"), filepath.Join(project, "src"))
 			},
 			target:  func(project, outside string) string { return filepath.Join(project, "src") },
 			wantErr: "djfront init: settings: module mysite.settings: mysite/settings.py: ",
@@ -596,9 +592,7 @@ func TestInitFollowsLinksInside(t *testing.T) {
 	project, outside := filepath.Join(top, "project"), filepath.Join(top, "outside")
 	writeTree(t, project, startproject("mysite"))
 	writeTree(t, outside, map[string]string{"settings.py": "theirs\n"})
-	if err := os.Rename(filepath.Join(project, "mysite"), filepath.Join(project, "src")); err != nil {
-		t.Fatal(err)
-	}
+	move(t, filepath.Join(project, "mysite"), filepath.Join(project, "src"))
 	if err := os.Symlink("src", filepath.Join(project, "mysite")); err != nil {
 		t.Fatal(err)
 	}
@@ -929,5 +923,13 @@ func TestInitNoProjectDirectory(t *testing.T) {
 	checkOutput(t, code, stdout, stderr, 1, "", "djfront init: the project directory: ")
 	if _, err := os.Stat(missing); err == nil {
 		t.Errorf("djfront init made %s", missing)
+	}
+}
+
+// move renames from to to.
+func move(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.Rename(from, to); err != nil {
+		t.Fatal(err)
 	}
 }
