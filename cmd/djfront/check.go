@@ -26,7 +26,9 @@ const (
 const checkUsage = `usage: djfront check [--json] [--insecure] [--origin URL] [--probe-token T | --probe-token-file F] URL
 
 Audits a live CloudFront + Django site for the pitfalls djfront fixes and
-prints one line per check with the fix. Every request is harmless (GET, HEAD,
+prints one line per check with the fix. URL may be a bare host
+(www.example.com means https://www.example.com/); the flags may also follow
+it. Every request is harmless (GET, HEAD,
 OPTIONS, a POST with no body to a missing path) and bounded in number and time.
 
 Exit status: 0 no check failed, 1 a check failed, 2 usage error or the site
@@ -49,18 +51,19 @@ func runCheck(ctx context.Context, e env, args []string) int {
 	origin := fs.String("origin", "", "the distribution's origin (API Gateway endpoint or app URL), for origin-bypass")
 	token := fs.String("probe-token", "", "DJFRONT_PROBE_TOKEN of the site's Django probe view: exact host, scheme and csrf checks")
 	tokenFile := fs.String("probe-token-file", "", "read the probe token from this file (mode 600 or 640), not the command line")
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseInterleaved(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return checkOK
 		}
 		return checkNotValid
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "djfront check: want one URL, got %d arguments\n", fs.NArg())
+	if len(positional) != 1 {
+		fmt.Fprintf(stderr, "djfront check: want one URL, got %d arguments\n", len(positional))
 		fs.Usage()
 		return checkNotValid
 	}
-	site, err := parseSiteURL(fs.Arg(0))
+	site, err := parseSiteURL(positional[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "djfront check: %v\n", err)
 		return checkNotValid
@@ -97,6 +100,27 @@ func runCheck(ctx context.Context, e env, args []string) int {
 		return checkFailed
 	}
 	return checkOK
+}
+
+// parseInterleaved parses args with fs, flags before and after the other
+// arguments, which it returns in order: `djfront check URL --json` as well
+// as `djfront check --json URL`. After "--" everything is an argument.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
 }
 
 // parseSiteURL reads the site's URL; a bare host means https://host/.
