@@ -41,6 +41,10 @@ func maskURL(arg string) string {
 	})
 }
 
+// negativeNumber is what argparse takes for a negative number, not an
+// option, and so for an option's value (its _negative_number_matcher).
+var negativeNumber = regexp.MustCompile(`^-\d+$|^-\d*\.\d+$`)
+
 // assignment is NAME=VALUE with a variable-like NAME.
 var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*=`)
 
@@ -59,7 +63,7 @@ func maskArgs(args []string) []string {
 		}
 		shown := maskURL(arg)
 		name, _, hasValue := strings.Cut(arg, "=")
-		isOption := strings.HasPrefix(arg, "-")
+		isOption := strings.HasPrefix(arg, "-") && !negativeNumber.MatchString(arg)
 		switch {
 		case valueIsSecret && !isOption:
 			shown = masked

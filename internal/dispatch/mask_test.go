@@ -24,6 +24,8 @@ func TestMaskArgs(t *testing.T) {
 			[]string{"x", "--password=***", "--secret-key=***", "--token=***"}},
 		{"option with its value next", []string{"x", "--password", "hunter2", "--api_key", "k"},
 			[]string{"x", "--password", "***", "--api_key", "***"}},
+		{"a secret value argparse takes though it starts with -", []string{"x", "--password", "-12345", "--token", "-.5"},
+			[]string{"x", "--password", "***", "--token", "***"}},
 		{"a secret option followed by another option", []string{"x", "--password", "--noinput"},
 			[]string{"x", "--password", "--noinput"}},
 		{"variable assignments", []string{"x", "DB_PASSWORD=pw", "awsSecretAccessKey=k", "AUTH=t", "author=me", "DEBUG=1"},
