@@ -87,14 +87,30 @@ var secretWords = map[string]bool{
 // separators are removed (DATABASEPASSWORD, awsSecretAccessKey).
 var secretFragments = []string{"password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "credential"}
 
+// abbreviated are the secret words whose abbreviation (minAbbrev letters
+// or more) ending a long option argparse takes for the option: --passw
+// for --password.
+var abbreviated = []string{"password", "passphrase", "secret", "token", "credential"}
+
+// minAbbrev is the shortest abbreviation of a secret word taken as one.
+const minAbbrev = 4
+
 // secretName reports whether an option or variable name (leading dashes
-// allowed) names a secret.
+// allowed) names a secret, or is a long option abbreviating a secret word.
 func secretName(name string) bool {
+	long := strings.HasPrefix(name, "--")
 	name = strings.ToLower(strings.TrimLeft(name, "-"))
 	words := strings.FieldsFunc(name, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') })
 	for _, w := range words {
 		if secretWords[w] {
 			return true
+		}
+	}
+	if last := len(words) - 1; long && last >= 0 && len(words[last]) >= minAbbrev {
+		for _, w := range abbreviated {
+			if strings.HasPrefix(w, words[last]) {
+				return true
+			}
 		}
 	}
 	joined := strings.Join(words, "")

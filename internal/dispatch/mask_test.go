@@ -61,6 +61,9 @@ func TestSecretName(t *testing.T) {
 		"--auth": true, "AWS_SECRET_ACCESS_KEY": true, "--credentials": true, "--private_key": true,
 		"--database": false, "--username": false, "--email": false, "--noinput": false, "author": false,
 		"--keep": false, "DEBUG": false, "--settings": false, "--pks": false,
+		// What argparse takes for --password, --secret-key, --token: an option's abbreviation.
+		"--passw": true, "--passwor": true, "--secr": true, "--secret-k": true, "--toke": true, "--cred": true,
+		"--to": false, "--sec": false, "--author": false, "PASSW": false,
 	} {
 		if got := secretName(name); got != want {
 			t.Errorf("secretName(%q) = %t, want %t", name, got, want)
