@@ -68,6 +68,8 @@ func TestManageGate(t *testing.T) {
 			want: "createsuperuser takes no password on the command line"},
 		{name: "createsuperuser with --password=", args: []string{"createsuperuser", "--password=hunter2"},
 			want: "run createsuperuser --noinput, which takes DJANGO_SUPERUSER_PASSWORD"},
+		{name: "createsuperuser with --password abbreviated", args: []string{"createsuperuser", "--noinput", "--passw=hunter2"},
+			want: "createsuperuser takes no password on the command line"},
 		{name: "createsuperuser --noinput", args: []string{"createsuperuser", "--noinput", "--username", "admin", "--email", "a@example.com"}},
 	}
 	for _, tt := range tests {

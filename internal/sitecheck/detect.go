@@ -117,7 +117,8 @@ func normalHost(host, scheme string) string {
 	return host
 }
 
-// hostOnly returns host without a port.
+// hostOnly returns host without a port; an IPv6 address without a port
+// keeps its brackets ([::1]).
 func hostOnly(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		return h
@@ -143,7 +144,7 @@ func originHostKind(host string) string {
 	case strings.HasSuffix(h, ".cloudfront.net"):
 		return "the distribution's own domain"
 	}
-	if ip := net.ParseIP(h); (ip != nil && ip.IsLoopback()) || h == "localhost" {
+	if ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")); (ip != nil && ip.IsLoopback()) || h == "localhost" {
 		return "a loopback address"
 	}
 	return ""

@@ -59,3 +59,25 @@ func mustURL(t *testing.T, raw string) *url.URL {
 	}
 	return u
 }
+
+// TestOriginHostKind pins which hosts of a link name an origin's own host
+// (what the app saw instead of the viewer's): a loopback address however a
+// URL's host writes it, with or without a port.
+func TestOriginHostKind(t *testing.T) {
+	for host, want := range map[string]string{
+		"127.0.0.1":          "a loopback address",
+		"127.0.0.1:8000":     "a loopback address",
+		"[::1]:8000":         "a loopback address",
+		"[::1]":              "a loopback address",
+		"[::ffff:127.0.0.1]": "a loopback address",
+		"localhost":          "a loopback address",
+		"LOCALHOST:8000":     "a loopback address",
+		"abc.execute-api.us-east-1.amazonaws.com": "an API Gateway endpoint",
+		"www.example.com":                         "",
+		"[2001:db8::1]":                           "",
+	} {
+		if got := originHostKind(host); got != want {
+			t.Errorf("originHostKind(%q) = %q, want %q", host, got, want)
+		}
+	}
+}
