@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
 )
@@ -90,7 +91,7 @@ func BenchmarkColdStart(b *testing.B) {
 	for range b.N {
 		port := strconv.Itoa(testenv.FreePort(b))
 		cmd := exec.Command("/bin/sh", "-c", gunicorn)
-		cmd.Dir, cmd.Env = dj.Dir, append(dj.Env, "PATH=/usr/bin:/bin", "PORT="+port) // the function's PATH
+		cmd.Dir, cmd.Env = dj.Dir, append(dj.Env, "PATH="+pyenv.FunctionPath(), "PORT="+port) // the function's PATH
 		var p *childproc.Process
 		alone = append(alone, timed(func() {
 			var err error
