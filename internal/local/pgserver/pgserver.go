@@ -166,13 +166,13 @@ func (s *Server) command(name string, args ...string) *exec.Cmd {
 			"--regid=" + strconv.Itoa(s.as.gid), "--clear-groups", "--", path}, args...)...)
 	}
 	cmd.Dir = s.Dir
-	cmd.Env = append(os.Environ(), "PGPASSWORD="+s.password, "LC_ALL=C")
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	return cmd
 }
 
-// run runs the server's program name with args to completion.
-func (s *Server) run(ctx context.Context, name string, args ...string) error {
-	res, err := childproc.Run(ctx, s.command(name, args...), 64<<10)
+// run runs cmd, the server's program name, to completion.
+func run(ctx context.Context, name string, cmd *exec.Cmd) error {
+	res, err := childproc.Run(ctx, cmd, 64<<10)
 	switch {
 	case err != nil:
 		return fmt.Errorf("postgres: %s: %w", name, err)
@@ -202,8 +202,8 @@ func (s *Server) initCluster(ctx context.Context) error {
 			}
 		}
 	}
-	return s.run(ctx, "initdb", "--pgdata", filepath.Join(s.Dir, "data"), "--username", "postgres",
-		"--pwfile", pwfile, "--auth", "scram-sha-256", "--encoding", "UTF8", "--no-locale", "--no-sync")
+	return run(ctx, "initdb", s.command("initdb", "--pgdata", filepath.Join(s.Dir, "data"), "--username", "postgres",
+		"--pwfile", pwfile, "--auth", "scram-sha-256", "--encoding", "UTF8", "--no-locale", "--no-sync"))
 }
 
 // start starts the server on s.Port and waits until it accepts connections.
@@ -248,10 +248,12 @@ func (s *Server) awaitReady(ctx context.Context, p *childproc.Process) error {
 // createDatabase creates Role with password and Database owned by it.
 func (s *Server) createDatabase(ctx context.Context, password string) error {
 	quoted := "'" + strings.ReplaceAll(password, "'", "''") + "'"
-	return s.run(ctx, "psql", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1",
+	cmd := s.command("psql", "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1",
 		"--host", "127.0.0.1", "--port", strconv.Itoa(s.Port), "--username", "postgres", "--dbname", "postgres",
 		"--command", "CREATE ROLE "+Role+" LOGIN PASSWORD "+quoted,
 		"--command", "CREATE DATABASE "+Database+" OWNER "+Role)
+	cmd.Env = append(cmd.Env, "PGPASSWORD="+s.password)
+	return run(ctx, "psql", cmd)
 }
 
 // Process returns the running server's process (a new one after Restart).
