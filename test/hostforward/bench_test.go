@@ -84,7 +84,7 @@ func reportPaired(b *testing.B, baseName, otherName string, base, other []time.D
 
 func BenchmarkColdStart(b *testing.B) {
 	testenv.Integration(b)
-	dj := prepareDjango(b)
+	dj := prepareDjango(b, pyenv.Django{})
 	payload := whoamiPayload(b)
 	testenv.BuildBootstrap(b, "./functions/hostforward") // built before the clock runs
 	var alone, inside []time.Duration
@@ -123,7 +123,7 @@ func BenchmarkWarmRequest(b *testing.B) {
 	external := testenv.StartFunction(b, testenv.BuildBootstrap(b, "./functions/hostforward"), []string{
 		"UPSTREAM_URL=" + dj.URL, "ALLOWED_HOSTS=" + site, "ORIGIN_VERIFY_SECRETS=" + secret, sandbox,
 	}, 10*time.Second)
-	inside := startInFunction(b, prepareDjango(b), gunicorn, 10*time.Second)
+	inside := startInFunction(b, prepareDjango(b, pyenv.Django{}), gunicorn, 10*time.Second)
 	answered(b, external, payload) // both warm
 	answered(b, inside.fn, payload)
 	var ext, in []time.Duration

@@ -147,13 +147,18 @@ type Server struct {
 // 2 workers of 4 threads; a worker timeout above the slowest view a test
 // asks for (/slow/ beyond API Gateway's 30 s), so gunicorn never kills a
 // worker mid-request; no client trusted for X-Forwarded-Proto/-Ssl at the
-// gunicorn level (Django's SECURE_PROXY_SSL_HEADER alone decides the
-// scheme, as it does when hostforward reaches the app over the network);
-// access and error logs on the output.
+// gunicorn level (an empty --forwarded-allow-ips: gunicorn 27 trusts no
+// peer, where its default, 127.0.0.1 and ::1, would trust hostforward on
+// loopback), so Django's SECURE_PROXY_SSL_HEADER alone decides the scheme,
+// as it does when hostforward reaches the app over the network; access and
+// error logs on the output; no control socket (gunicorn 27 would listen on
+// one path in the user's home, $HOME/.gunicorn/gunicorn.ctl, that every
+// gunicorn on the machine takes from the one before). Headers whose names
+// have an underscore are dropped (gunicorn 27's default, --header-map drop).
 var gunicornFlags = []string{
 	"--workers", "2", "--threads", "4",
 	"--timeout", "120", "--graceful-timeout", "1",
-	"--forwarded-allow-ips=",
+	"--forwarded-allow-ips=", "--no-control-socket",
 	"--access-logfile", "-", "--error-logfile", "-",
 	"demo.wsgi:application",
 }
