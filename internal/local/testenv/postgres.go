@@ -10,7 +10,7 @@ import (
 // pgserver) and returns it once it accepts connections; its URL is the
 // DATABASE_URL of its one database. It is stopped and its files removed
 // when tb ends; its output is logged if tb failed. Without Debian's server
-// the test is reported missing (SystemInstallHint).
+// the test is reported missing (pgserver.Install).
 func StartPostgres(tb testing.TB) *pgserver.Server {
 	tb.Helper()
 	if _, err := pgserver.FindBin(); err != nil {

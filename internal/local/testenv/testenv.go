@@ -25,7 +25,7 @@ import (
 // InstallHint names the install step of the project's pinned tools (the
 // Python environment, the Go tools); messages about a missing one end with
 // it.
-const InstallHint = pyenv.Install
+const InstallHint = "run make tools (scripts/install-tools.sh: the Python environment .venv, the Go tools)"
 
 // SystemInstallHint names the install step of the Debian packages
 // (PostgreSQL, Chromium), which needs root.
