@@ -33,7 +33,7 @@ is_312() {
 find_python() {
   local pyenv_root=${PYENV_ROOT:-$HOME/.pyenv} dir cand
   # Newest patch release first (3.12.10 before 3.12.9).
-  for dir in $(ls -d "$pyenv_root"/versions/3.12.* 2>/dev/null | sort -t. -k3,3nr); do
+  for dir in $(ls -d "$pyenv_root"/versions/3.12.* 2>/dev/null | sort -rV); do
     is_312 "$dir/bin/python3.12" && { echo "$dir/bin/python3.12"; return; }
   done
   cand=$(command -v python3.12 || true)
