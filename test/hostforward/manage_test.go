@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
 	"github.com/djfront/djfront/internal/manageapi"
@@ -26,7 +27,7 @@ const roleSecret = "role-secret-access-key-not-for-anyone"
 // arguments, secrets masked.
 func TestManagementInFunction(t *testing.T) {
 	testenv.Integration(t)
-	f := startInFunction(t, prepareDjango(t), gunicorn, 20*time.Second, "AWS_SECRET_ACCESS_KEY="+roleSecret)
+	f := startInFunction(t, prepareDjango(t, pyenv.Django{}), gunicorn, 20*time.Second, "AWS_SECRET_ACCESS_KEY="+roleSecret)
 
 	t.Run("the function alone does not manage: shell on the unqualified function", func(t *testing.T) {
 		payload, _ := manageapi.Encode([]string{"shell", "-c", "import os;print(os.environ['AWS_SECRET_ACCESS_KEY'])"})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/djangoserver"
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
 	"github.com/djfront/djfront/internal/manageapi"
@@ -29,8 +30,7 @@ import (
 // template's MANAGE_ALLOW; the Python runtime client never starts.
 func TestLayerInFunction(t *testing.T) {
 	testenv.Integration(t)
-	testenv.RequirePythonModule(t, djangoPython, "django", testenv.InstallHint)
-	testenv.RequirePythonModule(t, djangoPython, "gunicorn", testenv.InstallHint)
+	testenv.Python(t, "django", "gunicorn")
 	opt := filepath.Join(t.TempDir(), "opt")
 	buildLayer(t, opt, runtime.GOARCH)
 
@@ -53,7 +53,7 @@ func TestLayerInFunction(t *testing.T) {
 		// /opt/djfront-wrapper, in this test's /opt.
 		"AWS_LAMBDA_EXEC_WRAPPER": filepath.Join(opt, strings.TrimPrefix(wrapper, "/opt/")),
 		"LAMBDA_TASK_ROOT":        task,
-		"PATH":                    "/usr/bin:/bin", // Debian's python3 (Lambda's is /var/lang/bin/python3)
+		"PATH":                    pyenv.FunctionPath(), // the environment's python3 (Lambda's is /var/lang/bin/python3)
 		"PYTHONDONTWRITEBYTECODE": "1",
 		"ALLOWED_HOSTS":           "www.example.com",
 		"DJFRONT_HOSTS":           "www.example.com",

@@ -45,7 +45,8 @@ const (
 )
 
 // newDjango configures the example project: a superuser with a fresh
-// password, its state (database, STATIC_ROOT) in the stack's directory,
+// password, its database on the stack's PostgreSQL, its state (STATIC_ROOT)
+// in the stack's directory,
 // its static files in the bucket behind the edge (edgePort is the port of
 // their URLs, DJFRONT_CDN_DOMAIN), the moto server's credentials.
 func (s *Stack) newDjango(edgePort string) error {
@@ -67,6 +68,7 @@ func (s *Stack) newDjango(edgePort string) error {
 		"AWS_REGION":              motoserver.Region,
 		"DJANGO_STATICFILES_DIRS": extra,
 		"DJANGO_SECRET_KEY":       rand.Text() + rand.Text(),
+		"DATABASE_URL":            s.pg.URL,
 		RunMarker:                 s.RunID,
 	}})
 	s.django.Log = s.cfg.Logs
