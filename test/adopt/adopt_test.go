@@ -19,11 +19,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/testenv"
 )
 
-// djangoPython is Debian's interpreter with Django (make install).
-const djangoPython = "/usr/bin/python3"
+// djangoPython is the project's Python environment, which has Django
+// (make tools).
+var djangoPython = pyenv.Python()
 
 // version is what the test stamps into its djfront and its artifacts.
 const version = "0.0.0+adopt"
@@ -37,30 +39,16 @@ var artifactDirs = map[string]string{
 	"layer":       "build-HostForwardLayer",
 }
 
-// samTool returns the path of name ("sam", "cfn-lint") from the project's
-// Python environment (.venv/bin, make tools); failing that, sam from
-// $DJFRONT_SAM and cfn-lint beside it or on PATH. A missing one is reported
-// with make tools (testenv.Missing: a failure in CI).
+// samTool returns the path of name ("sam", "cfn-lint") in the project's
+// Python environment (.venv/bin, make tools). A missing one is reported with
+// make tools (testenv.Missing: a failure in CI).
 func samTool(t *testing.T, name string) string {
 	t.Helper()
-	candidates := []string{filepath.Join(testenv.RepoRoot(t), ".venv", "bin", name)}
-	if sam := os.Getenv("DJFRONT_SAM"); sam != "" {
-		candidates = append(candidates, filepath.Join(filepath.Dir(sam), name))
-		if name == "sam" {
-			candidates = append(candidates, sam)
-		}
+	c := pyenv.Command(name)
+	if fi, err := os.Stat(c); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+		testenv.Missing(t, name+" ("+c+")", "run make tools (the project's .venv has the SAM CLI and cfn-lint)")
 	}
-	if p, err := exec.LookPath(name); err == nil && name != "sam" {
-		candidates = append(candidates, p)
-	}
-	for _, c := range candidates {
-		if fi, err := os.Stat(c); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return c
-		}
-	}
-	testenv.Missing(t, name+" (looked at "+strings.Join(candidates, ", ")+")",
-		"run make tools (the project's .venv has the SAM CLI and cfn-lint), or set DJFRONT_SAM to a sam command")
-	return ""
+	return c
 }
 
 // installDjfront builds djfront and its linux/arm64 artifacts and lays them

@@ -19,7 +19,6 @@
 // Nothing leaves loopback: SAM's version check and telemetry are off, the
 // project has no requirements.txt for sam build to fetch from PyPI.
 //
-// The SAM CLI and cfn-lint come from the project's Python environment
-// (.venv/bin, make tools), or DJFRONT_SAM names the sam command (cfn-lint
-// beside it, else on PATH); Django is Debian's python3.
+// The SAM CLI, cfn-lint and Django come from the project's Python
+// environment (.venv, make tools).
 package adopt
