@@ -57,7 +57,7 @@
 //     query restored, the forwarding headers set), and whose writer is the
 //     recorder (response.go), watching the body through watchBody;
 //  3. response (response.go): recorder.response, responseHeaders
-//     (cookies, single-valued headers, UTF-8, and privateCacheControl in
+//     (cookies, single-valued headers, ISO-8859-1 values, and privateCacheControl in
 //     cachecontrol.go for a response that sets a cookie) and
 //     checkPayloadSize;
 //  4. errors (errors.go): classify maps an upstream failure to a refusal,
