@@ -37,14 +37,20 @@
 //     management invocations to the app, and appproc's AwaitInit holds the
 //     init phase until the app is ready, but not past appproc.InitBudget
 //     (async init);
-//  4. the handler is built with lambda.WithSetEscapeHTML(false), which
-//     checkPayloadSize assumes, and with the app, lambda.WithEnableSIGTERM:
+//  4. without the app the handler is the Handler itself (Invoke, event.go:
+//     a payload of another shape — payload format 1.0 of a REST API or of
+//     an HTTP API integration set to 1.0, an Application Load Balancer
+//     event — is a Lambda error naming it, an *UnsupportedEventError, and
+//     never reaches the app); with the app, dispatch's. Either encodes
+//     responses without HTML escaping, which checkPayloadSize assumes, and
+//     with the app the handler has lambda.WithEnableSIGTERM:
 //     registering it is the only way to have Lambda send SIGTERM (not just
 //     SIGKILL) at shutdown, on which the app is stopped and the process exits.
 //
 // # One request, in call order
 //
-// [Handler.Handle] takes the event and hands it to forward, which runs:
+// [Handler.Handle] takes the event (from Invoke, or dispatch) and hands it
+// to forward, which runs:
 //
 //  1. checks and request (request.go): newRequest calls lowercaseKeys
 //     (header names are tokens, one spelling each), verify (X-Origin-Verify
