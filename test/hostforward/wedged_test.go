@@ -27,6 +27,21 @@ func wedgedStatus(t *testing.T, c *chain, path string) int {
 	return c.invoke(event(t, "api-get.json", "GET", path)).StatusCode
 }
 
+// withStuckRequest starts Django in the function under the template's
+// gunicorn with UPSTREAM_TIMEOUT timeout, and sends a request that times out
+// (a 504) and stays stuck in one of gunicorn's two threads. It returns the
+// function, a chain to it and gunicorn's master.
+func withStuckRequest(t *testing.T, timeout string) (*inFunction, *chain, int) {
+	t.Helper()
+	f := startInFunction(t, prepareDjango(t), templateGunicorn, 30*time.Second, "UPSTREAM_TIMEOUT="+timeout)
+	c := &chain{t: t, fn: f.fn}
+	master := f.master(t)
+	if got := wedgedStatus(t, c, "/slow/?s=120"); got != 504 {
+		t.Fatalf("stuck request: %d, want 504", got)
+	}
+	return f, c, master
+}
+
 // TestWedgedAppStartedAgain: with the template's gunicorn, two requests
 // stuck past UPSTREAM_TIMEOUT hold both threads; the app no longer answers,
 // and every request after them used to get a 504. Now the request after a
@@ -37,12 +52,7 @@ func wedgedStatus(t *testing.T, c *chain, path string) int {
 // serves the next.
 func TestWedgedAppStartedAgain(t *testing.T) {
 	testenv.Integration(t)
-	f := startInFunction(t, prepareDjango(t), templateGunicorn, 30*time.Second, "UPSTREAM_TIMEOUT=4s")
-	c := &chain{t: t, fn: f.fn}
-	first := f.master(t)
-	if got := wedgedStatus(t, c, "/slow/?s=120"); got != 504 {
-		t.Fatalf("stuck request: %d, want 504", got)
-	}
+	f, c, first := withStuckRequest(t, "4s")
 	if got := wedgedStatus(t, c, "/whoami/"); got != 200 || f.master(t) != first {
 		t.Fatalf("one thread stuck: %d from master %d, want 200 from the same app (%d)", got, f.master(t), first)
 	}
@@ -88,12 +98,7 @@ func TestBootHangStartedAgain(t *testing.T) {
 // not make a healthy app look wedged: it is kept.
 func TestWedgeCheckAcrossFreeze(t *testing.T) {
 	testenv.Integration(t)
-	f := startInFunction(t, prepareDjango(t), templateGunicorn, 30*time.Second, "UPSTREAM_TIMEOUT=2s")
-	c := &chain{t: t, fn: f.fn}
-	master := f.master(t)
-	if got := wedgedStatus(t, c, "/slow/?s=120"); got != 504 {
-		t.Fatalf("stuck request: %d, want 504", got)
-	}
+	f, _, master := withStuckRequest(t, "2s")
 	var frozen []int
 	for pid := range f.processes() {
 		if err := syscall.Kill(pid, syscall.SIGSTOP); err == nil {
