@@ -43,6 +43,9 @@ func TestDjangoTests(t *testing.T) {
 	moto := testenv.StartMoto(t)
 	testenv.DjangoMatrix(t, func(t *testing.T, d pyenv.Django) {
 		moto.Reset(t) // the tests create their secrets anew
+		// tests/test_postgres.py and test_dsql.py: a PostgreSQL of their own
+		// for each Django.
+		pg := testenv.StartPostgres(t)
 		version := exec.Command(python, "-m", "django", "--version")
 		version.Env = djangoEnv(d)
 		out, err := version.CombinedOutput()
@@ -51,7 +54,7 @@ func TestDjangoTests(t *testing.T) {
 		}
 		cmd := exec.Command(python, "-m", "django", "test", "--verbosity", "2", "tests")
 		cmd.Dir = filepath.Join(testenv.RepoRoot(t), "python")
-		cmd.Env = djangoEnv(d, append(moto.Env(), "DJANGO_SETTINGS_MODULE=tests.settings")...)
+		cmd.Env = djangoEnv(d, append(moto.Env(), "DJANGO_SETTINGS_MODULE=tests.settings", "DJFRONT_TEST_POSTGRES_URL="+pg.URL)...)
 		out, err = cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("python -m django test: %v\n%s", err, out)
