@@ -50,7 +50,7 @@ func TestNoOrphans(t *testing.T) {
 		// command, and the printed migrate command works against it.
 		{name: "Ctrl-C once up, after the printed migrate", addr: "127.0.0.1:0", interrupt: manageLine, status: "exit status 0",
 			before: "gunicorn", whileUp: func(t *testing.T, line string) { runPrintedMigrate(t, djfront, line) }},
-		{name: "Ctrl-C during the start", addr: "127.0.0.1:0", interrupt: "[4/5]", status: "exit status 1", output: "interrupted"},
+		{name: "Ctrl-C during the start", addr: "127.0.0.1:0", interrupt: "[5/6]", status: "exit status 1", output: "interrupted"},
 		{name: "port in use", addr: "127.0.0.1:" + busyPort, status: "exit status 1", output: "port " + busyPort + " is in use"},
 	}
 	for _, tt := range tests {
