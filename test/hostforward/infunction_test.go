@@ -188,7 +188,7 @@ func testDjangoInFunction(t *testing.T, d pyenv.Django) {
 	// A 30 s function timeout: each management invocation starts Python and
 	// Django afresh, which took 10 s on the loaded machine.
 	f := startInFunction(t, prepareDjango(t, d), gunicorn, 30*time.Second, "GUNICORN_CMD_ARGS="+underscoreHeaders,
-		"MANAGE_ALLOW=migrate,createsuperuser,version") // version: which Django ran (djfront manage -- version)
+		"MANAGE_ALLOW=migrate,createsuperuser,check,version") // version: which Django ran (djfront manage -- version)
 	master := f.master(t)
 	c := &chain{t: t, fn: f.fn, app: f.app}
 

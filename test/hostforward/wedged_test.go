@@ -82,7 +82,7 @@ func TestBootHangStartedAgain(t *testing.T) {
 	testenv.Integration(t)
 	mark := "MARK=" + filepath.Join(t.TempDir(), "hung")
 	hangOnce := `if [ ! -e "$MARK" ]; then touch "$MARK"; exec sleep 600; fi; ` + templateGunicorn
-	f := startInFunction(t, prepareDjango(t, pyenv.Django{}), hangOnce, 30*time.Second, mark, "UPSTREAM_BOOT_TIMEOUT=2s", "UPSTREAM_TIMEOUT=10s")
+	f := startInFunction(t, prepareDjango(t, pyenv.Django{}), hangOnce, 30*time.Second, mark, "UPSTREAM_BOOT_TIMEOUT=2s", "UPSTREAM_TIMEOUT=25s") // room for Django to boot on a loaded machine
 	if got := wedgedStatus(t, &chain{t: t, fn: f.fn}, "/whoami/"); got != 200 {
 		t.Fatalf("first request: %d, want 200 from the app started again", got)
 	}
