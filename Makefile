@@ -5,15 +5,17 @@ LAMBDA   := CGO_ENABLED=0 GOOS=linux
 LDFLAGS  := -s -w
 FUNCS    := hostforward invalidate rotate
 
-.PHONY: all install tools test test-short lint build fuzz bench clean demo local
+.PHONY: all install tools test test-short lint build dist fuzz bench clean demo local
 
 all: build
 
-## install: the Debian packages the tests and the demo need (as root; .ci/run runs it first); idempotent.
+## install: the Debian packages the tests and the demo need (PostgreSQL, Chromium; as root; .ci/run runs it
+## first); idempotent.
 install:
 	bash scripts/install-system.sh
 
-## tools: the pinned tools that need no root (Go tools); idempotent, run by test, demo and bench.
+## tools: the pinned tools that need no root (the Python 3.12 environment .venv from requirements/, Go tools);
+## idempotent and quick once done, run by test, demo, local and bench.
 tools:
 	bash scripts/install-tools.sh
 
@@ -77,7 +79,32 @@ build-HostForwardLayer:
 	GOARCH=arm64 $(call lambda-binary,hostforward,"$(ARTIFACTS_DIR)/djfront/hostforward")
 	install -m 0755 deploy/layer/djfront-wrapper "$(ARTIFACTS_DIR)/djfront-wrapper"
 
+## dist: the wheels `pip install djfront` installs, into DIST (docs/install.md): one per platform of the djfront
+## command, each with the Django package and the linux/arm64 Lambda artifacts (the build-* rules above, into
+## djfront/_artifacts). Reproducible: no VCS stamp, -trimpath, fixed zip timestamps. Needs Python 3.11+.
+DIST          ?= dist
+DIST_STAGE     = $(abspath $(DIST))/.stage
+DIST_VERSION   = $(shell $(PYTHON3) scripts/build-wheels.py --version)
+CLI_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+PYTHON3       ?= python3
+dist: export GOFLAGS = -buildvcs=false
+dist:
+	rm -rf "$(DIST)"
+	@for fn in HostForward Invalidate Rotate; do \
+	  dir=$$(echo $$fn | tr A-Z a-z); \
+	  $(MAKE) --no-print-directory build-$${fn}Function ARTIFACTS_DIR="$(DIST_STAGE)/artifacts/$$dir" || exit 1; \
+	done
+	@$(MAKE) --no-print-directory build-HostForwardLayer ARTIFACTS_DIR="$(DIST_STAGE)/artifacts/layer"
+	@for p in $(CLI_PLATFORMS); do \
+	  echo "djfront $(DIST_VERSION) for $$p"; \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -trimpath \
+	    -ldflags='$(LDFLAGS) -X main.version=$(DIST_VERSION)' -o "$(DIST_STAGE)/cli/$${p%/*}-$${p#*/}/djfront" ./cmd/djfront \
+	    || exit 1; \
+	done
+	$(PYTHON3) scripts/build-wheels.py --stage "$(DIST_STAGE)" --out "$(DIST)"
+	rm -rf "$(DIST_STAGE)"
+
 clean:
-	rm -rf bin
+	rm -rf bin dist
 
 FORCE:

@@ -94,6 +94,9 @@ EXCLUDED = [
     ("AWS::Lambda::Function", "lambda:GetCodeSigningConfig", "CodeSigningConfigArn", "only for code signing"),
     ("AWS::Lambda::Function", "lambda:PutFunctionCodeSigningConfig", "CodeSigningConfigArn", "only for code signing"),
     ("AWS::Lambda::Function", "lambda:DeleteFunctionCodeSigningConfig", "CodeSigningConfigArn", "only for code signing"),
+    ("AWS::Lambda::Alias", "codedeploy:*", None, "only for CodeDeploy traffic shifting (UpdatePolicy CodeDeployLambdaAliasUpdate)"),
+    ("AWS::Lambda::Alias", "lambda:PutProvisionedConcurrencyConfig", "ProvisionedConcurrencyConfig", "only with provisioned concurrency"),
+    ("AWS::Lambda::Alias", "lambda:DeleteProvisionedConcurrencyConfig", "ProvisionedConcurrencyConfig", "only with provisioned concurrency"),
     ("AWS::Logs::LogGroup", "firehose:*", "DataProtectionPolicy", "only for a data protection policy that audits to Firehose"),
     ("AWS::Logs::LogGroup", "s3:REST.PUT.OBJECT", None, "not an IAM action (an S3 log operation name)"),
     ("AWS::S3::Bucket", "s3tables:*", "MetadataTableConfiguration|MetadataConfiguration", "only for S3 Metadata tables"),
@@ -108,6 +111,29 @@ EXCLUDED = [
     ("AWS::IAM::Role", "iam:DeleteRolePermissionsBoundary", "PermissionsBoundary", "only with a permissions boundary"),
     ("AWS::SecretsManager::Secret", "secretsmanager:ReplicateSecretToRegions", "ReplicaRegions", "only for replicas"),
     ("AWS::SecretsManager::Secret", "secretsmanager:RemoveRegionsFromReplication", "ReplicaRegions", "only for replicas"),
+    ("AWS::EC2::VPCEndpoint", "vpc-lattice:*", "ServiceNetworkArn", "only for a VPC Lattice service network endpoint"),
+    ("AWS::EC2::VPCEndpoint", "vpce:AllowMultiRegion", "ServiceRegion", "only for an endpoint to another Region's service"),
+    ("AWS::RDS::DBCluster", "iam:PassRole", "AssociatedRoles|MonitoringRoleArn", "only for roles the cluster assumes"),
+    ("AWS::RDS::DBCluster", "rds:AddRoleToDBCluster", "AssociatedRoles", "only for roles the cluster assumes"),
+    ("AWS::RDS::DBCluster", "rds:RemoveRoleFromDBCluster", "AssociatedRoles", "only for roles the cluster assumes"),
+    ("AWS::RDS::DBCluster", "rds:EnableHttpEndpoint", "EnableHttpEndpoint", "only for the Data API"),
+    ("AWS::RDS::DBCluster", "rds:DisableHttpEndpoint", "EnableHttpEndpoint", "only for the Data API"),
+    ("AWS::RDS::DBCluster", "rds:DescribeGlobalClusters", "GlobalClusterIdentifier", "only for a global database"),
+    ("AWS::RDS::DBCluster", "rds:RemoveFromGlobalCluster", "GlobalClusterIdentifier", "only for a global database"),
+    ("AWS::RDS::DBCluster", "rds:Restore*", "SnapshotIdentifier|SourceDBClusterIdentifier",
+     "only for a cluster restored from a snapshot or a point in time"),
+    ("AWS::RDS::DBInstance", "iam:PassRole", "MonitoringRoleArn|AssociatedRoles|DomainIAMRoleName",
+     "only for roles the instance assumes"),
+    ("AWS::RDS::DBInstance", "rds:AddRoleToDBInstance", "AssociatedRoles", "only for roles the instance assumes"),
+    ("AWS::RDS::DBInstance", "rds:RemoveRoleFromDBInstance", "AssociatedRoles", "only for roles the instance assumes"),
+    ("AWS::RDS::DBInstance", "rds:Restore*", "DBSnapshotIdentifier|SourceDBInstanceIdentifier|RestoreTime|UseLatestRestorableTime",
+     "only for an instance restored from a snapshot or a point in time"),
+    ("AWS::RDS::DBInstance", "rds:CreateDBInstanceReadReplica", "SourceDBInstanceIdentifier", "only for a read replica"),
+    ("AWS::RDS::DBInstance", "rds:PromoteReadReplica", "SourceDBInstanceIdentifier", "only for a read replica"),
+    ("AWS::RDS::DBInstance", "rds:StartDBInstanceAutomatedBackupsReplication", "AutomaticBackupReplicationRegion",
+     "only for backups replicated to another Region"),
+    ("AWS::RDS::DBInstance", "rds:StopDBInstanceAutomatedBackupsReplication", "AutomaticBackupReplicationRegion",
+     "only for backups replicated to another Region"),
 ]
 
 SAM_ARTIFACTS = "arn:aws:s3:::aws-sam-cli-managed-default-samclisourcebucket-*/*"
@@ -119,6 +145,16 @@ VPC_ACCESS = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRo
 STACK_POLICIES = "arn:aws:iam::*:policy/djfront*"
 # The secrets have no Name: CloudFormation names them <LogicalId>-<suffix>.
 SECRETS = ["OriginVerifySecret", "UpstreamVerifySecret", "DjangoSecretKey", "DatabaseUrlSecret"]
+# Database aurora-serverless: the cluster, its instance and subnet group are
+# named after the stack by CloudFormation (djfront-<logicalid>-<suffix>, in
+# lower case); RDS takes the default parameter and option groups, and names
+# the final snapshot and the password's secret (rds!cluster-<id>) itself.
+RDS = ["arn:aws:rds:*:*:cluster:djfront*", "arn:aws:rds:*:*:db:djfront*", "arn:aws:rds:*:*:subgrp:djfront*",
+       "arn:aws:rds:*:*:cluster-snapshot:*", "arn:aws:rds:*:*:cluster-pg:default.*",
+       "arn:aws:rds:*:*:pg:default.*", "arn:aws:rds:*:*:og:default:*"]
+RDS_DESCRIBE = ["rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBSubnetGroups",
+                "rds:DescribeDBClusterSnapshots", "rds:DescribeDBSnapshots", "rds:DescribeDBEngineVersions",
+                "rds:DescribeDBInstanceAutomatedBackups", "rds:DescribeDBParameterGroups", "rds:DescribeEvents"]
 
 # Statements in order; a permission goes to the first whose types (None:
 # any) and actions (exact names) or services (prefixes) match it.
@@ -143,6 +179,17 @@ STATEMENTS = [
     {"Sid": "Functions", "services": ["lambda"],
      "Resource": ["arn:aws:lambda:*:*:function:djfront*", "arn:aws:lambda:*:*:event-source-mapping:*"]},
     {"Sid": "FunctionNetworking", "services": ["ec2"], "Resource": "*"},
+    # Database dsql and aurora-serverless: each service creates its role
+    # once per account, with the first cluster.
+    {"Sid": "DatabaseServiceLinkedRoles", "types": ["AWS::DSQL::Cluster", "AWS::RDS::DBCluster", "AWS::RDS::DBInstance",
+                                                    "AWS::RDS::DBSubnetGroup"],
+     "actions": ["iam:CreateServiceLinkedRole"],
+     "Resource": ["arn:aws:iam::*:role/aws-service-role/dsql.amazonaws.com/AWSServiceRoleForAuroraDsql",
+                  "arn:aws:iam::*:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS"],
+     "Condition": {"StringEquals": {"iam:AWSServiceName": ["dsql.amazonaws.com", "rds.amazonaws.com"]}}},
+    # RDS reads the roles a cluster or instance could assume (none here).
+    {"Sid": "DatabaseReadsRoles", "types": ["AWS::RDS::DBCluster", "AWS::RDS::DBInstance"],
+     "actions": ["iam:GetRole", "iam:ListRoles"], "Resource": "*"},
     {"Sid": "FunctionRoles", "types": ["AWS::IAM::Role"], "services": ["iam"], "Resource": "arn:aws:iam::*:role/djfront*"},
     {"Sid": "ManagedPolicies", "types": ["AWS::IAM::ManagedPolicy"], "services": ["iam"],
      "Resource": "arn:aws:iam::*:policy/djfront*"},
@@ -155,6 +202,16 @@ STATEMENTS = [
      "Resource": ["arn:aws:route53:::hostedzone/*", "arn:aws:route53:::change/*"]},
     {"Sid": "AssetsBucket", "services": ["s3"], "Resource": "arn:aws:s3:::djfront-assets-*"},
     {"Sid": "Queues", "services": ["sqs"], "Resource": "arn:aws:sqs:*:*:djfront*"},
+    # DSQL clusters have generated ids, not names: no narrower resource.
+    {"Sid": "DsqlCluster", "services": ["dsql"], "Resource": "arn:aws:dsql:*:*:cluster/*"},
+    {"Sid": "DatabaseDescribe", "actions": RDS_DESCRIBE, "Resource": "*"},
+    {"Sid": "Database", "services": ["rds"], "Resource": RDS},
+    # ManageMasterUserPassword: RDS creates the password's secret with the
+    # caller's rights.
+    {"Sid": "DatabasePasswordSecret", "types": ["AWS::RDS::DBCluster", "AWS::RDS::DBInstance"],
+     "services": ["secretsmanager"], "Resource": "arn:aws:secretsmanager:*:*:secret:rds!*"},
+    # The DSQL handlers read tag keys and values, which take no resource.
+    {"Sid": "TagKeys", "services": ["tag"], "Resource": "*"},
     {"Sid": "GeneratePassword", "actions": ["secretsmanager:GetRandomPassword"], "Resource": "*"},
     {"Sid": "StackSecrets", "services": ["secretsmanager"],
      "Resource": [f"arn:aws:secretsmanager:*:*:secret:*{name}*" for name in SECRETS]},

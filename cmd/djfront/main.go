@@ -1,7 +1,10 @@
 // Command djfront is djfront's command line:
 //
-//	djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL   audit a live CloudFront + Django site
-//	djfront manage [--function NAME] -- ARGS…   run a Django management command in the function
+//	djfront init [--dir DIR] [--settings M] [--wsgi M:C] [--no-settings] [--force]   make a Django project deployable
+//	djfront check [--json] [--insecure] [--origin URL] [--probe-token T | --probe-token-file F] URL   audit a live CloudFront + Django site
+//	djfront manage [--function NAME] [--qualifier ALIAS] -- ARGS…   run a Django management command in the function
+//	djfront artifacts   print the directory of the wheel's prebuilt Lambda artifacts
+//	djfront version     print djfront's version (also --version)
 //
 // Each subcommand lives in a file of its own and is listed in commands.
 package main
@@ -25,6 +28,7 @@ const exitUsage = 2
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	executable     func() (string, error)                 // os.Executable: where djfront runs from
 	lambda         func(context.Context) (invoker, error) // builds the Lambda client on first use
 }
 
@@ -36,21 +40,34 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"check":  {usage: "[--json] [--insecure] [--origin URL] [--probe-token T] URL  audit a live CloudFront + Django site", run: runCheck},
-	"manage": {usage: "[--function NAME] -- ARGS…  run a Django management command in the function", run: runManage},
+	"init":      {usage: "[--dir DIR] [--settings MODULE] [--wsgi MODULE:CALLABLE] [--no-settings] [--force] [--artifacts DIR]  make a Django project deployable (template.yaml, samconfig.toml, settings)", run: runInit},
+	"check":     {usage: "[--json] [--insecure] [--origin URL] [--probe-token T | --probe-token-file F] URL  audit a live CloudFront + Django site", run: runCheck},
+	"manage":    {usage: "[--function NAME] [--qualifier ALIAS] -- ARGS…  run a Django management command in the function", run: runManage},
+	"artifacts": {usage: " print the directory of the prebuilt Lambda artifacts that came with this djfront", run: runArtifacts},
+	"version":   {usage: " print djfront's version (also --version)", run: runVersion},
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	os.Exit(run(ctx, env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, lambda: newLambdaClient}, os.Args[1:]))
+	os.Exit(run(ctx, env{
+		stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, executable: os.Executable, lambda: newLambdaClient,
+	}, os.Args[1:]))
 }
 
-// run dispatches args to a subcommand.
+// run dispatches args to a subcommand. Asked for help, it prints the usage
+// to stdout and returns 0; given no command, to stderr, returning exitUsage.
 func run(ctx context.Context, e env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		printUsage(e.stderr)
 		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		printUsage(e.stdout)
+		return 0
+	case "--version", "-version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -12,46 +12,31 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/djfront/djfront/internal/coldstart"
 	"github.com/djfront/djfront/internal/hostforward"
 )
 
-// logger writes the function's JSON log lines to stdout, for CloudWatch.
-var logger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+func main() { coldstart.Main(build) }
 
-func main() {
-	if err := run(context.Background(), os.Getenv); err != nil {
-		logger.Error("cannot start", slog.String("error", err.Error()))
-		os.Exit(1)
-	}
-}
-
-// run starts the Lambda loop, which never returns; an error is a failure
-// at cold start.
-func run(ctx context.Context, getenv func(string) string) error {
-	cfg, err := hostforward.ConfigFromEnv(getenv)
+// build reads hostforward's configuration and sets it up: in the
+// in-function mode that starts the app (hostforward.Setup).
+func build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, error) {
+	cfg, err := hostforward.ConfigFromEnv(env.Getenv)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := coldstart.AWSConfig(ctx)
 	if err != nil {
-		return fmt.Errorf("load aws configuration: %w", err)
+		return nil, err
 	}
-	h, err := hostforward.Setup(ctx, cfg, hostforward.Deps{
+	return hostforward.Setup(ctx, cfg, hostforward.Deps{
 		Secrets:   secretsmanager.NewFromConfig(awsCfg),
 		AppOutput: os.Stdout,
 		Logger:    logger,
 	})
-	if err != nil {
-		return err
-	}
-	lambda.Start(h)
-	return nil
 }

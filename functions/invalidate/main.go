@@ -15,37 +15,23 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-
+	"github.com/djfront/djfront/internal/coldstart"
 	"github.com/djfront/djfront/internal/invalidate"
 )
 
-// logger writes the function's JSON log lines to stdout, for CloudWatch.
-var logger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+func main() { coldstart.Main(build) }
 
-func main() {
-	if err := run(context.Background(), os.Getenv); err != nil {
-		logger.Error("cannot start", slog.String("error", err.Error()))
-		os.Exit(1)
-	}
-}
-
-// run starts the Lambda loop, which never returns; an error is a failure
-// at cold start.
-func run(ctx context.Context, getenv func(string) string) error {
-	cfg, err := invalidate.ConfigFromEnv(getenv)
+// build reads the invalidation's configuration and makes its handler.
+func build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, error) {
+	cfg, err := invalidate.ConfigFromEnv(env)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := coldstart.AWSConfig(ctx)
 	if err != nil {
-		return fmt.Errorf("load aws configuration: %w", err)
+		return nil, err
 	}
-	lambda.Start(invalidate.New(cfg, awsCfg, logger))
-	return nil
+	return invalidate.New(cfg, awsCfg, logger), nil
 }

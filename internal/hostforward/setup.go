@@ -32,7 +32,10 @@ type Deps struct {
 
 // Setup makes the function ready for its first invocation and returns its
 // Lambda handler, for lambda.Start, or an error naming what failed; on error
-// nothing it started is left running. With cfg.App it starts the app before
+// nothing it started is left running. Without cfg.App the handler is the
+// [Handler] itself ([Handler.Invoke]: a payload that is not an HTTP API
+// event of payload format 2.0 fails as an [*UnsupportedEventError]). With
+// cfg.App it starts the app before
 // it reads the secrets, returns once the app is ready or appproc.InitBudget
 // has passed, and the handler also answers management invocations and, on
 // Lambda's SIGTERM, stops the app and exits the process. The steps and their
@@ -43,7 +46,7 @@ func Setup(ctx context.Context, cfg Config, deps Deps) (lambda.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		return lambda.NewHandlerWithOptions(h.Handle, noHTMLEscape()), nil
+		return h, nil // Handler.Invoke
 	}
 	app, err := appproc.Start(*cfg.App, deps.AppOutput, deps.Logger)
 	if err != nil {
@@ -54,7 +57,7 @@ func Setup(ctx context.Context, cfg Config, deps Deps) (lambda.Handler, error) {
 		app.Stop()
 		return nil, err
 	}
-	d := dispatch.New(h.Handle, app.Manage, appproc.MaxManageOutput, deps.Logger)
+	d := dispatch.New(h.Handle, dispatch.Manage{Run: app.Manage, Allow: cfg.App.ManageAllow, MaxOutput: appproc.MaxManageOutput}, deps.Logger)
 	app.AwaitInit(appproc.ProcessStart().Add(appproc.InitBudget))
 	return lambda.NewHandlerWithOptions(d.Handle, noHTMLEscape(), lambda.WithEnableSIGTERM(func() {
 		app.Stop()

@@ -264,7 +264,12 @@ func partitionMessages(msgs []message) partition {
 		case m.test:
 			p.testEvents++
 		default:
-			p.events += len(m.changes) + m.ignored
+			p.events += m.ignored
+			for _, c := range m.changes {
+				if !c.alt {
+					p.events++
+				}
+			}
 			p.ignored += m.ignored
 			if len(m.changes) > 0 {
 				p.units = append(p.units, m)

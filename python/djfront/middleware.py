@@ -1,11 +1,17 @@
-"""UpstreamVerifyMiddleware: the app answers only requests from hostforward."""
+"""UpstreamVerifyMiddleware: the app answers only requests from hostforward.
+ConflictRetryMiddleware: each view in one transaction, run again on a
+conflict (Aurora DSQL)."""
 
 import hashlib
 import hmac
 
+from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
+from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpResponseForbidden
+
+from .transaction import retry_on_conflict
 
 HEADER = "HTTP_X_UPSTREAM_VERIFY"  # X-Upstream-Verify in request.META
 
@@ -73,3 +79,41 @@ class UpstreamVerifyMiddleware:
         for d in self.digests:
             ok |= hmac.compare_digest(got, d)
         return ok
+
+
+class ConflictRetryMiddleware:
+    """Run each view in one transaction of the default database, and run it
+    again when that transaction fails with a conflict, as
+    djfront.transaction.retry_on_conflict does: what Aurora DSQL's optimistic
+    concurrency control asks of a client.
+
+    It must be last in MIDDLEWARE (ImproperlyConfigured otherwise): it calls
+    the view from process_view, so the process_view hooks of middleware
+    listed after it, such as CsrfViewMiddleware's check, would not run.
+    process_exception hooks do not see the view's errors. Like
+    ATOMIC_REQUESTS (which it replaces for the default database), it makes
+    each view one transaction, subject to DSQL's per-transaction limits,
+    and a TemplateResponse renders after it. Views marked
+    transaction.non_atomic_requests and async views run as usual, once.
+    """
+
+    def __init__(self, get_response):
+        name = f"{type(self).__module__}.{type(self).__qualname__}"
+        if list(settings.MIDDLEWARE)[-1:] != [name]:
+            raise ImproperlyConfigured(
+                f"{name} must be last in MIDDLEWARE: it calls the view itself, so the process_view "
+                "of middleware after it (CsrfViewMiddleware's check) would not run"
+            )
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if DEFAULT_DB_ALIAS in getattr(view_func, "_non_atomic_requests", ()) or iscoroutinefunction(view_func):
+            return None
+        response = retry_on_conflict(view_func, using=DEFAULT_DB_ALIAS)(request, *view_args, **view_kwargs)
+        if response is None:  # Django would call the view a second time
+            name = f"{view_func.__module__}.{getattr(view_func, '__qualname__', view_func)}"
+            raise ValueError(f"The view {name} didn't return an HttpResponse object. It returned None instead.")
+        return response

@@ -3,19 +3,31 @@
 djfront puts a Django app behind CloudFront -> API Gateway HTTP API -> the
 hostforward Lambda -> the app. hostforward gives the app the viewer's host,
 scheme and client address in X-Forwarded-* headers, after checking them; this
-module tells Django to believe those headers, and serves static and media
-files from the stack's S3 bucket through the same CloudFront distribution.
+module tells Django to believe those headers, serves static and media files
+from the stack's S3 bucket through the same CloudFront distribution, and
+connects to the database that DATABASE_URL names.
 
-Use it from your project's settings.py, before your own lines:
+Use it at the end of your project's settings.py (where `djfront init` puts
+it), so that it sets what the lines above it leave to the environment:
+
+    from djfront import settings as djfront_settings
+    djfront_settings.apply(globals())
+
+or at the top, before your own lines, as a star import:
 
     from djfront.settings import *  # noqa: F401,F403
 
-or, to see what you get as a dictionary first:
+Both set the values of from_environ() below and DATABASES["default"] from
+DATABASE_URL (djfront.database has the URL contract and the connection
+defaults). apply() sees your DATABASES: without DATABASE_URL it keeps your
+"default", and without either it raises ImproperlyConfigured naming
+DATABASE_URL; with DATABASE_URL it replaces your "default" and keeps your
+other aliases. The star import runs before your lines, so it sets DATABASES
+only when the environment names a database, and a DATABASES of yours below
+it replaces that one. Importing this module reads nothing; the star import
+reads the environment once, apply() each time it is called.
 
-    from djfront import settings as djfront_settings
-    globals().update(djfront_settings.from_environ(os.environ))
-
-and put "djfront" in INSTALLED_APPS (its system checks) and
+Put "djfront" in INSTALLED_APPS (its system checks) and
 "djfront.middleware.UpstreamVerifyMiddleware" first in MIDDLEWARE.
 
 The values come from the environment, named after the stack's outputs:
@@ -42,28 +54,38 @@ The values come from the environment, named after the stack's outputs:
                              (see secret_versions() below).
     AWS_REGION, AWS_DEFAULT_REGION   the bucket's region (first one set wins).
     DJANGO_DEBUG             "1"/"true"/"yes"/"on" turns DEBUG on; default off.
+    DATABASE_URL             the database (djfront.database): postgres://,
+                             dsql://, sqlite:///, mysql://. Or
+                             DATABASE_URL_SECRET_ARN: the secret that holds it.
+    DATABASE_PASSWORD        the password, when the URL has none. Or
+                             DATABASE_PASSWORD_SECRET_ARN: a secret holding it,
+                             or RDS's managed master user secret (JSON with
+                             "password").
 
 A bad value raises ImproperlyConfigured naming the variable, so a broken
 deployment stops at start-up instead of serving wrong links.
 
 Secrets by ARN: secret("DJANGO_SECRET_KEY") returns the variable's value,
 or, when DJANGO_SECRET_KEY_SECRET_ARN is set instead, the SecretString of
-that Secrets Manager secret, read once (at settings import). The template's
+that Secrets Manager secret, read at settings import. The template's
 in-function mode passes the secret key and the database URL that way, so no
 value shows in the function's configuration. Outside AWS the endpoint comes
 from AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL (moto, for local
 runs), which boto3 1.26 does not read itself.
 
-Django: https://docs.djangoproject.com/en/4.2/ref/settings/
+Django: https://docs.djangoproject.com/en/5.2/ref/settings/
 django-storages (1.13): https://django-storages.readthedocs.io/en/1.13.2/backends/amazon-S3.html
 """
 
 import ipaddress
+import json
 import os
 import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+
+from .database import parse as parse_database_url
 
 # One DNS label: letters, digits and inner hyphens, at most 63 characters.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -439,7 +461,95 @@ def from_environ(environ):
     }
 
 
-_settings = from_environ(os.environ)
-globals().update(_settings)
-# `from djfront.settings import *` exports the settings above and nothing else.
-__all__ = sorted(_settings)
+def database(environ=None, client=None):
+    """Return DATABASES["default"] as the environment describes it, or None.
+
+    The URL is DATABASE_URL, or the secret DATABASE_URL_SECRET_ARN names
+    (secret()); the password, when the URL has none, DATABASE_PASSWORD or
+    the secret DATABASE_PASSWORD_SECRET_ARN names, whose value may be RDS's
+    JSON {"username": ..., "password": ...}. None when no URL is set.
+    Raises ImproperlyConfigured naming the variable, never showing a value.
+    """
+    environ = os.environ if environ is None else environ
+    url = secret("DATABASE_URL", environ, client)
+    if not url:
+        return None
+    db = parse_database_url(url)
+    password = secret("DATABASE_PASSWORD", environ, client)
+    if password:
+        if db.get("PASSWORD") or not db.get("HOST") or db["ENGINE"] == "aurora_dsql_django":
+            raise ImproperlyConfigured(
+                "DATABASE_PASSWORD: set only for a postgres:// or mysql:// DATABASE_URL without a password"
+            )
+        db["PASSWORD"] = _password(password, bool(_secret_arn("DATABASE_PASSWORD", environ)))
+    return db
+
+
+def _password(value, from_secret):
+    """Return the password a DATABASE_PASSWORD value holds."""
+    if not (from_secret and value.lstrip().startswith("{")):
+        return value
+    # RDS's managed master user secret: {"username": "...", "password": "..."}
+    try:
+        doc = json.loads(value)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict) or not isinstance(doc.get("password"), str) or not doc["password"]:
+        raise ImproperlyConfigured(
+            'DATABASE_PASSWORD_SECRET_ARN: the secret is JSON without a "password" string'
+        )
+    return doc["password"]
+
+
+def exported(environ=None):
+    """Return what the star import exports: from_environ(environ), plus
+    DATABASES when the environment names a database (database())."""
+    environ = os.environ if environ is None else environ
+    values = from_environ(environ)
+    db = database(environ)
+    if db is not None:
+        values["DATABASES"] = {"default": db}
+    return values
+
+
+def apply(namespace, environ=None):
+    """Set the djfront settings in namespace, a settings module's globals().
+
+    Call it at the end of the module: it sets from_environ(environ) over
+    what namespace holds, and DATABASES["default"] from DATABASE_URL
+    (database()), keeping namespace's other DATABASES aliases. Without a
+    DATABASE_URL it keeps namespace's DATABASES["default"], or raises
+    ImproperlyConfigured naming DATABASE_URL when there is none. Returns
+    the settings it set, by name.
+    """
+    environ = os.environ if environ is None else environ
+    values = from_environ(environ)
+    databases = namespace.get("DATABASES") or {}
+    db = database(environ)
+    if db is not None:
+        values["DATABASES"] = {**databases, "default": db}
+    elif not databases.get("default"):
+        raise ImproperlyConfigured(
+            "DATABASE_URL is unset: set it (or DATABASE_URL_SECRET_ARN) to the database's URL, "
+            "for example postgres://USER:PASSWORD@HOST/NAME or sqlite:////tmp/db.sqlite3, "
+            "or define DATABASES before djfront.settings.apply()"
+        )
+    namespace.update(values)
+    return values
+
+
+def __getattr__(name):
+    """Compute the star import's settings on first use (PEP 562).
+
+    `from djfront.settings import *` asks for __all__ first: the settings
+    are computed then, from os.environ, and stay for the process.
+    """
+    if "__all__" in globals() or (name != "__all__" and not name.isupper()):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    values = exported()
+    globals().update(values)
+    # The star import exports the settings and nothing else.
+    globals()["__all__"] = sorted(values)
+    if name not in globals():
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return globals()[name]

@@ -47,3 +47,25 @@ class UpstreamVerifyMiddlewareTest(SimpleTestCase):
                 with self.assertRaises(ImproperlyConfigured) as caught:
                     self.get("/")
                 self.assertIn(want, str(caught.exception))
+
+
+class ConflictRetryMiddlewareTest(SimpleTestCase):
+    """Its position; tests/test_postgres.py has it retry views on PostgreSQL."""
+
+    databases = {"default"}  # it opens a transaction for the view
+
+    def test_position(self):
+        retry = "djfront.middleware.ConflictRetryMiddleware"
+        csrf = "django.middleware.csrf.CsrfViewMiddleware"
+        cases = [
+            ("last", [csrf, retry], None),
+            ("before CsrfViewMiddleware", [retry, csrf], f"{retry} must be last in MIDDLEWARE"),
+        ]
+        for name, middleware, want in cases:
+            with self.subTest(name), override_settings(MIDDLEWARE=middleware):
+                if want is None:
+                    self.assertEqual(Client().get("/", HTTP_HOST="www.example.com").status_code, 200)
+                    continue
+                with self.assertRaises(ImproperlyConfigured) as caught:
+                    Client().get("/", HTTP_HOST="www.example.com")
+                self.assertIn(want, str(caught.exception))

@@ -1,7 +1,7 @@
 """Tests of djfront.settings.secret against moto's Secrets Manager.
 
 go test ./python starts moto and passes its endpoint as AWS_ENDPOINT_URL
-(python/django_test.go); run by hand, start one (python3 -m moto.server) and
+(python/django_test.go); run by hand, start one (.venv/bin/python -m moto.server) and
 set AWS_ENDPOINT_URL, or the tests skip (with CI set they fail instead).
 """
 
@@ -17,6 +17,8 @@ os.environ.setdefault("DJFRONT_HOSTS", "import.example.com")  # the import compu
 from djfront import settings as djfront_settings  # noqa: E402
 from djfront.settings import secret  # noqa: E402
 
+from . import need  # noqa: E402
+
 REGION = "us-east-1"
 VALUE = "postgres://app:p%40ss@db.example.com:5432/app"
 
@@ -24,11 +26,7 @@ VALUE = "postgres://app:p%40ss@db.example.com:5432/app"
 class SecretTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
-        if not cls.endpoint:
-            if os.environ.get("CI"):
-                raise RuntimeError("AWS_ENDPOINT_URL is unset: go test ./python starts moto and sets it")
-            raise unittest.SkipTest("needs moto at AWS_ENDPOINT_URL (go test ./python starts it)")
+        cls.endpoint = need.variable("AWS_ENDPOINT_URL", "go test ./python starts moto and sets it")
         client = boto3.client("secretsmanager", region_name=REGION, endpoint_url=cls.endpoint)
         cls.arn = client.create_secret(Name="djfront-test-database-url", SecretString=VALUE)["ARN"]
         cls.binary = client.create_secret(Name="djfront-test-binary", SecretBinary=b"\x00\x01")["ARN"]
@@ -103,6 +101,31 @@ class SecretTest(unittest.TestCase):
                 act()
                 got = djfront_settings.from_environ(env)["DJFRONT_UPSTREAM_SECRETS"]
                 self.assertEqual(got, want)
+
+    def test_database_password_by_arn(self):
+        # The template's aurora-serverless database: the URL without its
+        # password, which is in RDS's managed secret (JSON), by ARN.
+        rds = '{"username": "djfront", "password": "{p@ss\\"w"}'
+        cases = [
+            ("RDS's JSON secret", rds, '{p@ss"w', None),
+            ("a plain secret starting with a brace", "{plain", None,
+             'DATABASE_PASSWORD_SECRET_ARN: the secret is JSON without a "password" string'),
+            ("JSON without a password", '{"username": "djfront"}', None,
+             'DATABASE_PASSWORD_SECRET_ARN: the secret is JSON without a "password" string'),
+            ("a plain secret", "p@ss word", "p@ss word", None),
+        ]
+        for i, (name, value, want, error) in enumerate(cases):
+            with self.subTest(name):
+                arn = self.client.create_secret(Name=f"djfront-test-db-password-{i}", SecretString=value)["ARN"]
+                env = self.environ(DATABASE_URL="postgres://djfront@db.example.com:5432/djfront?sslmode=require",
+                                   DATABASE_PASSWORD_SECRET_ARN=arn)
+                if error:
+                    with self.assertRaises(ImproperlyConfigured) as raised:
+                        djfront_settings.database(env)
+                    self.assertEqual(str(raised.exception), error)
+                    continue
+                got = djfront_settings.database(env)
+                self.assertEqual((got["USER"], got["PASSWORD"], got["HOST"]), ("djfront", want, "db.example.com"))
 
     def promote(self, arn, token):
         stages = self.client.describe_secret(SecretId=arn)["VersionIdsToStages"]

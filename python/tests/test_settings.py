@@ -1,7 +1,10 @@
-"""Tests of djfront.settings.from_environ."""
+"""Tests of djfront.settings: from_environ, database, apply and the star import."""
 
 import os
+import subprocess
+import sys
 import unittest
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -190,7 +193,100 @@ class FromEnvironTest(unittest.TestCase):
                     djfront_settings.from_environ(env)
                 self.assertIn(want, str(caught.exception))
 
-    def test_star_import_exports_settings_only(self):
-        self.assertEqual(djfront_settings.__all__, sorted(djfront_settings.from_environ(os.environ)))
-        for name in djfront_settings.__all__:
-            self.assertTrue(name.isupper(), name)
+
+
+HOSTS = {"DJFRONT_HOSTS": "www.example.com"}
+PG_URL = "postgres://app:p%40ss@db.example.com:5432/site"
+SQLITE = {"ENGINE": "django.db.backends.sqlite3", "NAME": "/srv/db.sqlite3"}
+
+
+class DatabaseTest(unittest.TestCase):
+    def test_database(self):
+        cases = [
+            ("unset", {}, None),
+            ("empty", {"DATABASE_URL": ""}, None),
+            ("URL", {"DATABASE_URL": PG_URL},
+             {"ENGINE": "django.db.backends.postgresql", "NAME": "site", "USER": "app", "PASSWORD": "p@ss",
+              "HOST": "db.example.com", "PORT": "5432", "OPTIONS": {}, "CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}),
+            ("password apart", {"DATABASE_URL": "postgres://app@db/site?sslmode=require", "DATABASE_PASSWORD": "{x"},
+             {"USER": "app", "PASSWORD": "{x", "OPTIONS": {"sslmode": "require"}}),
+        ]
+        for name, env, want in cases:
+            with self.subTest(name):
+                got = djfront_settings.database(env)
+                if want is None:
+                    self.assertIsNone(got)
+                    continue
+                for key, value in want.items():
+                    self.assertEqual(got[key], value, key)
+
+    def test_database_errors(self):
+        cases = [
+            ("bad URL", {"DATABASE_URL": "postgres://db"}, "DATABASE_URL: name the database"),
+            ("two passwords", {"DATABASE_URL": PG_URL, "DATABASE_PASSWORD": "x"}, "DATABASE_PASSWORD: set only for"),
+            ("password for dsql", {"DATABASE_URL": "dsql://c.dsql.us-east-1.on.aws", "DATABASE_PASSWORD": "x"},
+             "DATABASE_PASSWORD: set only for"),
+            ("password for sqlite", {"DATABASE_URL": "sqlite:////tmp/db", "DATABASE_PASSWORD": "x"},
+             "DATABASE_PASSWORD: set only for"),
+        ]
+        for name, env, want in cases:
+            with self.subTest(name):
+                with self.assertRaises(ImproperlyConfigured) as caught:
+                    djfront_settings.database(env)
+                self.assertTrue(str(caught.exception).startswith(want), str(caught.exception))
+                self.assertNotIn("p%40ss", str(caught.exception))
+
+    def test_apply(self):
+        dev = {"default": SQLITE, "cache": SQLITE}
+        parsed = djfront_settings.database({"DATABASE_URL": PG_URL})
+        cases = [
+            ("URL over startproject's SQLite, other aliases kept", {"DATABASES": dev, "DEBUG": True},
+             {"DATABASE_URL": PG_URL}, {"default": parsed, "cache": SQLITE}),
+            ("URL, no DATABASES of the project's", {}, {"DATABASE_URL": PG_URL}, {"default": parsed}),
+            ("no URL: the project's DATABASES stay", {"DATABASES": dev}, {}, dev),
+        ]
+        for name, namespace, env, want in cases:
+            with self.subTest(name):
+                set_ = djfront_settings.apply(namespace, {**HOSTS, **env})
+                self.assertEqual(namespace["DATABASES"], want)
+                self.assertIs(namespace["DEBUG"], False, "DJANGO_DEBUG unset turns DEBUG off")
+                self.assertEqual(namespace["ALLOWED_HOSTS"], ["www.example.com"])
+                self.assertEqual(set(set_) - {"DATABASES"}, set(djfront_settings.from_environ(HOSTS)))
+
+    def test_apply_without_a_database(self):
+        for name, namespace in [("no DATABASES", {}), ("empty DATABASES", {"DATABASES": {}}),
+                                ("no default", {"DATABASES": {"other": SQLITE}})]:
+            with self.subTest(name):
+                with self.assertRaises(ImproperlyConfigured) as caught:
+                    djfront_settings.apply(namespace, HOSTS)
+                self.assertTrue(str(caught.exception).startswith("DATABASE_URL is unset: set it"))
+                self.assertNotIn("ALLOWED_HOSTS", namespace, "nothing set when it fails")
+
+    def test_exported(self):
+        cases = [
+            ("no database", HOSTS, sorted(djfront_settings.from_environ(HOSTS))),
+            ("with a database", {**HOSTS, "DATABASE_URL": PG_URL},
+             sorted([*djfront_settings.from_environ(HOSTS), "DATABASES"])),
+        ]
+        for name, env, want in cases:
+            with self.subTest(name):
+                got = djfront_settings.exported(env)
+                self.assertEqual(sorted(got), want)
+                for key in got:
+                    self.assertTrue(key.isupper(), key)
+
+    def test_star_import(self):
+        # In a process of its own: the star import computes its settings once.
+        script = (
+            "import djfront.settings as m\n"
+            "assert 'DEBUG' not in vars(m), 'computed at import'\n"
+            "from djfront.settings import *\n"
+            "print(sorted(k for k in globals() if k.isupper()), DATABASES['default']['HOST'])\n"
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJFRONT_", "DJANGO_", "DATABASE_"))}
+        env.update(HOSTS, DATABASE_URL=PG_URL, PYTHONDONTWRITEBYTECODE="1")
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent.parent, check=False)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        want = sorted([*djfront_settings.from_environ(HOSTS), "DATABASES"])
+        self.assertEqual(out.stdout, f"{want} db.example.com\n")

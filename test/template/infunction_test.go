@@ -12,8 +12,17 @@ import (
 // Resources only one app mode has: the function that runs there and what
 // comes with it. Every other resource must be the same in both modes.
 var (
-	externalOnly   = []string{"HostForwardFunction", "HostForwardFunctionRole"}
-	inFunctionOnly = []string{"AppFunction", "AppFunctionRole", "DjangoSecretKey", "DatabaseUrlSecret", "HostForwardLayer"}
+	externalOnly = []string{"HostForwardFunction", "HostForwardFunctionRole"}
+	// And the default Database's (aurora-serverless) resources;
+	// TestDatabaseChoices has the other choices'.
+	inFunctionOnly = []string{"AppFunction", "AppFunctionRole", "DjangoSecretKey", "HostForwardLayer",
+		"ManageAlias", "ManagePolicy",
+		"DatabaseVpc", "DatabaseSubnetA", "DatabaseSubnetB", "DatabaseRouteTable", "DatabaseSubnetARoutes",
+		"DatabaseSubnetBRoutes", "S3DatabaseEndpoint", "SecretsManagerDatabaseEndpoint", "AppSecurityGroup",
+		"AppToDatabase", "DatabaseSecurityGroup", "EndpointSecurityGroup", "DatabaseSubnetGroup", "AuroraCluster",
+		"AuroraInstance"}
+	// inFunctionOutputs are the outputs only the in-function mode has.
+	inFunctionOutputs = []string{"ManageFunctionArn", "ManagePolicyArn"}
 	// modeDependent names the resources that exist in both modes but name
 	// the mode's function.
 	modeDependent = []string{"HostForwardPermission", "HostForwardErrorsAlarm", "HostForwardThrottlesAlarm"}
@@ -102,7 +111,11 @@ func TestAppModes(t *testing.T) {
 					t.Errorf("%s exists only in-function and is not listed as such", name)
 				}
 			}
-			if !reflect.DeepEqual(ext["Outputs"], in["Outputs"]) {
+			inOutputs := maps.Clone(in["Outputs"].(map[string]any))
+			for _, name := range inFunctionOutputs {
+				delete(inOutputs, name)
+			}
+			if !reflect.DeepEqual(ext["Outputs"], inOutputs) {
 				t.Errorf("outputs differ between the modes")
 			}
 
@@ -162,10 +175,10 @@ func TestInFunction(t *testing.T) {
 		{"media prefix", "Properties.Environment.Variables.DJFRONT_MEDIA_PREFIX", `"media"`},
 		{"a generated secret key, read by ARN", "Properties.Environment.Variables.DJANGO_SECRET_KEY_SECRET_ARN",
 			`{"Ref":"DjangoSecretKey"}`},
-		{"the database URL, read by ARN", "Properties.Environment.Variables.DATABASE_URL_SECRET_ARN",
-			`{"Ref":"DatabaseUrlSecret"}`},
 		{"no key in the environment", "Properties.Environment.Variables.DJANGO_SECRET_KEY", `""`},
-		{"no database URL in the environment", "Properties.Environment.Variables.DATABASE_URL", `""`},
+		{"the default database: Aurora Serverless, its URL without a password", "Properties.Environment.Variables.DATABASE_URL",
+			`{"Fn::Sub":"postgres://djfront@${AuroraCluster.Endpoint.Address}:${AuroraCluster.Endpoint.Port}/djfront?sslmode=require&connect_timeout=20&conn_max_age=0"}`},
+		{"its own role", "Properties.Role", `{"Fn::GetAtt":["AppFunctionRole","Arn"]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -183,22 +196,13 @@ func TestInFunction(t *testing.T) {
 			t.Errorf("function timeout %vs is not above UPSTREAM_TIMEOUT 25s", timeout)
 		}
 	})
-	t.Run("role: logs, media uploads (not static files), its four secrets", func(t *testing.T) {
+	t.Run("role: logs, media uploads (not static files), its three secrets, its database", func(t *testing.T) {
+		checkJSON(t, at(t, res, "AppFunctionRole.Properties.AssumeRolePolicyDocument"), `{"Version":"2012-10-17",
+			"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)
 		checkJSON(t, at(t, res, "AppFunctionRole.Properties.ManagedPolicyArns"),
-			`["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",{"Ref":"MediaUploadPolicy"}]`)
-		checkJSON(t, at(t, res, "AppFunctionRole.Properties.Policies"), `[{"PolicyName":"AppFunctionRolePolicy1",
-			"PolicyDocument":{"Version":"2012-10-17","Statement":[{"Sid":"ReadItsSecrets","Effect":"Allow",
-			"Action":"secretsmanager:GetSecretValue","Resource":[{"Ref":"OriginVerifySecret"},{"Ref":"UpstreamVerifySecret"},
-			{"Ref":"DjangoSecretKey"},{"Ref":"DatabaseUrlSecret"}]},
-			{"Sid":"ListItsSecretVersions","Effect":"Allow","Action":"secretsmanager:ListSecretVersionIds",
-			"Resource":[{"Ref":"OriginVerifySecret"},{"Ref":"UpstreamVerifySecret"}]}]}}]`)
-	})
-	t.Run("database URL stored from the NoEcho parameter, deleted with the stack", func(t *testing.T) {
-		checkJSON(t, at(t, tpl, "Parameters.DatabaseUrl.NoEcho"), `true`)
-		checkJSON(t, at(t, res, "DatabaseUrlSecret.Properties.SecretString"), `"sqlite:////tmp/db.sqlite3"`)
-		for _, policy := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
-			checkJSON(t, at(t, res, "DatabaseUrlSecret."+policy), `"Delete"`)
-		}
+			`[`+basicExecutionPolicy+`,`+vpcAccessPolicy+`,{"Ref":"MediaUploadPolicy"}]`)
+		checkJSON(t, at(t, res, "AppFunctionRole.Properties.Policies"),
+			`[`+readItsSecrets(`,{"Fn::GetAtt":["AuroraCluster","MasterUserSecret.SecretArn"]}`)+`]`)
 	})
 	t.Run("reserved concurrency as hostforward's", func(t *testing.T) {
 		if has(res, "AppFunction.Properties.ReservedConcurrentExecutions") {

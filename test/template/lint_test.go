@@ -10,15 +10,15 @@ import (
 )
 
 // TestCfnLint runs cfn-lint on the SAM template and on the CloudFormation
-// it translates to, with and without a custom domain and with every option
-// (WAF, reserved concurrency, alarm topic): no error, warning or
+// it translates to, with and without a custom domain, with every option
+// (WAF, reserved concurrency, alarm topic) and every Database: no error, warning or
 // informational finding is accepted. cfn-lint leaves informational checks
 // out by default, hence --include-checks I: they ask, for example, that
 // stateful resources state their DeletionPolicy and UpdateReplacePolicy
 // (I3011) and queues their retention (I3013) instead of relying on defaults.
 func TestCfnLint(t *testing.T) {
 	testenv.Integration(t)
-	lint := testenv.RequireCommand(t, "cfn-lint", pipHint)
+	lint := testenv.PythonCommand(t, "cfn-lint")
 	root := testenv.RepoRoot(t)
 
 	run := func(t *testing.T, file string) {
@@ -41,6 +41,11 @@ func TestCfnLint(t *testing.T) {
 		{"translated, custom domain", customDomain},
 		{"translated, every option", allOptions},
 		{"translated, in a VPC", inVpc},
+		// Each Database of the in-function mode (dsql is inFunction's).
+		{"translated, in-function, aurora-serverless", auroraDatabase},
+		{"translated, in-function, url", urlDatabase},
+		{"translated, in-function, url in your VPC", urlDatabaseInVpc},
+		{"translated, in-function, sqlite", sqliteDatabase},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "template.json")

@@ -51,7 +51,7 @@ func arnConditionAllows(cond map[string]map[string]any, arn string) bool {
 }
 
 // TestServiceRoleAttachesRolePolicies checks, in both app modes (and with
-// the VPC option), that the
+// the VPC option and the databases that put AppFunction in a VPC), that the
 // CloudFormation service role may attach every managed policy the stack's
 // roles carry (iam:AttachRolePolicy is granted only under an iam:PolicyARN
 // condition, so a policy the conditions miss fails the deploy), and that
@@ -74,6 +74,8 @@ func TestServiceRoleAttachesRolePolicies(t *testing.T) {
 		{"external", noDomain},
 		{"external in a VPC", inVpc},
 		{"in-function", inFunction},
+		{"in-function, aurora-serverless", auroraDatabase},
+		{"in-function, url in your VPC", urlDatabaseInVpc},
 	} {
 		res := deploy(t, translate(t, mode.params), mode.params)["Resources"].(map[string]any)
 		for name, r := range res {

@@ -16,17 +16,19 @@ var inVpc = map[string]string{
 	"VpcSecurityGroupIds": "sg-0123456789abcdef0",
 }
 
-// plainOnlyLocally names the variables that hold a secret but whose names
-// do not say so: like *SECRET*, they must be empty when deployed.
-var plainOnlyLocally = []string{"DATABASE_URL"} // it carries the database password
+// urlsWithoutPassword names the variables that hold a URL whose password
+// must not be there: deployed, they may name a database, never hold its
+// password (locally, sam/env.json may set anything).
+var urlsWithoutPassword = []string{"DATABASE_URL"}
 
 // TestNoSecretInAnyEnvironment checks every function's environment, with
-// and without the VPC option and in both app modes: no dynamic reference,
-// every *_SECRET_ARN a Ref to a secret of the template, every other
-// *SECRET* variable (and DATABASE_URL) empty (a local-run override, see
-// sam/env.json), and the function's role allowed GetSecretValue on exactly
-// the secrets its environment names (a rotation function: the ones it
-// rotates). A value there would show to anyone
+// and without the VPC option, in both app modes and with every Database: no
+// dynamic reference, every *_SECRET_ARN a secret of the template (or the
+// password secret RDS keeps for a cluster of the template), every other
+// *SECRET* variable empty (a local-run override, see sam/env.json),
+// DATABASE_URL without a password, and the function's role allowed
+// GetSecretValue on exactly the secrets its environment names (a rotation
+// function: the ones it rotates). A value there would show to anyone
 // allowed lambda:GetFunctionConfiguration.
 func TestNoSecretInAnyEnvironment(t *testing.T) {
 	for _, tt := range []struct {
@@ -34,9 +36,14 @@ func TestNoSecretInAnyEnvironment(t *testing.T) {
 		params map[string]string
 		arns   int
 	}{
-		{"no VPC", noDomain, 2},        // hostforward's origin and upstream secrets
-		{"in a VPC", inVpc, 2},         //
-		{"in-function", inFunction, 5}, // also Django's copy of the upstream secret, its key and database URL
+		{"no VPC", noDomain, 2},                               // hostforward's origin and upstream secrets
+		{"in a VPC", inVpc, 2},                                //
+		{"in-function", inFunction, 5},                        // also Django's copy of the upstream secret and its key, and the default database's (aurora-serverless) password
+		{"in-function, dsql", dsqlDatabase, 4},                // dsql has no password
+		{"in-function, aurora-serverless", auroraDatabase, 5}, // and the password RDS keeps
+		{"in-function, url", urlDatabase, 5},                  // and the URL's secret
+		{"in-function, url in your VPC", urlDatabaseInVpc, 5}, //
+		{"in-function, sqlite", sqliteDatabase, 4},            //
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res := deploy(t, translate(t, tt.params), tt.params)["Resources"].(map[string]any)
@@ -72,13 +79,17 @@ func TestNoSecretInAnyEnvironment(t *testing.T) {
 					case strings.Contains(string(raw), "{{resolve:"):
 						t.Errorf("%s %s = %s: a dynamic reference puts the value in the environment", name, k, raw)
 					case strings.HasSuffix(k, "_SECRET_ARN"):
-						ref, _ := v.(map[string]any)["Ref"].(string)
-						if !secrets[ref] {
-							t.Errorf("%s %s = %s, want a Ref to a secret of the template", name, k, raw)
+						secret, ok := templateSecret(res, secrets, v)
+						if !ok {
+							t.Errorf("%s %s = %s, want a secret of the template", name, k, raw)
 						}
-						named[ref] = true
+						named[secret] = true
 						arns++
-					case (strings.Contains(k, "SECRET") || slices.Contains(plainOnlyLocally, k)) && v != "":
+					case slices.Contains(urlsWithoutPassword, k):
+						if password := urlPassword(t, v); password {
+							t.Errorf("%s %s = %s: a password in the environment", name, k, raw)
+						}
+					case strings.Contains(k, "SECRET") && v != "":
 						t.Errorf("%s %s = %s, want empty (local runs only)", name, k, raw)
 					}
 				}
@@ -94,6 +105,48 @@ func TestNoSecretInAnyEnvironment(t *testing.T) {
 			}
 		})
 	}
+}
+
+// templateSecret returns the secret an ARN variable's value names, as
+// secretsReadable names it: the logical id of a Ref to one of the
+// template's secrets, or the JSON of a GetAtt of the password secret RDS
+// manages for a DB cluster of the template (ManageMasterUserPassword). ok
+// is false for anything else.
+func templateSecret(res map[string]any, secrets map[string]bool, v any) (secret string, ok bool) {
+	fn, arg := intrinsic(v)
+	if fn == "Ref" {
+		id, _ := arg.(string)
+		return id, secrets[id]
+	}
+	args, _ := arg.([]any)
+	if fn != "Fn::GetAtt" || len(args) != 2 || args[1] != "MasterUserSecret.SecretArn" {
+		return "", false
+	}
+	cluster, _ := args[0].(string)
+	manages, _ := lookup(res[cluster], "Properties.ManageMasterUserPassword")
+	if r, _ := res[cluster].(map[string]any); r["Type"] != "AWS::RDS::DBCluster" || manages != true {
+		return "", false
+	}
+	raw, _ := json.Marshal(v)
+	return string(raw), true
+}
+
+// urlPassword reports whether the URL value v (a string or a Fn::Sub
+// string) carries a password.
+func urlPassword(t *testing.T, v any) bool {
+	t.Helper()
+	s, ok := v.(string)
+	if !ok {
+		fn, arg := intrinsic(v)
+		if s, ok = arg.(string); fn != "Fn::Sub" || !ok {
+			t.Fatalf("a URL of %s: want a string or a Fn::Sub string", mustJSON(t, v))
+		}
+	}
+	if s == "" {
+		return false
+	}
+	_, password := parseSubURL(t, s).User.Password()
+	return password
 }
 
 // secretsReadable returns the secrets (logical ids, sorted) the role of

@@ -10,10 +10,12 @@ exercise what users get. The rest is a minimal Django project; its variables:
     DJANGO_SECRET_KEY        the secret key (the default is for development only),
                              or DJANGO_SECRET_KEY_SECRET_ARN: the Secrets Manager
                              secret that holds it (deployed; djfront.settings.secret)
-    DATABASE_URL             the database, for example postgres://USER:PASSWORD@HOST/NAME
-                             (demo/database_url.py), or DATABASE_URL_SECRET_ARN: the
-                             secret that holds it; unset: SQLite at DJANGO_DB_PATH
-    DJANGO_DB_PATH           the SQLite database file without DATABASE_URL
+    DATABASE_URL             the database, for example postgres://USER:PASSWORD@HOST/NAME,
+                             dsql://admin@ENDPOINT/postgres or sqlite:////tmp/db.sqlite3
+                             (djfront.database), or DATABASE_URL_SECRET_ARN: the
+                             secret that holds it; djfront.settings.apply() below
+    DJANGO_DB_PATH           without DATABASE_URL, a SQLite database file (the local
+                             launcher's; unset too, apply() names DATABASE_URL)
     DJANGO_STATIC_ROOT       where collectstatic writes when DJFRONT_BUCKET is unset
     DJANGO_MEDIA_ROOT        where uploads go when DJFRONT_BUCKET is unset
     DJANGO_STATICFILES_DIRS  extra static source directories, os.pathsep-separated
@@ -23,10 +25,8 @@ exercise what users get. The rest is a minimal Django project; its variables:
 import os
 from pathlib import Path
 
-from djfront.settings import *  # noqa: F401,F403  (DEBUG, hosts, proxy, storage, upstream secrets)
+from djfront import settings as djfront_settings
 from djfront.settings import secret
-
-from .database_url import parse as parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -78,18 +78,8 @@ TEMPLATES = [
     },
 ]
 
-# Lowercase, so it is no setting: the debug page and `diffsettings` show
-# settings, and this one holds the database password.
-_database_url = secret("DATABASE_URL")
-if _database_url:
-    DATABASES = {"default": parse_database_url(_database_url)}
-else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("DJANGO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
-        }
-    }
+if os.environ.get("DJANGO_DB_PATH"):
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DJANGO_DB_PATH"]}}
 
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media"))
@@ -109,3 +99,7 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["stderr"], "level": "WARNING"},
 }
+
+# Last: DEBUG, hosts, proxy headers, cookies, STORAGES, upstream secrets and
+# DATABASES["default"] from DATABASE_URL, over anything above.
+djfront_settings.apply(globals())

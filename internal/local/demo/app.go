@@ -19,6 +19,7 @@ import (
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/motoserver"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/manageapi"
 )
 
@@ -40,10 +41,12 @@ const (
 const (
 	hostForwardID = "HostForwardFunction"
 	appFunctionID = "AppFunction"
+	manageAliasID = "ManageAlias" // AppFunction's management alias
 )
 
 // newDjango configures the example project: a superuser with a fresh
-// password, its state (database, STATIC_ROOT) in the stack's directory,
+// password, its database on the stack's PostgreSQL, its state (STATIC_ROOT)
+// in the stack's directory,
 // its static files in the bucket behind the edge (edgePort is the port of
 // their URLs, DJFRONT_CDN_DOMAIN), the moto server's credentials.
 func (s *Stack) newDjango(edgePort string) error {
@@ -65,6 +68,7 @@ func (s *Stack) newDjango(edgePort string) error {
 		"AWS_REGION":              motoserver.Region,
 		"DJANGO_STATICFILES_DIRS": extra,
 		"DJANGO_SECRET_KEY":       rand.Text() + rand.Text(),
+		"DATABASE_URL":            s.pg.URL,
 		RunMarker:                 s.RunID,
 	}})
 	s.django.Log = s.cfg.Logs
@@ -175,9 +179,10 @@ func (s *Stack) ManageCommand() string {
 }
 
 // manage runs a Django management command and returns its output: in the
-// in-function mode as `djfront manage` does, a {"manage": args} invocation
-// of hostforward; in the external mode with manage.py on this machine. A
-// non-zero exit is an error that carries the output.
+// in-function mode as `djfront manage` does, a synchronous {"manage": args}
+// invocation of hostforward's manage alias with its client context; in the
+// external mode with manage.py on this machine. A non-zero exit is an error
+// that carries the output.
 func (s *Stack) manage(ctx context.Context, args ...string) (string, error) {
 	if s.cfg.App == External {
 		return s.django.Manage(ctx, args...)
@@ -187,7 +192,7 @@ func (s *Stack) manage(ctx context.Context, args ...string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
-	res, err := s.hf.Invoke(ctx, payload)
+	res, err := s.hf.InvokeWith(ctx, payload, runtimeapi.InvokeOptions{Qualifier: manageapi.Alias, ClientContext: manageapi.ClientContext("djfront-local")})
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("%s: %w", what, err)

@@ -3,8 +3,8 @@
 // with template.yaml's storage and delivery resources (package motostack),
 // the hostforward and invalidate functions built from the template and run
 // under the local Lambda Runtime API, the S3 → SQS → invalidate delivery
-// (package lambdasqs), and the local edge (package localedge) in front of it
-// all. Tour walks a viewer's requests through it and prints what each hop
+// (package lambdasqs), the app's PostgreSQL (package pgserver), and the
+// local edge (package localedge) in front of it all. Tour walks a viewer's requests through it and prints what each hop
 // did.
 //
 // The example Django app (package djangoserver) runs inside hostforward by

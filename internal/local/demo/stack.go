@@ -20,9 +20,10 @@ import (
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/localedge"
-	"github.com/djfront/djfront/internal/local/motoserver"
 	"github.com/djfront/djfront/internal/local/motostack"
+	"github.com/djfront/djfront/internal/local/pgserver"
 	"github.com/djfront/djfront/internal/local/proctree"
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/samlocal"
 )
@@ -79,6 +80,7 @@ type Stack struct {
 	tpl       *samlocal.Template
 	bins      map[string]string // built functions by logical id
 	aws       *motostack.Stack
+	pg        *pgserver.Server // the app's database
 	django    *djangoserver.App
 	hf        *runtimeapi.Server // hostforward
 	secret    string             // the origin secret hostforward trusts
@@ -140,6 +142,7 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 	}{
 		{"building hostforward and invalidate from template.yaml", s.build},
 		{"starting the moto server (S3, SQS, CloudFront)", s.startAWS},
+		{"starting PostgreSQL (the app's database)", s.startPostgres},
 		{"starting the invalidate function and the S3 → SQS → Lambda delivery", s.startInvalidate},
 		{"starting hostforward with Django inside it (UPSTREAM_COMMAND: gunicorn), then migrate, createsuperuser and collectstatic to the bucket through its management invocation", func(ctx context.Context) error {
 			return s.startInFunction(ctx, edgePort)
@@ -149,8 +152,8 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 		}},
 	}
 	if s.cfg.App == External {
-		steps[3].what = "starting Django on its own (migrate, createsuperuser, collectstatic to the bucket, gunicorn) and hostforward in front of it (UPSTREAM_URL)"
-		steps[3].run = func(ctx context.Context) error { return s.startExternal(ctx, edgePort) }
+		steps[4].what = "starting Django on its own (migrate, createsuperuser, collectstatic to the bucket, gunicorn) and hostforward in front of it (UPSTREAM_URL)"
+		steps[4].run = func(ctx context.Context) error { return s.startExternal(ctx, edgePort) }
 	}
 	for i, st := range steps {
 		fmt.Fprintf(s.cfg.Progress, "[%d/%d] %s\n", i+1, len(steps), st.what)
@@ -187,16 +190,16 @@ func newStack(cfg Config) *Stack {
 
 // preflight checks the tools the stack runs, naming the install step.
 func preflight(ctx context.Context) error {
-	checks := []struct{ python, module, install string }{
-		{djangoserver.Python, "django", djangoserver.Install},
-		{djangoserver.Python, "gunicorn", djangoserver.Install},
-		{djangoserver.Python, "storages.backends.s3boto3", djangoserver.Install},
-		{motoserver.Python, "moto.server", motoserver.Install + " (" + djangoserver.Install + ")"},
+	if err := pyenv.Check(); err != nil {
+		return err
 	}
-	for _, c := range checks {
-		if !proctree.PythonImports(ctx, c.python, c.module) {
-			return fmt.Errorf("%s cannot import %s: %s", c.python, c.module, c.install)
+	for _, module := range []string{"django", "gunicorn", "psycopg", "storages.backends.s3boto3", "moto.server"} {
+		if !proctree.PythonImports(ctx, pyenv.Python(), module) {
+			return fmt.Errorf("%s cannot import %s: %s", pyenv.Python(), module, pyenv.Install)
 		}
+	}
+	if _, err := pgserver.FindBin(); err != nil {
+		return err
 	}
 	if _, err := exec.LookPath("make"); err != nil {
 		return fmt.Errorf("make is missing: apt-get install make")
@@ -288,16 +291,24 @@ func (s *Stack) startFunction(ctx context.Context, id string, overrides map[stri
 	env = append(append(env, extra...), RunMarker+"="+s.RunID, "AWS_EC2_METADATA_DISABLED=true")
 	logs := s.prefixed(fn.LogicalID)
 	timeout, memory := fn.Timeout, fn.MemoryMB
+	var aliases []string
 	if id == hostForwardID && s.cfg.App == InFunction {
 		logs = io.MultiWriter(logs, s.lines(&s.appLog))
 		// The limits of the template's in-function function, whose
 		// timeout leaves room for management commands (collectstatic to
-		// the bucket takes a while); its code is this hostforward.
+		// the bucket takes a while), and its management alias; its code is
+		// this hostforward.
 		app, err := s.tpl.Function(appFunctionID)
 		if err != nil {
 			return nil, err
 		}
 		timeout, memory = app.Timeout, app.MemoryMB
+		alias, err := s.tpl.Resource(manageAliasID, "AWS::Lambda::Alias")
+		if err != nil {
+			return nil, err
+		}
+		name, _ := alias["Name"].(string)
+		aliases = []string{name}
 	}
 	srv, err := runtimeapi.Start(ctx, runtimeapi.Function{
 		Name:     fn.LogicalID,
@@ -306,6 +317,7 @@ func (s *Stack) startFunction(ctx context.Context, id string, overrides map[stri
 		Timeout:  timeout,
 		MemoryMB: memory,
 		Logs:     logs,
+		Aliases:  aliases,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", fn.LogicalID, err)
@@ -372,6 +384,9 @@ func (s *Stack) Close() {
 		wg.Go(func() { p.Stop(childproc.DefaultGrace) })
 	}
 	wg.Wait()
+	if s.pg != nil {
+		s.pg.Stop() // its process stopped above; this removes its files
+	}
 	for _, w := range writers {
 		w.Close()
 	}

@@ -1,14 +1,15 @@
-"""Tests of demo/database_url.py: python3 -m unittest discover -s examples/djangoapp
-(run by go test ./test/template, on the project as the Lambda zip holds it)."""
+"""Tests of djfront.database.parse, the DATABASE_URL contract."""
 
 import random
 import unittest
 
 from django.core.exceptions import ImproperlyConfigured
 
-from demo.database_url import parse
+from djfront.database import parse
 
 PG = "django.db.backends.postgresql"
+DSQL = "aurora_dsql_django"
+ENDPOINT = "abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws"
 
 
 class ParseTest(unittest.TestCase):
@@ -33,10 +34,30 @@ class ParseTest(unittest.TestCase):
             ("integer options", "mysql://app:pw@db/site?charset=utf8mb4&connect_timeout=5",
              {"ENGINE": "django.db.backends.mysql",
               "OPTIONS": {"charset": "utf8mb4", "connect_timeout": 5}}),
-            ("conn_max_age turns on health checks", "postgres://db/site?conn_max_age=60",
+            ("a server's connection kept 60 s, checked", "postgres://db/site",
              {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True, "OPTIONS": {}}),
-            ("no persistent connections by default", "postgres://db/site",
+            ("conn_max_age", "postgres://db/site?conn_max_age=300", {"CONN_MAX_AGE": 300, "CONN_HEALTH_CHECKS": True}),
+            ("conn_max_age=0 closes after each request", "postgres://db/site?conn_max_age=0",
              {"CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False}),
+            ("mysql kept too", "mysql://db/site", {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}),
+            ("sqlite file not kept", "sqlite:////tmp/db.sqlite3", {"CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False}),
+            ("sqlite conn_max_age", "sqlite:////tmp/db.sqlite3?conn_max_age=5",
+             {"CONN_MAX_AGE": 5, "CONN_HEALTH_CHECKS": True}),
+            ("sqlite in memory not kept", "sqlite://:memory:", {"CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False}),
+            ("dsql, as the template sets it", f"dsql://admin@{ENDPOINT}/postgres?region=us-east-1",
+             {"ENGINE": DSQL, "NAME": "postgres", "USER": "admin", "PASSWORD": "", "HOST": ENDPOINT, "PORT": "",
+              "OPTIONS": {"region": "us-east-1", "sslmode": "require"},
+              "CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}),
+            ("dsql defaults: admin, postgres", f"dsql://{ENDPOINT}",
+             {"ENGINE": DSQL, "NAME": "postgres", "USER": "admin", "OPTIONS": {"sslmode": "require"}}),
+            ("dsql role, options kept", f"dsql://app@{ENDPOINT}/postgres?sslmode=verify-full&sslrootcert=system"
+             "&token_duration_secs=900&conn_max_age=2700",
+             {"USER": "app", "CONN_MAX_AGE": 2700,
+              "OPTIONS": {"sslmode": "verify-full", "sslrootcert": "system", "token_duration_secs": 900}}),
+            ("dsql cluster ID and region", "dsql://admin@abcdefghijklmnopqrstuvwxyz/postgres?region=eu-west-1",
+             {"HOST": "abcdefghijklmnopqrstuvwxyz", "OPTIONS": {"region": "eu-west-1", "sslmode": "require"}}),
+            ("dsql endpoint of another partition suffix", "dsql://x.dsql-gamma.us-east-1.on.aws",
+             {"HOST": "x.dsql-gamma.us-east-1.on.aws"}),
         ]
         for name, url, want in cases:
             with self.subTest(name):
@@ -46,7 +67,8 @@ class ParseTest(unittest.TestCase):
 
     def test_invalid(self):
         cases = [
-            ("no scheme", "db.example.com/site", "want a URL starting sqlite://, postgres://"),
+            ("no scheme", "db.example.com/site",
+             "want a URL starting sqlite://, postgres://, postgresql://, dsql://, mysql://"),
             ("unknown scheme", "oracle://db/site", "want a URL starting"),
             ("space", "postgres://db/my site", "spaces or control characters"),
             ("newline", "postgres://db/site\n", "spaces or control characters"),
@@ -64,6 +86,18 @@ class ParseTest(unittest.TestCase):
             ("sqlite with a host", "sqlite://tmp/db.sqlite3", "a sqlite URL has no host"),
             ("sqlite without a file", "sqlite:///", "name the database file"),
             ("sqlite directory", "sqlite:////tmp/", "name the database file"),
+            ("dsql password", f"dsql://admin:pw@{ENDPOINT}/postgres", "a dsql:// URL has no password"),
+            ("dsql empty password", f"dsql://admin:@{ENDPOINT}/postgres", "a dsql:// URL has no password"),
+            ("dsql host not an endpoint", "dsql://admin@db.example.com/postgres?region=us-east-1",
+             "give the cluster endpoint (ID.dsql.REGION.on.aws), or the cluster ID and ?region="),
+            ("dsql cluster ID without region", "dsql://admin@abcdefghijklmnopqrstuvwxyz/postgres",
+             "or the cluster ID and ?region="),
+            ("dsql region mismatch", f"dsql://{ENDPOINT}?region=eu-west-1",
+             "region=eu-west-1 is not the endpoint's region, us-east-1"),
+            ("dsql bad region", f"dsql://{ENDPOINT}?region=US_EAST", "region must be an AWS region name"),
+            ("dsql connection past the hour", f"dsql://{ENDPOINT}?conn_max_age=2701",
+             "conn_max_age must be at most 2700: Aurora DSQL closes connections after an hour"),
+            ("dsql two segments", f"dsql://{ENDPOINT}/a/b", "one path segment"),
         ]
         for name, url, want in cases:
             with self.subTest(name):
@@ -75,7 +109,8 @@ class ParseTest(unittest.TestCase):
 
     def test_password_never_in_the_message(self):
         for url in ["postgres://app:hunter2@db:99999/site", "postgres://app:hunter2@db/a/b",
-                    "mysql://app:hunter2@/site", "postgres://app:hunter2@db/site?x"]:
+                    "mysql://app:hunter2@/site", "postgres://app:hunter2@db/site?x",
+                    f"dsql://admin:hunter2@{ENDPOINT}/postgres"]:
             with self.subTest(url):
                 with self.assertRaises(ImproperlyConfigured) as ctx:
                     parse(url)
@@ -83,8 +118,9 @@ class ParseTest(unittest.TestCase):
 
     def test_random_input(self):
         """Fuzz with seeds: any string gives a dict or ImproperlyConfigured, nothing else."""
-        alphabet = "sqlitepostgresmy:/@?&=#%[]._-0123456789 \x00é"
-        seeds = ["sqlite:////tmp/db.sqlite3", "postgres://u:p@h:5432/n?sslmode=require", "mysql://h/n"]
+        alphabet = "sqlitepostgresmydq:/@?&=#%[]._-0123456789 \x00é"
+        seeds = ["sqlite:////tmp/db.sqlite3", "postgres://u:p@h:5432/n?sslmode=require", "mysql://h/n",
+                 f"dsql://admin@{ENDPOINT}/postgres?region=us-east-1"]
         rng = random.Random(8)
         for _ in range(3000):
             s = list(rng.choice(seeds))
@@ -102,8 +138,11 @@ class ParseTest(unittest.TestCase):
                 got = parse(url)
             except ImproperlyConfigured:
                 continue
-            self.assertIn(got["ENGINE"], {"django.db.backends.sqlite3", PG, "django.db.backends.mysql"}, url)
+            self.assertIn(got["ENGINE"], {"django.db.backends.sqlite3", PG, "django.db.backends.mysql", DSQL}, url)
             self.assertTrue(got["NAME"], url)
+            if got["ENGINE"] == DSQL:
+                self.assertEqual(got["PASSWORD"], "", url)
+                self.assertLessEqual(got["CONN_MAX_AGE"], 2700, url)
 
 
 if __name__ == "__main__":
