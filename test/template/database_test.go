@@ -391,17 +391,20 @@ func TestDatabaseNetwork(t *testing.T) {
 		st := at(t, ep, "PolicyDocument.Statement[Sid=OnlyItsSecrets]")
 		checkJSON(t, at(t, st, "Action"), `"secretsmanager:GetSecretValue"`)
 		checkJSON(t, at(t, st, "Principal"), `"*"`)
-		var got []string
-		for _, r := range at(t, st, "Resource").([]any) {
-			if fn, arg := intrinsic(r); fn == "Ref" {
-				got = append(got, arg.(string))
-			} else {
-				got = append(got, mustJSON(t, r))
-			}
-		}
-		slices.Sort(got)
+		got := refs(t, at(t, st, "Resource"))
 		if want := secretsReadable(t, res, res["AppFunction"]); !slices.Equal(got, want) {
 			t.Errorf("the endpoint admits %q, want exactly the secrets the function reads, %q", got, want)
+		}
+		// Without it a re-read of the origin secret fails at the endpoint,
+		// and a rotated value is refused once the previous one is gone.
+		st = at(t, ep, "PolicyDocument.Statement[Sid=OnlyItsSecretVersions]")
+		checkJSON(t, at(t, st, "Action"), `"secretsmanager:ListSecretVersionIds"`)
+		checkJSON(t, at(t, st, "Principal"), `"*"`)
+		if got, want := refs(t, at(t, st, "Resource")), secretsAllowed(t, res, res["AppFunction"], "secretsmanager:ListSecretVersionIds"); !slices.Equal(got, want) {
+			t.Errorf("the endpoint admits listing %q, want exactly the secrets the function lists, %q", got, want)
+		}
+		if n := len(at(t, ep, "PolicyDocument.Statement").([]any)); n != 2 {
+			t.Errorf("the endpoint policy has %d statements, want 2", n)
 		}
 	})
 }

@@ -21,6 +21,11 @@ var inVpc = map[string]string{
 // password (locally, sam/env.json may set anything).
 var urlsWithoutPassword = []string{"DATABASE_URL"}
 
+// reReadSecrets names the variables of the secrets hostforward holds and
+// re-reads through internal/secretcache, which lists their versions
+// (ListSecretVersionIds) before reading each by id.
+var reReadSecrets = []string{"ORIGIN_VERIFY_SECRET_ARN", "UPSTREAM_VERIFY_SECRET_ARN"}
+
 // TestNoSecretInAnyEnvironment checks every function's environment, with
 // and without the VPC option, in both app modes and with every Database: no
 // dynamic reference, every *_SECRET_ARN a secret of the template (or the
@@ -28,8 +33,9 @@ var urlsWithoutPassword = []string{"DATABASE_URL"}
 // *SECRET* variable empty (a local-run override, see sam/env.json),
 // DATABASE_URL without a password, and the function's role allowed
 // GetSecretValue on exactly the secrets its environment names (a rotation
-// function: the ones it rotates). A value there would show to anyone
-// allowed lambda:GetFunctionConfiguration.
+// function: the ones it rotates) and ListSecretVersionIds on exactly those
+// it re-reads or rotates. A value there would show to anyone allowed
+// lambda:GetFunctionConfiguration.
 func TestNoSecretInAnyEnvironment(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
@@ -68,9 +74,10 @@ func TestNoSecretInAnyEnvironment(t *testing.T) {
 				}
 				vars, _ := lookup(r, "Properties.Environment.Variables")
 				m, _ := vars.(map[string]any)
-				named := map[string]bool{}
+				named := map[string]bool{}  // GetSecretValue
+				listed := map[string]bool{} // ListSecretVersionIds: what secretcache re-reads, and what rotates
 				for _, secret := range rotates[name] {
-					named[secret] = true
+					named[secret], listed[secret] = true, true
 				}
 				for _, k := range slices.Sorted(maps.Keys(m)) {
 					v := m[k]
@@ -84,6 +91,9 @@ func TestNoSecretInAnyEnvironment(t *testing.T) {
 							t.Errorf("%s %s = %s, want a secret of the template", name, k, raw)
 						}
 						named[secret] = true
+						if slices.Contains(reReadSecrets, k) {
+							listed[secret] = true
+						}
 						arns++
 					case slices.Contains(urlsWithoutPassword, k):
 						if password := urlPassword(t, v); password {
@@ -95,6 +105,9 @@ func TestNoSecretInAnyEnvironment(t *testing.T) {
 				}
 				if got, want := secretsReadable(t, res, r), slices.Sorted(maps.Keys(named)); !slices.Equal(got, want) {
 					t.Errorf("%s may GetSecretValue on %q, want exactly the secrets its environment names, %q", name, got, want)
+				}
+				if got, want := secretsAllowed(t, res, r, "secretsmanager:ListSecretVersionIds"), slices.Sorted(maps.Keys(listed)); !slices.Equal(got, want) {
+					t.Errorf("%s may ListSecretVersionIds on %q, want exactly the secrets it re-reads or rotates, %q", name, got, want)
 				}
 			}
 			if arns != tt.arns {
@@ -153,6 +166,13 @@ func urlPassword(t *testing.T, v any) bool {
 // function fn may read with secretsmanager:GetSecretValue.
 func secretsReadable(t *testing.T, res map[string]any, fn any) []string {
 	t.Helper()
+	return secretsAllowed(t, res, fn, "secretsmanager:GetSecretValue")
+}
+
+// secretsAllowed returns the secrets (logical ids, sorted) on which the
+// role of function fn is allowed action.
+func secretsAllowed(t *testing.T, res map[string]any, fn any, action string) []string {
+	t.Helper()
 	role, _ := lookup(fn, "Properties.Role")
 	fnName, arg := intrinsic(role)
 	args, _ := arg.([]any)
@@ -166,22 +186,32 @@ func secretsReadable(t *testing.T, res map[string]any, fn any) []string {
 		statements, _ := lookup(p, "PolicyDocument.Statement")
 		ss, _ := statements.([]any)
 		for _, st := range ss {
-			action, _ := lookup(st, "Action")
-			if !slices.Contains(stringList(action), "secretsmanager:GetSecretValue") {
+			actions, _ := lookup(st, "Action")
+			if !slices.Contains(stringList(actions), action) {
 				continue
 			}
 			resource, _ := lookup(st, "Resource")
-			rs, ok := resource.([]any)
-			if !ok {
-				rs = []any{resource}
-			}
-			for _, r := range rs {
-				if fn, arg := intrinsic(r); fn == "Ref" {
-					got = append(got, arg.(string))
-				} else {
-					got = append(got, mustJSON(t, r))
-				}
-			}
+			got = append(got, refs(t, resource)...)
+		}
+	}
+	slices.Sort(got)
+	return got
+}
+
+// refs returns the resources of a policy statement's Resource (one or a
+// list), sorted: the logical id of a Ref, the JSON of anything else.
+func refs(t *testing.T, resource any) []string {
+	t.Helper()
+	rs, ok := resource.([]any)
+	if !ok {
+		rs = []any{resource}
+	}
+	var got []string
+	for _, r := range rs {
+		if fn, arg := intrinsic(r); fn == "Ref" {
+			got = append(got, arg.(string))
+		} else {
+			got = append(got, mustJSON(t, r))
 		}
 	}
 	slices.Sort(got)
