@@ -3,29 +3,28 @@ package dispatch
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
-// Accepted names the payload shapes Handle accepts, for error messages.
-const Accepted = `an API Gateway HTTP API event (payload format 2.0, with requestContext) or a management invocation {"manage": ["migrate", "--noinput"]}`
-
-// HTTPHandler answers an API Gateway event (hostforward.Handler.Handle).
-type HTTPHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+// HTTPHandler answers, from its raw payload, every invocation that is not a
+// management invocation (hostforward.Handler.Invoke): an API Gateway HTTP
+// API event of payload format 2.0 gets its response, as JSON; any other
+// shape fails with an error that names it, which HTTPHandler logs.
+type HTTPHandler func(ctx context.Context, payload []byte) ([]byte, error)
 
 // UnsupportedEventError is the Lambda error (errorType
-// "UnsupportedEventError") for a payload of neither accepted shape.
+// "UnsupportedEventError") of a malformed management invocation: a payload
+// with manage (and no requestContext) that is not {"manage": [ARGS…]}.
 type UnsupportedEventError struct {
 	Reason string // what is wrong with the payload
 }
 
 func (e *UnsupportedEventError) Error() string {
-	return "unsupported event: " + e.Reason + "; want " + Accepted
+	return "unsupported event: " + e.Reason + `; a management invocation is {"manage": ["migrate", "--noinput"]}`
 }
 
 // Handler routes invocations; build one at cold start.
@@ -36,8 +35,8 @@ type Handler struct {
 	log    *slog.Logger
 }
 
-// New returns a Handler that sends API Gateway events to httpHandler and
-// management invocations, once checked, to manage.Run, and logs to logger.
+// New returns a Handler that sends management invocations, once checked, to
+// manage.Run and every other invocation to httpHandler, and logs to logger.
 func New(httpHandler HTTPHandler, manage Manage, logger *slog.Logger) *Handler {
 	allow := map[string]bool{}
 	for _, name := range manage.Allow {
@@ -46,47 +45,49 @@ func New(httpHandler HTTPHandler, manage Manage, logger *slog.Logger) *Handler {
 	return &Handler{http: httpHandler, manage: manage, allow: allow, log: logger}
 }
 
-// Handle answers one invocation with an events.APIGatewayV2HTTPResponse or
-// a manageapi.Result. Its error is an *UnsupportedEventError, logged here, or
-// a *ManageRefusedError or *ManageError, logged with the management
-// invocation's line: each error is logged once.
+// Handle answers one invocation: a management invocation (a payload with
+// manage and without requestContext, which API Gateway events always carry)
+// with a manageapi.Result, anything else with what the HTTPHandler answers
+// (a json.RawMessage). Its error is the HTTPHandler's (logged there), an
+// *UnsupportedEventError (logged here, with the error_type the template's
+// metric filter counts), or a *ManageRefusedError or *ManageError, logged
+// with the management invocation's line: each error is logged once.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
-	res, err := h.route(ctx, payload)
-	var unsupported *UnsupportedEventError
-	if errors.As(err, &unsupported) {
-		h.log.LogAttrs(ctx, slog.LevelWarn, "invocation refused", slog.String("request_id", requestID(ctx)), slog.String("error", err.Error()))
+	var fields map[string]json.RawMessage
+	manage := false
+	if json.Unmarshal(payload, &fields) == nil {
+		_, withManage := fields["manage"]
+		_, withContext := fields["requestContext"]
+		manage = withManage && !withContext
 	}
+	if !manage {
+		out, err := h.http(ctx, payload)
+		if err != nil {
+			return nil, err
+		}
+		return json.RawMessage(out), nil
+	}
+	args, err := manageArgs(fields)
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelError, "unsupported event", slog.String("request_id", requestID(ctx)),
+			slog.String("error_type", "UnsupportedEventError"), slog.String("error", err.Error()))
+		return nil, err
+	}
+	res, err := h.runManage(ctx, args)
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-func (h *Handler) route(ctx context.Context, payload json.RawMessage) (any, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &fields); err != nil || fields == nil {
-		return nil, &UnsupportedEventError{Reason: "not a JSON object"}
-	}
-	if _, ok := fields["requestContext"]; ok {
-		var version string
-		if json.Unmarshal(fields["version"], &version); version != "2.0" {
-			return nil, &UnsupportedEventError{Reason: fmt.Sprintf("API Gateway payload format version %q", version)}
-		}
-		var ev events.APIGatewayV2HTTPRequest
-		if err := json.Unmarshal(payload, &ev); err != nil {
-			return nil, &UnsupportedEventError{Reason: "malformed API Gateway event: " + err.Error()}
-		}
-		return h.http(ctx, ev)
-	}
-	raw, ok := fields["manage"]
-	if !ok {
-		return nil, &UnsupportedEventError{Reason: "neither requestContext nor manage"}
-	}
+// manageArgs returns the arguments of the management invocation fields, or
+// an *UnsupportedEventError saying what is wrong with it.
+func manageArgs(fields map[string]json.RawMessage) ([]string, error) {
 	if len(fields) != 1 {
 		return nil, &UnsupportedEventError{Reason: "a management invocation has no field but manage"}
 	}
 	var args []string
-	if err := json.Unmarshal(raw, &args); err != nil || args == nil {
+	if err := json.Unmarshal(fields["manage"], &args); err != nil || args == nil {
 		return nil, &UnsupportedEventError{Reason: "manage is not a list of strings"}
 	}
 	for i, arg := range args {
@@ -94,7 +95,7 @@ func (h *Handler) route(ctx context.Context, payload json.RawMessage) (any, erro
 			return nil, &UnsupportedEventError{Reason: fmt.Sprintf("manage argument %d holds a NUL byte", i+1)}
 		}
 	}
-	return h.runManage(ctx, args)
+	return args, nil
 }
 
 // requestID is Lambda's request id, or "" outside Lambda.

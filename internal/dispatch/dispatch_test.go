@@ -1,6 +1,7 @@
 package dispatch_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/djfront/djfront/internal/appproc"
@@ -22,7 +22,7 @@ import (
 
 // recorded is what the fakes behind a Handler were called with.
 type recorded struct {
-	http   *events.APIGatewayV2HTTPRequest
+	http   []byte // the payload the HTTP handler got
 	manage []string
 }
 
@@ -47,9 +47,9 @@ func viaDjfrontManage() context.Context {
 // err, with allow as the allow-list (nil: appproc's default), logging to log
 // (nil: nowhere).
 func newHandler(rec *recorded, res childproc.Result, err error, maxOutput int, allow []string, log io.Writer) *dispatch.Handler {
-	httpHandler := func(_ context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		rec.http = &ev
-		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: "from the app"}, nil
+	httpHandler := func(_ context.Context, payload []byte) ([]byte, error) {
+		rec.http = payload
+		return []byte(`{"statusCode":200,"body":"from the app"}`), nil
 	}
 	manage := func(_ context.Context, args []string) (childproc.Result, error) {
 		rec.manage = args
@@ -64,6 +64,12 @@ func newHandler(rec *recorded, res childproc.Result, err error, maxOutput int, a
 	return dispatch.New(httpHandler, dispatch.Manage{Run: manage, Allow: allow, MaxOutput: maxOutput}, slog.New(slog.NewJSONHandler(log, nil)))
 }
 
+// TestRoutes: a payload with manage and without requestContext is a
+// management invocation; every other payload, whatever its shape, goes to
+// the HTTP handler as it came, which serves payload format 2.0 and names
+// any other shape it refuses (hostforward.Handler.Invoke; before, dispatch
+// refused REST API and load balancer events itself as
+// `API Gateway payload format version ""`, and logged no error_type).
 func TestRoutes(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -73,56 +79,76 @@ func TestRoutes(t *testing.T) {
 		wantErr    string // in an *UnsupportedEventError
 	}{
 		{name: "API Gateway event", payload: fixtures.Must(t, "api-get.json"), wantHTTP: true},
+		{name: "REST API event", payload: fixtures.Must(t, "rest-api-v1.json"), wantHTTP: true},
+		{name: "load balancer event", payload: fixtures.Must(t, "alb-multi-value.json"), wantHTTP: true},
+		{name: "S3 event", payload: fixtures.Must(t, "s3-put.json"), wantHTTP: true},
+		{name: "empty object", payload: []byte(`{}`), wantHTTP: true},
+		{name: "array", payload: []byte(`["migrate"]`), wantHTTP: true},
+		{name: "null", payload: []byte(`null`), wantHTTP: true},
+		{name: "not JSON", payload: []byte(`{"manage": [`), wantHTTP: true},
+		{name: "manage beside requestContext", payload: []byte(`{"manage": ["migrate"], "requestContext": {}}`), wantHTTP: true},
 		{name: "management invocation", payload: fixtures.Must(t, "manage-migrate.json"), wantManage: []string{"migrate", "--noinput"}},
 		{name: "arguments as given", payload: []byte(`{"manage": ["shell", "-c", "print('$(x); *')"]}`), wantManage: []string{"shell", "-c", "print('$(x); *')"}},
-		{name: "S3 event", payload: fixtures.Must(t, "s3-put.json"), wantErr: "neither requestContext nor manage"},
-		{name: "empty object", payload: []byte(`{}`), wantErr: "neither requestContext nor manage"},
-		{name: "array", payload: []byte(`["migrate"]`), wantErr: "not a JSON object"},
-		{name: "null", payload: []byte(`null`), wantErr: "not a JSON object"},
-		{name: "string", payload: []byte(`"migrate"`), wantErr: "not a JSON object"},
 		{name: "manage a string", payload: []byte(`{"manage": "migrate"}`), wantErr: "manage is not a list of strings"},
 		{name: "manage null", payload: []byte(`{"manage": null}`), wantErr: "manage is not a list of strings"},
 		{name: "manage with a number", payload: []byte(`{"manage": ["migrate", 1]}`), wantErr: "manage is not a list of strings"},
 		{name: "argument with a NUL byte", payload: []byte(`{"manage": ["shell", "-c", "a\u0000b"]}`), wantErr: "manage argument 3 holds a NUL byte"},
 		{name: "manage and more", payload: []byte(`{"manage": ["migrate"], "x": 1}`), wantErr: "no field but manage"},
-		{name: "payload format 1.0", payload: []byte(`{"version": "1.0", "requestContext": {}, "httpMethod": "GET"}`), wantErr: `payload format version "1.0"`},
-		{name: "malformed API Gateway event", payload: []byte(`{"version": "2.0", "requestContext": [], "rawPath": "/"}`), wantErr: "malformed API Gateway event"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var rec recorded
-			h := newHandler(&rec, childproc.Result{ExitCode: 0, Output: "done\n"}, nil, 1<<20, []string{"migrate", "shell"}, nil)
+			var logs bytes.Buffer
+			h := newHandler(&rec, childproc.Result{ExitCode: 0, Output: "done\n"}, nil, 1<<20, []string{"migrate", "shell"}, &logs)
 			got, err := h.Handle(viaDjfrontManage(), tt.payload)
 			if tt.wantErr != "" {
 				var unsupported *dispatch.UnsupportedEventError
-				if !errors.As(err, &unsupported) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), dispatch.Accepted) {
-					t.Errorf("got %v, want an UnsupportedEventError naming %q and the accepted shapes", err, tt.wantErr)
+				if !errors.As(err, &unsupported) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), `a management invocation is {"manage": [`) {
+					t.Errorf("got %v, want an UnsupportedEventError naming %q and the management shape", err, tt.wantErr)
 				}
 				if rec.http != nil || rec.manage != nil {
 					t.Errorf("refused payload reached a handler: %+v", rec)
 				}
+				checkUnsupportedLog(t, &logs, err)
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tt.wantHTTP {
-				if rec.http == nil || rec.http.RequestContext.RequestID != "Jn8xYgABoAMEVbg=" {
-					t.Errorf("API Gateway handler got %+v, want the fixture's event", rec.http)
+				if !bytes.Equal(rec.http, tt.payload) || rec.manage != nil {
+					t.Errorf("HTTP handler got %q (manage %q), want the payload as it came, %q", rec.http, rec.manage, tt.payload)
 				}
-				if resp, ok := got.(events.APIGatewayV2HTTPResponse); !ok || resp.Body != "from the app" {
-					t.Errorf("result %#v, want the app's response", got)
+				if b, _ := json.Marshal(got); string(b) != `{"statusCode":200,"body":"from the app"}` {
+					t.Errorf("result %s, want the HTTP handler's response as it is", b)
 				}
 				return
 			}
-			if !reflect.DeepEqual(rec.manage, tt.wantManage) {
-				t.Errorf("manage got %q, want %q", rec.manage, tt.wantManage)
+			if !reflect.DeepEqual(rec.manage, tt.wantManage) || rec.http != nil {
+				t.Errorf("manage got %q (HTTP %q), want %q", rec.manage, rec.http, tt.wantManage)
 			}
 			b, _ := json.Marshal(got)
 			if want := `{"exitCode":0,"output":"done\n"}`; string(b) != want {
 				t.Errorf("result %s, want %s", b, want)
 			}
 		})
+	}
+}
+
+// checkUnsupportedLog checks the one line logged for the refused err: level
+// ERROR, the request id, and error_type UnsupportedEventError, which the
+// template's metric filter counts (TestUnsupportedEventsFilter in
+// test/hostforward runs the filter over the built function's lines).
+func checkUnsupportedLog(t *testing.T, logs *bytes.Buffer, err error) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	var got map[string]any
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &got) != nil {
+		t.Fatalf("logged %q, want one JSON line", logs.String())
+	}
+	if got["level"] != "ERROR" || got["error_type"] != "UnsupportedEventError" || got["error"] != err.Error() ||
+		got["request_id"] != "c6af9ac6-7b61-11e6-9a41-93e812345678" {
+		t.Errorf("log line %v, want level ERROR, the request id, error_type UnsupportedEventError and the error", got)
 	}
 }
 
@@ -173,6 +199,7 @@ func FuzzHandle(f *testing.F) {
 	}
 	f.Add([]byte(`{"manage": ["a", "b"]}`))
 	f.Add([]byte(`{"requestContext": null, "version": "2.0"}`))
+	f.Add([]byte(`{"manage": ["migrate"], "requestContext": {}}`))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		var rec recorded
 		_, err := newHandler(&rec, childproc.Result{}, nil, 100, nil, nil).Handle(viaDjfrontManage(), payload)

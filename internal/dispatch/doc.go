@@ -1,9 +1,11 @@
 // Package dispatch answers every invocation of hostforward in the
-// in-function mode (UPSTREAM_COMMAND): an API Gateway HTTP API event goes to
-// the request handler, a management invocation {"manage": [ARGS…]} runs the
-// app's management command once checked, and any other payload is a Lambda
-// error naming the shapes accepted. API Gateway events always carry
-// requestContext, so the two shapes cannot be mistaken for each other.
+// in-function mode (UPSTREAM_COMMAND): a management invocation {"manage":
+// [ARGS…]} runs the app's management command once checked, and any other
+// payload goes to the request handler (hostforward.Handler.Invoke), which
+// serves API Gateway HTTP API events of payload format 2.0 and refuses any
+// other shape with a Lambda error naming it, as without the app. API Gateway
+// events always carry requestContext, so a payload with it is never taken
+// for a management invocation.
 //
 // A management invocation, in call order (Handler.runManage):
 //

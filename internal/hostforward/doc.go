@@ -33,15 +33,16 @@
 //     its own credential once, as it started, so the X-Upstream-Verify value
 //     is read once too (pinned) rather than follow a rotation the app has not
 //     seen;
-//  3. with the app, dispatch.New routes API Gateway events to the Handler and
-//     management invocations to the app, and appproc's AwaitInit holds the
+//  3. with the app, dispatch.New routes management invocations to the app
+//     and every other payload to [Handler.Invoke], and appproc's AwaitInit holds the
 //     init phase until the app is ready, but not past appproc.InitBudget
 //     (async init);
 //  4. without the app the handler is the Handler itself (Invoke, event.go:
 //     a payload of another shape — payload format 1.0 of a REST API or of
 //     an HTTP API integration set to 1.0, an Application Load Balancer
 //     event — is a Lambda error naming it, an *UnsupportedEventError, and
-//     never reaches the app); with the app, dispatch's. Either encodes
+//     never reaches the app); with the app, dispatch's, which hands
+//     Invoke every payload but a management invocation. Either encodes
 //     responses without HTML escaping, which checkPayloadSize assumes, and
 //     with the app the handler has lambda.WithEnableSIGTERM:
 //     registering it is the only way to have Lambda send SIGTERM (not just

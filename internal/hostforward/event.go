@@ -70,9 +70,10 @@ type UnsupportedEventError struct {
 func (e *UnsupportedEventError) Error() string { return "unsupported event: " + e.Shape }
 
 // Invoke implements aws-lambda-go's lambda.Handler for the function
-// without the app inside it: it reads the payload and hands an HTTP API
-// event of payload format 2.0 to [Handler.Handle], encoding the answer
-// without HTML escaping (which checkPayloadSize assumes). Any other payload
+// without the app inside it, and answers what dispatch hands on with the
+// app: it reads the payload and hands an HTTP API event of payload format
+// 2.0 to [Handler.Handle], encoding the answer without HTML escaping
+// (which checkPayloadSize assumes). Any other payload
 // fails as an [*UnsupportedEventError], logged once here with its
 // error_type, which the template's metric filter counts.
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {

@@ -57,7 +57,7 @@ func Setup(ctx context.Context, cfg Config, deps Deps) (lambda.Handler, error) {
 		app.Stop()
 		return nil, err
 	}
-	d := dispatch.New(h.Handle, dispatch.Manage{Run: app.Manage, Allow: cfg.App.ManageAllow, MaxOutput: appproc.MaxManageOutput}, deps.Logger)
+	d := dispatch.New(h.Invoke, dispatch.Manage{Run: app.Manage, Allow: cfg.App.ManageAllow, MaxOutput: appproc.MaxManageOutput}, deps.Logger)
 	app.AwaitInit(appproc.ProcessStart().Add(appproc.InitBudget))
 	return lambda.NewHandlerWithOptions(d.Handle, noHTMLEscape(), lambda.WithEnableSIGTERM(func() {
 		app.Stop()
