@@ -1,7 +1,6 @@
 package secretcache
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -15,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+
+	"github.com/djfront/djfront/internal/childproc"
 )
 
 const testARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:origin-AbCdEf"
@@ -308,10 +309,10 @@ func TestMatchNeverWaits(t *testing.T) {
 // A failed re-read keeps the values, is logged, and holds the next attempt
 // back by RetryAfterFailure, doubling, counted from the end of the failure.
 func TestFailedRereadBacksOff(t *testing.T) {
-	var logs syncBuffer
+	logs := childproc.NewTail(1 << 20) // safe for the background re-reads
 	sm := newFake(map[string]fv{"v1": {value: "c", stages: []string{StageCurrent}, created: t0}})
 	c := newClock()
-	s := mustLoad(t, sm, testARN, c, slog.New(slog.NewJSONHandler(&logs, nil)))
+	s := mustLoad(t, sm, testARN, c, slog.New(slog.NewJSONHandler(logs, nil)))
 	sm.update(func(f *fakeSM) { f.failList = errors.New("ThrottlingException: rate exceeded") })
 	c.advance(RefreshInterval)
 	lists := 1
@@ -391,10 +392,10 @@ func TestPendingWindow(t *testing.T) {
 }
 
 func TestCurrent(t *testing.T) {
-	var logs syncBuffer
+	logs := childproc.NewTail(1 << 20) // safe for the background re-reads
 	sm := newFake(map[string]fv{"a": {value: "one", stages: []string{StageCurrent}}})
 	c := newClock()
-	s, err := load(context.Background(), sm, "upstream", slog.New(slog.NewJSONHandler(&logs, nil)), c.now)
+	s, err := load(context.Background(), sm, "upstream", slog.New(slog.NewJSONHandler(logs, nil)), c.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,22 +500,4 @@ func FuzzMatch(f *testing.F) {
 			t.Errorf("Fixed(%q, %q).Match(%q) = %v; want %v", current, previous, value, got, want)
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer for a logger the background re-reads write to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
