@@ -295,13 +295,23 @@ func TestRereadInTheBackground(t *testing.T) {
 }
 
 // Match never waits on Secrets Manager once values are held: with every
-// call blocked, a forged value is refused and the current one accepted.
+// call blocked (and no bound on the re-read), a forged value is refused and
+// the current one accepted while the re-read they started is still blocked.
+// A re-read made on the request path, even bounded, would hold Match until
+// released.
 func TestMatchNeverWaits(t *testing.T) {
 	sm, c, s := loadCurrent(t, "c")
+	s.readTimeout = time.Hour
 	release := make(chan struct{})
 	sm.update(func(f *fakeSM) { f.block = release })
 	c.advance(RefreshInterval)
 	answersAtOnce(t, "Secrets Manager blocked", s, map[string]bool{"forged": false, "c": true})
+	s.mu.Lock()
+	reading := s.reading
+	s.mu.Unlock()
+	if !reading {
+		t.Error("Match answered with no re-read in flight, want it answered while the re-read it started is blocked")
+	}
 	close(release)
 	s.wait()
 }
