@@ -2,11 +2,32 @@
 Aurora DSQL, as Django's migration loader sees them (no database; the
 DDL they make is tests/test_dsql.py's)."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from django.db.migrations import RunPython
 from django.db.migrations.loader import MigrationLoader
 from django.test import SimpleTestCase, override_settings
 
 from djfront import dsql
+
+
+# Imported before Django is set up (as test discovery does), then migrated.
+EARLY = """
+import django
+from django.conf import settings
+import djfront.dsql.auth
+print(djfront.dsql.auth.__path__)
+from djfront import dsql
+settings.configure(INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
+                   MIGRATION_MODULES=dsql.MIGRATION_MODULES)
+django.setup()
+from django.db.migrations.loader import MigrationLoader
+graph = MigrationLoader(None).graph
+print(type(graph.nodes["auth", "0012_alter_user_first_name_max_length"]).__module__)
+"""
 
 
 def load(modules):
@@ -60,3 +81,10 @@ class MigrationModulesTest(SimpleTestCase):
         # Django's loader reloads a migrations package it finds imported.
         again = load(dsql.MIGRATION_MODULES)
         self.assertEqual(self.nodes(again, "auth"), self.nodes(self.dsql, "auth"))
+
+    def test_imported_before_setup(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DJFRONT_"))}
+        out = subprocess.run([sys.executable, "-c", EARLY], env=env, capture_output=True, text=True, check=False,
+                             cwd=Path(__file__).resolve().parent.parent, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout, "[]\ndjfront.dsql.auth.0012_alter_user_first_name_max_length\n")

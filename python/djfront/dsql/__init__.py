@@ -63,7 +63,16 @@ class SchemaMismatch(Exception):
 def install(package, app_label):
     """Register the rewritten migrations of app_label as modules of package
     (a package's __name__) in sys.modules; return the __path__ the package
-    must have: Django's own migrations directory of the app."""
+    must have: Django's own migrations directory of the app.
+
+    Before Django's apps are ready (test discovery, documentation tools)
+    it registers nothing and returns [], an empty package: Django's loader,
+    which runs once they are, reloads a migrations package it finds
+    imported, and so calls it again."""
+    from django.apps import apps
+
+    if not apps.ready:
+        return []
     originals, path = _originals(app_label)
     for migration in _rewrite(app_label, originals):
         module = types.ModuleType(f"{package}.{migration.name}", f"{app_label}.{migration.name} for Aurora DSQL")
