@@ -87,6 +87,9 @@ func TestPipInstall(t *testing.T) {
 		t.Error("pip installed the tests package; want djfront only")
 	}
 	check := exec.Command(python, "-c", `import djfront, djfront.apps, djfront.checks, djfront.middleware, djfront.storage
+import importlib.util
+for name in ("djfront.dsql.auth", "djfront.dsql.contenttypes"):  # imported once apps are ready
+    assert importlib.util.find_spec(name), name
 import os; os.environ["DJFRONT_HOSTS"] = "www.example.com"
 import djfront.settings
 print(djfront.__version__, djfront.__file__)`)

@@ -27,6 +27,11 @@ only when the environment names a database, and a DATABASES of yours below
 it replaces that one. Importing this module reads nothing; the star import
 reads the environment once, apply() each time it is called.
 
+For a dsql:// DATABASE_URL (Aurora DSQL) both also set MIGRATION_MODULES:
+djfront.dsql's auth and contenttypes migrations, which create those tables
+in their final form since DSQL cannot alter their columns (your own
+MIGRATION_MODULES entries win with apply()).
+
 Put "djfront" in INSTALLED_APPS (its system checks) and
 "djfront.middleware.UpstreamVerifyMiddleware" first in MIDDLEWARE.
 
@@ -85,7 +90,9 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from .database import ENGINES
 from .database import parse as parse_database_url
+from .dsql import MIGRATION_MODULES as DSQL_MIGRATION_MODULES
 
 # One DNS label: letters, digits and inner hyphens, at most 63 characters.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -509,7 +516,18 @@ def exported(environ=None):
     db = database(environ)
     if db is not None:
         values["DATABASES"] = {"default": db}
+        values.update(_migration_modules(db, {}))
     return values
+
+
+def _migration_modules(db, mine):
+    """Return {"MIGRATION_MODULES": ...} for the database db, over mine (the
+    settings module's MIGRATION_MODULES, which wins), or {} when db needs
+    none. Aurora DSQL: Django's auth and contenttypes migrations made for it
+    (djfront.dsql), since it cannot alter the columns they change."""
+    if db["ENGINE"] != ENGINES["dsql"]:
+        return {}
+    return {"MIGRATION_MODULES": {**DSQL_MIGRATION_MODULES, **mine}}
 
 
 def apply(namespace, environ=None):
@@ -528,6 +546,7 @@ def apply(namespace, environ=None):
     db = database(environ)
     if db is not None:
         values["DATABASES"] = {**databases, "default": db}
+        values.update(_migration_modules(db, namespace.get("MIGRATION_MODULES") or {}))
     elif not databases.get("default"):
         raise ImproperlyConfigured(
             "DATABASE_URL is unset: set it (or DATABASE_URL_SECRET_ARN) to the database's URL, "

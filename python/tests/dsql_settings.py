@@ -1,13 +1,21 @@
 """Settings of the Aurora DSQL tests' own processes (tests/test_dsql.py):
 Django's contrib apps, with the database djfront.settings.apply() makes of
-DATABASE_URL. With DJFRONT_TEST_DSQL_STANDIN=1, that database (a local
-PostgreSQL) is used through tests.dsql_standin, aurora-dsql-django's backend
-on PostgreSQL, in the schema DJFRONT_TEST_DSQL_SCHEMA.
+DATABASE_URL. With DJFRONT_TEST_DSQL_STANDIN=1, the settings apply() makes
+of a dsql:// URL, but DATABASE_URL's database (a local PostgreSQL) used
+through tests.dsql_standin, aurora-dsql-django's backend on PostgreSQL, in
+the schema DJFRONT_TEST_DSQL_SCHEMA. There, DJFRONT_TEST_DSQL_DJANGO_MIGRATIONS=1
+takes Django's own migrations instead of djfront.dsql's, and
+DJFRONT_TEST_DSQL_ACCEPT_ALL=1 makes the stand-in refuse nothing: both, the
+schema Django's migrations would make if DSQL took all they ask.
 """
 
 import os
 
 from djfront import settings as djfront_settings
+from djfront.database import parse as parse_database_url
+
+# The cluster the stand-in stands for.
+DSQL_URL = "dsql://admin@abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws/postgres"
 
 SECRET_KEY = "djfront-tests-only"
 INSTALLED_APPS = [
@@ -17,7 +25,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "djfront",
+    "tests.dsql_app",
 ]
+ROOT_URLCONF = "tests.dsql_urls"
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -42,8 +52,17 @@ LOGGING = {
     "loggers": {"tests.dsql_standin": {"handlers": ["stdout"], "level": "DEBUG", "propagate": False}},
 }
 
-djfront_settings.apply(globals())
-
 if os.environ.get("DJFRONT_TEST_DSQL_STANDIN"):
-    DATABASES["default"]["ENGINE"] = "tests.dsql_standin"  # noqa: F821  (apply() set it)
-    DATABASES["default"]["OPTIONS"]["options"] = f"-c search_path={os.environ['DJFRONT_TEST_DSQL_SCHEMA']}"  # noqa: F821
+    # What apply() makes of a dsql:// URL (MIGRATION_MODULES among it), with
+    # DATABASE_URL's local PostgreSQL as the connection.
+    djfront_settings.apply(globals(), {**os.environ, "DATABASE_URL": DSQL_URL})
+    DATABASES["default"] = {  # noqa: F821  (apply() set it)
+        **parse_database_url(os.environ["DATABASE_URL"]),
+        "ENGINE": "tests.dsql_standin",
+    }
+    DATABASES["default"]["OPTIONS"]["options"] = f"-c search_path={os.environ['DJFRONT_TEST_DSQL_SCHEMA']}"
+    DATABASES["default"]["DSQL_STANDIN_ACCEPT_ALL"] = bool(os.environ.get("DJFRONT_TEST_DSQL_ACCEPT_ALL"))
+    if os.environ.get("DJFRONT_TEST_DSQL_DJANGO_MIGRATIONS"):
+        MIGRATION_MODULES = {}
+else:
+    djfront_settings.apply(globals())

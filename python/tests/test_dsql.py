@@ -3,15 +3,18 @@ and the configuration djfront.settings.apply() makes of a dsql:// URL:
 
 - the connection the adapter opens: the parameters it hands psycopg, with
   the IAM token it signed from (fake) credentials, locally;
-- the adapter's DDL: Django's contrib apps migrated, and used, through its
-  backend on a local PostgreSQL standing in for the cluster
-  (tests.dsql_standin; needs DJFRONT_TEST_POSTGRES_URL, like
-  tests/test_postgres.py).
+- the adapter's DDL: Django's contrib apps and an app of the project's
+  (tests.dsql_app) migrated, and used, through its backend on a local
+  PostgreSQL standing in for the cluster, refusing the ALTER TABLE forms
+  DSQL refuses (tests.dsql_standin; needs DJFRONT_TEST_POSTGRES_URL, like
+  tests/test_postgres.py). Django's own auth migrations fail there; with
+  djfront.dsql's (MIGRATION_MODULES, set by djfront.settings) migrate
+  succeeds and makes the schema Django's own would make if DSQL took it.
 
-A cluster alone shows whether it accepts that DDL: it refuses ALTER COLUMN,
-which eight contrib migrations use (the adapter's known issues). Each case
-runs in a process of its own (tests/dsql_settings.py): creating the
-adapter's backend makes every AutoField of the process a UUID.
+A cluster alone shows what else it refuses, its asynchronous index jobs,
+limits and conflicts. Each case runs in a process of its own
+(tests/dsql_settings.py): creating the adapter's backend makes every
+AutoField of the process a UUID.
 """
 
 import json
@@ -29,6 +32,7 @@ from . import need
 
 ENDPOINT = "abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws"
 SCHEMA = "djfront_dsql_test"
+REFERENCE = "djfront_dsql_reference"
 PYTHON_DIR = Path(__file__).resolve().parent.parent
 
 # What the adapter hands psycopg when Django connects; psycopg's connect is
@@ -53,7 +57,8 @@ keys = ("host", "port", "dbname", "user", "password", "sslmode", "application_na
 print(json.dumps({"error": error, **{k: str(v) for k, v in seen.items() if k in keys}}))
 """
 
-# Django's contrib apps at work on UUID primary keys.
+# Django's contrib apps, and a model of the project's, at work on UUID
+# primary keys; then the admin's login form and a page behind it.
 USE = """
 import json
 from django.contrib.admin.models import ADDITION, LogEntry
@@ -61,33 +66,40 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.backends.db import SessionStore
-user = User.objects.create_superuser("admin", "admin@example.com", "pw")
+from django.contrib.sessions.models import Session
+from django.test import Client
+from tests.dsql_app.models import Note
+user = User.objects.create_superuser("a" * 150, "admin@example.com", "pw", first_name="f" * 150)
 session = SessionStore()
 session["_auth_user_id"] = str(user.pk)
 session.save()
 LogEntry.objects.create(user=user, content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk),
                         object_repr="admin", action_flag=ADDITION)
+Note.objects.create(author=user, title="first")
+client = Client(HTTP_HOST="www.example.com")
+login = client.post("/admin/login/?next=/admin/", {"username": user.username, "password": "pw"})
+index = client.get("/admin/")
 print(json.dumps({
     "pk": type(user.pk).__name__,
-    "authenticated": authenticate(username="admin", password="pw") == user,
+    "authenticated": authenticate(username=user.username, password="pw") == user,
     "session": SessionStore(session_key=session.session_key).get("_auth_user_id") == str(user.pk),
     "log entries": LogEntry.objects.filter(user=user).count(),
     "permission": User.objects.get(pk=user.pk).has_perm("auth.change_user"),
+    "notes": list(Note.objects.filter(author__username=user.username).values_list("title", flat=True)),
+    "login": [login.status_code, login.headers.get("Location")],
+    "admin index": [index.status_code, "Site administration" in index.content.decode()],
+    "login session": Session.objects.filter(session_key=client.cookies["sessionid"].value).exists(),
 }))
 """
 
-# The ALTER COLUMN statements of Django's contrib migrations, which DSQL
-# refuses ("unsupported ALTER TABLE ALTER COLUMN ... statement"): the
-# adapter's reference/KNOWN_ISSUES.md lists these eight migrations.
-REFUSED_BY_DSQL = [
-    ("auth_group", "name"),  # auth.0010
-    ("auth_permission", "name"),  # auth.0002
-    ("auth_user", "email"),  # auth.0003
-    ("auth_user", "first_name"),  # auth.0012
-    ("auth_user", "last_login"),  # auth.0005
-    ("auth_user", "last_name"),  # auth.0009
-    ("auth_user", "username"),  # auth.0008
-    ("django_content_type", "name"),  # contenttypes.0002
+# The schema of a database schema, to compare: columns, indexes, constraints,
+# with the schema's name taken out of their definitions.
+CATALOG = [
+    ("SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, column_default"
+     " FROM information_schema.columns WHERE table_schema = %s"),
+    "SELECT tablename, indexname, replace(indexdef, %s || '.', '') FROM pg_indexes WHERE schemaname = %s",
+    ("SELECT t.relname, c.conname, c.contype, c.condeferrable, replace(pg_get_constraintdef(c.oid), %s || '.', '')"
+     " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE c.connamespace = %s::regnamespace"),
 ]
 
 
@@ -156,15 +168,30 @@ class StandInTest(unittest.TestCase):
                 cursor.execute(statement)
         connections["postgres"].close()
 
-    def run_standin(self, *args):
-        out = run(["-m", "django", *args], DATABASE_URL=self.url, DJFRONT_TEST_DSQL_STANDIN="1",
-                  DJFRONT_TEST_DSQL_SCHEMA=SCHEMA)
+    def run_standin(self, *args, schema=SCHEMA, **env):
+        """Run python -m django args with the stand-in in schema; return the
+        finished process."""
+        return run(["-m", "django", *args], DATABASE_URL=self.url, DJFRONT_TEST_DSQL_STANDIN="1",
+                   DJFRONT_TEST_DSQL_SCHEMA=schema, **env)
+
+    def standin(self, *args, **kwargs):
+        """Return the output of run_standin(), which must succeed."""
+        out = self.run_standin(*args, **kwargs)
         self.assertEqual(out.returncode, 0, f"{args}: {out.stderr}\n{out.stdout}")
         return out.stdout
 
+    def catalog(self, schema):
+        got = []
+        with connections["postgres"].cursor() as cursor:
+            for query in CATALOG:
+                cursor.execute(query, [schema] * query.count("%s"))
+                got.append(sorted(cursor.fetchall(), key=repr))
+        connections["postgres"].close()
+        return got
+
     def test_migrate_and_use(self):
         # migrate writes "Applying x..." and the statements follow on its line.
-        ddl = re.findall(r"DDL: (.*)", self.run_standin("migrate", "--noinput"))
+        ddl = re.findall(r"DDL: (.*)", self.standin("migrate", "--noinput"))
         with self.subTest("UUID primary keys, referenced as UUIDs"):
             users = next(s for s in ddl if s.startswith('CREATE TABLE "auth_user" '))
             self.assertIn('"id" uuid NOT NULL PRIMARY KEY DEFAULT gen_random_uuid()', users)
@@ -174,10 +201,43 @@ class StandInTest(unittest.TestCase):
             indexes = [s for s in ddl if re.match(r"CREATE (UNIQUE )?INDEX ", s)]
             self.assertTrue(indexes)
             self.assertEqual([s for s in indexes if " INDEX ASYNC " not in s], [])
-        with self.subTest("ALTER COLUMN: what only a cluster can refuse"):
-            altered = re.findall(r'^ALTER TABLE "(\w+)" ALTER COLUMN "(\w+)"', "\n".join(ddl), re.MULTILINE)
-            self.assertEqual(sorted(set(altered)), REFUSED_BY_DSQL)
-        with self.subTest("contrib apps at work"):
-            got = json.loads(self.run_standin("shell", "-c", USE).splitlines()[-1])
-            want = {"pk": "UUID", "authenticated": True, "session": True, "log entries": 1, "permission": True}
+        with self.subTest("tables created in their final form, never altered"):
+            self.assertIn('"username" varchar(150) NOT NULL UNIQUE', users)
+            self.assertEqual([s for s in ddl if s.startswith("ALTER TABLE")], [])
+        with self.subTest("contrib apps at work, the admin login"):
+            got = json.loads(self.standin("shell", "-c", USE).splitlines()[-1])
+            want = {"pk": "UUID", "authenticated": True, "session": True, "log entries": 1, "permission": True,
+                    "notes": ["first"], "login": [302, "/admin/"], "admin index": [200, True], "login session": True}
             self.assertEqual(got, want)
+
+    def test_django_migrations_refused(self):
+        # The stand-in refuses what DSQL refuses: Django's own auth migrations.
+        out = self.run_standin("migrate", "--noinput", DJFRONT_TEST_DSQL_DJANGO_MIGRATIONS="1")
+        self.assertNotEqual(out.returncode, 0, out.stdout)
+        want = ('NotSupportedError: unsupported ALTER TABLE statement, ALTER COLUMN ... TYPE (as Aurora DSQL): '
+                'ALTER TABLE "auth_permission" ALTER COLUMN "name" TYPE varchar(255)')
+        self.assertIn(want, out.stderr)
+
+    def test_schema_as_django_makes_it(self):
+        # Django's own migrations through the same backend, refusing nothing,
+        # in a second schema: the schema djfront.dsql's must equal.
+        self.schema(f"DROP SCHEMA IF EXISTS {REFERENCE} CASCADE", f"CREATE SCHEMA {REFERENCE}")
+        self.addCleanup(self.schema, f"DROP SCHEMA {REFERENCE} CASCADE")
+        self.standin("migrate", "--noinput", schema=REFERENCE, DJFRONT_TEST_DSQL_DJANGO_MIGRATIONS="1",
+                     DJFRONT_TEST_DSQL_ACCEPT_ALL="1")
+        self.standin("migrate", "--noinput")
+        want, got = self.catalog(REFERENCE), self.catalog(SCHEMA)
+        for name, got_rows, want_rows in zip(["columns", "indexes", "constraints"], got, want):
+            with self.subTest(name):
+                self.assertTrue(want_rows)
+                self.assertEqual(got_rows, want_rows)
+
+    def test_tables_of_djangos_0001_stop_migrate(self):
+        # A migrate tried before djfront.dsql: Django's own 0001 made the
+        # tables; djfront.dsql's 0002 must not pass them as final.
+        self.standin("migrate", "--noinput", "auth", "0001", DJFRONT_TEST_DSQL_DJANGO_MIGRATIONS="1")
+        out = self.run_standin("migrate", "--noinput")
+        self.assertNotEqual(out.returncode, 0, out.stdout)
+        want = ("SchemaMismatch: django_content_type was not created by djfront.dsql's first migration "
+                "(name: NOT NULL varchar(100), want no column)")
+        self.assertIn(want, out.stderr)

@@ -253,6 +253,28 @@ class DatabaseTest(unittest.TestCase):
                 self.assertEqual(namespace["ALLOWED_HOSTS"], ["www.example.com"])
                 self.assertEqual(set(set_) - {"DATABASES"}, set(djfront_settings.from_environ(HOSTS)))
 
+    def test_migration_modules(self):
+        # Aurora DSQL cannot alter the columns Django's auth and contenttypes
+        # migrations change: djfront.dsql's create them in their final form.
+        dsql_url = "dsql://admin@abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws/postgres"
+        dsql = {"auth": "djfront.dsql.auth", "contenttypes": "djfront.dsql.contenttypes"}
+        mine = {"shop": "shop.db_migrations", "auth": "mysite.auth_migrations"}
+        cases = [
+            # name, the settings module's MIGRATION_MODULES, DATABASE_URL, want (None: not set)
+            ("dsql", None, dsql_url, dsql),
+            ("dsql, the project's own entries win", mine, dsql_url, {**dsql, **mine}),
+            ("postgres", None, PG_URL, None),
+            ("sqlite", None, "sqlite:////tmp/db.sqlite3", None),
+        ]
+        for name, modules, url, want in cases:
+            with self.subTest(name):
+                namespace = {} if modules is None else {"MIGRATION_MODULES": dict(modules)}
+                set_ = djfront_settings.apply(namespace, {**HOSTS, "DATABASE_URL": url})
+                self.assertEqual(namespace.get("MIGRATION_MODULES"), want)
+                self.assertEqual("MIGRATION_MODULES" in set_, want is not None)
+                self.assertEqual(djfront_settings.exported({**HOSTS, "DATABASE_URL": url}).get("MIGRATION_MODULES"),
+                                 None if want is None else dsql)
+
     def test_apply_without_a_database(self):
         for name, namespace in [("no DATABASES", {}), ("empty DATABASES", {"DATABASES": {}}),
                                 ("no default", {"DATABASES": {"other": SQLITE}})]:

@@ -81,16 +81,28 @@ func readEntry(t *testing.T, f *zip.File) []byte {
 	return b
 }
 
-// packageFiles maps the wheel's entry of each python/djfront/*.py to it.
+// packageFiles maps the wheel's entry of each .py file under python/djfront
+// (its subpackages included, pyproject.toml lists them) to it.
 func packageFiles(t *testing.T, root string) map[string]string {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(root, "python", "djfront", "*.py"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("python/djfront/*.py: %v, %d files", err, len(paths))
-	}
+	python := filepath.Join(root, "python")
 	files := map[string]string{}
-	for _, p := range paths {
-		files["djfront/"+filepath.Base(p)] = p
+	err := filepath.WalkDir(filepath.Join(python, "djfront"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "__pycache__" || d.Name() == "_artifacts") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".py") {
+			rel, err := filepath.Rel(python, p)
+			files[filepath.ToSlash(rel)] = p
+			return err
+		}
+		return nil
+	})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("python/djfront/**.py: %v, %d files", err, len(files))
 	}
 	return files
 }

@@ -102,6 +102,16 @@ func TestAppCodeURI(t *testing.T) {
 				t.Errorf("requirements.txt does not require %s", pkg)
 			}
 		}
+		// The default database (aurora-serverless, postgres://) needs psycopg:
+		// the version the tests run, from the lock.
+		lock, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "requirements", "requirements.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		version, ok := lockedVersion(string(lock), "psycopg")
+		if want := "\npsycopg[binary]==" + version + "\n"; !ok || !strings.Contains(string(raw), want) {
+			t.Errorf("requirements.txt does not pin %q (the lock's psycopg)", strings.TrimSpace(want))
+		}
 	})
 
 	// The function's environment as the template sets it, with what the
@@ -177,4 +187,14 @@ func TestAppCodeURI(t *testing.T) {
 			t.Errorf("Django saw host %q secure %v, want www.example.com true", got.Host, got.Secure)
 		}
 	})
+}
+
+// lockedVersion returns the version a pip freeze lock pins name to.
+func lockedVersion(lock, name string) (string, bool) {
+	for _, line := range strings.Split(lock, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+"=="); ok {
+			return v, true
+		}
+	}
+	return "", false
 }
