@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/djfront/djfront/internal/local/proctree"
+)
+
+// usage is what a sandbox's processes hold, summed over all of them.
+type usage struct {
+	peakRSSKiB int // the sum of each process's peak RSS (VmHWM): shared pages count once per process
+	pssKiB     int // the sum of their PSS now: each shared page split among its sharers
+	procs      int
+}
+
+// measureUsage reads every process of the sandbox marked by marker.
+func measureUsage(marker string) (usage, error) {
+	var u usage
+	for _, pid := range proctree.Members(marker) {
+		dir := "/proc/" + strconv.Itoa(pid)
+		hwm, err := kibField(dir+"/status", "VmHWM:")
+		if err != nil {
+			return u, err
+		}
+		pss, err := kibField(dir+"/smaps_rollup", "Pss:")
+		if err != nil {
+			return u, err
+		}
+		u.peakRSSKiB += hwm
+		u.pssKiB += pss
+		u.procs++
+	}
+	if u.procs == 0 {
+		return u, fmt.Errorf("no process holds %s", marker)
+	}
+	return u, nil
+}
+
+// kibField returns the value of the "NAME: N kB" line of a /proc file.
+func kibField(file, name string) (int, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		if v, ok := bytes.CutPrefix(sc.Bytes(), []byte(name)); ok {
+			f := bytes.Fields(v)
+			if len(f) == 2 && string(f[1]) == "kB" {
+				return strconv.Atoi(string(f[0]))
+			}
+		}
+	}
+	return 0, fmt.Errorf("%s: no %s line in kB", file, name)
+}
