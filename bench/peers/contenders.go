@@ -67,7 +67,10 @@ func (b *bench) lineup(variants []string, only []string) ([]contender, error) {
 		if !ok || name == "" {
 			return nil, fmt.Errorf("variant %q: want NAME=FLAGS", v)
 		}
-		all = append(all, b.djfront("djfront "+name, addFlags(command, flags)))
+		if !strings.HasPrefix(flags, "exec ") {
+			flags = addFlags(command, flags)
+		}
+		all = append(all, b.djfront("djfront "+name, flags))
 	}
 	all = append(all, b.lwa(), b.pythonPeer("apig-wsgi "+apigWSGIVersion, "peersbench.apig.handler"),
 		b.pythonPeer("serverless-wsgi "+serverlessWSGIVersion, "peersbench.serverless.handler"))

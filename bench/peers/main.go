@@ -71,7 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.lwa, "lwa", "bench/.peers/bin/lambda-adapter", "the built LWA (`path`; scripts/install-peers.sh)")
 	fs.IntVar(&o.rounds, "rounds", 8, "rounds (`n`), each a cold start of every contender and its warm requests")
 	fs.IntVar(&o.warm, "warm", 100, "warm requests of each kind per contender and round (`n`)")
-	fs.Func("variant", "also run djfront with gunicorn `NAME=FLAGS` added to the template's (repeatable)", func(v string) error {
+	fs.Func("variant", "also run djfront with gunicorn `NAME=FLAGS` added to the template's, or NAME=exec ... as the whole UPSTREAM_COMMAND (repeatable)", func(v string) error {
 		o.variants = append(o.variants, v)
 		return nil
 	})

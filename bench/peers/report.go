@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -108,7 +109,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	}
 	s := slices.Clone(d)
 	slices.Sort(s)
-	rank := int(float64(len(s))*p/100 + 0.999999999)
+	rank := int(math.Ceil(float64(len(s)) * p / 100))
 	return s[min(max(rank, 1), len(s))-1]
 }
 

@@ -67,29 +67,17 @@ func listPids() []int {
 
 // ParentOf returns pid's parent process id, or 0 if it cannot be read.
 func ParentOf(pid int) int {
-	fields := statFields(pid)
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 	if len(fields) < 2 {
 		return 0
 	}
 	ppid, _ := strconv.Atoi(fields[1])
 	return ppid
-}
-
-// isZombie reports whether pid has exited and awaits its parent's wait.
-func isZombie(pid int) bool {
-	fields := statFields(pid)
-	return len(fields) > 0 && fields[0] == "Z"
-}
-
-// statFields returns the fields of /proc/PID/stat after the command name
-// (state, ppid, ...), or nil if it cannot be read.
-func statFields(pid int) []string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return nil
-	}
-	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
-	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 }
 
 // hasEnv reports whether pid's initial environment holds kv exactly.
