@@ -113,16 +113,21 @@ func (b *bench) start(ctx context.Context, c contender) (*sandbox, time.Duration
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w\n%s", c.name, err, s.logs)
 	}
-	if err := s.invoke(ctx, b.reqs[0]); err != nil {
+	init := time.Since(begin)
+	first, err := s.invoke(ctx, b.reqs[0])
+	if err != nil {
 		s.fn.Close()
 		return nil, 0, err
 	}
-	return s, time.Since(begin), nil
+	return s, init + first, nil
 }
 
-// invoke sends r and checks the response.
-func (s *sandbox) invoke(ctx context.Context, r request) error {
+// invoke sends r and checks the response; it returns how long the
+// invocation took, the check not counted.
+func (s *sandbox) invoke(ctx context.Context, r request) (time.Duration, error) {
+	begin := time.Now()
 	res, err := s.fn.Invoke(ctx, r.payload)
+	took := time.Since(begin)
 	if err == nil && res.Error != nil {
 		err = res.Error
 	}
@@ -130,14 +135,15 @@ func (s *sandbox) invoke(ctx context.Context, r request) error {
 		err = r.check(res.Payload)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %s: %w\nlogs:\n%s", s.c.name, r.name, err, childproc.LastLines(s.logs.String(), 30))
+		return 0, fmt.Errorf("%s: %s: %w\nlogs:\n%s", s.c.name, r.name, err, childproc.LastLines(s.logs.String(), 30))
 	}
-	return nil
+	return took, nil
 }
 
 // results holds every measurement of a run, by contender index.
 type results struct {
-	cold  [][]time.Duration   // [contender][round]
+	cold    [][]time.Duration   // [contender][round]: wall time
+	coldCPU [][]time.Duration   // [contender][round]
 	warm  [][][]time.Duration // [contender][request kind][sample]
 	usage [][]usage           // [contender][round]
 }
@@ -145,7 +151,7 @@ type results struct {
 // run runs the rounds.
 func (b *bench) run(ctx context.Context) (*results, error) {
 	n := len(b.contenders)
-	res := &results{cold: make([][]time.Duration, n), warm: make([][][]time.Duration, n), usage: make([][]usage, n)}
+	res := &results{cold: make([][]time.Duration, n), coldCPU: make([][]time.Duration, n), warm: make([][][]time.Duration, n), usage: make([][]usage, n)}
 	for i := range res.warm {
 		res.warm[i] = make([][]time.Duration, len(b.reqs))
 	}
@@ -175,22 +181,27 @@ func (b *bench) round(ctx context.Context, round int, res *results) error {
 		}
 	}()
 	for _, i := range order {
-		s, cold, err := b.start(ctx, b.contenders[i])
+		s, wall, err := b.start(ctx, b.contenders[i])
 		if err != nil {
 			return err
 		}
 		boxes[i] = s
-		res.cold[i] = append(res.cold[i], cold)
-		fmt.Fprintf(b.log, "  %-28s cold start %6.1f ms\n", b.contenders[i].name, ms(cold))
+		cpu, err := cpuTime(s.marker)
+		if err != nil {
+			return err
+		}
+		res.cold[i] = append(res.cold[i], wall)
+		res.coldCPU[i] = append(res.coldCPU[i], cpu)
+		fmt.Fprintf(b.log, "  %-28s cold start %6.1f ms, CPU %6.1f ms\n", b.contenders[i].name, ms(wall), ms(cpu))
 	}
 	for range b.o.warm {
 		for k, r := range b.reqs {
 			for _, i := range order {
-				begin := time.Now()
-				if err := boxes[i].invoke(ctx, r); err != nil {
+				took, err := boxes[i].invoke(ctx, r)
+				if err != nil {
 					return err
 				}
-				res.warm[i][k] = append(res.warm[i][k], time.Since(begin))
+				res.warm[i][k] = append(res.warm[i][k], took)
 			}
 		}
 	}

@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/djfront/djfront/internal/local/proctree"
 )
@@ -56,4 +59,35 @@ func kibField(file, name string) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("%s: no %s line in kB", file, name)
+}
+
+// cpuTime returns the CPU time the processes of the sandbox marked by marker
+// have used so far: the sum over their threads of /proc's schedstat (time on
+// a CPU, in nanoseconds; threads that already exited are not counted). The
+// cold start's CPU time depends far less on the machine's load than its wall
+// time.
+func cpuTime(marker string) (time.Duration, error) {
+	var total time.Duration
+	for _, pid := range proctree.Members(marker) {
+		tasks, err := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/schedstat")
+		if err != nil {
+			return 0, err
+		}
+		for _, f := range tasks {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue // the thread exited
+			}
+			fields := strings.Fields(string(b))
+			if len(fields) == 0 {
+				return 0, fmt.Errorf("%s: empty", f)
+			}
+			ns, err := strconv.ParseInt(fields[0], 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", f, err)
+			}
+			total += time.Duration(ns)
+		}
+	}
+	return total, nil
 }
