@@ -11,7 +11,7 @@
 # tools, which make bench runs first).
 #
 # Usage: bench/peers.sh [-rounds N] [-warm N] [-variant NAME=FLAGS ...] [-only A,B]
-# (go run ./bench/peers -h lists the flags). Without arguments: 8 rounds of 50
+# (go run ./bench/peers -h lists the flags). Without arguments: 12 rounds of 50
 # warm requests of each kind, and the variants the README reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +20,7 @@ make -s bin/hostforward/bootstrap
 bash scripts/install-peers.sh
 go build -o "$out/peers" ./bench/peers
 if [ $# -eq 0 ]; then
-  set -- -rounds 8 -warm 50 \
-    -variant 'no-ctl=--no-control-socket' \
+  set -- -rounds 12 -warm 50 \
     -variant 'preload=--preload' \
     -variant 'wsgiref=exec python3 -m peersbench.serve $PORT demo.wsgi:application'
 fi

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
@@ -211,6 +212,7 @@ func (b *bench) round(ctx context.Context, round int, res *results) error {
 			return fmt.Errorf("%s: %w", b.contenders[i].name, err)
 		}
 		res.usage[i] = append(res.usage[i], u)
+		fmt.Fprintf(b.log, "  %-28s PSS %s\n", b.contenders[i].name, strings.Join(u.each, ", "))
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ type usage struct {
 	peakRSSKiB int // the sum of each process's peak RSS (VmHWM): shared pages count once per process
 	pssKiB     int // the sum of their PSS now: each shared page split among its sharers
 	procs      int
+	each       []string // "NAME PSS" of each process, for the log
 }
 
 // measureUsage reads every process of the sandbox marked by marker.
@@ -36,6 +37,8 @@ func measureUsage(marker string) (usage, error) {
 		u.peakRSSKiB += hwm
 		u.pssKiB += pss
 		u.procs++
+		comm, _ := os.ReadFile(dir + "/comm")
+		u.each = append(u.each, fmt.Sprintf("%s %.1f MiB", bytes.TrimSpace(comm), float64(pss)/1024))
 	}
 	if u.procs == 0 {
 		return u, fmt.Errorf("no process holds %s", marker)
