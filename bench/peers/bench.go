@@ -145,8 +145,8 @@ func (s *sandbox) invoke(ctx context.Context, r request) (time.Duration, error) 
 type results struct {
 	cold    [][]time.Duration   // [contender][round]: wall time
 	coldCPU [][]time.Duration   // [contender][round]
-	warm  [][][]time.Duration // [contender][request kind][sample]
-	usage [][]usage           // [contender][round]
+	warm    [][][]time.Duration // [contender][request kind][sample]
+	usage   [][]usage           // [contender][round]
 }
 
 // run runs the rounds.
