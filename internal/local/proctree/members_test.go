@@ -18,30 +18,15 @@ import (
 // tree and a child that exits unreaped (a zombie), beside a bystander:
 // Members must list the live processes of the sandbox and nothing else.
 func TestMembers(t *testing.T) {
-	if _, err := os.Stat("/proc/self/environ"); err != nil {
-		t.Fatalf("Members needs Linux /proc: %v", err)
-	}
-	dir := t.TempDir()
-	marker := "PROCTREE_MEMBERS=" + dir
 	// The shell execs into a process that never waits: its child, exiting
 	// after the exec, stays a zombie.
-	script := `
+	p, dir, marker := startSandbox(t, `
 		(setsid sh -c 'echo $$ > "$1"/daemon; exec sleep 60' sh "$1" < /dev/null > /dev/null 2>&1 &)
 		echo $$ > "$1"/root
 		sleep 0.2 & echo $! > "$1"/zombie
-		exec sleep 60`
-	cmd := exec.Command("/bin/sh", "-c", script, "sh", dir)
-	cmd.Env = append(os.Environ(), marker)
-	p, err := childproc.Start("sandbox", cmd, childproc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+		exec sleep 60`)
 	t.Cleanup(func() { proctree.KillSandbox(p.Pid(), marker); p.Stop(0) })
-	bystander := exec.Command("sleep", "60")
-	if err := bystander.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bystander.Process.Kill(); bystander.Wait() })
+	bystander := startBystander(t)
 
 	want := []int{testenv.ReadPid(t, dir+"/root"), testenv.ReadPid(t, dir+"/daemon")}
 	slices.Sort(want)
@@ -69,4 +54,34 @@ func state(pid int) string {
 		return ""
 	}
 	return fields[0]
+}
+
+// startSandbox starts `sh -c script sh DIR` with a marker unique to the
+// test in its environment (DIR is a new directory, where the script may
+// leave pid files); it returns the shell, DIR and the marker.
+func startSandbox(t *testing.T, script string) (*childproc.Process, string, string) {
+	t.Helper()
+	if _, err := os.Stat("/proc/self/environ"); err != nil {
+		t.Fatalf("proctree needs Linux /proc: %v", err)
+	}
+	dir := t.TempDir()
+	marker := "PROCTREE_SANDBOX=" + dir
+	cmd := exec.Command("/bin/sh", "-c", script, "sh", dir)
+	cmd.Env = append(os.Environ(), marker)
+	p, err := childproc.Start("sandbox", cmd, childproc.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, dir, marker
+}
+
+// startBystander starts a process outside any sandbox, killed when t ends.
+func startBystander(t *testing.T) *exec.Cmd {
+	t.Helper()
+	bystander := exec.Command("sleep", "60")
+	if err := bystander.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bystander.Process.Kill(); bystander.Wait() })
+	return bystander
 }
