@@ -50,6 +50,7 @@ bench: tools
 	bash bench/hostforward.sh
 	bash bench/invalidate.sh
 	bash bench/serverless.sh
+	bash bench/peers.sh
 
 ## lint: gofmt, go mod tidy (no diff), go vet, staticcheck.
 lint:

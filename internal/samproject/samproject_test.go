@@ -79,7 +79,7 @@ func TestTemplateChangesOnlyWhatItMust(t *testing.T) {
 		"      ContentUri: .",
 		"      CodeUri: examples/djangoapp",
 		"      Handler: demo.wsgi.application",
-		"          UPSTREAM_COMMAND: exec python3 -m gunicorn --bind 127.0.0.1:$PORT --workers 1 --threads 2 --timeout 0 demo.wsgi:application",
+		"          UPSTREAM_COMMAND: exec python3 -m gunicorn --bind 127.0.0.1:$PORT --workers 1 --threads 2 --no-control-socket --timeout 0 demo.wsgi:application",
 		"      BuildMethod: makefile", // InvalidateFunction
 	}
 	wantAdded := []string{
@@ -91,7 +91,7 @@ func TestTemplateChangesOnlyWhatItMust(t *testing.T) {
 		"      ContentUri: .aws-sam/djfront/artifacts/layer",
 		"      CodeUri: .",
 		"      Handler: mysite.wsgi.application",
-		"          UPSTREAM_COMMAND: exec python3 -m gunicorn --bind 127.0.0.1:$PORT --workers 1 --threads 2 --timeout 0 mysite.wsgi:application",
+		"          UPSTREAM_COMMAND: exec python3 -m gunicorn --bind 127.0.0.1:$PORT --workers 1 --threads 2 --no-control-socket --timeout 0 mysite.wsgi:application",
 		"          # The project's settings module (djfront init), for the app and manage.py alike.",
 		"          DJANGO_SETTINGS_MODULE: mysite.settings",
 		"      SkipBuild: true",

@@ -19,7 +19,7 @@ import (
 // threads, no worker timeout (a frozen environment would look late on
 // thaw), its access log on the output.
 var templateGunicorn = "exec " + pyenv.Python() +
-	" -m gunicorn --bind 127.0.0.1:$PORT --workers 1 --threads 2 --timeout 0 --access-logfile - demo.wsgi:application"
+	" -m gunicorn --bind 127.0.0.1:$PORT --workers 1 --threads 2 --no-control-socket --timeout 0 --access-logfile - demo.wsgi:application"
 
 // wedgedStatus invokes path (GET) and returns the status.
 func wedgedStatus(t *testing.T, c *chain, path string) int {

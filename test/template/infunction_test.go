@@ -159,7 +159,7 @@ func TestInFunction(t *testing.T) {
 		{"the wrapper replaces the runtime client", "Properties.Environment.Variables.AWS_LAMBDA_EXEC_WRAPPER",
 			`"/opt/djfront-wrapper"`},
 		{"gunicorn on loopback at hostforward's port", "Properties.Environment.Variables.UPSTREAM_COMMAND",
-			`"exec python3 -m gunicorn --bind 127.0.0.1:$PORT --workers 1 --threads 2 --timeout 0 demo.wsgi:application"`},
+			`"exec python3 -m gunicorn --bind 127.0.0.1:$PORT --workers 1 --threads 2 --no-control-socket --timeout 0 demo.wsgi:application"`},
 		{"hostforward accepts the site's host", "Properties.Environment.Variables.ALLOWED_HOSTS", ownDomain},
 		{"and checks the origin secret, read by ARN", "Properties.Environment.Variables.ORIGIN_VERIFY_SECRET_ARN",
 			`{"Ref":"OriginVerifySecret"}`},

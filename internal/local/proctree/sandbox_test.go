@@ -20,27 +20,12 @@ import (
 // bystander outside it: KillSandbox must kill all of the first and spare the
 // bystander.
 func TestKillSandbox(t *testing.T) {
-	if _, err := os.Stat("/proc/self/environ"); err != nil {
-		t.Fatalf("KillSandbox needs Linux /proc: %v", err)
-	}
-	dir := t.TempDir()
-	marker := "CHILDPROC_SANDBOX=" + dir
-	script := `
+	p, dir, marker := startSandbox(t, `
 		(setsid sh -c 'echo $$ > "$1"/daemon; exec sleep 60' sh "$1" < /dev/null > /dev/null 2>&1 &)
 		env -i /bin/sh -c 'echo $$ > "$1"/bare; exec sleep 60' sh "$1" &
 		sleep 60 & echo $! > "$1"/grandchild
-		wait`
-	cmd := exec.Command("/bin/sh", "-c", script, "sh", dir)
-	cmd.Env = append(os.Environ(), marker)
-	p, err := childproc.Start("sandbox", cmd, childproc.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bystander := exec.Command("sleep", "60")
-	if err := bystander.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bystander.Process.Kill(); bystander.Wait() })
+		wait`)
+	bystander := startBystander(t)
 
 	victims := map[string]int{"root": p.Pid()}
 	for _, name := range []string{"daemon", "bare", "grandchild"} {
