@@ -57,3 +57,49 @@ func TestIdleEnvironmentAcceptsRotatedValue(t *testing.T) {
 			"(the environment answered from values read before the rotation)", got)
 	}
 }
+
+// TestIdleEnvironmentSendsCurrentUpstreamValue: the upstream secret's
+// procedure (deploy/README: add the new value to the app, put-secret-value,
+// wait five minutes, remove the old value from the app) assumes every
+// environment sends the new AWSCURRENT within a RefreshInterval. An
+// environment idle since before the put sends, on its first request after,
+// the value it held: the app has dropped it and refuses the viewer.
+// (Review of issue 18: Current answers from the stale held values and
+// re-reads in the background.)
+func TestIdleEnvironmentSendsCurrentUpstreamValue(t *testing.T) {
+	testenv.Integration(t)
+	m := testenv.StartMoto(t)
+	sm := secretsmanager.NewFromConfig(m.Config)
+	got := make(chan string, 8)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("X-Upstream-Verify")
+		w.Write([]byte("app"))
+	}))
+	t.Cleanup(app.Close)
+	created, err := sm.CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("upstream"), SecretString: aws.String("credential-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := aws.ToString(created.ARN)
+	bin := testenv.BuildBootstrap(t, "./functions/hostforward")
+	env := append(motoserver.Env(m.Endpoint), "UPSTREAM_URL="+app.URL, "ALLOWED_HOSTS="+site, "ORIGIN_VERIFY_SECRETS="+secret, "UPSTREAM_VERIFY_SECRET_ARN="+arn)
+	c := &chain{t: t, fn: testenv.StartFunction(t, bin, env, 10*time.Second), bin: bin}
+	send := func() string {
+		ev := event(t, "api-get.json", "GET", "/")
+		ev.Headers["x-origin-verify"] = secret
+		if resp := c.invoke(ev); resp.StatusCode != 200 {
+			t.Fatalf("status %d, want 200", resp.StatusCode)
+		}
+		return <-got
+	}
+	if v := send(); v != "credential-1" {
+		t.Fatalf("before the put: X-Upstream-Verify %q, want credential-1", v)
+	}
+	if _, err := sm.PutSecretValue(t.Context(), &secretsmanager.PutSecretValueInput{SecretId: aws.String(arn), SecretString: aws.String("credential-2")}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(secretcache.RefreshInterval + time.Second) // idle
+	if v := send(); v != "credential-2" {
+		t.Errorf("first request after an idle RefreshInterval: X-Upstream-Verify %q, want the AWSCURRENT credential-2", v)
+	}
+}
