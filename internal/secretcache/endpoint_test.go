@@ -108,3 +108,39 @@ func TestHangingEndpoint(t *testing.T) {
 	}
 	s.wait()
 }
+
+// TestWallClockBound: a re-read whose connection never answers is given up
+// after its wall-clock bound even when its running-time bound is far off
+// (an environment frozen between rare invocations counts a tick per thaw),
+// so it cannot hold the next re-read back; ended so, it is not counted as
+// a failure, and the next due call reads again at once.
+func TestWallClockBound(t *testing.T) {
+	e := &endpoint{mode: "answer", requests: map[string]int{}, stop: make(chan struct{})}
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() { close(e.stop); srv.Close() })
+	client := secretsmanager.New(secretsmanager.Options{
+		BaseEndpoint: aws.String(srv.URL), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+	})
+	c := newClock()
+	s := mustLoad(t, client, testARN, c, discard())
+	s.readTimeout, s.wallTimeout = time.Hour, 100*time.Millisecond
+
+	e.set("hang")
+	c.advance(RefreshInterval)
+	for i := range 2 {
+		if !s.Match(context.Background(), "c") {
+			t.Fatalf("read %d: Match(c) = false, want true (held values)", i+1)
+		}
+		s.wait() // returns: the re-read is bounded in wall-clock time
+		s.mu.Lock()
+		failures, next := s.failures, s.next
+		s.mu.Unlock()
+		if failures != 0 || next.After(c.now()) {
+			t.Errorf("read %d given up on the wall-clock bound: %d failures, next read at %s; want 0 and now (%s)", i+1, failures, next, c.now())
+		}
+		if got := e.count("hang"); got != i+1 {
+			t.Errorf("requests to the hanging endpoint: got %d, want %d", got, i+1)
+		}
+	}
+}
