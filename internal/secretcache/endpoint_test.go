@@ -64,12 +64,10 @@ func (e *endpoint) count(mode string) int {
 	return e.requests[mode]
 }
 
-// TestHangingEndpoint reads through the real SDK client from an endpoint
-// on loopback. Once it hangs, Match still answers at once from the held
-// values; the re-read gives up after its bound, having sent one request;
-// against an endpoint that fails, it sends one request (the SDK would retry
-// a 500 twice) and the next attempt waits for the back-off.
-func TestHangingEndpoint(t *testing.T) {
+// loadFromEndpoint starts an endpoint answering the secret and loads it
+// through the real SDK client, on a test clock.
+func loadFromEndpoint(t *testing.T) (*endpoint, *clock, *Secret) {
+	t.Helper()
 	e := &endpoint{mode: "answer", requests: map[string]int{}, stop: make(chan struct{})}
 	srv := httptest.NewServer(e)
 	t.Cleanup(func() { close(e.stop); srv.Close() })
@@ -78,7 +76,16 @@ func TestHangingEndpoint(t *testing.T) {
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 	})
 	c := newClock()
-	s := mustLoad(t, client, testARN, c, discard())
+	return e, c, mustLoad(t, client, testARN, c, discard())
+}
+
+// TestHangingEndpoint reads through the real SDK client from an endpoint
+// on loopback. Once it hangs, Match still answers at once from the held
+// values; the re-read gives up after its bound, having sent one request;
+// against an endpoint that fails, it sends one request (the SDK would retry
+// a 500 twice) and the next attempt waits for the back-off.
+func TestHangingEndpoint(t *testing.T) {
+	e, c, s := loadFromEndpoint(t)
 	s.readTimeout = 100 * time.Millisecond
 
 	e.set("hang")
@@ -115,15 +122,7 @@ func TestHangingEndpoint(t *testing.T) {
 // so it cannot hold the next re-read back; ended so, it is not counted as
 // a failure, and the next due call reads again at once.
 func TestWallClockBound(t *testing.T) {
-	e := &endpoint{mode: "answer", requests: map[string]int{}, stop: make(chan struct{})}
-	srv := httptest.NewServer(e)
-	t.Cleanup(func() { close(e.stop); srv.Close() })
-	client := secretsmanager.New(secretsmanager.Options{
-		BaseEndpoint: aws.String(srv.URL), Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-	})
-	c := newClock()
-	s := mustLoad(t, client, testARN, c, discard())
+	e, c, s := loadFromEndpoint(t)
 	s.readTimeout, s.wallTimeout = time.Hour, 100*time.Millisecond
 
 	e.set("hang")

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/djfront/djfront/internal/local/motoserver"
 	"github.com/djfront/djfront/internal/local/testenv"
 	"github.com/djfront/djfront/internal/secretcache"
 )
@@ -31,19 +30,8 @@ func TestIdleEnvironmentAcceptsRotatedValue(t *testing.T) {
 	sm := secretsmanager.NewFromConfig(m.Config)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("app")) }))
 	t.Cleanup(app.Close)
-	created, err := sm.CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("origin"), SecretString: aws.String("value-1")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arn := aws.ToString(created.ARN)
-	bin := testenv.BuildBootstrap(t, "./functions/hostforward")
-	env := append(motoserver.Env(m.Endpoint), "UPSTREAM_URL="+app.URL, "ALLOWED_HOSTS="+site, "ORIGIN_VERIFY_SECRET_ARN="+arn)
-	c := &chain{t: t, fn: testenv.StartFunction(t, bin, env, 10*time.Second), bin: bin}
-	status := func(value string) int {
-		ev := event(t, "api-get.json", "GET", "/")
-		ev.Headers["x-origin-verify"] = value
-		return c.invoke(ev).StatusCode
-	}
+	arn, c := secretFunction(t, sm, m.Endpoint, app.URL, "origin", "value-1", "ORIGIN_VERIFY_SECRET_ARN")
+	status := originStatus(t, c)
 	if got := status("value-1"); got != 200 {
 		t.Fatalf("after the cold start's read: status %d, want 200", got)
 	}
@@ -76,14 +64,7 @@ func TestIdleEnvironmentSendsCurrentUpstreamValue(t *testing.T) {
 		w.Write([]byte("app"))
 	}))
 	t.Cleanup(app.Close)
-	created, err := sm.CreateSecret(t.Context(), &secretsmanager.CreateSecretInput{Name: aws.String("upstream"), SecretString: aws.String("credential-1")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arn := aws.ToString(created.ARN)
-	bin := testenv.BuildBootstrap(t, "./functions/hostforward")
-	env := append(motoserver.Env(m.Endpoint), "UPSTREAM_URL="+app.URL, "ALLOWED_HOSTS="+site, "ORIGIN_VERIFY_SECRETS="+secret, "UPSTREAM_VERIFY_SECRET_ARN="+arn)
-	c := &chain{t: t, fn: testenv.StartFunction(t, bin, env, 10*time.Second), bin: bin}
+	arn, c := secretFunction(t, sm, m.Endpoint, app.URL, "upstream", "credential-1", "UPSTREAM_VERIFY_SECRET_ARN", "ORIGIN_VERIFY_SECRETS="+secret)
 	send := func() string {
 		ev := event(t, "api-get.json", "GET", "/")
 		ev.Headers["x-origin-verify"] = secret
