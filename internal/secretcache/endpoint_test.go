@@ -143,3 +143,25 @@ func TestWallClockBound(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitGivesUpTheRead: a refused value that waits its whole bound for a
+// re-read gives that read up as a failure (it ran that long: Lambda does
+// not freeze an environment during an invocation), so forged values get
+// one bounded read per back-off, even when the read's own bounds are far
+// off.
+func TestWaitGivesUpTheRead(t *testing.T) {
+	e, c, s := loadFromEndpoint(t)
+	s.readTimeout, s.wallTimeout, s.waitTimeout = time.Hour, time.Hour, 100*time.Millisecond
+	e.set("hang")
+	c.advance(RefreshInterval)
+	for range 5 {
+		answersAtOnce(t, "endpoint hanging", s, map[string]bool{"forged": false})
+	}
+	s.wait() // returns: the wait gave the read up
+	s.mu.Lock()
+	failures := s.failures
+	s.mu.Unlock()
+	if got := e.count("hang"); got != 1 || failures != 1 {
+		t.Errorf("after 5 forged values: %d requests, %d failures; want 1 and 1 (the next read waits for the back-off)", got, failures)
+	}
+}

@@ -55,9 +55,10 @@ type Secret struct {
 
 	mu       sync.Mutex
 	held     Versions
-	next     time.Time     // no re-read starts before
-	failures int           // failed re-reads in a row
-	inFlight chan struct{} // closed when the running re-read ends; nil: none runs
+	next     time.Time               // no re-read starts before
+	failures int                     // failed re-reads in a row
+	inFlight chan struct{}           // closed when the running re-read ends; nil: none runs
+	giveUp   context.CancelCauseFunc // ends the running re-read
 	reads    sync.WaitGroup
 }
 
@@ -148,21 +149,30 @@ func (s *Secret) refreshIfDue(ctx context.Context) <-chan struct{} {
 		return nil
 	}
 	if s.inFlight == nil && !s.now().Before(s.next) {
-		s.inFlight = make(chan struct{})
+		ctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+		s.inFlight, s.giveUp = make(chan struct{}), cancel
 		s.reads.Add(1)
-		go s.refresh(context.WithoutCancel(ctx), s.held)
+		go s.refresh(ctx, s.held)
 	}
 	return s.inFlight
 }
 
 // await returns once done is closed, s.waitTimeout has passed or ctx ends.
+// When s.waitTimeout passes first, the re-read has run that long while this
+// call waited (Lambda does not freeze an environment during an
+// invocation), so it is given up as a failure, as awakeTimeout would.
 func (s *Secret) await(ctx context.Context, done <-chan struct{}) {
 	t := time.NewTimer(s.waitTimeout)
 	defer t.Stop()
 	select {
 	case <-done:
-	case <-t.C:
 	case <-ctx.Done():
+	case <-t.C:
+		s.mu.Lock()
+		if s.inFlight == done {
+			s.giveUp(fmt.Errorf("%w within %s of a request's wait", errReadTimeout, s.waitTimeout))
+		}
+		s.mu.Unlock()
 	}
 }
 
@@ -181,19 +191,21 @@ func (s *Secret) refresh(ctx context.Context, known Versions) {
 	ctx, cancelWall := context.WithTimeoutCause(ctx, s.wallTimeout, fmt.Errorf("%w of %s", errWallTimeout, s.wallTimeout))
 	defer cancelWall()
 	vs, err := readVersions(ctx, s.client, s.id, known, oneAttempt)
-	if err != nil && context.Cause(ctx) != nil {
-		err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
+	cause := context.Cause(ctx)
+	if err != nil && cause != nil {
+		err = fmt.Errorf("%w (%w)", err, cause)
 	}
 	s.mu.Lock()
+	s.giveUp(context.Canceled)
 	close(s.inFlight)
-	s.inFlight = nil
+	s.inFlight, s.giveUp = nil, nil
 	if err == nil {
 		s.held, s.failures, s.next = vs, 0, start.Add(RefreshInterval)
 		s.mu.Unlock()
 		return
 	}
 	var wait time.Duration
-	if !errors.Is(context.Cause(ctx), errWallTimeout) {
+	if !errors.Is(cause, errWallTimeout) {
 		s.failures++
 		wait = backoff(s.failures)
 	}
