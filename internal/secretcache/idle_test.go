@@ -36,3 +36,27 @@ func TestIdlePastPendingWindow(t *testing.T) {
 		s.wait()
 	}
 }
+
+// TestReadAcrossFreezeReadsAgain: a re-read that began before a freeze
+// (here: the clock moves on by more than RefreshInterval while it is in
+// flight, after its listing) brings values that are due again as it ends;
+// a value they refuse, rotated in meanwhile, is checked after one more
+// read instead of refused on the stale one.
+func TestReadAcrossFreezeReadsAgain(t *testing.T) {
+	sm, c, s := loadCurrent(t, "old")
+	sm.afterList = func(f *fakeSM) {
+		f.update(func(f *fakeSM) {
+			f.afterList = nil
+			f.versions["v2"] = fv{value: "new", stages: []string{StagePending}, created: t0.Add(3 * RefreshInterval)}
+		})
+		c.advance(2 * RefreshInterval) // frozen after the listing
+	}
+	c.advance(RefreshInterval)
+	if !s.Match(context.Background(), "new") {
+		t.Error("Match(new) after a re-read that spanned a freeze: refused, want it read again and accepted")
+	}
+	s.wait()
+	if lists, _ := sm.calls(); lists != 3 {
+		t.Errorf("listings: got %d, want 3 (the load, the stale re-read, one more)", lists)
+	}
+}

@@ -104,24 +104,15 @@ func load(ctx context.Context, client API, id string, logger *slog.Logger, now f
 // A value the held values accept is accepted at once; if they are due for
 // a re-read (RefreshInterval old, or RetryAfterFailure after a failed one)
 // it starts in the background. A value they refuse is checked again after
-// the re-read that is due or already running, waited for at most
-// [ReadTimeout] (and no longer than ctx allows): a value rotated in while
-// the environment was idle is accepted on its first request. A value
+// the re-read that is due or already running (and one more if that one
+// began before a freeze and left the values due), waited for at most
+// [ReadTimeout] in all and no longer than ctx allows: a value rotated in
+// while the environment was idle is accepted on its first request. A value
 // refused while no re-read is due is refused at once, so forged values
 // cost at most one bounded read per interval or back-off.
 func (s *Secret) Match(ctx context.Context, value string) bool {
 	got := sha256.Sum256([]byte(value))
-	s.mu.Lock()
-	ok := s.held.accepts(got, s.now())
-	done := s.refreshIfDue(ctx)
-	s.mu.Unlock()
-	if ok || done == nil {
-		return ok
-	}
-	s.await(ctx, done)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.held.accepts(got, s.now())
+	return s.settle(ctx, func() bool { return s.held.accepts(got, s.now()) })
 }
 
 // Current returns the AWSCURRENT value. When the held values are due for a
@@ -130,15 +121,40 @@ func (s *Secret) Match(ctx context.Context, value string) bool {
 // idle is the one sent; after that, or when the re-read fails, it returns
 // the held value.
 func (s *Secret) Current(ctx context.Context) string {
-	s.mu.Lock()
-	done := s.refreshIfDue(ctx)
-	s.mu.Unlock()
-	if done != nil {
-		s.await(ctx, done)
-	}
+	s.settle(ctx, func() bool { return false })
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.held.Current()
+}
+
+// settle starts the re-read that is due, and returns ok's answer (called
+// with s.mu held) at once when it is true or no re-read runs. Otherwise it
+// waits for the running re-read and asks again; if that re-read left the
+// values due (it began before a freeze, or was given up for one) it starts
+// and waits for one more. The waits together last at most s.waitTimeout
+// and end with ctx.
+func (s *Secret) settle(ctx context.Context, ok func() bool) bool {
+	var timeout <-chan time.Time
+	for range 2 {
+		s.mu.Lock()
+		done := s.refreshIfDue(ctx)
+		settled := ok()
+		s.mu.Unlock()
+		if settled || done == nil {
+			return settled
+		}
+		if timeout == nil {
+			t := time.NewTimer(s.waitTimeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		if !s.await(ctx, done, timeout) {
+			break
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ok()
 }
 
 // refreshIfDue starts a re-read in the background when one is due and none
@@ -157,23 +173,23 @@ func (s *Secret) refreshIfDue(ctx context.Context) <-chan struct{} {
 	return s.inFlight
 }
 
-// await returns once done is closed, s.waitTimeout has passed or ctx ends.
-// When s.waitTimeout passes first, the re-read has run that long while this
-// call waited (Lambda does not freeze an environment during an
-// invocation), so it is given up as a failure, as awakeTimeout would.
-func (s *Secret) await(ctx context.Context, done <-chan struct{}) {
-	t := time.NewTimer(s.waitTimeout)
-	defer t.Stop()
+// await reports whether done was closed before timeout fired or ctx ended.
+// When timeout fires first, the re-read has run that long while a request
+// waited (Lambda does not freeze an environment during an invocation), so
+// it is given up as a failure, as awakeTimeout would.
+func (s *Secret) await(ctx context.Context, done <-chan struct{}, timeout <-chan time.Time) bool {
 	select {
 	case <-done:
+		return true
 	case <-ctx.Done():
-	case <-t.C:
+	case <-timeout:
 		s.mu.Lock()
 		if s.inFlight == done {
 			s.giveUp(fmt.Errorf("%w within %s of a request's wait", errReadTimeout, s.waitTimeout))
 		}
 		s.mu.Unlock()
 	}
+	return false
 }
 
 // refresh reads the secret once (reusing the values of known), bounded by
