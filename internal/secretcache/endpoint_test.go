@@ -80,8 +80,9 @@ func loadFromEndpoint(t *testing.T) (*endpoint, *clock, *Secret) {
 }
 
 // TestHangingEndpoint reads through the real SDK client from an endpoint
-// on loopback. Once it hangs, Match still answers at once from the held
-// values; the re-read gives up after its bound, having sent one request;
+// on loopback. Once it hangs, Match answers from the held values, a refused
+// value after the re-read's bound; the re-read gives up after its bound,
+// having sent one request;
 // against an endpoint that fails, it sends one request (the SDK would retry
 // a 500 twice) and the next attempt waits for the back-off.
 func TestHangingEndpoint(t *testing.T) {
