@@ -48,29 +48,78 @@ var negativeNumber = regexp.MustCompile(`^-\d+$|^-\d*\.\d+$`)
 // assignment is NAME=VALUE with a variable-like NAME.
 var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*=`)
 
-// maskArgs returns args as a log line shows them: the value of an option or
-// NAME=VALUE whose name looks secret (--password=x, --api-key x,
-// DB_PASSWORD=x) and the password of any URL (maskURL) replaced by ***, each argument
-// cut at maxLoggedArg bytes and the list at maxLoggedArgs. Free text (the
-// code of shell -c, say) is shown as given but for its URLs' passwords.
+// keyValue matches NAME=VALUE (or NAME = VALUE) at the start of an
+// argument or after white space, ; or , anywhere in it: the words of a
+// libpq connection string (host=db password=x), settings in free text. The
+// value is a quoted string (libpq's '…', or "…") or runs to the next white
+// space. Groups: the text before the value, NAME, the value.
+var keyValue = regexp.MustCompile(`((?:^|[\s;,])([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\S*)`)
+
+// jsonMember matches a JSON member "NAME": VALUE anywhere in an argument,
+// the value a string or a bare word (number, true, null). Groups: the text
+// before the value, NAME, the value.
+var jsonMember = regexp.MustCompile(`("((?:[^"\\]|\\.)*)"\s*:\s*)("(?:[^"\\]|\\.)*"|[^\s,{}\[\]"]+)`)
+
+// maskInside returns arg with the secret values inside it replaced by
+// masked: the passwords of its URLs (maskURL), and the value of every
+// NAME=VALUE word (keyValue) and JSON member (jsonMember) whose NAME looks
+// secret (secretName).
+func maskInside(arg string) string {
+	arg = maskURL(arg)
+	for _, re := range []*regexp.Regexp{keyValue, jsonMember} {
+		arg = re.ReplaceAllStringFunc(arg, func(m string) string {
+			g := re.FindStringSubmatch(m)
+			if !secretName(g[2]) {
+				return m
+			}
+			if strings.HasPrefix(g[3], `"`) {
+				return g[1] + `"` + masked + `"`
+			}
+			return g[1] + masked
+		})
+	}
+	return arg
+}
+
+// maskArgs returns args as a log line shows them, each argument cut at
+// maxLoggedArg bytes and the list at maxLoggedArgs, with these replaced by
+// ***:
+//   - the value of an option whose name looks secret (secretName), given
+//     after = or as the next argument (--password=x, --api-key x, --pw x);
+//   - the value of a whole-argument NAME=VALUE whose name looks secret
+//     (DB_PASSWORD=x);
+//   - inside any argument (maskInside): URL passwords, NAME=VALUE words
+//     (a libpq connection string's password=x) and JSON members
+//     ("password": "x") whose name looks secret;
+//   - after --, where dbshell hands the arguments to the database client,
+//     the value of -p (-pX or -p X): mysql's password. It is psql's port,
+//     masked too, harmlessly. Elsewhere a short option is never taken for a
+//     secret: -p is, for one, the pattern of Django's test command.
+//
+// Other free text (the code of shell -c, say) is shown as given.
 func maskArgs(args []string) []string {
 	out := make([]string, 0, min(len(args), maxLoggedArgs+1))
 	valueIsSecret := false // the previous argument was a secret option without =VALUE
+	client := false        // after --: the database client's arguments
 	for i, arg := range args {
 		if i == maxLoggedArgs {
 			out = append(out, fmt.Sprintf("…[%d more arguments]", len(args)-i))
 			break
 		}
-		shown := maskURL(arg)
+		shown := maskInside(arg)
 		name, _, hasValue := strings.Cut(arg, "=")
 		isOption := strings.HasPrefix(arg, "-") && !negativeNumber.MatchString(arg)
+		clientPassword := client && strings.HasPrefix(arg, "-p")
 		switch {
 		case valueIsSecret && !isOption:
 			shown = masked
 		case hasValue && (isOption || assignment.MatchString(arg)) && secretName(name):
 			shown = name + "=" + masked
+		case clientPassword && len(arg) > 2:
+			shown = "-p" + masked
 		}
-		valueIsSecret = isOption && !hasValue && secretName(name)
+		valueIsSecret = isOption && !hasValue && (secretName(name) || clientPassword && arg == "-p")
+		client = client || arg == "--"
 		out = append(out, clip(shown, maxLoggedArg))
 	}
 	return out
@@ -78,7 +127,7 @@ func maskArgs(args []string) []string {
 
 // secretWords are the words of a name that make its value a secret.
 var secretWords = map[string]bool{
-	"password": true, "passwd": true, "pwd": true, "pass": true, "passphrase": true, "secret": true,
+	"password": true, "passwd": true, "pwd": true, "pw": true, "pass": true, "passphrase": true, "secret": true,
 	"token": true, "key": true, "apikey": true, "credential": true, "credentials": true, "auth": true,
 	"authorization": true, "cookie": true,
 }

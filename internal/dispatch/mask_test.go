@@ -38,8 +38,23 @@ func TestMaskArgs(t *testing.T) {
 			[]string{"x", "postgres://h/db?sslmode=require&password=***", "DATABASE_URL=mysql://h/db?PASSWORD=***#x"}},
 		{"URL without a password", []string{"x", "https://user@example.com/a:b", "postgres://h/db"},
 			[]string{"x", "https://user@example.com/a:b", "postgres://h/db"}},
-		{"code is not an assignment", []string{"shell", "-c", "password = 'x'; key=1"},
-			[]string{"shell", "-c", "password = 'x'; key=1"}},
+		// This case showed the code as given (password = 'x' in clear) until
+		// the review of issue 18: a secret NAME=VALUE inside any argument is
+		// masked now, the rest of the text shown.
+		{"a secret NAME=VALUE inside code", []string{"shell", "-c", "password = 'x'; key=1; debug=2"},
+			[]string{"shell", "-c", "password = ***; key=*** debug=2"}}, // an unquoted value runs to white space
+		{"code without a secret name", []string{"shell", "-c", "print(keys); x = 1"},
+			[]string{"shell", "-c", "print(keys); x = 1"}},
+		{"libpq connection string", []string{"x", "host=db password='a b' user=u", `dbname=d sslpassword="p q" port=5432`},
+			[]string{"x", "host=db password=*** user=u", `dbname=d sslpassword="***" port=5432`}},
+		{"JSON members", []string{"x", `{"user": "u", "password": "a\"b", "api_key": 12, "n": {"token":null}}`},
+			[]string{"x", `{"user": "u", "password": "***", "api_key": ***, "n": {"token":***}}`}},
+		{"short secret option spellings", []string{"x", "--pw", "hunter", "--pwd=h"},
+			[]string{"x", "--pw", "***", "--pwd=***"}},
+		{"-p for the database client, after --", []string{"dbshell", "--", "-psecret", "-p", "5432", "-h", "db"},
+			[]string{"dbshell", "--", "-p***", "-p", "***", "-h", "db"}},
+		{"-p elsewhere is not a secret", []string{"test", "-p", "test*.py", "-ptests_*.py"},
+			[]string{"test", "-p", "test*.py", "-ptests_*.py"}},
 		{"long argument cut at a character", []string{"x", long},
 			[]string{"x", strings.Repeat("é", 128) + "…[144 more bytes]"}},
 		{"many arguments", many, append(many[:maxLoggedArgs:maxLoggedArgs], "…[3 more arguments]")},
@@ -58,7 +73,7 @@ func TestSecretName(t *testing.T) {
 	for name, want := range map[string]bool{
 		"--password": true, "--passwd": true, "PGPASSWORD": true, "--secret-key": true, "SECRET_KEY": true,
 		"--token": true, "GITHUB_TOKEN": true, "--key": true, "--api-key": true, "x-api-key": true,
-		"--auth": true, "AWS_SECRET_ACCESS_KEY": true, "--credentials": true, "--private_key": true,
+		"--auth": true, "AWS_SECRET_ACCESS_KEY": true, "--credentials": true, "--private_key": true, "--pw": true,
 		"--database": false, "--username": false, "--email": false, "--noinput": false, "author": false,
 		"--keep": false, "DEBUG": false, "--settings": false, "--pks": false,
 		// What argparse takes for --password, --secret-key, --token: an option's abbreviation.

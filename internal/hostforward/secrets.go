@@ -16,14 +16,15 @@ import (
 const headerUpstreamVerify = "X-Upstream-Verify"
 
 // originVerifier decides whether an X-Origin-Verify value proves that the
-// request came through the distribution, never waiting on Secrets Manager.
-// *secretcache.Secret is one.
+// request came through the distribution; a refused value may wait for a
+// due re-read, bounded (secretcache.ReadTimeout). *secretcache.Secret is
+// one.
 type originVerifier interface {
 	Match(ctx context.Context, value string) bool
 }
 
-// upstreamCredential gives the X-Upstream-Verify value sent to the app.
-// *secretcache.Secret is one.
+// upstreamCredential gives the X-Upstream-Verify value sent to the app,
+// re-read first (bounded) when due. *secretcache.Secret is one.
 type upstreamCredential interface {
 	Current(ctx context.Context) string
 }

@@ -7,8 +7,9 @@ import (
 )
 
 // DefaultSettle is SETTLE_TIME's default: hostforward's re-read interval
-// (secretcache.RefreshInterval), so every instance that serves requests
-// knows the new value before CloudFront sends it.
+// (secretcache.RefreshInterval), so by the time CloudFront sends the new
+// value every instance knows it or is due to re-read, which it does before
+// refusing a value.
 const DefaultSettle = time.Minute
 
 // maxSettle leaves setSecret time within the function's timeout.

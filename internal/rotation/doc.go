@@ -17,22 +17,24 @@
 //     moves AWSPREVIOUS to the old one) and AWSPENDING is removed from it.
 //
 // hostforward accepts AWSCURRENT and AWSPREVIOUS, and AWSPENDING for
-// secretcache.PendingWindow (an hour) after the version's creation; it
-// re-reads the secret in the background once its values are a minute old.
-// Settle defaults to that minute: by the time CloudFront starts sending the
-// new value, every hostforward instance that served a request since knows
-// it, so no viewer gets a 403 while the distribution deploys. (An instance
-// idle through the whole rotation refuses the first request that carries
-// the new value, and reads it in the background: hostforward never makes a
-// request wait on Secrets Manager.) The old value stays accepted as
-// AWSPREVIOUS until the next rotation.
+// secretcache.PendingWindow (an hour) after the version's creation; once
+// its values are a minute old it re-reads the secret, and a value they
+// refuse waits for that re-read (at most 2 s) before it is refused. Settle
+// defaults to that minute: by the time CloudFront starts sending the new
+// value, every hostforward instance either knows it or is due to re-read
+// and does so before answering, so no viewer gets a 403 while the
+// distribution deploys (an instance idle through the whole rotation
+// included). The old value stays accepted as AWSPREVIOUS until the next
+// rotation.
 //
 // The time bounds follow from the function's 15-minute timeout, within
 // which a rotation that goes well sets the header: setSecret refuses a
 // pending version 20 minutes old (maxSetAge) and removes its AWSPENDING, so
 // the rotation Secrets Manager keeps retrying stops and the next one starts
-// over; the check below puts AWSCURRENT back over a pending value 30 minutes
-// old (revertAfter), well before hostforward stops accepting it.
+// over; if an earlier try put that value on the distribution, it first puts
+// AWSCURRENT back and waits for the deployment (see expire). The check
+// below puts AWSCURRENT back over a pending value 30 minutes old
+// (revertAfter), well before hostforward stops accepting it.
 //
 // The template also invokes the function every minute with the step
 // [StepCheck] ({"Step": "checkOriginHeader", "SecretId": ARN}): it compares

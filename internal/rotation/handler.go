@@ -226,8 +226,8 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 	if p.CreatedDate == nil {
 		return "", errors.New("the pending version has no creation date, so hostforward would not accept it")
 	}
-	created := *p.CreatedDate
-	if err := h.expire(ctx, ev, created); err != nil {
+	created, value := *p.CreatedDate, aws.ToString(p.SecretString)
+	if err := h.expire(ctx, ev, created, value); err != nil {
 		return "", err
 	}
 	if wait := created.Add(h.cfg.Settle).Sub(h.now()); wait > 0 {
@@ -240,24 +240,33 @@ func (h *Handler) set(ctx context.Context, ev events.SecretsManagerSecretRotatio
 			return "", err
 		}
 	}
-	if err := h.expire(ctx, ev, created); err != nil {
+	if err := h.expire(ctx, ev, created, value); err != nil {
 		return "", err
 	}
-	value := aws.ToString(p.SecretString)
 	return h.writeHeader(ctx, func(context.Context, string) (string, string, error) { return value, "pending value", nil })
 }
 
-// expire refuses a pending version created maxSetAge or longer ago: it
-// removes the version's AWSPENDING, so the rotation Secrets Manager keeps
-// retrying with it stops and the next one starts over with a new value,
-// and returns why.
-func (h *Handler) expire(ctx context.Context, ev events.SecretsManagerSecretRotationEvent, created time.Time) error {
+// expire refuses a pending version created maxSetAge or longer ago, and
+// returns why: it removes the version's AWSPENDING, so the rotation Secrets
+// Manager keeps retrying with it stops and the next one starts over with a
+// new value. An earlier try of this setSecret may already have put the
+// pending value on the distribution, and hostforward accepts it only while
+// it is labelled; so expire first puts AWSCURRENT back where the
+// distribution sends value and waits until the distribution is deployed (no
+// edge sends value any more), and only then removes the label. If it cannot
+// (the deployment outlasts the function), the label stays: the retried
+// step, or the scheduled check (revertAfter), finishes the job well within
+// secretcache.PendingWindow, while hostforward keeps accepting the value.
+func (h *Handler) expire(ctx context.Context, ev events.SecretsManagerSecretRotationEvent, created time.Time, value string) error {
 	age := h.now().Sub(created)
 	if age < maxSetAge {
 		return nil
 	}
 	why := fmt.Sprintf("the pending version is %s old, past the %s setSecret allows (hostforward accepts a pending value for %s)",
 		age.Round(time.Second), maxSetAge, secretcache.PendingWindow)
+	if err := h.withdraw(ctx, ev.SecretID, value); err != nil {
+		return fmt.Errorf("%s; AWSPENDING kept while the distribution may send it: %w", why, err)
+	}
 	if _, err := h.sm.UpdateSecretVersionStage(ctx, &secretsmanager.UpdateSecretVersionStageInput{
 		SecretId:            aws.String(ev.SecretID),
 		VersionStage:        aws.String(secretcache.StagePending),
@@ -266,6 +275,26 @@ func (h *Handler) expire(ctx context.Context, ev events.SecretsManagerSecretRota
 		return fmt.Errorf("%s; remove its AWSPENDING: %w", why, err)
 	}
 	return errors.New(why + ": AWSPENDING removed from it, the next rotation starts over")
+}
+
+// withdraw puts the secret's AWSCURRENT value on the rotated header where
+// the distribution sends value, then returns once the distribution is
+// deployed.
+func (h *Handler) withdraw(ctx context.Context, secretID, value string) error {
+	_, err := h.writeHeader(ctx, func(ctx context.Context, current string) (string, string, error) {
+		if current != value {
+			return "", "", nil
+		}
+		vs, err := secretcache.ReadVersions(ctx, h.sm, secretID)
+		if err != nil {
+			return "", "", err
+		}
+		return vs.Current(), "AWSCURRENT, replacing the expired pending value", nil
+	})
+	if err != nil {
+		return err
+	}
+	return h.awaitDeployed(ctx)
 }
 
 // awaitDeployed returns once the distribution's status is Deployed. This

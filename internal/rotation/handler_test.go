@@ -256,6 +256,39 @@ func TestSteps(t *testing.T) {
 				cf.deploying = 60 // 20 minutes of polls
 			},
 			wantErr: "the pending version is 21m0s old, past the 20m0s setSecret allows", check: checkExpired},
+		// A retried setSecret whose first try put the value on the
+		// distribution (expire_test.go): AWSCURRENT goes back there and is
+		// deployed before the label goes, so no edge sends an unlabelled value.
+		{name: "set past maxSetAge, the distribution sending it: AWSCURRENT back, deployed, then unlabelled", step: StepSet,
+			setup: func(sm *fakeSM, cf *fakeCF) {
+				sm.values[token] = "new"
+				sm.createdOf = map[string]time.Time{token: sm.created.Add(-25 * time.Minute)}
+				cf.header, cf.deploying = aws.String("new"), 2
+			},
+			wantErr: "AWSPENDING removed from it",
+			check: func(t *testing.T, sm *fakeSM, cf *fakeCF, _ time.Duration) {
+				if got := sm.stages[token]; len(got) != 0 {
+					t.Errorf("expired version's stages: got %v, want none", got)
+				}
+				if got := aws.ToString(cf.header); got != "old" || len(cf.updates) != 1 || cf.gets != 3 {
+					t.Errorf("header %q, updates %v, %d GetDistribution calls; want %q, one update, 3 (deployed before the label went)", got, cf.updates, cf.gets, "old")
+				}
+			}},
+		{name: "set past maxSetAge, the distribution sending it and still deploying at the deadline: AWSPENDING kept", step: StepSet, deadline: 30 * time.Second,
+			setup: func(sm *fakeSM, cf *fakeCF) {
+				sm.values[token] = "new"
+				sm.createdOf = map[string]time.Time{token: time.Now().Add(-25 * time.Minute)}
+				cf.header, cf.deploying = aws.String("new"), 100
+			},
+			wantErr: "AWSPENDING kept while the distribution may send it",
+			check: func(t *testing.T, sm *fakeSM, cf *fakeCF, _ time.Duration) {
+				if got := sm.stages[token]; !slices.Equal(got, []string{"AWSPENDING"}) {
+					t.Errorf("version's stages: got %v, want [AWSPENDING] (edges may still send it)", got)
+				}
+				if got := aws.ToString(cf.header); got != "old" {
+					t.Errorf("header %q, want %q", got, "old")
+				}
+			}},
 		{name: "set without a creation date", step: StepSet,
 			setup:   func(sm *fakeSM, _ *fakeCF) { sm.values[token] = "new"; sm.created = time.Time{} },
 			wantErr: "the pending version has no creation date"},

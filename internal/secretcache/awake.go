@@ -10,6 +10,10 @@ import (
 // errReadTimeout is the cause of a re-read's context ended by awakeTimeout.
 var errReadTimeout = errors.New("no answer")
 
+// errWallTimeout is the cause of a re-read's context ended by its
+// wall-clock bound (WallTimeout) before awakeTimeout ended it.
+var errWallTimeout = errors.New("no answer within the wall-clock bound")
+
 // awakeTicks is how many ticks of d/awakeTicks awakeTimeout counts.
 const awakeTicks = 20
 
@@ -20,7 +24,8 @@ const awakeTicks = 20
 // it at the thaw for time nobody spent waiting, its answer already in the
 // socket. The timer counts the ticks of a time.Ticker instead, which drops
 // the ticks it could not deliver: a freeze of any length counts as one
-// tick.
+// tick. (An environment thawed only briefly now and then counts a tick per
+// thaw, so Secret.refresh bounds the read in wall-clock time too.)
 func awakeTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancelCause(parent)
 	go func() {

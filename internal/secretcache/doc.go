@@ -9,15 +9,20 @@
 // AWSPENDING after it). A version's value never changes, so a re-read reads
 // only the values of versions it has not seen: usually one call.
 //
-// A [Secret] is read at cold start ([Load], bounded by the caller) and then
-// in the background: [Secret.Match] and [Secret.Current] never wait on
-// Secrets Manager. Once the held values are [RefreshInterval] old, the next
-// call starts a re-read and answers from the held values; the re-read makes
-// one attempt (no SDK retries) bounded by [ReadTimeout] of running time, and
-// a failure keeps the held values and holds the next attempt back
-// ([RetryAfterFailure], doubling, counted from the end of the failed read).
-// Behind a Secrets Manager endpoint that hangs, a forged value is refused at
-// once and the held values keep serving.
+// A [Secret] is read at cold start ([Load], bounded by the caller) and
+// again once the held values are [RefreshInterval] old. [Secret.Match]
+// accepts a value the held values accept at once (a due re-read then runs
+// in the background); a value they refuse is checked again after the due or
+// running re-read, waited for at most [ReadTimeout], so an environment idle
+// through a rotation accepts the new value on its first request.
+// [Secret.Current] waits the same way when a re-read is due, so the value
+// sent is never one superseded while the environment was idle. A re-read
+// makes one attempt (no SDK retries) bounded by [ReadTimeout] of running
+// time and [WallTimeout] of wall-clock time; a failure keeps the held
+// values and holds the next attempt back ([RetryAfterFailure], doubling,
+// counted from the end of the failed read). Behind a Secrets Manager
+// endpoint that hangs, a forged value costs one bounded wait per back-off
+// and the held values keep serving.
 //
 // [Secret.Match] accepts AWSCURRENT and AWSPREVIOUS, and AWSPENDING only
 // within [PendingWindow] of the version's creation. The pending value is

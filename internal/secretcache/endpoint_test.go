@@ -64,12 +64,10 @@ func (e *endpoint) count(mode string) int {
 	return e.requests[mode]
 }
 
-// TestHangingEndpoint reads through the real SDK client from an endpoint
-// on loopback. Once it hangs, Match still answers at once from the held
-// values; the re-read gives up after its bound, having sent one request;
-// against an endpoint that fails, it sends one request (the SDK would retry
-// a 500 twice) and the next attempt waits for the back-off.
-func TestHangingEndpoint(t *testing.T) {
+// loadFromEndpoint starts an endpoint answering the secret and loads it
+// through the real SDK client, on a test clock.
+func loadFromEndpoint(t *testing.T) (*endpoint, *clock, *Secret) {
+	t.Helper()
 	e := &endpoint{mode: "answer", requests: map[string]int{}, stop: make(chan struct{})}
 	srv := httptest.NewServer(e)
 	t.Cleanup(func() { close(e.stop); srv.Close() })
@@ -78,7 +76,17 @@ func TestHangingEndpoint(t *testing.T) {
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 	})
 	c := newClock()
-	s := mustLoad(t, client, testARN, c, discard())
+	return e, c, mustLoad(t, client, testARN, c, discard())
+}
+
+// TestHangingEndpoint reads through the real SDK client from an endpoint
+// on loopback. Once it hangs, Match answers from the held values, a refused
+// value after the re-read's bound; the re-read gives up after its bound,
+// having sent one request;
+// against an endpoint that fails, it sends one request (the SDK would retry
+// a 500 twice) and the next attempt waits for the back-off.
+func TestHangingEndpoint(t *testing.T) {
+	e, c, s := loadFromEndpoint(t)
 	s.readTimeout = 100 * time.Millisecond
 
 	e.set("hang")
@@ -107,4 +115,54 @@ func TestHangingEndpoint(t *testing.T) {
 		t.Error("Match(c) after two failed re-reads: got false, want true (held values)")
 	}
 	s.wait()
+}
+
+// TestWallClockBound: a re-read whose connection never answers is given up
+// after its wall-clock bound even when its running-time bound is far off
+// (an environment frozen between rare invocations counts a tick per thaw),
+// so it cannot hold the next re-read back; ended so, it is not counted as
+// a failure, and the next due call reads again at once.
+func TestWallClockBound(t *testing.T) {
+	e, c, s := loadFromEndpoint(t)
+	s.readTimeout, s.wallTimeout = time.Hour, 100*time.Millisecond
+
+	e.set("hang")
+	c.advance(RefreshInterval)
+	for i := range 2 {
+		if !s.Match(context.Background(), "c") {
+			t.Fatalf("read %d: Match(c) = false, want true (held values)", i+1)
+		}
+		s.wait() // returns: the re-read is bounded in wall-clock time
+		s.mu.Lock()
+		failures, next := s.failures, s.next
+		s.mu.Unlock()
+		if failures != 0 || next.After(c.now()) {
+			t.Errorf("read %d given up on the wall-clock bound: %d failures, next read at %s; want 0 and now (%s)", i+1, failures, next, c.now())
+		}
+		if got := e.count("hang"); got != i+1 {
+			t.Errorf("requests to the hanging endpoint: got %d, want %d", got, i+1)
+		}
+	}
+}
+
+// TestWaitGivesUpTheRead: a refused value that waits its whole bound for a
+// re-read gives that read up as a failure (it ran that long: Lambda does
+// not freeze an environment during an invocation), so forged values get
+// one bounded read per back-off, even when the read's own bounds are far
+// off.
+func TestWaitGivesUpTheRead(t *testing.T) {
+	e, c, s := loadFromEndpoint(t)
+	s.readTimeout, s.wallTimeout, s.waitTimeout = time.Hour, time.Hour, 100*time.Millisecond
+	e.set("hang")
+	c.advance(RefreshInterval)
+	for range 5 {
+		answersAtOnce(t, "endpoint hanging", s, map[string]bool{"forged": false})
+	}
+	s.wait() // returns: the wait gave the read up
+	s.mu.Lock()
+	failures := s.failures
+	s.mu.Unlock()
+	if got := e.count("hang"); got != 1 || failures != 1 {
+		t.Errorf("after 5 forged values: %d requests, %d failures; want 1 and 1 (the next read waits for the back-off)", got, failures)
+	}
 }

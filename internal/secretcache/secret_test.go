@@ -146,7 +146,7 @@ func loadCurrent(t *testing.T, value string) (*fakeSM, *clock, *Secret) {
 
 // answersAtOnce is checkMatch from another goroutine, failing the test if
 // Match has not answered within 10 s: the bound of a wait that must not
-// happen at all, not a measure of speed.
+// happen at all (or of one much shorter), not a measure of speed.
 func answersAtOnce(t *testing.T, step string, s *Secret, want map[string]bool) {
 	t.Helper()
 	answered := make(chan struct{})
@@ -294,24 +294,35 @@ func TestRereadInTheBackground(t *testing.T) {
 	}
 }
 
-// Match never waits on Secrets Manager once values are held: with every
-// call blocked (and no bound on the re-read), a forged value is refused and
-// the current one accepted while the re-read they started is still blocked.
-// A re-read made on the request path, even bounded, would hold Match until
-// released.
-func TestMatchNeverWaits(t *testing.T) {
+// TestMatchWaitsOnlyWhenRefused: with every call to Secrets Manager
+// blocked (and the re-read itself unbounded), a value the held values
+// accept is accepted at once even though the re-read it started is still
+// blocked; a value they refuse waits for that re-read at most waitTimeout
+// (the re-read, blocked for ever, would hold it until the test's limit),
+// then is refused. (This replaces the test of
+// commit 427293f, "Match never waits": a refused value now waits, bounded,
+// for the due re-read, so an idle environment accepts a rotated value.)
+func TestMatchWaitsOnlyWhenRefused(t *testing.T) {
 	sm, c, s := loadCurrent(t, "c")
-	s.readTimeout = time.Hour
+	s.readTimeout, s.wallTimeout, s.waitTimeout = time.Hour, time.Hour, time.Hour
 	release := make(chan struct{})
 	sm.update(func(f *fakeSM) { f.block = release })
 	c.advance(RefreshInterval)
-	answersAtOnce(t, "Secrets Manager blocked", s, map[string]bool{"forged": false, "c": true})
-	s.mu.Lock()
-	reading := s.reading
-	s.mu.Unlock()
-	if !reading {
-		t.Error("Match answered with no re-read in flight, want it answered while the re-read it started is blocked")
+	inFlight := func(step string) {
+		t.Helper()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.inFlight == nil {
+			t.Errorf("%s: no re-read in flight, want the blocked one", step)
+		}
 	}
+	answersAtOnce(t, "accepted value, Secrets Manager blocked", s, map[string]bool{"c": true})
+	inFlight("after the accepted value")
+
+	s.mu.Lock()
+	s.waitTimeout = 50 * time.Millisecond
+	s.mu.Unlock()
+	answersAtOnce(t, "refused value, Secrets Manager blocked", s, map[string]bool{"forged": false})
 	close(release)
 	s.wait()
 }
@@ -420,7 +431,7 @@ func TestCurrent(t *testing.T) {
 	}{
 		{name: "fresh: held", advance: RefreshInterval - time.Second,
 			change: func(f *fakeSM) { f.versions = map[string]fv{"b": {value: "two", stages: []string{StageCurrent}}} }, want: "one", after: "one"},
-		{name: "due: held, re-read in the background", advance: time.Second, want: "one", after: "two"},
+		{name: "due: re-read first", advance: time.Second, want: "two", after: "two"},
 		{name: "due, read fails: held, logged", advance: RefreshInterval, change: func(f *fakeSM) {
 			f.versions = map[string]fv{"c": {value: "three", stages: []string{StageCurrent}}}
 			f.failGet = map[string]error{"c": errors.New("endpoint down")}
