@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/djfront/djfront/internal/appproc"
 	"github.com/djfront/djfront/internal/dispatch"
@@ -28,6 +30,23 @@ type Deps struct {
 	AppOutput io.Writer
 	// Logger receives the function's log lines.
 	Logger *slog.Logger
+}
+
+// Build is the function's cold start, run by internal/coldstart for
+// functions/hostforward and for the local stack's `djfront __lambda
+// hostforward`: ConfigFromEnv through getenv, then Setup with a Secrets
+// Manager client of awsCfg and the app's output on stdout. In the in-function
+// mode that starts the app.
+func Build(ctx context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error) {
+	cfg, err := ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return Setup(ctx, cfg, Deps{
+		Secrets:   secretsmanager.NewFromConfig(awsCfg),
+		AppOutput: os.Stdout,
+		Logger:    logger,
+	})
 }
 
 // Setup makes the function ready for its first invocation and returns its

@@ -43,6 +43,17 @@ type Handler struct {
 	backoff backoff
 }
 
+// Build is the function's cold start, run by internal/coldstart for
+// functions/invalidate and for the local stack's `djfront __lambda
+// invalidate`: ConfigFromEnv through getenv, then New.
+func Build(_ context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error) {
+	cfg, err := ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, awsCfg, logger), nil
+}
+
 // New returns a Handler for cfg that reaches CloudFront and S3 through
 // awsCfg and writes its log lines to logger.
 //

@@ -66,6 +66,17 @@ type Handler struct {
 	sleep  func(context.Context, time.Duration) error
 }
 
+// Build is the function's cold start, run by internal/coldstart for
+// functions/rotate and for `djfront __lambda rotate`: ConfigFromEnv through
+// getenv, then New's Handle.
+func Build(_ context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error) {
+	cfg, err := ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, awsCfg, logger).Handle, nil
+}
+
 // New returns a Handler that reaches Secrets Manager and CloudFront with
 // awsCfg (endpoints from the SDK's standard settings, AWS_ENDPOINT_URL
 // included) and logs to logger.
