@@ -3,6 +3,7 @@ package proctree
 import (
 	"context"
 	"os/exec"
+	"strings"
 
 	"github.com/djfront/djfront/internal/childproc"
 )
@@ -13,4 +14,10 @@ import (
 func PythonImports(ctx context.Context, python, module string) bool {
 	res, err := childproc.Run(ctx, exec.Command(python, "-c", "import "+module), 4<<10)
 	return err == nil && res.ExitCode == 0
+}
+
+// ShellQuote returns s quoted for /bin/sh as one word: in single quotes,
+// each single quote in s written as '\''.
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

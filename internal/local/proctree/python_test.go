@@ -2,6 +2,7 @@ package proctree_test
 
 import (
 	"context"
+	"os/exec"
 	"testing"
 
 	"github.com/djfront/djfront/internal/local/proctree"
@@ -22,6 +23,18 @@ func TestPythonImports(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := proctree.PythonImports(context.Background(), tt.python, tt.module); got != tt.want {
 				t.Errorf("PythonImports(%s, %s) = %v, want %v", tt.python, tt.module, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestShellQuote runs each quoted word through /bin/sh and gets it back.
+func TestShellQuote(t *testing.T) {
+	for _, s := range []string{"plain", "with space", "it's", `$HOME "x" \n`, "'", ""} {
+		t.Run(s, func(t *testing.T) {
+			out, err := exec.Command("/bin/sh", "-c", "printf %s "+proctree.ShellQuote(s)).Output()
+			if err != nil || string(out) != s {
+				t.Errorf("sh printed %q (%v), want %q", out, err, s)
 			}
 		})
 	}
