@@ -17,7 +17,7 @@ func PythonImports(ctx context.Context, python, module string) bool {
 }
 
 // ShellQuote returns s quoted for /bin/sh as one word: in single quotes,
-// each single quote in s written as '\''.
+// each single quote of s closing the quotes, escaped, then reopening them.
 func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

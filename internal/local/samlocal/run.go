@@ -271,4 +271,3 @@ func lastValue(env []string, name string) string {
 	}
 	return ""
 }
-
