@@ -50,7 +50,7 @@ func TestNoOrphans(t *testing.T) {
 		// command, and the printed migrate command works against it.
 		{name: "Ctrl-C once up, after the printed migrate", addr: "127.0.0.1:0", interrupt: manageLine, status: "exit status 0",
 			before: "gunicorn", whileUp: func(t *testing.T, line string) { runPrintedMigrate(t, djfront, line) }},
-		{name: "Ctrl-C during the start", addr: "127.0.0.1:0", interrupt: "[4/5]", status: "exit status 1", output: "interrupted"},
+		{name: "Ctrl-C during the start", addr: "127.0.0.1:0", interrupt: "[4/6]", status: "exit status 1", output: "interrupted"},
 		{name: "port in use", addr: "127.0.0.1:" + busyPort, status: "exit status 1", output: "port " + busyPort + " is in use"},
 	}
 	for _, tt := range tests {
@@ -120,8 +120,8 @@ func runPrintedMigrate(t *testing.T, djfront, line string) {
 	t.Helper()
 	const goRun = "go run ./cmd/djfront "
 	command := strings.TrimPrefix(line, manageLine)
-	if !strings.HasPrefix(command, "AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:") || !strings.Contains(command, goRun+"manage --function HostForwardFunction -- migrate") {
-		t.Fatalf("printed %q, want AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:PORT %smanage --function HostForwardFunction -- migrate", line, goRun)
+	if !strings.HasPrefix(command, "AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:") || !strings.Contains(command, goRun+"manage --function AppFunction -- migrate") {
+		t.Fatalf("printed %q, want AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:PORT %smanage --function AppFunction -- migrate", line, goRun)
 	}
 	cmd := exec.CommandContext(t.Context(), "/bin/sh", "-c", strings.Replace(command, goRun, djfront+" ", 1))
 	cmd.Dir = testenv.RepoRoot(t)

@@ -57,14 +57,15 @@ type Runnable struct {
 	// Binary is what the Runtime API server runs: the function's bootstrap,
 	// or the Python runtime's stand-in.
 	Binary string
-	// Env is the function's environment: Prepare's env, then what running it
-	// here needs (for a Python function LAMBDA_TASK_ROOT, _HANDLER, PATH
+	// Env is what running it here adds to the function's environment, to
+	// be set last (for a Python function LAMBDA_TASK_ROOT, _HANDLER, PATH
 	// and AWS_LAMBDA_EXEC_WRAPPER in the local /opt).
 	Env []string
 }
 
 // Prepare makes fn, a function of tpl with the environment env (KEY=VALUE,
-// as Function.Environ gives it), ready to run here:
+// as Function.Environ gives it; it reads AWS_LAMBDA_EXEC_WRAPPER there),
+// ready to run here:
 //
 //   - provided.*: its bootstrap, built for this machine (Build) when it has
 //     a BuildMethod, else CodeDir/bootstrap as it is;
@@ -85,7 +86,7 @@ func (h *Host) Prepare(ctx context.Context, tpl *Template, fn *Function, env []s
 		if err != nil {
 			return nil, err
 		}
-		return &Runnable{Binary: bin, Env: env}, nil
+		return &Runnable{Binary: bin}, nil
 	case strings.HasPrefix(fn.Runtime, "python3"):
 		return h.python(ctx, tpl, fn, dir, env)
 	}
@@ -135,14 +136,14 @@ func (h *Host) python(ctx context.Context, tpl *Template, fn *Function, dir stri
 	if err := writeExecutable(bin, script); err != nil {
 		return nil, fmt.Errorf("%s: %w", fn.LogicalID, err)
 	}
-	out := append(slices.Clone(env),
-		"LAMBDA_TASK_ROOT="+fn.CodeDir,
-		"LAMBDA_RUNTIME_DIR="+filepath.Dir(bin),
-		"_HANDLER="+fn.Handler,
-		"AWS_EXECUTION_ENV=AWS_Lambda_"+fn.Runtime,
+	out := []string{
+		"LAMBDA_TASK_ROOT=" + fn.CodeDir,
+		"LAMBDA_RUNTIME_DIR=" + filepath.Dir(bin),
+		"_HANDLER=" + fn.Handler,
+		"AWS_EXECUTION_ENV=AWS_Lambda_" + fn.Runtime,
 		// Lambda's: /var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin.
-		"PATH="+filepath.Dir(h.Python)+":/usr/local/bin:/usr/bin:/bin:"+filepath.Join(opt, "bin"),
-	)
+		"PATH=" + filepath.Dir(h.Python) + ":/usr/local/bin:/usr/bin:/bin:" + filepath.Join(opt, "bin"),
+	}
 	wrapper := lastValue(env, "AWS_LAMBDA_EXEC_WRAPPER")
 	if wrapper == "" {
 		if !proctree.PythonImports(ctx, h.Python, "awslambdaric") {
