@@ -25,8 +25,10 @@ const exitUsage = 2
 
 // env is what a subcommand gets from main.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	environ        func() []string                        // os.Environ
 	executable     func() (string, error)                 // os.Executable: where djfront runs from
 	lambda         func(context.Context) (invoker, error) // builds the Lambda client on first use
 }
@@ -34,8 +36,9 @@ type env struct {
 // command is one subcommand: it runs with its arguments and returns the
 // process's exit status.
 type command struct {
-	usage string // one line: arguments and what it does
-	run   func(ctx context.Context, e env, args []string) int
+	usage  string // one line: arguments and what it does
+	hidden bool   // not in the usage: djfront's own machinery
+	run    func(ctx context.Context, e env, args []string) int
 }
 
 var commands = map[string]command{
@@ -49,7 +52,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	os.Exit(run(ctx, env{
-		stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, executable: os.Executable, lambda: newLambdaClient,
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ,
+		executable: os.Executable, lambda: newLambdaClient,
 	}, os.Args[1:]))
 }
 
@@ -80,7 +84,9 @@ func printUsage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("usage:\n")
 	for _, name := range slices.Sorted(maps.Keys(commands)) {
-		fmt.Fprintf(&b, "  djfront %s %s\n", name, commands[name].usage)
+		if !commands[name].hidden {
+			fmt.Fprintf(&b, "  djfront %s %s\n", name, commands[name].usage)
+		}
 	}
 	io.WriteString(w, b.String())
 }

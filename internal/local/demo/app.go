@@ -136,14 +136,14 @@ func (s *Stack) startInFunction(ctx context.Context, edgePort string) error {
 // stackVariables are the app's variables the stack sets itself, over the
 // user's (Config.Env): the viewer host and the static files' domain, the
 // bucket and the AWS endpoint and credentials (moto's), where the app
-// listens, the superuser, and Python's output settings. The variables of
-// the runtime (LAMBDA_TASK_ROOT, _HANDLER, PATH…) and the template's
-// secrets by ARN are set over them too.
+// listens, the superuser, and Python's output buffering. The variables of
+// the runtime (LAMBDA_TASK_ROOT, _HANDLER, PATH, PYTHONDONTWRITEBYTECODE…)
+// and the template's secrets by ARN are set over them too.
 var stackVariables = []string{
 	"ALLOWED_HOSTS", "DJFRONT_HOSTS", "DJFRONT_CDN_DOMAIN", "DJFRONT_BUCKET", "DJFRONT_S3_ENDPOINT_URL",
 	"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_EC2_METADATA_DISABLED",
 	"UPSTREAM_URL", "DJANGO_SUPERUSER_USERNAME", "DJANGO_SUPERUSER_PASSWORD", "DJANGO_SUPERUSER_EMAIL",
-	"PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", RunMarker,
+	"PYTHONUNBUFFERED", RunMarker,
 }
 
 // StackVariable reports whether the stack sets the app's variable name
@@ -161,7 +161,7 @@ func (s *Stack) appEnv(edgePort string) ([]string, error) {
 	}
 	env := slices.Clone(s.cfg.Env)
 	fn := s.tpl.Functions[appFunctionID]
-	if lastValue(env, "DATABASE_URL") == "" && lastValue(env, "DATABASE_URL_SECRET_ARN") == "" && fn.Environment["DATABASE_URL"] == "" {
+	if proctree.Getenv(env, "DATABASE_URL") == "" && proctree.Getenv(env, "DATABASE_URL_SECRET_ARN") == "" && fn.Environment["DATABASE_URL"] == "" {
 		env = append(env, "DATABASE_URL=sqlite:///"+filepath.Join(s.StateDir, "db.sqlite3"))
 	}
 	env = append(env,
@@ -174,7 +174,6 @@ func (s *Stack) appEnv(edgePort string) ([]string, error) {
 		"DJANGO_SUPERUSER_USERNAME="+s.AdminUser,
 		"DJANGO_SUPERUSER_PASSWORD="+s.AdminPassword,
 		"DJANGO_SUPERUSER_EMAIL=admin@example.com",
-		"PYTHONDONTWRITEBYTECODE=1", // no __pycache__ in the project
 		"PYTHONUNBUFFERED=1",
 	)
 	if s.cfg.Tour {
@@ -294,16 +293,6 @@ func (l *appLog) get(msg string) []appEvent {
 		}
 	}
 	return out
-}
-
-// lastValue returns the value of the last name=... in env, as exec uses it.
-func lastValue(env []string, name string) string {
-	for _, kv := range slices.Backward(env) {
-		if v, ok := strings.CutPrefix(kv, name+"="); ok {
-			return v
-		}
-	}
-	return ""
 }
 
 // cmdline returns pid's command line, its arguments joined by spaces.

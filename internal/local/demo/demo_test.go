@@ -13,6 +13,7 @@ import (
 
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/motostack"
+	"github.com/djfront/djfront/internal/local/proctree"
 	"github.com/djfront/djfront/internal/local/samlocal"
 	"github.com/djfront/djfront/internal/local/testenv"
 )
@@ -258,7 +259,7 @@ func TestFunctionEnv(t *testing.T) {
 				"PATH":                         "/venv/bin:/usr/bin",
 				"AWS_LAMBDA_EXEC_WRAPPER":      "/opt/djfront-wrapper", // the template's; Prepare's Env points it at the local /opt
 			} {
-				if got := lastValue(env, name); got != want {
+				if got := proctree.Getenv(env, name); got != want {
 					t.Errorf("%s = %q, want %q", name, got, want)
 				}
 			}

@@ -39,3 +39,12 @@ func TestShellQuote(t *testing.T) {
 		})
 	}
 }
+
+func TestGetenv(t *testing.T) {
+	env := []string{"A=1", "AB=2", "A=3", "EMPTY=", "B"}
+	for name, want := range map[string]string{"A": "3", "AB": "2", "EMPTY": "", "B": "", "C": ""} {
+		if got := proctree.Getenv(env, name); got != want {
+			t.Errorf("Getenv(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

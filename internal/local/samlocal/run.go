@@ -58,8 +58,9 @@ type Runnable struct {
 	// or the Python runtime's stand-in.
 	Binary string
 	// Env is what running it here adds to the function's environment, to
-	// be set last (for a Python function LAMBDA_TASK_ROOT, _HANDLER, PATH
-	// and AWS_LAMBDA_EXEC_WRAPPER in the local /opt).
+	// be set last (for a Python function LAMBDA_TASK_ROOT, _HANDLER, PATH,
+	// PYTHONDONTWRITEBYTECODE and AWS_LAMBDA_EXEC_WRAPPER in the local
+	// /opt).
 	Env []string
 }
 
@@ -143,8 +144,10 @@ func (h *Host) python(ctx context.Context, tpl *Template, fn *Function, dir stri
 		"AWS_EXECUTION_ENV=AWS_Lambda_" + fn.Runtime,
 		// Lambda's: /var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin.
 		"PATH=" + filepath.Dir(h.Python) + ":/usr/local/bin:/usr/bin:/bin:" + filepath.Join(opt, "bin"),
+		// Lambda's task root is read-only: no __pycache__ there.
+		"PYTHONDONTWRITEBYTECODE=1",
 	}
-	wrapper := lastValue(env, "AWS_LAMBDA_EXEC_WRAPPER")
+	wrapper := proctree.Getenv(env, "AWS_LAMBDA_EXEC_WRAPPER")
 	if wrapper == "" {
 		if !proctree.PythonImports(ctx, h.Python, "awslambdaric") {
 			return nil, fmt.Errorf("%s: a %s function without AWS_LAMBDA_EXEC_WRAPPER runs its handler with Lambda's runtime client, which %s cannot import: pip install awslambdaric",
@@ -261,14 +264,4 @@ func writeExecutable(path, content string) error {
 		return err
 	}
 	return os.Chmod(path, 0o755) // an existing file keeps its mode through WriteFile
-}
-
-// lastValue returns the value of the last name=... in env, as exec uses it.
-func lastValue(env []string, name string) string {
-	for _, kv := range slices.Backward(env) {
-		if v, ok := strings.CutPrefix(kv, name+"="); ok {
-			return v
-		}
-	}
-	return ""
 }

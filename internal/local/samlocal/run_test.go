@@ -182,6 +182,7 @@ func TestPreparePython(t *testing.T) {
 		"_HANDLER=mysite.wsgi.application",
 		"AWS_EXECUTION_ENV=AWS_Lambda_python3.12",
 		"PATH=" + filepath.Dir(python) + ":/usr/local/bin:/usr/bin:/bin:" + filepath.Join(opt, "bin"),
+		"PYTHONDONTWRITEBYTECODE=1",
 		"AWS_LAMBDA_EXEC_WRAPPER=" + filepath.Join(opt, "djfront-wrapper"),
 	}
 	if !slices.Equal(got.Env, want) {
