@@ -128,7 +128,9 @@ func TestLocalEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	e := env{stderr: &stderr, environ: func() []string { return []string{"HOME=/home/u", "AWS_PROFILE=prod", "DATABASE_URL=sqlite:////shell.db"} }}
+	e := env{stderr: &stderr, environ: func() []string {
+		return []string{"HOME=/home/u", "AWS_PROFILE=prod", "DATABASE_URL=sqlite:////shell.db"}
+	}}
 	got, err := localEnv(e, file)
 	if err != nil {
 		t.Fatal(err)

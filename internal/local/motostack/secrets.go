@@ -104,4 +104,6 @@ func randIntn(n int) int {
 }
 
 // String returns the secret's ARN; its value never shows in a log.
-func (s Secret) String() string { return "secret " + s.ARN + " (" + strconv.Itoa(len(s.Value)) + " characters)" }
+func (s Secret) String() string {
+	return "secret " + s.ARN + " (" + strconv.Itoa(len(s.Value)) + " characters)"
+}
