@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/rand"
 	"io"
 	"net"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/demo"
@@ -82,11 +80,12 @@ func runOrphanCase(t *testing.T, bin string, tt orphanCase) {
 		t.Fatal(err)
 	}
 	go func() { <-p.Exited(); w.Close() }()
-	t.Cleanup(func() { killMarked(t, run) }) // a failed test leaves nothing either
+	marker := demo.RunMarker + "=" + run
+	t.Cleanup(func() { testenv.KillMarked(t, marker) }) // a failed test leaves nothing either
 	sc := bufio.NewScanner(lines)
 	for sc.Scan() {
 		if tt.interrupt != "" && strings.HasPrefix(sc.Text(), tt.interrupt) {
-			up := marked(t, run)
+			up := testenv.Marked(t, marker)
 			if len(up) == 0 {
 				t.Error("no marked process before the interrupt: the check below would prove nothing")
 			}
@@ -107,7 +106,7 @@ func runOrphanCase(t *testing.T, bin string, tt orphanCase) {
 	if status := childproc.ExitStatus(p.Err()); status != tt.status || !strings.Contains(p.Tail(), tt.output) {
 		t.Errorf("%s, want %s with %q in the output:\n%s", status, tt.status, tt.output, p.Tail())
 	}
-	if left := marked(t, run); len(left) > 0 {
+	if left := testenv.Marked(t, marker); len(left) > 0 {
 		t.Errorf("processes left behind: %s", strings.Join(left, "; "))
 	}
 }
@@ -130,38 +129,4 @@ func runPrintedMigrate(t *testing.T, djfront, line string) {
 	if code := cmd.ProcessState.ExitCode(); err != nil || code != 0 || !strings.Contains(string(out), "Operations to perform:") || !strings.Contains(string(out), "No migrations to apply.") {
 		t.Errorf("%s: exit %d (%v), output %q; want 0 and migrate's report", command, code, err, out)
 	}
-}
-
-// marked returns the processes whose environment holds the run's marker.
-func marked(t *testing.T, run string) []string {
-	t.Helper()
-	want := []byte(demo.RunMarker + "=" + run + "\x00")
-	dirs, err := os.ReadDir("/proc")
-	if err != nil {
-		testenv.Missing(t, "/proc (to look for orphan processes: "+err.Error()+")", "run the test on Linux")
-	}
-	var left []string
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", d.Name(), "environ"))
-		if err != nil || !bytes.Contains(env, want) {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
-		left = append(left, strconv.Itoa(pid)+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
-	}
-	return left
-}
-
-// killMarked kills what a failed run left, so one failure does not leak
-// into the next tests.
-func killMarked(t *testing.T, run string) {
-	for _, p := range marked(t, run) {
-		pid, _ := strconv.Atoi(strings.Fields(p)[0])
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-	time.Sleep(100 * time.Millisecond) // let the kernel reap them
 }
