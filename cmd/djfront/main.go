@@ -2,10 +2,16 @@
 //
 //	djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL   audit a live CloudFront + Django site
 //	djfront manage [--function NAME] -- ARGS…   run a Django management command in the function
+//	djfront local [--port 3000] [--env-file FILE] [--python PATH]   this project's whole stack on loopback (local.go)
+//	djfront invoke [FUNCTION] [-e event.json] [-n env.json]   one function once, like sam local invoke (invoke.go)
 //	djfront artifacts   print the directory of the wheel's prebuilt Lambda artifacts
 //	djfront version     print djfront's version (also --version)
 //
-// Each subcommand lives in a file of its own and is listed in commands.
+// Each subcommand lives in a file of its own and is listed in commands;
+// local and invoke run on Linux only (commands_other.go says so elsewhere).
+// The hidden `djfront __lambda NAME` (lambda.go) runs one of the wheel's
+// Lambdas, the same code, where its linux/arm64 build cannot run: the local
+// stack starts it, never a user.
 package main
 
 import (
