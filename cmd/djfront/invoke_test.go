@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/testenv"
 )
@@ -71,6 +73,21 @@ func invokeEnv(stdout, stderr *bytes.Buffer) env {
 	return env{stdin: os.Stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, environ: os.Environ, executable: os.Executable}
 }
 
+// invokeOK runs djfront invoke with args, which must exit 0, and returns
+// the API Gateway response it printed and its standard error.
+func invokeOK(t *testing.T, args ...string) (events.APIGatewayV2HTTPResponse, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := runInvoke(context.Background(), invokeEnv(&stdout, &stderr), args); code != 0 {
+		t.Fatalf("exit status %d\n%s", code, stderr.String())
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil {
+		t.Fatalf("stdout %q: %v", stdout.String(), err)
+	}
+	return resp, stderr.String()
+}
+
 // TestInvoke runs the command as a user would, from the repository root:
 // hostforward built from template.yaml with sam/env.json, on the fixtures.
 func TestInvoke(t *testing.T) {
@@ -86,23 +103,12 @@ func TestInvoke(t *testing.T) {
 		{"api-foreign-host.json", 400, "not in ALLOWED_HOSTS"},
 	} {
 		t.Run(tt.fixture, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			args := []string{"HostForwardFunction", "-e", filepath.Join("sam", "fixtures", tt.fixture), "--env-vars", "sam/env.json"}
-			if code := runInvoke(context.Background(), invokeEnv(&stdout, &stderr), args); code != 0 {
-				t.Fatalf("exit status %d\n%s", code, stderr.String())
-			}
-			var resp struct {
-				StatusCode int    `json:"statusCode"`
-				Body       string `json:"body"`
-			}
-			if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil {
-				t.Fatalf("stdout %q: %v", stdout.String(), err)
-			}
+			resp, stderr := invokeOK(t, "HostForwardFunction", "-e", filepath.Join("sam", "fixtures", tt.fixture), "--env-vars", "sam/env.json")
 			if resp.StatusCode != tt.status || !strings.Contains(resp.Body, tt.body) {
 				t.Errorf("got %d %q, want %d with %q", resp.StatusCode, resp.Body, tt.status, tt.body)
 			}
-			if !strings.Contains(stderr.String(), "REPORT RequestId:") {
-				t.Errorf("stderr has no REPORT line (the function's logs):\n%s", stderr.String())
+			if !strings.Contains(stderr, "REPORT RequestId:") {
+				t.Errorf("stderr has no REPORT line (the function's logs):\n%s", stderr)
 			}
 		})
 	}
@@ -119,23 +125,12 @@ func TestInvokePython(t *testing.T) {
 	testenv.RequireCommand(t, "make", "apt-get install make")
 	testenv.RequirePythonModule(t, djangoserver.Python, "gunicorn", testenv.InstallHint)
 	t.Chdir(testenv.RepoRoot(t))
-	var stdout, stderr bytes.Buffer
-	args := []string{"AppFunction", "-e", filepath.Join("sam", "fixtures", "api-get.json"), "--env-vars", "sam/env.json", "--python", djangoserver.Python}
-	if code := runInvoke(context.Background(), invokeEnv(&stdout, &stderr), args); code != 0 {
-		t.Fatalf("exit status %d\n%s", code, stderr.String())
-	}
-	var resp struct {
-		StatusCode int    `json:"statusCode"`
-		Body       string `json:"body"`
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil {
-		t.Fatalf("stdout %q: %v", stdout.String(), err)
-	}
+	resp, stderr := invokeOK(t, "AppFunction", "-e", filepath.Join("sam", "fixtures", "api-get.json"), "--env-vars", "sam/env.json", "--python", djangoserver.Python)
 	var who djangoserver.Whoami
 	if err := json.Unmarshal([]byte(resp.Body), &who); err != nil || resp.StatusCode != 200 || who.Host != "www.example.com" || who.Scheme != "https" {
-		t.Errorf("got %d %q, want 200 from Django for https://www.example.com\n%s", resp.StatusCode, resp.Body, stderr.String())
+		t.Errorf("got %d %q, want 200 from Django for https://www.example.com\n%s", resp.StatusCode, resp.Body, stderr)
 	}
-	if !strings.Contains(stderr.String(), `"msg":"app ready"`) {
-		t.Errorf("the function's log has no \"app ready\": hostforward did not start the app\n%s", stderr.String())
+	if !strings.Contains(stderr, `"msg":"app ready"`) {
+		t.Errorf("the function's log has no \"app ready\": hostforward did not start the app\n%s", stderr)
 	}
 }

@@ -50,6 +50,7 @@ import (
 	"github.com/djfront/djfront/internal/local/demo"
 	"github.com/djfront/djfront/internal/local/proctree"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/sam/fixtures"
 )
 
 // startLimit bounds a start of the stack, migrate and collectstatic
@@ -109,7 +110,7 @@ func TestOwnProject(t *testing.T) {
 		}
 	})
 	again.interrupt(t)
-	t.Run("djfront invoke", func(t *testing.T) { checkInvoke(t, root, djfront, project) })
+	t.Run("djfront invoke", func(t *testing.T) { checkInvoke(t, djfront, project) })
 }
 
 // local is a running `djfront local`.
@@ -336,9 +337,9 @@ func lastAppPid(t *testing.T, log string) int {
 // checkInvoke runs `djfront invoke AppFunction` in the project, on the kept
 // database, as sam local invoke would: the Python runtime through the
 // wrapper, with the project's interpreter.
-func checkInvoke(t *testing.T, root, djfront, project string) {
+func checkInvoke(t *testing.T, djfront, project string) {
 	var event map[string]any
-	if err := json.Unmarshal(readFile(t, filepath.Join(root, "sam", "fixtures", "api-get.json")), &event); err != nil {
+	if err := json.Unmarshal(fixtures.Must(t, "api-get.json"), &event); err != nil {
 		t.Fatal(err)
 	}
 	event["rawPath"], event["rawQueryString"] = "/shop/orders/", ""
@@ -428,15 +429,6 @@ func checkout(t *testing.T, root string) string {
 func cmdline(pid int) string {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
-}
-
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func tail(path string) string {
