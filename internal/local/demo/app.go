@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -162,7 +163,9 @@ func (s *Stack) appEnv(edgePort string) ([]string, error) {
 	env := slices.Clone(s.cfg.Env)
 	fn := s.tpl.Functions[appFunctionID]
 	if proctree.Getenv(env, "DATABASE_URL") == "" && proctree.Getenv(env, "DATABASE_URL_SECRET_ARN") == "" && fn.Environment["DATABASE_URL"] == "" {
-		env = append(env, "DATABASE_URL=sqlite:///"+filepath.Join(s.StateDir, "db.sqlite3"))
+		// The path percent-encoded, as a URL's (a space in a project's path).
+		file := (&url.URL{Path: filepath.Join(s.StateDir, "db.sqlite3")}).EscapedPath()
+		env = append(env, "DATABASE_URL=sqlite:///"+file)
 	}
 	env = append(env,
 		"ALLOWED_HOSTS="+s.cfg.Host,

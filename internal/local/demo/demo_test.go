@@ -234,11 +234,11 @@ func TestFunctionEnv(t *testing.T) {
 		wantDB string
 	}{
 		{"the user's database", []string{"DATABASE_URL=postgres://u:p@127.0.0.1/app", "DJFRONT_HOSTS=www.example.com", "MY_SETTING=1"}, "postgres://u:p@127.0.0.1/app"},
-		{"none given", []string{"MY_SETTING=1"}, "sqlite:////state/db.sqlite3"},
+		{"none given", []string{"MY_SETTING=1"}, "sqlite:////my%20state/db.sqlite3"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStack(Config{Env: tt.user, AdminPassword: "pw"})
-			s.tpl, s.StateDir, s.MotoEndpoint = tpl, "/state", "http://127.0.0.1:5000"
+			s.tpl, s.StateDir, s.MotoEndpoint = tpl, "/my state", "http://127.0.0.1:5000"
 			s.aws = &motostack.Stack{Bucket: "djfront-assets-local"}
 			s.secrets = map[string]motostack.Secret{"DjangoSecretKey": {ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"}}
 			s.runs = map[string]*samlocal.Runnable{appFunctionID: {Env: []string{"PATH=/venv/bin:/usr/bin"}}}
