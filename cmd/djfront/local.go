@@ -128,7 +128,7 @@ func runLocal(ctx context.Context, e env, args []string) int {
 func printReady(w io.Writer, s *demo.Stack) {
 	login := "password " + s.AdminPassword
 	if s.AdminExisted {
-		login = "who existed already: its password is unchanged"
+		login = "who existed already: its password unchanged, djfront's is " + s.AdminPassword
 	}
 	fmt.Fprintf(w, "ready: %s/ (Django admin %s/admin/, user %s, %s)\n", s.URL, s.URL, s.AdminUser, login)
 	fmt.Fprintf(w, "manage: %s\n", s.ManageCommand())

@@ -346,7 +346,7 @@ func checkInvoke(t *testing.T, djfront, project string) {
 	b, _ := json.Marshal(event)
 	write(t, filepath.Join(project, "event.json"), string(b))
 	write(t, filepath.Join(project, "env.json"), `{"AppFunction": {"ALLOWED_HOSTS": "www.example.com", "DJFRONT_HOSTS": "www.example.com",
-		"ORIGIN_VERIFY_SECRETS": "local-only-not-a-secret", "DATABASE_URL": "sqlite:///`+filepath.Join(project, ".djfront", "db.sqlite3")+`"}}`)
+		"ORIGIN_VERIFY_SECRETS": "local-only-not-a-secret", "DATABASE_URL": "sqlite:///`+(&url.URL{Path: filepath.Join(project, ".djfront", "db.sqlite3")}).EscapedPath()+`"}}`)
 	cmd := exec.CommandContext(t.Context(), djfront, "invoke", "AppFunction", "-e", "event.json", "--env-vars", "env.json")
 	cmd.Dir = project
 	out, err := cmd.Output()
