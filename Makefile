@@ -9,11 +9,13 @@ FUNCS    := hostforward invalidate rotate
 
 all: build
 
-## install: the Debian packages the tests and the demo need (as root; .ci/run runs it first); idempotent.
+## install: the Debian packages the tests and the demo need (PostgreSQL, Chromium; as root; .ci/run runs it
+## first); idempotent.
 install:
 	bash scripts/install-system.sh
 
-## tools: the pinned tools that need no root (Go tools); idempotent, run by test, demo and bench.
+## tools: the pinned tools that need no root (the Python 3.12 environment .venv from requirements/, Go tools);
+## idempotent and quick once done, run by test, demo, local and bench.
 tools:
 	bash scripts/install-tools.sh
 

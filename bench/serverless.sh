@@ -6,7 +6,8 @@
 # built bootstrap (the app in the function vs the app elsewhere) with the
 # bootstrap's own peak RSS. Each iteration measures both sides alternately
 # and reports the median per-iteration ratio; each round is a fresh process.
-# Needs Debian's Django and gunicorn (make install).
+# Needs the project's Python environment (make tools, which make bench runs) and
+# Debian's PostgreSQL (make install).
 # Usage: bench/serverless.sh [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,6 +6,7 @@
 package functions_test
 
 import (
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -55,17 +56,38 @@ func TestViolationsCatchTheEmulation(t *testing.T) {
 	}
 }
 
-// deps lists the packages pattern links, as the Lambda build does (the tag
-// lambda.norpc drops aws-lambda-go's net/rpc server); standard-library
-// packages carry the prefix "std:".
+// TestViolationsSeeTheLambdaBuild proves the check lists what the Lambda
+// build links, not what the host's build would: a file constrained to
+// linux, arm64 and cgo off is linked by the one and not the other.
+func TestViolationsSeeTheLambdaBuild(t *testing.T) {
+	got := strings.Join(violations(deps(t, "github.com/djfront/djfront/functions/testdata/lambdaonly")), "\n")
+	if want := "testing (denied"; !strings.Contains(got, want) {
+		t.Errorf("violations of functions/testdata/lambdaonly lack %q:\n%s", want, got)
+	}
+}
+
+// lambdaArchs are the architectures a function is built for: arm64, as
+// Lambda runs it (template.yaml), and amd64, as make build may.
+var lambdaArchs = []string{"arm64", "amd64"}
+
+// deps lists the packages pattern links, as the Lambda build does (linux,
+// cgo off, the tag lambda.norpc that drops aws-lambda-go's net/rpc server),
+// for each of lambdaArchs; standard-library packages carry the prefix "std:".
 func deps(t *testing.T, pattern string) []string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc",
-		"-f", "{{if .Standard}}std:{{end}}{{.ImportPath}}", pattern).Output()
-	if err != nil {
-		t.Fatalf("go list -deps %s: %v", pattern, err)
+	var pkgs []string
+	for _, arch := range lambdaArchs {
+		cmd := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc",
+			"-f", "{{if .Standard}}std:{{end}}{{.ImportPath}}", pattern)
+		cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "CGO_ENABLED=0")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps %s (GOARCH=%s): %v", pattern, arch, err)
+		}
+		pkgs = append(pkgs, strings.Fields(string(out))...)
 	}
-	return strings.Fields(string(out))
+	slices.Sort(pkgs)
+	return slices.Compact(pkgs)
 }
 
 // violations names each package of pkgs that is denied or outside the

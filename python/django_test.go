@@ -1,7 +1,8 @@
 // Package python_test runs the djfront Django package's tests (python/tests,
-// Django's own test runner) under Debian's Django 4.2, and installs the
-// package with pip as a user would, so that `go test ./...` (make test)
-// covers the Python side too.
+// Django's own test runner) in the project's Python environment against
+// each Django of the matrix (4.2, 5.2, 6.1: testenv.DjangoMatrix), and
+// installs the package with pip as a user would, so that `go test ./...`
+// (make test) covers the Python side too.
 package python_test
 
 import (
@@ -12,10 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/testenv"
 )
-
-const python = "/usr/bin/python3" // Debian's, with Django 4.2 and django-storages
 
 // env is the environment without the variables that would change what the
 // package reads, plus extra.
@@ -28,23 +28,42 @@ func env(extra ...string) []string {
 	return append(out, append([]string{"PYTHONDONTWRITEBYTECODE=1"}, extra...)...)
 }
 
+// djangoEnv is env for Django d: its overlay first on PYTHONPATH.
+func djangoEnv(d pyenv.Django, extra ...string) []string {
+	if d.Path != "" {
+		extra = append([]string{"PYTHONPATH=" + d.Path}, extra...)
+	}
+	return env(extra...)
+}
+
 func TestDjangoTests(t *testing.T) {
 	testenv.Integration(t)
-	testenv.RequirePythonModule(t, python, "django", testenv.InstallHint)
-	testenv.RequirePythonModule(t, python, "storages.backends.s3boto3", testenv.InstallHint)
-	cmd := exec.Command(python, "-m", "django", "test", "--verbosity", "2", "tests")
-	cmd.Dir = filepath.Join(testenv.RepoRoot(t), "python")
+	python := testenv.Python(t, "django", "storages.backends.s3boto3")
 	// djfront.settings.secret reads Secrets Manager: moto's (tests/test_secret.py).
 	moto := testenv.StartMoto(t)
-	cmd.Env = env(append(moto.Env(), "DJANGO_SETTINGS_MODULE=tests.settings")...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("python -m django test: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "\nOK") {
-		t.Errorf("python -m django test: no OK in the output:\n%s", out)
-	}
-	t.Logf("%s", out)
+	testenv.DjangoMatrix(t, func(t *testing.T, d pyenv.Django) {
+		moto.Reset(t) // the tests create their secrets anew
+		// tests/test_postgres.py and test_dsql.py: a PostgreSQL of their own
+		// for each Django.
+		pg := testenv.StartPostgres(t)
+		version := exec.Command(python, "-m", "django", "--version")
+		version.Env = djangoEnv(d)
+		out, err := version.CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), d.Version+".") {
+			t.Fatalf("python -m django --version: got %q (%v), want Django %s.*", out, err, d.Version)
+		}
+		cmd := exec.Command(python, "-m", "django", "test", "--verbosity", "2", "tests")
+		cmd.Dir = filepath.Join(testenv.RepoRoot(t), "python")
+		cmd.Env = djangoEnv(d, append(moto.Env(), "DJANGO_SETTINGS_MODULE=tests.settings", "DJFRONT_TEST_POSTGRES_URL="+pg.URL)...)
+		out, err = cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("python -m django test: %v\n%s", err, out)
+		}
+		if !strings.Contains(string(out), "\nOK") {
+			t.Errorf("python -m django test: no OK in the output:\n%s", out)
+		}
+		t.Logf("%s", out)
+	})
 }
 
 // TestPipInstall installs the package from a copy of python/ (pip builds in
@@ -52,9 +71,7 @@ func TestDjangoTests(t *testing.T) {
 // as `pip install "djfront @ git+…#subdirectory=python"` would.
 func TestPipInstall(t *testing.T) {
 	testenv.Integration(t)
-	testenv.RequirePythonModule(t, python, "pip", testenv.InstallHint)
-	testenv.RequirePythonModule(t, python, "setuptools", testenv.InstallHint)
-	testenv.RequirePythonModule(t, python, "django", testenv.InstallHint)
+	python := testenv.Python(t, "pip", "setuptools", "django")
 	tmp := t.TempDir()
 	src, site := filepath.Join(tmp, "src"), filepath.Join(tmp, "site")
 	if err := os.CopyFS(src, os.DirFS(filepath.Join(testenv.RepoRoot(t), "python"))); err != nil {

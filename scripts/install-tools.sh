@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# install-tools.sh (make tools, run by make test and make demo) installs the
-# pinned tools that need no root: Go tools into GOBIN and the module the
-# service role policy is derived from. It is idempotent: a second run only
-# checks. Debian's packages are scripts/install-system.sh's (make install).
+# install-tools.sh (make tools, run by make test, make demo, make local and
+# make bench) installs the pinned tools that need no root: the project's
+# Python environment (.venv, scripts/install-python.sh), Go tools into GOBIN
+# and the module the service role policy is derived from. It is idempotent:
+# a second run only checks. Debian's packages are scripts/install-system.sh's
+# (make install).
 set -euo pipefail
+
+bash "$(dirname "$0")/install-python.sh"
 
 # Pinned Go tools, installed into GOBIN (default $(go env GOPATH)/bin).
 gobin=$(go env GOBIN); [ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"

@@ -15,7 +15,9 @@
 // -app external, gunicorn runs on its own and hostforward forwards to it
 // over loopback. It is the code of `djfront local` (cmd/djfront), run on the
 // repository's example project (examples/djangoapp) with the repository's
-// Python.
+// Python (.venv) and a throwaway PostgreSQL for its database, where
+// `djfront local` in a user's project keeps SQLite under .djfront/ unless
+// DATABASE_URL names one.
 //
 // `make demo` runs it once: start, tour, stop. `make local` (-stay) keeps it
 // up after the tour until Ctrl-C, for a browser at https://localhost:3000/
@@ -106,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stack, err := demo.Start(ctx, demo.Config{Root: root, Addr: o.addr, Host: o.host, App: o.app, Progress: stdout, Logs: logFile,
-		Tour: o.tour, Reload: o.stay})
+		Tour: o.tour, Reload: o.stay, Postgres: true})
 	if err != nil {
 		if ctx.Err() != nil {
 			return errors.New("interrupted; everything started was stopped")

@@ -123,9 +123,9 @@ func TestInvoke(t *testing.T) {
 func TestInvokePython(t *testing.T) {
 	testenv.Integration(t)
 	testenv.RequireCommand(t, "make", "apt-get install make")
-	testenv.RequirePythonModule(t, djangoserver.Python, "gunicorn", testenv.InstallHint)
+	python := testenv.Python(t, "gunicorn")
 	t.Chdir(testenv.RepoRoot(t))
-	resp, stderr := invokeOK(t, "AppFunction", "-e", filepath.Join("sam", "fixtures", "api-get.json"), "--env-vars", "sam/env.json", "--python", djangoserver.Python)
+	resp, stderr := invokeOK(t, "AppFunction", "-e", filepath.Join("sam", "fixtures", "api-get.json"), "--env-vars", "sam/env.json", "--python", python)
 	var who djangoserver.Whoami
 	if err := json.Unmarshal([]byte(resp.Body), &who); err != nil || resp.StatusCode != 200 || who.Host != "www.example.com" || who.Scheme != "https" {
 		t.Errorf("got %d %q, want 200 from Django for https://www.example.com\n%s", resp.StatusCode, resp.Body, stderr)

@@ -1,9 +1,10 @@
 // Command djfront is djfront's command line:
 //
-//	djfront check [--json] [--insecure] [--origin URL] [--probe-token T] URL   audit a live CloudFront + Django site
-//	djfront manage [--function NAME] -- ARGS…   run a Django management command in the function
+//	djfront init [--dir DIR] [--settings M] [--wsgi M:C] [--no-settings] [--force]   make a Django project deployable
 //	djfront local [--port 3000] [--env-file FILE] [--python PATH]   this project's whole stack on loopback (local.go)
 //	djfront invoke [FUNCTION] [-e event.json] [-n env.json]   one function once, like sam local invoke (invoke.go)
+//	djfront check [--json] [--insecure] [--origin URL] [--probe-token T | --probe-token-file F] URL   audit a live CloudFront + Django site
+//	djfront manage [--function NAME] [--qualifier ALIAS] -- ARGS…   run a Django management command in the function
 //	djfront artifacts   print the directory of the wheel's prebuilt Lambda artifacts
 //	djfront version     print djfront's version (also --version)
 //
@@ -48,8 +49,9 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"check":     {usage: "[--json] [--insecure] [--origin URL] [--probe-token T] URL  audit a live CloudFront + Django site", run: runCheck},
-	"manage":    {usage: "[--function NAME] -- ARGS…  run a Django management command in the function", run: runManage},
+	"init":      {usage: "[--dir DIR] [--settings MODULE] [--wsgi MODULE:CALLABLE] [--no-settings] [--force] [--artifacts DIR]  make a Django project deployable (template.yaml, samconfig.toml, settings)", run: runInit},
+	"check":     {usage: "[--json] [--insecure] [--origin URL] [--probe-token T | --probe-token-file F] URL  audit a live CloudFront + Django site", run: runCheck},
+	"manage":    {usage: "[--function NAME] [--qualifier ALIAS] -- ARGS…  run a Django management command in the function", run: runManage},
 	"artifacts": {usage: " print the directory of the prebuilt Lambda artifacts that came with this djfront", run: runArtifacts},
 	"version":   {usage: " print djfront's version (also --version)", run: runVersion},
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
@@ -29,6 +30,13 @@ const (
 	// by the next request, so that an app that crashes as soon as it is up
 	// does not restart in a loop.
 	restartUptime = time.Second
+	// LivenessTimeout is how long the app has to answer its ready path,
+	// with any status, when the request before timed out; one that does not
+	// is wedged and is started again.
+	LivenessTimeout = 3 * time.Second
+	// minLiveness is the least time a check is worth: with less left, a
+	// request skips it and the next one checks.
+	minLiveness = 250 * time.Millisecond
 )
 
 // ErrStarting is the error of a request whose context ended while the app
@@ -57,6 +65,13 @@ type instance struct {
 	started time.Time
 	ready   chan struct{} // closed when the app answered the readiness request
 	cleaned chan struct{} // closed once it exited and its group was killed
+	// booting is how long, in nanoseconds, invocations (and the init) have
+	// waited for it to be ready: its boot's running time, as the function
+	// is frozen between invocations and a clock is not.
+	booting atomic.Int64
+	// suspect is set when a request to it timed out: the next request
+	// checks that it still answers (App.check).
+	suspect atomic.Bool
 }
 
 // Start starts the app as cfg says, its stdout and stderr going to output
@@ -159,46 +174,139 @@ func (inst *instance) exitError() *childproc.ExitError {
 	return &childproc.ExitError{Name: "app", Status: childproc.ExitStatus(inst.p.Err()), Tail: inst.p.Tail()}
 }
 
-// await waits until the app is ready. It fails with an *childproc.ExitError
-// if the app exits first, and with ErrStarting (wrapping ctx's error) if ctx
-// ends first.
+// await returns the app once it is ready, checking first that one whose
+// last request timed out still answers (check), and starting it again when
+// it has been booting for Config.BootTimeout of the time invocations waited
+// for it. It fails with an *childproc.ExitError if the app exits first, and
+// with ErrStarting (wrapping ctx's error) if ctx ends first.
 func (a *App) await(ctx context.Context) (*instance, error) {
 	inst, err := a.current()
+	if err == nil && inst.suspect.Load() {
+		inst, err = a.check(ctx, inst)
+	}
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case <-inst.ready:
-		return inst, nil
-	default:
-	}
 	start := time.Now()
-	select {
-	case <-inst.ready:
-		return inst, nil
-	case <-inst.p.Exited():
-		return nil, inst.exitError()
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w after %s: %w", ErrStarting, time.Since(start).Round(time.Millisecond), ctx.Err())
+	for {
+		select {
+		case <-inst.ready:
+			return inst, nil
+		default:
+		}
+		left := a.cfg.bootTimeout() - time.Duration(inst.booting.Load())
+		timer := time.NewTimer(max(left, 0))
+		waitStart := time.Now()
+		select {
+		case <-inst.ready:
+		case <-inst.p.Exited():
+		case <-ctx.Done():
+		case <-timer.C:
+		}
+		timer.Stop()
+		inst.booting.Add(int64(time.Since(waitStart)))
+		switch {
+		case isClosed(inst.ready):
+			return inst, nil
+		case isClosed(inst.p.Exited()):
+			return nil, inst.exitError()
+		case ctx.Err() != nil:
+			return nil, fmt.Errorf("%w after %s: %w", ErrStarting, time.Since(start).Round(time.Millisecond), ctx.Err())
+		}
+		why := fmt.Sprintf("not ready after %s of boot (UPSTREAM_BOOT_TIMEOUT)", a.cfg.bootTimeout())
+		if inst, err = a.restart(inst, why); err != nil {
+			return nil, err
+		}
 	}
 }
 
+// isClosed reports whether c is closed.
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// check returns inst, whose last request timed out, if it answers its
+// ready path within LivenessTimeout, or half the time ctx leaves if less
+// (the rest is for a fresh app) — with any status: an app that answers is
+// not wedged, however unhealthy — and otherwise starts the app again and
+// returns the new run. One slow request leaves a threaded app room to
+// answer; only an app with no room left, or hung, is replaced.
+func (a *App) check(ctx context.Context, inst *instance) (*instance, error) {
+	limit := LivenessTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		limit = min(limit, time.Until(dl)/2)
+	}
+	if limit < minLiveness {
+		return inst, nil // no time to tell: the next request checks
+	}
+	probe, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	start := time.Now()
+	err := childproc.AwaitHTTP(probe, inst.p, childproc.Readiness{
+		URL:   a.cfg.URL.String() + a.cfg.ReadyPath,
+		Host:  a.cfg.ReadyHost,
+		Every: readyEvery,
+	})
+	var exited *childproc.ExitError
+	switch {
+	case err == nil:
+		inst.suspect.Store(false)
+		return inst, nil
+	case errors.As(err, &exited):
+		return a.current() // watch logged it; a fresh run starts
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("check that the app still answers: %w", ctx.Err())
+	}
+	return a.restart(inst, fmt.Sprintf("no answer to %s within %s after a request to it timed out",
+		a.cfg.ReadyPath, time.Since(start).Round(time.Millisecond)))
+}
+
+// restart stops inst, if it is still the app's current run, and starts the
+// app again; it returns the current run.
+func (a *App) restart(inst *instance, why string) (*instance, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.stopped {
+		return nil, ErrStopped
+	}
+	if a.cur != inst {
+		return a.cur, nil
+	}
+	a.log.Error("app wedged: starting it again", slog.Int("pid", inst.p.Pid()), slog.String("reason", why),
+		slog.Int64("duration_ms", time.Since(inst.started).Milliseconds()))
+	inst.p.Stop(StopGrace)
+	<-inst.cleaned // its group is gone, so its port is free
+	next, err := a.launch()
+	if err != nil {
+		return nil, err
+	}
+	a.cur = next
+	return next, nil
+}
+
 // AwaitInit holds the init phase until the app is ready, it exits, or
-// deadline passes, whichever comes first, and logs which. Past the deadline
+// deadline passes, whichever comes first, and logs which; an app that hangs
+// at boot is started again as for a request (see await). Past the deadline
 // the function should take invocations anyway: the first one waits for the
 // rest of the boot (see InitBudget).
 func (a *App) AwaitInit(deadline time.Time) {
+	ctx, cancel := context.WithDeadline(a.ctx, deadline)
+	defer cancel()
 	a.mu.Lock()
-	inst := a.cur
+	cur := a.cur
 	a.mu.Unlock()
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-	select {
-	case <-inst.ready:
-	case <-inst.p.Exited(): // watch logs it; the first request starts it again
-	case <-timer.C:
+	if isClosed(cur.p.Exited()) {
+		return // watch logs it; the first request starts it again
+	}
+	_, err := a.await(ctx)
+	if errors.Is(err, ErrStarting) && errors.Is(err, context.DeadlineExceeded) {
 		a.log.Warn("app not ready within the init budget: taking invocations, the first one waits for it",
-			slog.Int64("duration_ms", time.Since(inst.started).Milliseconds()))
+			slog.Int64("duration_ms", time.Since(cur.started).Milliseconds()))
 	}
 }
 

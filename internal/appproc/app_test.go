@@ -35,8 +35,14 @@ type testApp struct {
 // command prefixed by before (shell), stopped when t ends.
 func startApp(t *testing.T, before string, env ...string) *testApp {
 	t.Helper()
+	return startConfig(t, testConfig(t, before, env...))
+}
+
+// testConfig is the Config of startApp.
+func testConfig(t *testing.T, before string, env ...string) appproc.Config {
+	t.Helper()
 	u, _ := url.Parse("http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t)))
-	cfg := appproc.Config{
+	return appproc.Config{
 		Command:   before + `exec "$APPPROC_TEST_BIN" -test.run='^$'`,
 		Dir:       t.TempDir(),
 		URL:       u,
@@ -45,7 +51,6 @@ func startApp(t *testing.T, before string, env ...string) *testApp {
 		Manage:    appproc.DefaultManageCommand,
 		Env:       append(os.Environ(), append([]string{"APPPROC_TEST_APP=1", "APPPROC_TEST_BIN=" + os.Args[0]}, env...)...),
 	}
-	return startConfig(t, cfg)
 }
 
 func startConfig(t *testing.T, cfg appproc.Config) *testApp {
@@ -188,6 +193,76 @@ func TestCrashAfterReadyRestartsOnDemand(t *testing.T) {
 	}
 	if got := strings.Count(ta.logs.String(), `"msg":"app started"`); got < 2 {
 		t.Errorf("app started %d times, want a fresh app for the request", got)
+	}
+}
+
+// TestBootHangRestarts: an app that hangs at boot is started again once
+// requests have waited BootTimeout for it, not left to answer 503 forever.
+func TestBootHangRestarts(t *testing.T) {
+	cfg := testConfig(t, "", "APP_HANG_ONCE="+filepath.Join(t.TempDir(), "hung"))
+	cfg.BootTimeout = 300 * time.Millisecond
+	ta := startConfig(t, cfg)
+	if _, err := ta.get(t, "/pid", 20*time.Second); err != nil {
+		t.Fatalf("GET /pid: %v, want an answer from the app started again", err)
+	}
+	logs := ta.logs.String()
+	if !strings.Contains(logs, `"msg":"app wedged: starting it again"`) || !strings.Contains(logs, "not ready after 300ms of boot") {
+		t.Errorf("log %s lacks the restart and its reason", logs)
+	}
+}
+
+// TestBootTimeCountsWaitsOnly: the boot timeout counts the time requests
+// waited, not the time since the app started — Lambda freezes the
+// function between invocations, and a frozen boot makes no progress.
+func TestBootTimeCountsWaitsOnly(t *testing.T) {
+	cfg := testConfig(t, "", "APP_BOOT_MS=2500")
+	cfg.BootTimeout = time.Second
+	ta := startConfig(t, cfg)
+	time.Sleep(2 * time.Second) // past BootTimeout since the start, with nobody waiting
+	if _, err := ta.get(t, "/pid", 10*time.Second); err != nil {
+		t.Fatalf("GET /pid: %v", err)
+	}
+	if strings.Contains(ta.logs.String(), "app wedged") {
+		t.Errorf("restarted an app that booted within BootTimeout of waiting:\n%s", ta.logs)
+	}
+}
+
+// TestWedgedAppRestarts: an app that serves two requests at a time (as the
+// template's gunicorn, --workers 1 --threads 2) and has both stuck past
+// their timeouts no longer answers; the next request finds it wedged and
+// is served by a fresh app. With one stuck request it still answers, and
+// is kept.
+func TestWedgedAppRestarts(t *testing.T) {
+	tests := []struct {
+		name    string
+		stuck   int
+		restart bool
+	}{
+		{"one of two busy: kept", 1, false},
+		{"both busy: started again", 2, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ta := startApp(t, "", "APP_MAX_CONCURRENT=2")
+			before := ta.pid(t)
+			for range tt.stuck {
+				if _, err := ta.get(t, "/hang", 300*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("GET /hang: %v, want a timeout", err)
+				}
+			}
+			start := time.Now()
+			after := ta.pid(t)
+			if restarted := after != before; restarted != tt.restart {
+				t.Errorf("served by pid %d after %d stuck requests (before: %d): restarted %v, want %v",
+					after, tt.stuck, before, restarted, tt.restart)
+			}
+			if took := time.Since(start); !tt.restart && took > appproc.LivenessTimeout {
+				t.Errorf("the request after one stuck one took %s, want the check's quick answer", took)
+			}
+			if wedged := strings.Contains(ta.logs.String(), "no answer to / within"); wedged != tt.restart {
+				t.Errorf("log says wedged: %v, want %v:\n%s", wedged, tt.restart, ta.logs)
+			}
+		})
 	}
 }
 
@@ -336,6 +411,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "manage ends with a backslash", env: map[string]string{"MANAGE_COMMAND": `python3 manage.py \`}, wantErr: "MANAGE_COMMAND: want one command"},
 		{name: "manage with a variable", wantOK: true, env: map[string]string{"MANAGE_COMMAND": "$PYTHON src/manage.py"},
 			want: appproc.Config{Command: "gunicorn app", Dir: root, ReadyPath: "/", Manage: "$PYTHON src/manage.py"}},
+		{name: "boot timeout", wantOK: true, env: map[string]string{"UPSTREAM_BOOT_TIMEOUT": "90s"},
+			want: appproc.Config{Command: "gunicorn app", Dir: root, ReadyPath: "/", Manage: "python3 manage.py", BootTimeout: 90 * time.Second}},
+		{name: "boot timeout not a duration", env: map[string]string{"UPSTREAM_BOOT_TIMEOUT": "90"}, wantErr: "UPSTREAM_BOOT_TIMEOUT: want a positive Go duration"},
+		{name: "boot timeout zero", env: map[string]string{"UPSTREAM_BOOT_TIMEOUT": "0s"}, wantErr: "UPSTREAM_BOOT_TIMEOUT: want a positive Go duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -355,8 +434,12 @@ func TestConfigFromEnv(t *testing.T) {
 				return
 			}
 			tt.want.URL, tt.want.ReadyHost = upstream, "www.example.com"
+			if tt.want.BootTimeout == 0 {
+				tt.want.BootTimeout = appproc.DefaultBootTimeout
+			}
 			if got.Command != tt.want.Command || got.Dir != tt.want.Dir || got.ReadyPath != tt.want.ReadyPath ||
-				got.Manage != tt.want.Manage || got.URL != tt.want.URL || got.ReadyHost != tt.want.ReadyHost || got.Env != nil {
+				got.Manage != tt.want.Manage || got.URL != tt.want.URL || got.ReadyHost != tt.want.ReadyHost ||
+				got.BootTimeout != tt.want.BootTimeout || got.Env != nil {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})

@@ -6,10 +6,16 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // DefaultManageCommand is MANAGE_COMMAND's default.
 const DefaultManageCommand = "python3 manage.py"
+
+// DefaultBootTimeout is UPSTREAM_BOOT_TIMEOUT's default: the init and two
+// requests waiting UPSTREAM_TIMEOUT's default of 25 s each for an app that
+// hangs at boot, before it is started again.
+const DefaultBootTimeout = time.Minute
 
 // Config is the in-function app's configuration, read once at cold start.
 type Config struct {
@@ -30,11 +36,19 @@ type Config struct {
 	// ALLOWED_HOSTS entry, so that Django does not log DisallowedHost.
 	// Empty: the URL's host.
 	ReadyHost string
+	// BootTimeout is how long invocations (and the init) may wait for the
+	// app to be ready before it is started again (UPSTREAM_BOOT_TIMEOUT):
+	// time spent waiting, which a freeze between invocations does not add
+	// to. Zero means DefaultBootTimeout.
+	BootTimeout time.Duration
 	// Manage is the command prefix management invocations run
 	// (MANAGE_COMMAND): shell words and variables, to which the invocation's
 	// arguments are appended as given; no comment, list or pipeline (#, ;,
 	// &, |).
 	Manage string
+	// ManageAllow lists the commands management invocations may run
+	// (MANAGE_ALLOW, default DefaultManageAllow); empty: none.
+	ManageAllow []string
 	// Env is the environment of the app and its management commands, to
 	// which PORT is added; nil means this process's environment.
 	Env []string
@@ -79,22 +93,45 @@ func ConfigFromEnv(getenv func(string) string, upstream *url.URL, readyHost stri
 		}
 	}
 
-	c.Manage = DefaultManageCommand
-	if v, set := getenv("MANAGE_COMMAND"), getenv("MANAGE_COMMAND") != ""; set {
-		if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\n\r\x00") {
-			bad("MANAGE_COMMAND", fmt.Errorf("want a command like %q on one line, got %q", DefaultManageCommand, v))
-		} else if strings.ContainsAny(v, "#;&|") || strings.HasSuffix(strings.TrimSpace(v), `\`) {
-			// Manage runs `exec MANAGE_COMMAND "$@"`: a comment would drop
-			// the arguments, a list or pipeline would not get them.
-			bad("MANAGE_COMMAND", fmt.Errorf("want one command and its first arguments, like %q (put more shell in a script), got %q", DefaultManageCommand, v))
+	c.BootTimeout = DefaultBootTimeout
+	if v := getenv("UPSTREAM_BOOT_TIMEOUT"); v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+			bad("UPSTREAM_BOOT_TIMEOUT", fmt.Errorf("want a positive Go duration like 1m, got %q", v))
 		} else {
-			c.Manage = strings.TrimSpace(v)
+			c.BootTimeout = d
 		}
+	}
+
+	c.Manage = DefaultManageCommand
+	if v := getenv("MANAGE_COMMAND"); v != "" {
+		if m, err := parseManage(v); err != nil {
+			bad("MANAGE_COMMAND", err)
+		} else {
+			c.Manage = m
+		}
+	}
+	if allow, err := parseManageAllow(getenv("MANAGE_ALLOW")); err != nil {
+		bad("MANAGE_ALLOW", err)
+	} else {
+		c.ManageAllow = allow
 	}
 	if len(errs) > 0 {
 		return Config{}, false, errors.Join(errs...)
 	}
 	return c, true, nil
+}
+
+// parseManage checks that v is one command and its first arguments on one
+// line, and returns it trimmed. Manage runs `exec MANAGE_COMMAND "$@"`: a
+// comment would drop the arguments, a list or pipeline would not get them.
+func parseManage(v string) (string, error) {
+	if strings.TrimSpace(v) == "" || strings.ContainsAny(v, "\n\r\x00") {
+		return "", fmt.Errorf("want a command like %q on one line, got %q", DefaultManageCommand, v)
+	}
+	if strings.ContainsAny(v, "#;&|") || strings.HasSuffix(strings.TrimSpace(v), `\`) {
+		return "", fmt.Errorf("want one command and its first arguments, like %q (put more shell in a script), got %q", DefaultManageCommand, v)
+	}
+	return strings.TrimSpace(v), nil
 }
 
 // parseReadyPath checks that v is an absolute path with an optional query.
@@ -105,6 +142,14 @@ func parseReadyPath(v string) (string, error) {
 		return "", fmt.Errorf("want a path like /healthz, got %q", v)
 	}
 	return v, nil
+}
+
+// bootTimeout returns BootTimeout, or its default.
+func (c Config) bootTimeout() time.Duration {
+	if c.BootTimeout <= 0 {
+		return DefaultBootTimeout
+	}
+	return c.BootTimeout
 }
 
 // environ returns the app's environment: Env (or this process's) with PORT

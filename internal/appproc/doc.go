@@ -1,14 +1,14 @@
 // Package appproc runs the app inside the hostforward Lambda (the in-function
 // mode, UPSTREAM_COMMAND): it starts the app as a child process on loopback
 // at cold start, tells when it is ready, holds requests back until then,
-// restarts it when it dies, runs its management commands on request, and
-// stops it when Lambda shuts the environment down.
+// restarts it when it dies or is wedged, runs its management commands on
+// request, and stops it when Lambda shuts the environment down.
 //
 // The order of one cold start (hostforward.Setup makes the calls) and one
 // request:
 //
 //  1. ConfigFromEnv reads UPSTREAM_COMMAND, UPSTREAM_READY_PATH,
-//     MANAGE_COMMAND and LAMBDA_TASK_ROOT.
+//     UPSTREAM_BOOT_TIMEOUT, MANAGE_COMMAND, MANAGE_ALLOW and LAMBDA_TASK_ROOT.
 //  2. Start runs `/bin/sh -c UPSTREAM_COMMAND` in the task root with the
 //     function's environment plus PORT, its output going to the function's
 //     own, line by line, and polls UPSTREAM_READY_PATH every 10 ms until the
@@ -25,10 +25,21 @@
 //     once; one that dies while booting, or just after, is started again by
 //     the next request, so a command that fails at once, or an app that
 //     crashes as soon as it is up, does not restart in a loop.
-//  5. Stop, on Lambda's SIGTERM, sends SIGTERM to the app's process group
+//  5. A wedged app is started again too. One that is not ready after
+//     BootTimeout of the time invocations (and the init) waited for it hangs
+//     at boot. After a request that timed out, the next one first checks
+//     that the app answers its ready path within LivenessTimeout, with any
+//     status: a threaded app with one stuck request still answers and is
+//     kept, one whose threads are all stuck (or that hangs) is replaced.
+//     Both clocks run only while an invocation is under way, never across
+//     the freezes between invocations, when the app makes no progress
+//     either; so gunicorn keeps --timeout 0, whose heartbeat would find a
+//     frozen worker late on thaw.
+//  6. Stop, on Lambda's SIGTERM, sends SIGTERM to the app's process group
 //     and SIGKILLs what is left after StopGrace.
 //
-// Manage runs MANAGE_COMMAND with a management invocation's arguments.
+// Manage runs MANAGE_COMMAND with a management invocation's arguments, once
+// internal/dispatch has checked the invocation (MANAGE_ALLOW is its list).
 //
 // See https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html
 // for the init, invoke and shutdown phases.

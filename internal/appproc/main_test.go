@@ -23,7 +23,9 @@ import (
 //
 // With APP_IGNORE_TERM it ignores SIGTERM; APP_EXIT makes it exit at once
 // with that status, APP_EXIT_WHEN_READY with status 3 just after it answered
-// ready.
+// ready. APP_HANG_ONCE names a file: the app that finds it missing creates
+// it and hangs at boot. APP_MAX_CONCURRENT serves that many requests at a
+// time, the rest waiting, as a threaded gunicorn worker does.
 func TestMain(m *testing.M) {
 	if os.Getenv("APPPROC_TEST_APP") == "" {
 		os.Exit(m.Run())
@@ -35,6 +37,13 @@ func TestMain(m *testing.M) {
 	}
 	if os.Getenv("APP_IGNORE_TERM") != "" {
 		signal.Ignore(syscall.SIGTERM)
+	}
+	if mark := os.Getenv("APP_HANG_ONCE"); mark != "" {
+		if f, err := os.OpenFile(mark, os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
+			fmt.Println("hanging at boot on purpose")
+			time.Sleep(time.Hour)
+		}
 	}
 	ms := func(name string) time.Duration {
 		n, _ := strconv.Atoi(os.Getenv(name))
@@ -64,7 +73,21 @@ func TestMain(m *testing.M) {
 	}
 	fmt.Printf("listening in %s\n", mustGetwd())
 	fmt.Fprint(os.Stderr, "stderr line\n")
-	http.Serve(ln, mux)
+	http.Serve(ln, limit(mux))
+}
+
+// limit serves at most APP_MAX_CONCURRENT requests at a time, if set.
+func limit(h http.Handler) http.Handler {
+	n, _ := strconv.Atoi(os.Getenv("APP_MAX_CONCURRENT"))
+	if n <= 0 {
+		return h
+	}
+	slots := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		slots <- struct{}{}
+		defer func() { <-slots }()
+		h.ServeHTTP(w, r)
+	})
 }
 
 func mustGetwd() string {

@@ -2,7 +2,11 @@ package appproc
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
@@ -17,6 +21,46 @@ const (
 	// last 1 MiB.
 	MaxManageOutput = 1 << 20
 )
+
+// DefaultManageAllow is MANAGE_ALLOW's default: the commands a deployment
+// needs (schema, static files, the first admin user, checks) and none that
+// runs arbitrary code or prints the settings (shell, dbshell, diffsettings).
+var DefaultManageAllow = []string{"migrate", "collectstatic", "createsuperuser", "check", "showmigrations"}
+
+// ManageOff is the MANAGE_ALLOW value that refuses every management
+// invocation.
+const ManageOff = "none"
+
+// manageCommandName is the shape of a Django management command's name.
+var manageCommandName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// parseManageAllow reads MANAGE_ALLOW: comma-separated command names, which
+// replace DefaultManageAllow (list the defaults too to widen it); blank is
+// the default, ManageOff an empty list.
+func parseManageAllow(v string) ([]string, error) {
+	v = strings.TrimSpace(v)
+	switch v {
+	case "":
+		return slices.Clone(DefaultManageAllow), nil
+	case ManageOff:
+		return []string{}, nil
+	}
+	var names []string
+	for _, name := range strings.Split(v, ",") {
+		name = strings.TrimSpace(name)
+		if name == ManageOff {
+			return nil, fmt.Errorf("%q stands alone (no management), got %q", ManageOff, v)
+		}
+		if !manageCommandName.MatchString(name) {
+			return nil, fmt.Errorf("want comma-separated command names like %q, or %q; got %q in %q",
+				strings.Join(DefaultManageAllow, ","), ManageOff, name, v)
+		}
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}
 
 // Manage runs MANAGE_COMMAND with args appended as given — through
 // `/bin/sh -c 'exec MANAGE_COMMAND "$@"'`, so the command may use shell

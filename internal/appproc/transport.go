@@ -16,7 +16,9 @@ const exitNotice = 250 * time.Millisecond
 // ErrStarting; one whose app dies before or while it answers fails with an
 // error wrapping the app's *childproc.ExitError (also when the body breaks
 // off midway), so that the caller can say the app exited, and with what
-// status, rather than that it is unreachable.
+// status, rather than that it is unreachable. A request whose context ends
+// while the app answers has the next one check that the app is not wedged
+// (see App.check).
 func (a *App) Transport(next http.RoundTripper) http.RoundTripper {
 	return &transport{app: a, next: next}
 }
@@ -43,9 +45,12 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // explain returns err, wrapped with the app's exit if the app died: it
-// waits up to exitNotice for the exit, unless the request itself ended.
+// waits up to exitNotice for the exit, unless the request itself ended —
+// the app did not answer in time, so the next request checks that it still
+// answers at all (App.check).
 func (inst *instance) explain(req *http.Request, err error) error {
 	if req.Context().Err() != nil {
+		inst.suspect.Store(true)
 		return err
 	}
 	timer := time.NewTimer(exitNotice)

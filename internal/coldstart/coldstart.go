@@ -18,16 +18,37 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
+// Env reads the function's environment: a variable's value and whether it
+// is set, as os.LookupEnv does (a variable may be set and empty).
+type Env func(name string) (string, bool)
+
+// Getenv returns name's value, "" when it is unset, as os.Getenv does.
+func (e Env) Getenv(name string) string {
+	v, _ := e(name)
+	return v
+}
+
 // Build makes a function's handler (anything lambda.Start accepts) from its
-// environment, read through getenv, and the AWS configuration. It runs once,
-// at cold start.
-type Build func(ctx context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error)
+// environment, read through env. It runs once, at cold start, and reads its
+// own variables before it loads the AWS configuration (AWSConfig), so that
+// an error names the function's variable first.
+type Build func(ctx context.Context, env Env, logger *slog.Logger) (any, error)
+
+// AWSConfig loads the AWS configuration from the SDK's standard settings
+// (AWS_REGION, AWS_ENDPOINT_URL…), once per cold start.
+func AWSConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load aws configuration: %w", err)
+	}
+	return cfg, nil
+}
 
 // Main runs build with the process's environment and starts the Lambda loop
 // with its handler; it never returns.
 func Main(build Build) {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	if err := run(context.Background(), os.Getenv, logger, build); err != nil {
+	if err := run(context.Background(), os.LookupEnv, logger, build); err != nil {
 		logger.Error("cannot start", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
@@ -35,12 +56,8 @@ func Main(build Build) {
 
 // run starts the Lambda loop, which never returns; an error is a failure at
 // cold start.
-func run(ctx context.Context, getenv func(string) string, logger *slog.Logger, build Build) error {
-	awsCfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return fmt.Errorf("load aws configuration: %w", err)
-	}
-	h, err := build(ctx, getenv, awsCfg, logger)
+func run(ctx context.Context, env Env, logger *slog.Logger, build Build) error {
+	h, err := build(ctx, env, logger)
 	if err != nil {
 		return err
 	}

@@ -3,30 +3,20 @@ package dispatch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-
-	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/manageapi"
 )
 
 // Accepted names the payload shapes Handle accepts, for error messages.
 const Accepted = `an API Gateway HTTP API event (payload format 2.0, with requestContext) or a management invocation {"manage": ["migrate", "--noinput"]}`
 
-// killedNote ends the output of a management command killed at the deadline.
-const killedNote = "\n[djfront: killed shortly before the invocation deadline]\n"
-
 // HTTPHandler answers an API Gateway event (hostforward.Handler.Handle).
 type HTTPHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
-
-// Manager runs a management command with args (appproc.App.Manage).
-type Manager func(ctx context.Context, args []string) (childproc.Result, error)
 
 // UnsupportedEventError is the Lambda error (errorType
 // "UnsupportedEventError") for a payload of neither accepted shape.
@@ -38,38 +28,35 @@ func (e *UnsupportedEventError) Error() string {
 	return "unsupported event: " + e.Reason + "; want " + Accepted
 }
 
-// ManageError is the Lambda error (errorType "ManageError") for a
-// management command that could not be started at all.
-type ManageError struct {
-	Err error
-}
-
-func (e *ManageError) Error() string { return "management command: " + e.Err.Error() }
-
-func (e *ManageError) Unwrap() error { return e.Err }
-
 // Handler routes invocations; build one at cold start.
 type Handler struct {
-	http      HTTPHandler
-	manage    Manager
-	maxOutput int
-	log       *slog.Logger
+	http   HTTPHandler
+	manage Manage
+	allow  map[string]bool
+	log    *slog.Logger
 }
 
 // New returns a Handler that sends API Gateway events to httpHandler and
-// management invocations to manage, keeping the last maxOutput bytes of a
-// command's output, and logs to logger.
-func New(httpHandler HTTPHandler, manage Manager, maxOutput int, logger *slog.Logger) *Handler {
-	return &Handler{http: httpHandler, manage: manage, maxOutput: maxOutput, log: logger}
+// management invocations, once checked, to manage.Run, and logs to logger.
+func New(httpHandler HTTPHandler, manage Manage, logger *slog.Logger) *Handler {
+	allow := map[string]bool{}
+	for _, name := range manage.Allow {
+		allow[name] = true
+	}
+	return &Handler{http: httpHandler, manage: manage, allow: allow, log: logger}
 }
 
 // Handle answers one invocation with an events.APIGatewayV2HTTPResponse or
-// a manageapi.Result. Its error is an *UnsupportedEventError or a *ManageError,
-// each logged here once.
+// a manageapi.Result. Its error is an *UnsupportedEventError, logged here, or
+// a *ManageRefusedError or *ManageError, logged with the management
+// invocation's line: each error is logged once.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (any, error) {
 	res, err := h.route(ctx, payload)
-	if err != nil {
+	var unsupported *UnsupportedEventError
+	if errors.As(err, &unsupported) {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "invocation refused", slog.String("request_id", requestID(ctx)), slog.String("error", err.Error()))
+	}
+	if err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -108,54 +95,6 @@ func (h *Handler) route(ctx context.Context, payload json.RawMessage) (any, erro
 		}
 	}
 	return h.runManage(ctx, args)
-}
-
-func (h *Handler) runManage(ctx context.Context, args []string) (manageapi.Result, error) {
-	start := time.Now()
-	res, err := h.manage(ctx, args)
-	if err != nil {
-		return manageapi.Result{}, &ManageError{Err: err}
-	}
-	out := res.Output
-	if res.Killed {
-		out = lastBytes(out, h.maxOutput-len(killedNote)) + killedNote
-	}
-	attrs := []slog.Attr{
-		slog.String("request_id", requestID(ctx)),
-		slog.Int("exit_code", res.ExitCode),
-		slog.Bool("killed", res.Killed),
-		slog.Bool("truncated", res.Truncated),
-		slog.Int("output_bytes", len(out)),
-		slog.Int64("duration_ms", time.Since(start).Milliseconds()),
-	}
-	if len(args) > 0 {
-		attrs = append(attrs, slog.String("command", args[0])) // only the name: arguments may hold secrets
-	}
-	level := slog.LevelInfo
-	if res.ExitCode != 0 {
-		level = slog.LevelWarn
-	}
-	h.log.LogAttrs(ctx, level, "manage", attrs...)
-	return manageapi.Result{ExitCode: res.ExitCode, Output: validUTF8Start(out)}, nil
-}
-
-// lastBytes returns the last n bytes of s.
-func lastBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[len(s)-n:]
-}
-
-// validUTF8Start drops the bytes of a character cut off at the start of a
-// truncated output, which JSON would turn into U+FFFD.
-func validUTF8Start(s string) string {
-	for i := 0; i < len(s) && i < utf8.UTFMax; i++ {
-		if utf8.RuneStart(s[i]) {
-			return s[i:]
-		}
-	}
-	return s
 }
 
 // requestID is Lambda's request id, or "" outside Lambda.

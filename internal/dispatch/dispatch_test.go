@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/djfront/djfront/internal/appproc"
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/dispatch"
 	"github.com/djfront/djfront/internal/manageapi"
@@ -24,7 +26,27 @@ type recorded struct {
 	manage []string
 }
 
-func newHandler(rec *recorded, res childproc.Result, err error, maxOutput int) *dispatch.Handler {
+// aliasARN is the function ARN of an invocation through manageapi.Alias.
+const aliasARN = "arn:aws:lambda:us-east-1:123456789012:function:djfront-hostforward-x:manage"
+
+// invokedAs returns a context as the Lambda runtime makes it for an
+// invocation of arn with the client context's custom map custom.
+func invokedAs(arn string, custom map[string]string) context.Context {
+	lc := &lambdacontext.LambdaContext{AwsRequestID: "c6af9ac6-7b61-11e6-9a41-93e812345678", InvokedFunctionArn: arn}
+	lc.ClientContext.Custom = custom
+	return lambdacontext.NewContext(context.Background(), lc)
+}
+
+// viaDjfrontManage is the context of an invocation as djfront manage makes
+// it: through the alias, synchronous, with its client context.
+func viaDjfrontManage() context.Context {
+	return invokedAs(aliasARN, map[string]string{manageapi.MarkerKey: manageapi.MarkerValue, manageapi.UserKey: "alice"})
+}
+
+// newHandler returns a Handler whose management commands return res and
+// err, with allow as the allow-list (nil: appproc's default), logging to log
+// (nil: nowhere).
+func newHandler(rec *recorded, res childproc.Result, err error, maxOutput int, allow []string, log io.Writer) *dispatch.Handler {
 	httpHandler := func(_ context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		rec.http = &ev
 		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: "from the app"}, nil
@@ -33,7 +55,13 @@ func newHandler(rec *recorded, res childproc.Result, err error, maxOutput int) *
 		rec.manage = args
 		return res, err
 	}
-	return dispatch.New(httpHandler, manage, maxOutput, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if allow == nil {
+		allow = appproc.DefaultManageAllow
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	return dispatch.New(httpHandler, dispatch.Manage{Run: manage, Allow: allow, MaxOutput: maxOutput}, slog.New(slog.NewJSONHandler(log, nil)))
 }
 
 func TestRoutes(t *testing.T) {
@@ -46,7 +74,6 @@ func TestRoutes(t *testing.T) {
 	}{
 		{name: "API Gateway event", payload: fixtures.Must(t, "api-get.json"), wantHTTP: true},
 		{name: "management invocation", payload: fixtures.Must(t, "manage-migrate.json"), wantManage: []string{"migrate", "--noinput"}},
-		{name: "no arguments", payload: []byte(`{"manage": []}`), wantManage: []string{}},
 		{name: "arguments as given", payload: []byte(`{"manage": ["shell", "-c", "print('$(x); *')"]}`), wantManage: []string{"shell", "-c", "print('$(x); *')"}},
 		{name: "S3 event", payload: fixtures.Must(t, "s3-put.json"), wantErr: "neither requestContext nor manage"},
 		{name: "empty object", payload: []byte(`{}`), wantErr: "neither requestContext nor manage"},
@@ -64,8 +91,8 @@ func TestRoutes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var rec recorded
-			h := newHandler(&rec, childproc.Result{ExitCode: 0, Output: "done\n"}, nil, 1<<20)
-			got, err := h.Handle(context.Background(), tt.payload)
+			h := newHandler(&rec, childproc.Result{ExitCode: 0, Output: "done\n"}, nil, 1<<20, []string{"migrate", "shell"}, nil)
+			got, err := h.Handle(viaDjfrontManage(), tt.payload)
 			if tt.wantErr != "" {
 				var unsupported *dispatch.UnsupportedEventError
 				if !errors.As(err, &unsupported) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), dispatch.Accepted) {
@@ -116,7 +143,7 @@ func TestManageResults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var rec recorded
-			got, err := newHandler(&rec, tt.res, nil, tt.maxOutput).Handle(context.Background(), []byte(`{"manage": ["x"]}`))
+			got, err := newHandler(&rec, tt.res, nil, tt.maxOutput, nil, nil).Handle(viaDjfrontManage(), []byte(`{"manage": ["check"]}`))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,8 +159,8 @@ func TestManageResults(t *testing.T) {
 
 func TestManageCannotStart(t *testing.T) {
 	var rec recorded
-	_, err := newHandler(&rec, childproc.Result{}, errors.New("start /bin/sh: no such file"), 100).
-		Handle(context.Background(), []byte(`{"manage": ["migrate"]}`))
+	_, err := newHandler(&rec, childproc.Result{}, errors.New("start /bin/sh: no such file"), 100, nil, nil).
+		Handle(viaDjfrontManage(), []byte(`{"manage": ["migrate"]}`))
 	var me *dispatch.ManageError
 	if !errors.As(err, &me) || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("got %v, want a ManageError with the cause", err)
@@ -148,10 +175,14 @@ func FuzzHandle(f *testing.F) {
 	f.Add([]byte(`{"requestContext": null, "version": "2.0"}`))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		var rec recorded
-		_, err := newHandler(&rec, childproc.Result{}, nil, 100).Handle(context.Background(), payload)
+		_, err := newHandler(&rec, childproc.Result{}, nil, 100, nil, nil).Handle(viaDjfrontManage(), payload)
 		var unsupported *dispatch.UnsupportedEventError
-		if err != nil && !errors.As(err, &unsupported) {
-			t.Errorf("error %T %v, want an UnsupportedEventError", err, err)
+		var refused *dispatch.ManageRefusedError
+		if err != nil && !errors.As(err, &unsupported) && !errors.As(err, &refused) {
+			t.Errorf("error %T %v, want an UnsupportedEventError or a ManageRefusedError", err, err)
+		}
+		if refused != nil && rec.manage != nil {
+			t.Errorf("refused management invocation %q ran", rec.manage)
 		}
 		if err == nil && rec.http == nil && rec.manage == nil {
 			t.Error("accepted payload reached no handler")

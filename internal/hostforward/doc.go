@@ -37,14 +37,20 @@
 //     management invocations to the app, and appproc's AwaitInit holds the
 //     init phase until the app is ready, but not past appproc.InitBudget
 //     (async init);
-//  4. the handler is built with lambda.WithSetEscapeHTML(false), which
-//     checkPayloadSize assumes, and with the app, lambda.WithEnableSIGTERM:
+//  4. without the app the handler is the Handler itself (Invoke, event.go:
+//     a payload of another shape — payload format 1.0 of a REST API or of
+//     an HTTP API integration set to 1.0, an Application Load Balancer
+//     event — is a Lambda error naming it, an *UnsupportedEventError, and
+//     never reaches the app); with the app, dispatch's. Either encodes
+//     responses without HTML escaping, which checkPayloadSize assumes, and
+//     with the app the handler has lambda.WithEnableSIGTERM:
 //     registering it is the only way to have Lambda send SIGTERM (not just
 //     SIGKILL) at shutdown, on which the app is stopped and the process exits.
 //
 // # One request, in call order
 //
-// [Handler.Handle] takes the event and hands it to forward, which runs:
+// [Handler.Handle] takes the event (from Invoke, or dispatch) and hands it
+// to forward, which runs:
 //
 //  1. checks and request (request.go): newRequest calls lowercaseKeys
 //     (header names are tokens, one spelling each), verify (X-Origin-Verify
@@ -57,7 +63,7 @@
 //     query restored, the forwarding headers set), and whose writer is the
 //     recorder (response.go), watching the body through watchBody;
 //  3. response (response.go): recorder.response, responseHeaders
-//     (cookies, single-valued headers, UTF-8, and privateCacheControl in
+//     (cookies, single-valued headers, ISO-8859-1 values, and privateCacheControl in
 //     cachecontrol.go for a response that sets a cookie) and
 //     checkPayloadSize;
 //  4. errors (errors.go): classify maps an upstream failure to a refusal,

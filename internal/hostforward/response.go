@@ -106,10 +106,7 @@ func (r *recorder) response() (events.APIGatewayV2HTTPResponse, changes, error) 
 	r.WriteHeader(http.StatusOK) // an app that sent no body and no status
 	resp := events.APIGatewayV2HTTPResponse{StatusCode: r.status}
 	var ch changes
-	var err error
-	if resp.Headers, resp.Cookies, ch, err = responseHeaders(r.sent); err != nil {
-		return resp, ch, err
-	}
+	resp.Headers, resp.Cookies, ch = responseHeaders(r.sent)
 	body := r.body.Bytes()
 	text := isText(r.sent) && utf8.Valid(body)
 	if text {
@@ -136,10 +133,11 @@ var singleValued = map[string]bool{
 // (single-valued ones reduced to their first value), framing headers
 // removed. A name with whitespace before the colon has it removed (RFC
 // 9112 §5.1); a name that is still not a token is dropped. A value that is
-// not valid UTF-8 is refused with a 502: the payload is JSON, which would
-// carry it only with U+FFFD in place of the bytes. A response that sets a
-// cookie is made private (privateCacheControl).
-func responseHeaders(sent http.Header) (map[string]string, []string, changes, error) {
+// not valid UTF-8 is read as ISO-8859-1, as HTTP's obs-text allows (RFC
+// 9110 §5.5): the payload is JSON, which carries text, so the viewer gets
+// the same characters in UTF-8 rather than U+FFFD in place of the bytes. A
+// response that sets a cookie is made private (privateCacheControl).
+func responseHeaders(sent http.Header) (map[string]string, []string, changes) {
 	var ch changes
 	out := make(map[string]string, len(sent))
 	var cookies []string
@@ -150,10 +148,9 @@ func responseHeaders(sent http.Header) (map[string]string, []string, changes, er
 			ch.droppedHeaders = append(ch.droppedHeaders, name)
 			continue
 		}
-		for _, v := range values {
-			if !utf8.ValidString(v) {
-				return nil, nil, ch, badGateway("the app's response header %q is not valid UTF-8, which API Gateway's JSON payload cannot carry", key)
-			}
+		if decoded := latin1Values(values); decoded != nil {
+			values = decoded
+			ch.latin1Headers = append(ch.latin1Headers, key)
 		}
 		switch {
 		case key == "Set-Cookie":
@@ -182,7 +179,28 @@ func responseHeaders(sent http.Header) (map[string]string, []string, changes, er
 			out["Cache-Control"] = cc
 		}
 	}
-	return out, cookies, ch, nil
+	return out, cookies, ch
+}
+
+// latin1Values returns values with every value that is not valid UTF-8
+// decoded from ISO-8859-1, whose bytes are the first 256 code points; nil
+// if all of them are valid UTF-8.
+func latin1Values(values []string) []string {
+	i := slices.IndexFunc(values, func(v string) bool { return !utf8.ValidString(v) })
+	if i < 0 {
+		return nil
+	}
+	out := slices.Clone(values)
+	for ; i < len(out); i++ {
+		if v := out[i]; !utf8.ValidString(v) {
+			runes := make([]rune, len(v))
+			for j := range len(v) {
+				runes[j] = rune(v[j])
+			}
+			out[i] = string(runes)
+		}
+	}
+	return out
 }
 
 // sortedKeys returns h's names in order, so that names merged after
@@ -305,6 +323,7 @@ type changes struct {
 	appCacheControl string   // the app's Cache-Control before that, if any
 	droppedHeaders  []string // names that are not tokens even without trailing whitespace
 	firstValueOnly  []string // single-valued headers sent more than once
+	latin1Headers   []string // headers with a value read as ISO-8859-1
 }
 
 func (c *changes) attrs() []slog.Attr {
@@ -320,6 +339,9 @@ func (c *changes) attrs() []slog.Attr {
 	}
 	if len(c.firstValueOnly) > 0 {
 		attrs = append(attrs, slog.Any("first_value_only_headers", c.firstValueOnly))
+	}
+	if len(c.latin1Headers) > 0 {
+		attrs = append(attrs, slog.Any("latin1_response_headers", c.latin1Headers))
 	}
 	return attrs
 }

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/djfront/djfront/internal/appproc"
+	"github.com/djfront/djfront/internal/coldstart"
 	"github.com/djfront/djfront/internal/dispatch"
 	"github.com/djfront/djfront/internal/secretcache"
 )
@@ -34,11 +34,16 @@ type Deps struct {
 
 // Build is the function's cold start, run by internal/coldstart for
 // functions/hostforward and for the local stack's `djfront __lambda
-// hostforward`: ConfigFromEnv through getenv, then Setup with a Secrets
-// Manager client of awsCfg and the app's output on stdout. In the in-function
-// mode that starts the app.
-func Build(ctx context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error) {
-	cfg, err := ConfigFromEnv(getenv)
+// hostforward`: ConfigFromEnv through env, then (the variables read first,
+// so that an error names the function's variable) the AWS configuration and
+// Setup with a Secrets Manager client and the app's output on stdout. In the
+// in-function mode that starts the app.
+func Build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, error) {
+	cfg, err := ConfigFromEnv(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := coldstart.AWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +56,10 @@ func Build(ctx context.Context, getenv func(string) string, awsCfg aws.Config, l
 
 // Setup makes the function ready for its first invocation and returns its
 // Lambda handler, for lambda.Start, or an error naming what failed; on error
-// nothing it started is left running. With cfg.App it starts the app before
+// nothing it started is left running. Without cfg.App the handler is the
+// [Handler] itself ([Handler.Invoke]: a payload that is not an HTTP API
+// event of payload format 2.0 fails as an [*UnsupportedEventError]). With
+// cfg.App it starts the app before
 // it reads the secrets, returns once the app is ready or appproc.InitBudget
 // has passed, and the handler also answers management invocations and, on
 // Lambda's SIGTERM, stops the app and exits the process. The steps and their
@@ -62,7 +70,7 @@ func Setup(ctx context.Context, cfg Config, deps Deps) (lambda.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		return lambda.NewHandlerWithOptions(h.Handle, noHTMLEscape()), nil
+		return h, nil // Handler.Invoke
 	}
 	app, err := appproc.Start(*cfg.App, deps.AppOutput, deps.Logger)
 	if err != nil {
@@ -73,7 +81,7 @@ func Setup(ctx context.Context, cfg Config, deps Deps) (lambda.Handler, error) {
 		app.Stop()
 		return nil, err
 	}
-	d := dispatch.New(h.Handle, app.Manage, appproc.MaxManageOutput, deps.Logger)
+	d := dispatch.New(h.Handle, dispatch.Manage{Run: app.Manage, Allow: cfg.App.ManageAllow, MaxOutput: appproc.MaxManageOutput}, deps.Logger)
 	app.AwaitInit(appproc.ProcessStart().Add(appproc.InitBudget))
 	return lambda.NewHandlerWithOptions(d.Handle, noHTMLEscape(), lambda.WithEnableSIGTERM(func() {
 		app.Stop()

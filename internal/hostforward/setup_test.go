@@ -87,3 +87,49 @@ func TestSetupStopsTheAppWhenSecretsFail(t *testing.T) {
 		t.Errorf("the app (pid %d) after Setup failed: kill 0 gave %v, want it gone", started.Pid, err)
 	}
 }
+
+// TestUnsupportedEvents: an integration wired to send another payload than
+// HTTP API payload format 2.0 — a REST API, an HTTP API integration at 1.0,
+// an Application Load Balancer — gets a Lambda error that names the shape
+// and what the function serves, logged with its error_type, and the app is
+// never called. Before, such events were refused as the viewer's fault
+// (400 invalid method "", or a false 403 for an ALB's multi-value headers).
+func TestUnsupportedEvents(t *testing.T) {
+	tests := []struct {
+		fixture string
+		payload string // instead of a fixture
+		want    string
+	}{
+		{fixture: "rest-api-v1.json", want: "unsupported event: an API Gateway REST API event (payload format 1.0); this function serves API Gateway HTTP API events of payload format 2.0"},
+		{fixture: "http-api-v1.json", want: "unsupported event: an API Gateway HTTP API event of payload format 1.0; this function serves API Gateway HTTP API events of payload format 2.0: set the integration's PayloadFormatVersion to 2.0"},
+		{fixture: "alb.json", want: "unsupported event: an Application Load Balancer event; this function serves API Gateway HTTP API events of payload format 2.0"},
+		{fixture: "alb-multi-value.json", want: "unsupported event: an Application Load Balancer event with multi-value headers; this function serves API Gateway HTTP API events of payload format 2.0"},
+		{payload: `{"key1": "value1"}`, want: "unsupported event: not an API Gateway HTTP API event (no version 2.0)"},
+		{payload: `{"version": "2.0", `, want: "unsupported event: not JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture+tt.payload, func(t *testing.T) {
+			app := newUpstream(t, func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") })
+			env := map[string]string{"UPSTREAM_URL": app.URL, "ALLOWED_HOSTS": "www.example.com", "ORIGIN_VERIFY_SECRETS": testSecret}
+			var logs bytes.Buffer
+			h, err := setup(t, env, hostforward.Deps{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			payload := []byte(tt.payload)
+			if tt.fixture != "" {
+				payload = fixtures.Must(t, tt.fixture)
+			}
+			out, err := h.Invoke(context.Background(), payload)
+			if _, ok := errors.AsType[*hostforward.UnsupportedEventError](err); !ok || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("got %s, error %T %v; want an *UnsupportedEventError starting %q", out, err, err, tt.want)
+			}
+			if got := app.got(); got != nil {
+				t.Errorf("the app got %s %s, want no request", got.Method, got.RequestURI)
+			}
+			if got := logLine(t, &logs); got["error_type"] != "UnsupportedEventError" || got["error"] != err.Error() || got["level"] != "ERROR" {
+				t.Errorf("log line %v, want level ERROR, error_type UnsupportedEventError and the error", got)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package invalidate
 
 import (
-	"cmp"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -32,42 +31,49 @@ type Config struct {
 	Plan pathplan.Options
 }
 
-// ConfigFromEnv reads the configuration through getenv (os.Getenv in the
-// Lambda); an empty variable is an unset one:
+// ConfigFromEnv reads the configuration through lookupEnv (os.LookupEnv in
+// the Lambda), which tells an unset variable from an empty one:
 //
 //   - DISTRIBUTION_ID: required.
 //   - ORIGIN_PATH: the S3 origin's origin path; optional.
 //   - IMMUTABLE_PATTERN: a Go regular expression matched against the keys
 //     of created static files; matching keys are not invalidated. Unset
 //     means [pathplan.DefaultImmutablePattern] (Django's manifest-hashed
-//     names); a pattern no key matches, like ^$, turns the check off.
+//     names); set and empty turns the check off.
 //   - STATIC_PREFIX: the key prefix collectstatic writes under, as
 //     DJFRONT_STATIC_PREFIX in the Django settings; default
-//     [DefaultStaticPrefix]. IMMUTABLE_PATTERN applies only under it, never
-//     to media. It must lie inside ORIGIN_PATH, or contain it.
+//     [DefaultStaticPrefix]; set and empty is refused. IMMUTABLE_PATTERN
+//     applies only under it, never to media. It must lie inside
+//     ORIGIN_PATH, or contain it.
 //   - MAX_PATHS: the most paths one invalidation carries, 1 to 3000;
-//     default [DefaultMaxPaths].
+//     default [DefaultMaxPaths] (also when empty).
 //
 // Errors name the variable at fault.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
+func ConfigFromEnv(lookupEnv func(string) (string, bool)) (Config, error) {
 	var c Config
-	c.DistributionID = getenv("DISTRIBUTION_ID")
+	c.DistributionID, _ = lookupEnv("DISTRIBUTION_ID")
 	if c.DistributionID == "" {
 		return Config{}, fmt.Errorf("DISTRIBUTION_ID is required: the id of the CloudFront distribution to invalidate")
 	}
 	if strings.Trim(c.DistributionID, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
 		return Config{}, fmt.Errorf("DISTRIBUTION_ID: %q is not a CloudFront distribution id (upper-case letters and digits, like E2EXAMPLE000000)", c.DistributionID)
 	}
-	if err := c.readPrefixes(getenv); err != nil {
+	if err := c.readPrefixes(lookupEnv); err != nil {
 		return Config{}, err
 	}
-	re, err := regexp.Compile(cmp.Or(getenv("IMMUTABLE_PATTERN"), pathplan.DefaultImmutablePattern))
-	if err != nil {
-		return Config{}, fmt.Errorf("IMMUTABLE_PATTERN: %w", err)
+	pattern, ok := lookupEnv("IMMUTABLE_PATTERN")
+	if !ok {
+		pattern = pathplan.DefaultImmutablePattern
 	}
-	c.Plan.Immutable = re
+	if pattern != "" {
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return Config{}, fmt.Errorf("IMMUTABLE_PATTERN: %w", err)
+		}
+		c.Plan.Immutable = re
+	}
 	c.Plan.MaxPaths = DefaultMaxPaths
-	if s := getenv("MAX_PATHS"); s != "" {
+	if s, _ := lookupEnv("MAX_PATHS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || strings.Trim(s, "0123456789") != "" || n < 1 || n > maxMaxPaths {
 			return Config{}, fmt.Errorf("MAX_PATHS: %q is not an integer from 1 to %d", s, maxMaxPaths)
@@ -78,19 +84,23 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 }
 
 // readPrefixes reads ORIGIN_PATH and STATIC_PREFIX into c.Plan.
-func (c *Config) readPrefixes(getenv func(string) string) error {
+func (c *Config) readPrefixes(lookupEnv func(string) (string, bool)) error {
 	// A mistyped origin path would make every key "outside" it and so
 	// silently invalidate nothing: accept only a plain key prefix, with or
 	// without CloudFront's leading slash.
-	c.Plan.OriginPath = getenv("ORIGIN_PATH")
+	c.Plan.OriginPath, _ = lookupEnv("ORIGIN_PATH")
 	if p := c.Plan.OriginPath; p != "" && !keyPrefix(p) {
 		return fmt.Errorf("ORIGIN_PATH: %q is not an S3 origin path like /static (a key prefix: no scheme, bucket, wildcard or spaces)", p)
 	}
 	// A static prefix outside the origin path would silently make every
-	// hashed file count as changed.
-	prefix := cmp.Or(getenv("STATIC_PREFIX"), DefaultStaticPrefix)
+	// hashed file count as changed; an empty one would treat media as
+	// static.
+	prefix, ok := lookupEnv("STATIC_PREFIX")
+	if !ok {
+		prefix = DefaultStaticPrefix
+	}
 	if !keyPrefix(prefix) {
-		return fmt.Errorf("STATIC_PREFIX: %q is not a key prefix like static or assets/static (the location collectstatic writes under; no wildcard or spaces)", prefix)
+		return fmt.Errorf("STATIC_PREFIX: %q is not a key prefix like static or assets/static (the location collectstatic writes under; not empty, no wildcard or spaces)", prefix)
 	}
 	static, origin := strings.Trim(prefix, "/")+"/", strings.Trim(c.Plan.OriginPath, "/")+"/"
 	if origin != "/" && !strings.HasPrefix(static, origin) && !strings.HasPrefix(origin, static) {

@@ -13,7 +13,7 @@ func TestLoadConfig(t *testing.T) {
 		env           map[string]string
 		wantErr       string // the variable the error must name; "" for success
 		wantMax       int
-		wantImmutable string
+		wantImmutable string // "" for no pattern
 		wantOrigin    string
 		wantStatic    string // "" for DefaultStaticPrefix
 	}{
@@ -29,14 +29,9 @@ func TestLoadConfig(t *testing.T) {
 			wantMax: 3000, wantImmutable: `\.v\d+\.`, wantOrigin: "/static",
 		},
 		{
-			name:    "empty pattern is the default",
+			name:    "empty pattern turns the check off",
 			env:     map[string]string{"DISTRIBUTION_ID": "E1", "IMMUTABLE_PATTERN": ""},
-			wantMax: DefaultMaxPaths, wantImmutable: pathplan.DefaultImmutablePattern,
-		},
-		{
-			name:    "empty STATIC_PREFIX is the default",
-			env:     map[string]string{"DISTRIBUTION_ID": "E1", "STATIC_PREFIX": ""},
-			wantMax: DefaultMaxPaths, wantImmutable: pathplan.DefaultImmutablePattern,
+			wantMax: DefaultMaxPaths,
 		},
 		{
 			name:    "empty MAX_PATHS is the default",
@@ -53,6 +48,7 @@ func TestLoadConfig(t *testing.T) {
 			env:     map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/static/css"},
 			wantMax: DefaultMaxPaths, wantImmutable: pathplan.DefaultImmutablePattern, wantOrigin: "/static/css",
 		},
+		{name: "STATIC_PREFIX empty", env: map[string]string{"DISTRIBUTION_ID": "E1", "STATIC_PREFIX": ""}, wantErr: "STATIC_PREFIX"},
 		{name: "STATIC_PREFIX with a wildcard", env: map[string]string{"DISTRIBUTION_ID": "E1", "STATIC_PREFIX": "static/*"}, wantErr: "STATIC_PREFIX"},
 		{name: "STATIC_PREFIX outside ORIGIN_PATH", env: map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/media"}, wantErr: "STATIC_PREFIX"},
 		{name: "STATIC_PREFIX a sibling of ORIGIN_PATH", env: map[string]string{"DISTRIBUTION_ID": "E1", "ORIGIN_PATH": "/stat", "STATIC_PREFIX": "static"}, wantErr: "STATIC_PREFIX"},
@@ -71,7 +67,7 @@ func TestLoadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ConfigFromEnv(func(k string) string { return tt.env[k] })
+			cfg, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
 			if tt.wantErr != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr+" ") && !strings.HasPrefix(err.Error(), tt.wantErr+":") {
 					t.Fatalf("got error %v, want one naming %s", err, tt.wantErr)
@@ -84,7 +80,11 @@ func TestLoadConfig(t *testing.T) {
 			if got, want := cfg.Plan.MaxPaths, tt.wantMax; got != want {
 				t.Errorf("got MaxPaths %d, want %d", got, want)
 			}
-			if got := cfg.Plan.Immutable.String(); got != tt.wantImmutable {
+			got := ""
+			if cfg.Plan.Immutable != nil {
+				got = cfg.Plan.Immutable.String()
+			}
+			if got != tt.wantImmutable {
 				t.Errorf("got Immutable %q, want %q", got, tt.wantImmutable)
 			}
 			if got, want := cfg.Plan.OriginPath, tt.wantOrigin; got != want {
@@ -101,19 +101,27 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-// TestImmutableCheckOff: with no empty value to mean "off", a pattern that
-// matches no key turns the check off.
+// TestImmutableCheckOff: unset, IMMUTABLE_PATTERN is the default; set and
+// empty, or a pattern no key matches, it turns the check off (a deployment
+// that set it empty to have every file invalidated must not, silently, have
+// hashed files skipped).
 func TestImmutableCheckOff(t *testing.T) {
 	const hashed = "static/css/base.6b517d0d5813.css"
-	for pattern, want := range map[string]bool{"": true, "^$": false} {
-		cfg, err := ConfigFromEnv(func(k string) string {
-			return map[string]string{"DISTRIBUTION_ID": "E1", "IMMUTABLE_PATTERN": pattern}[k]
-		})
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want bool
+	}{
+		{"unset", map[string]string{"DISTRIBUTION_ID": "E1"}, true},
+		{"empty", map[string]string{"DISTRIBUTION_ID": "E1", "IMMUTABLE_PATTERN": ""}, false},
+		{"^$", map[string]string{"DISTRIBUTION_ID": "E1", "IMMUTABLE_PATTERN": "^$"}, false},
+	} {
+		cfg, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := cfg.Plan.SkipsImmutable(hashed); got != want {
-			t.Errorf("IMMUTABLE_PATTERN=%q: SkipsImmutable(%s) = %v, want %v", pattern, hashed, got, want)
+		if got := cfg.Plan.SkipsImmutable(hashed); got != tt.want {
+			t.Errorf("IMMUTABLE_PATTERN %s: SkipsImmutable(%s) = %v, want %v", tt.name, hashed, got, tt.want)
 		}
 	}
 }

@@ -24,6 +24,10 @@
 //   - the s3:TestEvent that S3 sends when a notification is configured, on its
 //     own or inside any of the above: acknowledged and ignored.
 //
+// S3's notifications URL-encode object keys; whether EventBridge does is not
+// settled, so an EventBridge key with '+' or '%' counts under both readings
+// (eventBridgeChanges): one path more, never a stale file.
+//
 // One invocation, in call order (handler.go): parseInvocation reads the
 // payload into messages of changes; partitionMessages sets aside the
 // malformed ones; latestPerObject orders each object's events by

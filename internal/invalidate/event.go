@@ -74,6 +74,9 @@ type change struct {
 	versionID string
 	etag      string
 	sequencer string
+	// alt marks the second reading of an EventBridge key (see
+	// eventBridgeChanges): the same event, not one more.
+	alt bool
 }
 
 // envelope is the outside of a payload or message body: just enough of any
@@ -235,6 +238,12 @@ func newChange(e events.S3Entity, kind changeKind) (change, error) {
 	if err != nil {
 		return change{}, err
 	}
+	return newChangeOf(e, key, kind), nil
+}
+
+// newChangeOf returns the change an S3 event record describes for the
+// object key, already decoded.
+func newChangeOf(e events.S3Entity, key string, kind changeKind) change {
 	return change{
 		bucket:    e.Bucket.Name,
 		key:       key,
@@ -242,7 +251,7 @@ func newChange(e events.S3Entity, kind changeKind) (change, error) {
 		versionID: e.Object.VersionID,
 		etag:      e.Object.ETag,
 		sequencer: e.Object.Sequencer,
-	}, nil
+	}
 }
 
 // classify sorts an S3 event name: ObjectCreated:* creates content; the

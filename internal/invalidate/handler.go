@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/djfront/djfront/internal/coldstart"
 	"github.com/djfront/djfront/internal/pathplan"
 )
 
@@ -45,9 +46,13 @@ type Handler struct {
 
 // Build is the function's cold start, run by internal/coldstart for
 // functions/invalidate and for the local stack's `djfront __lambda
-// invalidate`: ConfigFromEnv through getenv, then New.
-func Build(_ context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error) {
-	cfg, err := ConfigFromEnv(getenv)
+// invalidate`: ConfigFromEnv through env, then the AWS configuration and New.
+func Build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, error) {
+	cfg, err := ConfigFromEnv(env)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := coldstart.AWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +280,12 @@ func partitionMessages(msgs []message) partition {
 		case m.test:
 			p.testEvents++
 		default:
-			p.events += len(m.changes) + m.ignored
+			p.events += m.ignored
+			for _, c := range m.changes {
+				if !c.alt {
+					p.events++
+				}
+			}
 			p.ignored += m.ignored
 			if len(m.changes) > 0 {
 				p.units = append(p.units, m)

@@ -36,7 +36,7 @@ func testConfig(tb testing.TB, env map[string]string) Config {
 	for k, v := range env {
 		full[k] = v
 	}
-	cfg, err := ConfigFromEnv(func(k string) string { return full[k] })
+	cfg, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := full[k]; return v, ok })
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -106,11 +106,16 @@ var fixtureTests = []struct {
 		changed: []string{"static/css/site.css", "static/js/old.js", "media/uploads/team photo.png"},
 	},
 	{fixture: "sns-s3.json", shape: ShapeSNS, changed: []string{"static/css/site.css", "static/js/old.js"}},
-	{fixture: "eventbridge-object-created.json", shape: ShapeEventBridge, changed: []string{"static/img/hero banner.png"}},
+	// EventBridge keys with '+' or '%' count under both readings
+	// (eventBridgeChanges): the fixture's hero+banner.png may be raw.
+	{fixture: "eventbridge-object-created.json", shape: ShapeEventBridge, changed: []string{"static/img/hero banner.png", "static/img/hero+banner.png"}},
 	{fixture: "eventbridge-object-deleted.json", shape: ShapeEventBridge, changed: []string{"static/js/old.js"}},
 	{
 		fixture: "sqs-eventbridge.json", shape: ShapeSQS,
-		changed: []string{"static/img/hero banner.png", "static/js/old.js", "media/uploads/team photo.png"},
+		changed: []string{
+			"static/img/hero banner.png", "static/img/hero+banner.png", "static/js/old.js",
+			"media/uploads/team photo.png", "media/uploads/team+photo.png",
+		},
 		// Object Tags Added changes no content.
 		unchanged: []string{"static/css/site.css"},
 	},
@@ -178,6 +183,55 @@ func checkInvalidated(t *testing.T, cfg Config, cf *fakeCloudFront, changed, ski
 		if pathplan.Covers(paths, p) {
 			t.Errorf("key %q covered by %q, want it skipped", k, paths)
 		}
+	}
+}
+
+// TestEventBridgeKeyReadings: an EventBridge key with '+' or '%' counts
+// under both readings, decoded and as sent, until AWS documents whether
+// EventBridge encodes keys as S3's notifications do; the invocation still
+// counts one event.
+func TestEventBridgeKeyReadings(t *testing.T) {
+	tests := []struct {
+		name, key string
+		want      []string // the keys invalidated
+	}{
+		{"plain key, one reading", "static/css/site.css", []string{"static/css/site.css"}},
+		{"'+': a space, or a plus sign", "static/img/hero+banner.png", []string{"static/img/hero banner.png", "static/img/hero+banner.png"}},
+		{"an escape, or a literal '%'", "static/a%3Ab.css", []string{"static/a:b.css", "static/a%3Ab.css"}},
+		{"an encoded plus sign", "static/a%2Bb.css", []string{"static/a+b.css", "static/a%2Bb.css"}},
+		{"'%' that starts no escape: only as sent", "static/100%.css", []string{"static/100%.css"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, _ := json.Marshal(map[string]any{"version": "0", "id": "eb-1", "detail-type": "Object Created", "source": "aws.s3",
+				"detail": map[string]any{"bucket": map[string]string{"name": "b"}, "object": map[string]string{"key": tt.key}}})
+			cf := &fakeCloudFront{}
+			cfg := testConfig(t, nil)
+			res, err := testHandler(cfg, cf, &fakeS3{}, nil).Handle(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum := res.(Summary); sum.Events != 1 || sum.KeysSeen != len(tt.want) {
+				t.Errorf("got %d events, %d keys seen; want 1 event, %d keys", sum.Events, sum.KeysSeen, len(tt.want))
+			}
+			var want []string
+			for _, k := range tt.want {
+				p, _ := cfg.Plan.ObjectPath(k)
+				want = append(want, p)
+			}
+			in, err := cf.only()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range want {
+				if !pathplan.Covers(in.InvalidationBatch.Paths.Items, p) {
+					t.Errorf("object %q not covered by %q", p, in.InvalidationBatch.Paths.Items)
+				}
+			}
+			if got := len(in.InvalidationBatch.Paths.Items); got != len(want) {
+				t.Errorf("got paths %q, want %d (one per reading)", in.InvalidationBatch.Paths.Items, len(want))
+			}
+		})
 	}
 }
 

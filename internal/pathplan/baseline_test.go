@@ -13,6 +13,10 @@ import (
 // since that commit, and its own types carry a baseline prefix. Keep it as
 // it was; it is a measure, not a second planner.
 
+// A cost is the depths of a set of directory wildcards, in ascending
+// order, as coalesce.go of 0bbd7db measured them.
+type cost []int
+
 // baselineNewPlan is NewPlan as of 0bbd7db: one list of keys, the
 // immutable pattern matched against every key, and baselineCoalesce.
 func baselineNewPlan(keys []string, o Options) Plan {

@@ -43,12 +43,14 @@ func deepTree(n int) []string {
 
 // BenchmarkNewPlan plans the keys of a first collectstatic of four apps
 // shaped like the Django admin (about 1,000 keys) and of forty (about
-// 10,000), and of a re-upload where three files changed, with the default
-// budget and with the largest; and 3,000 keys of a deep, narrow tree with
-// the default budget and with 2,000. Each case runs twice, impl=baseline
-// (the planner of commit 0bbd7db, before issue 10: BaselineNewPlan) and
-// impl=djfront (NewPlan), one after the other so that both see the same
-// load; bench/invalidate.sh compares them with benchstat.
+// 10,000), of a re-upload where three files changed, and of a deep, narrow
+// tree of 3,000 and of 10,000 keys, each with the default budget and with
+// larger ones up to nearly the number of keys. The first rows (before the
+// 10,000-key ones) also run impl=baseline, the planner of commit 0bbd7db
+// (before issue 10: BaselineNewPlan), one after the other so that both see
+// the same load; bench/invalidate.sh compares them with benchstat. The
+// 10,000-key rows run NewPlan alone: planning must stay near-linear at any
+// MAX_PATHS, and the baseline's table grows with the budget.
 func BenchmarkNewPlan(b *testing.B) {
 	changed := []string{"static/app0/css/base.css", "static/app1/js/core.js", "static/staticfiles.json"}
 	impls := []struct {
@@ -59,18 +61,24 @@ func BenchmarkNewPlan(b *testing.B) {
 		{"djfront", func(keys []string, o pathplan.Options) pathplan.Plan { return pathplan.NewPlan(keys, nil, o) }},
 	}
 	for _, bc := range []struct {
-		name    string
-		keys    []string
-		budgets []int
+		name     string
+		keys     []string
+		budgets  []int
+		baseline bool
 	}{
-		{"first-upload", apps(b, 4), []int{15, 3000}},
-		{"first-upload", apps(b, 40), []int{15, 3000}},
-		{"three-changed", changed, []int{15, 3000}},
-		{"deep-tree", deepTree(3000), []int{15, 2000}},
+		{"first-upload", apps(b, 4), []int{15, 3000}, true},
+		{"first-upload", apps(b, 40), []int{15, 3000}, true},
+		{"three-changed", changed, []int{15, 3000}, true},
+		{"deep-tree", deepTree(3000), []int{15, 2000}, true},
+		{"first-upload", apps(b, 40), []int{1000, 4000}, false},
+		{"deep-tree", deepTree(10000), []int{15, 1000, 3000, 5000, 9000, 9900}, false},
 	} {
 		for _, budget := range bc.budgets {
 			o := pathplan.Options{OriginPath: "/static", Immutable: immutable, MaxPaths: budget}
 			for _, impl := range impls {
+				if impl.name == "baseline" && !bc.baseline {
+					continue
+				}
 				b.Run(fmt.Sprintf("%s/keys=%d/max=%d/impl=%s", bc.name, len(bc.keys), budget, impl.name), func(b *testing.B) {
 					var p pathplan.Plan
 					for b.Loop() {

@@ -2,285 +2,393 @@ package pathplan
 
 import (
 	"slices"
-	"strings"
 )
-
-// A cost measures how much a set of wildcards may clear beyond the changed
-// files: the depths of its directory wildcards, in ascending order. Exact
-// paths, and the wildcards every plan must carry, cost nothing.
-//
-// Costs are ordered by the number of wildcards at depth 0, then at depth 1,
-// and so on: fewer is better. In sorted form that is: at the first position
-// where two costs differ, the one with the deeper wildcard is better; if one
-// is a prefix of the other, the shorter is better. The order is compatible
-// with adding wildcards: if a is better than b, a+c is better than b+c.
-type cost []int
-
-// compare returns -1 if a is better than b, +1 if it is worse and 0 if
-// they are equal.
-func (a cost) compare(b cost) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			if a[i] > b[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	switch {
-	case len(a) < len(b):
-		return -1
-	case len(a) > len(b):
-		return 1
-	}
-	return 0
-}
-
-// sum returns the cost of both sets of wildcards.
-func sum(a, b cost) cost {
-	if len(a) == 0 {
-		return b
-	}
-	if len(b) == 0 {
-		return a
-	}
-	s := make(cost, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		if j == len(b) || i < len(a) && a[i] <= b[j] {
-			s, i = append(s, a[i]), i+1
-		} else {
-			s, j = append(s, b[j]), j+1
-		}
-	}
-	return s
-}
-
-// An option is one way to cover a subtree: its cost, how many paths it
-// saves against invalidating every target exactly, and how it was built,
-// for [node.collect]. An option of a node's own wildcard has merged set; an
-// option that combines the targets and first children of a node with one
-// more child has the two options it combines in left and right.
-type option struct {
-	cost   cost
-	saved  int
-	merged bool
-	left   *option
-	right  *option
-}
-
-// A frontier holds, for each number of wildcard paths w from 0 to the
-// limit, the options that cover a subtree with exactly w wildcards and are
-// worth keeping: sorted by cost, best first, each saving strictly more paths
-// than every better one, and none after the first that saves enough (see
-// [planner.need]) — a worse cost can only be chosen for saving more.
-type frontier [][]*option
 
 // A node is a directory that holds targets, or holds directories that do.
 type node struct {
 	dir      string   // unencoded, ending in '/'
+	depth    int      // 0 for "/", 1 for "/a/"
 	targets  []target // the targets directly in dir
-	children []*node  // sorted by dir
-	size     int      // the targets in the subtree; see count
+	children []*node
+	size     int // the targets in the subtree
+	forced   int // the wildcard targets in the subtree
+	wild     int // the wildcard targets directly in dir
+	// wildcardable: n's own wildcard may be chosen, as it saves a path and
+	// fits CloudFront's path length.
+	wildcardable bool
+	chosen       bool // the plan has dir's wildcard
+	covered      bool // dir is under a chosen wildcard, or is one
 }
 
-// newTree returns the root ("/") of the directory tree holding ts.
-func newTree(ts []target) *node {
+// gain is the number of paths n's wildcard saves: its subtree's targets
+// become one path.
+func (n *node) gain() int { return n.size - 1 }
+
+// newLevels returns the directory tree holding ts, its nodes listed by
+// depth (levels[0] holds only the root, "/"), sizes and forced counts set.
+func newLevels(ts []target) [][]*node {
 	nodes := map[string]*node{}
+	var levels [][]*node
 	var get func(dir string) *node
 	get = func(dir string) *node {
 		if n := nodes[dir]; n != nil {
 			return n
 		}
-		n := &node{dir: dir}
+		n := &node{dir: dir, depth: depth(dir)}
 		nodes[dir] = n
+		for len(levels) <= n.depth {
+			levels = append(levels, nil)
+		}
+		levels[n.depth] = append(levels[n.depth], n)
 		if dir != "/" {
 			parent := get(dirOf(dir[:len(dir)-1]))
 			parent.children = append(parent.children, n)
 		}
 		return n
 	}
-	root := get("/")
+	get("/")
 	for _, t := range ts {
 		n := get(dirOf(t.prefix))
 		n.targets = append(n.targets, t)
 	}
-	for _, n := range nodes {
-		slices.SortFunc(n.children, func(a, b *node) int { return strings.Compare(a.dir, b.dir) })
+	for d := len(levels) - 1; d >= 0; d-- { // children before parents
+		for _, n := range levels[d] {
+			n.wild = wildcards(n.targets)
+			n.size, n.forced = len(n.targets), n.wild
+			for _, c := range n.children {
+				n.size += c.size
+				n.forced += c.forced
+			}
+			n.wildcardable = n.size >= 2 && encodedLen(n.dir)+1 <= MaxPathLength
+		}
 	}
-	return root
+	return levels
 }
 
-// A planner chooses the directory wildcards for one tree: at most limit
-// wildcard paths in all (chosen directories and the wildcards targets
-// bring), at most budget paths, so at least need paths saved.
+// A planner chooses the directory wildcards for one tree, a level at a
+// time from the root down (see plan). saved counts the paths the wildcards
+// chosen so far save, wild the wildcard paths of the plan so far (the
+// chosen ones and the wildcard targets not under them).
 type planner struct {
+	levels [][]*node
 	limit  int
-	budget int
-	need   int
+	need   int // paths to save: targets less budget
+	saved  int
+	wild   int
 }
 
 // plan returns at most budget targets, at most limit of them wildcards,
-// covering ts, chosen as the package doc describes (“Choosing wildcards”).
-// ts must not be empty.
+// covering ts, the wildcards chosen a depth at a time as the package doc
+// describes (“Choosing wildcards”). ts must not be empty.
 func plan(ts []target, budget, limit int) []target {
-	p := planner{limit: limit, budget: budget, need: len(ts) - budget}
-	root := newTree(ts)
-	root.count()
-	f := p.solve(root, nil)
-	var best *option
-	for _, opts := range f {
-		for _, o := range opts {
-			if o.saved >= p.need && (best == nil || o.cost.compare(best.cost) < 0 ||
-				o.cost.compare(best.cost) == 0 && o.saved > best.saved) {
-				best = o
-			}
+	levels := newLevels(ts)
+	root := levels[0][0]
+	p := &planner{levels: levels, limit: limit, need: root.size - budget, wild: root.forced}
+	last := -1
+	for !p.fits() {
+		d := p.deepestFit(last + 1)
+		if d < 0 || !p.choose(d) {
+			// Not reached (the root's wildcard fits any budget and limit of
+			// at least 1, and each step leaves a fit below it); if it were,
+			// the root's wildcard alone is the plan that still fits.
+			return []target{{prefix: "/", wildcard: true}}
 		}
+		last = d
 	}
-	return root.collect(best, nil)
+	return collect(root, nil)
 }
 
-// count sets n.size, the targets in n's subtree, for n and its
-// descendants, and returns it.
-func (n *node) count() int {
-	n.size = len(n.targets)
-	for _, c := range n.children {
-		n.size += c.count()
-	}
-	return n.size
-}
+// fits reports whether the plan so far fits the budget and the limit.
+func (p *planner) fits() bool { return p.saved >= p.need && p.wild <= p.limit }
 
-// solve returns the frontier of n's subtree: a tree knapsack over the
-// choice, for each directory, between its wildcard and the best covers of
-// its targets and children.
-//
-// outside bounds what the rest of the tree can save: the most paths
-// wildcards outside n's subtree can save (see [planner.top]). An option
-// that, with the rest's best, still saves fewer than need is dropped, as
-// is one that leaves more paths than the budget in its own part of the
-// tree: the rest adds paths, never removes them. Both keep the frontiers
-// small for a tree of few, large directories (a collectstatic), whatever
-// the budget. They do not bound them in a deep tree of many small
-// directories with a budget that is a large fraction of the targets: there
-// the options worth keeping grow with the budget, and planning takes
-// seconds (BenchmarkNewPlan's deep-tree rows).
-func (p planner) solve(n *node, outside []int) frontier {
-	forced := 0
-	for _, t := range n.targets {
-		forced += boolInt(t.wildcard)
+// deepestFit returns the deepest depth d at or below from (levels are
+// nested: a directory's wildcard saves at least what any wildcards under
+// it save, with no more wildcard paths, so fitting at d means fitting at
+// every depth from `from` down to d) at which wildcards of directories at
+// d, with those chosen, fit; -1 if none does.
+func (p *planner) deepestFit(from int) int {
+	lo, hi := from, len(p.levels)-1
+	if lo > hi || !p.fitsAt(lo) {
+		return -1
 	}
-	f := make(frontier, p.limit+1)
-	if forced <= p.limit {
-		f[forced] = []*option{{}}
-	}
-	// gains[i] is the most children[i] can save with one wildcard;
-	// rest[i] the best of the children from i on.
-	gains := make([]int, len(n.children))
-	for i, c := range n.children {
-		gains[i] = c.size - 1
-	}
-	rest := make([][]int, len(n.children)+1)
-	for i := len(n.children) - 1; i >= 0; i-- {
-		rest[i] = p.top(rest[i+1], gains[i:i+1])
-	}
-	// best holds one more than top keeps, so that without any one child
-	// it still holds the best limit of the others.
-	best := slices.SortedFunc(slices.Values(gains), func(x, y int) int { return y - x })
-	best = best[:min(len(best), p.limit+1)]
-	size := len(n.targets)
-	for i, c := range n.children {
-		siblings := best
-		if j := slices.Index(best, gains[i]); j >= 0 {
-			siblings = slices.Delete(slices.Clone(best), j, j+1)
-		}
-		cf := p.solve(c, p.top(outside, siblings))
-		size += c.size
-		f = p.combine(f, cf, size, p.top(outside, rest[i+1]))
-	}
-	// The directory's own wildcard: one path for the whole subtree. For a
-	// single target it saves nothing.
-	if n.size >= 2 && encodedLen(n.dir)+1 <= MaxPathLength && p.limit >= 1 {
-		own := &option{cost: cost{depth(n.dir)}, saved: n.size - 1, merged: true}
-		f[1] = p.prune(append(f[1], own), 1, outside)
-	}
-	return f
-}
-
-// top returns the limit largest of a and b together, largest first: an
-// upper bound, summed, on what that many wildcards can save in the disjoint
-// subtrees whose single-wildcard savings a and b list (each wildcard saves
-// at most its subtree's targets less one).
-func (p planner) top(a, b []int) []int {
-	out := slices.Concat(a, b)
-	slices.SortFunc(out, func(x, y int) int { return y - x })
-	return out[:min(len(out), p.limit)]
-}
-
-// combine returns the frontier of the options of a and b taken together,
-// which cover size targets, with rest bounding what the remainder of the
-// tree can save (see [planner.solve]). Between options of equal cost and
-// saving, the first found is kept: the one with more of its wildcards in
-// a, the directories sorted first.
-func (p planner) combine(a, b frontier, size int, rest []int) frontier {
-	out := make(frontier, p.limit+1)
-	for wa := len(a) - 1; wa >= 0; wa-- {
-		as := a[wa]
-		for wb, bs := range b {
-			if wa+wb > p.limit {
-				break
-			}
-			for _, x := range as {
-				for _, y := range bs {
-					if size-(x.saved+y.saved) <= p.budget {
-						out[wa+wb] = append(out[wa+wb], &option{cost: sum(x.cost, y.cost), saved: x.saved + y.saved, left: x, right: y})
-					}
-				}
-			}
+	for lo < hi { // fitsAt(lo) holds
+		mid := (lo + hi + 1) / 2
+		if p.fitsAt(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
 		}
 	}
-	for w := range out {
-		out[w] = p.prune(out[w], w, rest)
-	}
-	return out
+	return lo
 }
 
-// prune sorts the options with w wildcards opts by cost, best first and,
-// for equal costs, saving most first, and keeps the options worth keeping
-// (see [frontier]) that, with what the rest of the tree can save by the
-// bound rest, save at least need.
-func (p planner) prune(opts []*option, w int, rest []int) []*option {
-	more := 0
-	for _, g := range rest[:min(len(rest), p.limit-w)] {
-		more += g
+// fitsAt reports whether wildcards of directories at depth d, added to the
+// chosen ones, can fit the budget and the limit. A wildcard over wildcard
+// targets never adds a wildcard path, so those are all taken; then the
+// others in order of what they save, while the limit allows.
+func (p *planner) fitsAt(d int) bool {
+	saved, wild := p.saved, p.wild
+	var gains []int
+	for _, n := range p.levels[d] {
+		switch {
+		case n.covered || !n.wildcardable:
+		case n.forced > 0:
+			saved, wild = saved+n.gain(), wild+1-n.forced
+		default:
+			gains = append(gains, n.gain())
+		}
 	}
-	opts = slices.DeleteFunc(opts, func(o *option) bool { return o.saved+more < p.need })
-	slices.SortStableFunc(opts, func(x, y *option) int {
-		if c := x.cost.compare(y.cost); c != 0 {
-			return c
-		}
-		return y.saved - x.saved
-	})
-	out := opts[:0]
-	for _, o := range opts {
-		if len(out) > 0 && o.saved <= out[len(out)-1].saved {
-			continue
-		}
-		out = append(out, o)
-		if o.saved >= p.need {
+	slices.SortFunc(gains, func(a, b int) int { return b - a })
+	for _, g := range gains {
+		if saved >= p.need || wild >= p.limit {
 			break
 		}
+		saved, wild = saved+g, wild+1
+	}
+	return saved >= p.need && wild <= p.limit
+}
+
+// take adds n's wildcard to the plan and marks its subtree covered.
+func (p *planner) take(n *node) {
+	n.chosen = true
+	p.saved += n.gain()
+	p.wild += 1 - n.forced
+	var cover func(*node)
+	cover = func(n *node) {
+		n.covered = true
+		for _, c := range n.children {
+			cover(c)
+		}
+	}
+	cover(n)
+}
+
+// collect appends to out the targets of the plan for n's subtree: the
+// wildcard of a chosen directory, else its own targets and its children's.
+func collect(n *node, out []target) []target {
+	if n.chosen {
+		return append(out, target{prefix: n.dir, wildcard: true})
+	}
+	out = append(out, n.targets...)
+	for _, c := range n.children {
+		out = collect(c, out)
 	}
 	return out
 }
 
-// collect appends to out the targets of option o of n's subtree.
-func (n *node) collect(o *option, out []target) []target {
-	if o.merged {
-		return append(out, target{prefix: n.dir, wildcard: true})
+// noPlan marks an entry of a table that no choice reaches.
+const noPlan = -1
+
+// A stage is the choice of the wildcards at one depth d: groups are the
+// directories at d not yet covered, room the wildcard paths their subtrees
+// may hold.
+type stage struct {
+	p      *planner
+	d      int
+	groups []*node
+	room   int
+}
+
+// choose adds to the plan the wildcards at depth d: the fewest with which
+// wildcards one level deeper can still make the plan fit (at least one when
+// fitsAt(d+1) does not hold). Among those it takes the ones with which the
+// plan fits with the next wildcards deepest — none at all if it can (see
+// lookahead) — and, among those, the ones that save the most paths, then
+// hold the fewest wildcard paths. It reports false if nothing fits.
+func (p *planner) choose(d int) bool {
+	s := stage{p: p, d: d, room: p.limit - p.wild}
+	for _, n := range p.levels[d] {
+		if !n.covered {
+			s.groups = append(s.groups, n)
+			s.room += n.forced
+		}
 	}
-	for i := len(n.children) - 1; i >= 0; i-- {
-		out = n.children[i].collect(o.right, out)
-		o = o.left
+	s.room = min(s.room, p.limit)
+	if s.room < 0 {
+		return false
 	}
-	return append(out, n.targets...)
+	t, _ := s.table(1)
+	k, ok := t.fewest(p.need - p.saved)
+	if !ok {
+		return false
+	}
+	t, how := s.table(s.lookahead(k))
+	x, _ := t.most(k, p.need-p.saved)
+	for i := len(s.groups) - 1; i >= 0; i-- {
+		var c int8
+		if how[i] != nil {
+			c = how[i][t.at(k, x)]
+		}
+		if c < 0 {
+			p.take(s.groups[i])
+			k, x = k-1, x-1
+		} else {
+			x -= int(c)
+		}
+	}
+	return true
+}
+
+// lookahead returns the largest j with which k wildcards at d, and
+// wildcards j levels deeper, can make the plan fit: at least 1, as choose
+// found; past the deepest directory, the k wildcards fit on their own.
+// Fitting with j means fitting with every smaller j (see deepestFit).
+func (s *stage) lookahead(k int) int {
+	need := s.p.need - s.p.saved
+	lo, hi := 1, len(s.p.levels)-s.d
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if t, _ := s.table(mid); fits(t, k, need) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// fits reports whether some entry of t for k wildcards saves need paths.
+func fits(t table, k, need int) bool {
+	_, ok := t.most(k, need)
+	return ok
+}
+
+// table returns the knapsack over the groups, each either its own
+// wildcard or open with the wildcards j levels below it, and for each
+// group how each entry was reached (see table.add; nil: open, holding no
+// wildcard path).
+func (s *stage) table(j int) (table, [][]int8) {
+	t, next := newTable(s.room), newTable(s.room)
+	how := make([][]int8, len(s.groups))
+	for i, n := range s.groups {
+		o := open(n, j, s.room)
+		if !n.wildcardable && o.base == 0 && len(o.saved) == 1 && o.saved[0] == 0 {
+			continue // nothing to choose: the table stays as it is
+		}
+		how[i] = t.add(n, o, next)
+		t, next = next, t
+	}
+	return t, how
+}
+
+// An opening is what the wildcards under an open directory can save:
+// with its subtree holding base+i wildcard paths, saved[i] paths.
+type opening struct {
+	base  int
+	saved []int
+}
+
+// open returns the opening of n with the wildcards of the directories j
+// levels below it, within room wildcard paths (no saved entry if its
+// subtree cannot hold that few). A wildcard over wildcard targets never
+// adds a wildcard path, so those are always taken; the others in order of
+// what they save.
+func open(n *node, j, room int) opening {
+	var o opening
+	saved := 0
+	var extra []int
+	var walk func(m *node, below int)
+	walk = func(m *node, below int) {
+		switch {
+		case below < j:
+			o.base += m.wild
+			for _, c := range m.children {
+				walk(c, below+1)
+			}
+		case !m.wildcardable:
+			o.base += m.forced
+		case m.forced > 0:
+			o.base, saved = o.base+1, saved+m.gain()
+		default:
+			extra = append(extra, m.gain())
+		}
+	}
+	walk(n, 0)
+	if o.base > room {
+		return o
+	}
+	slices.SortFunc(extra, func(a, b int) int { return b - a })
+	o.saved = append(o.saved, saved)
+	for _, g := range extra[:min(len(extra), room-o.base)] {
+		saved += g
+		o.saved = append(o.saved, saved)
+	}
+	return o
+}
+
+// A table holds, for k wildcards chosen at one depth and x wildcard paths
+// in the subtrees at that depth, the most paths saved (noPlan if no choice
+// gives k and x).
+type table struct {
+	room  int
+	saved []int
+}
+
+func newTable(room int) table {
+	t := table{room: room, saved: make([]int, (room+1)*(room+1))}
+	t.clear()
+	t.saved[0] = 0
+	return t
+}
+
+func (t table) clear() {
+	for i := range t.saved {
+		t.saved[i] = noPlan
+	}
+}
+
+func (t table) at(k, x int) int { return k*(t.room+1) + x }
+
+// add fills next with t and directory n added, either as its own wildcard
+// or open as o, and returns for each entry how it was reached: -1 for n's
+// wildcard, else the wildcard paths the open n holds.
+func (t table) add(n *node, o opening, next table) []int8 {
+	next.clear()
+	how := make([]int8, len(t.saved))
+	// Between equal entries the first found is kept: k downwards, so that
+	// an earlier directory's wildcard wins over a later one's.
+	for k := t.room; k >= 0; k-- {
+		for x := 0; x <= t.room; x++ {
+			s := t.saved[t.at(k, x)]
+			if s == noPlan {
+				continue
+			}
+			for i, g := range o.saved {
+				y := o.base + i
+				if x+y > t.room {
+					break
+				}
+				if at := next.at(k, x+y); s+g > next.saved[at] {
+					next.saved[at], how[at] = s+g, int8(y)
+				}
+			}
+			if at := next.at(k+1, x+1); n.wildcardable && k < t.room && x < t.room && s+n.gain() > next.saved[at] {
+				next.saved[at], how[at] = s+n.gain(), -1
+			}
+		}
+	}
+	return how
+}
+
+// fewest returns the fewest wildcards k with which some entry saves at
+// least need paths.
+func (t table) fewest(need int) (int, bool) {
+	for k := 0; k <= t.room; k++ {
+		if _, ok := t.most(k, need); ok {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// most returns, for k wildcards, the wildcard paths x whose entry saves the
+// most (the fewest x among equals), if it saves at least need.
+func (t table) most(k, need int) (int, bool) {
+	x := -1
+	for y := 0; y <= t.room; y++ {
+		if s := t.saved[t.at(k, y)]; s != noPlan && (x < 0 || s > t.saved[t.at(k, x)]) {
+			x = y
+		}
+	}
+	return x, x >= 0 && t.saved[t.at(k, x)] >= need
 }

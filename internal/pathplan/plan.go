@@ -127,6 +127,14 @@ func (o Options) SkipsImmutable(key string) bool {
 	if prefix := strings.Trim(o.StaticPrefix, "/"); prefix != "" && !strings.HasPrefix(key, prefix+"/") {
 		return false
 	}
+	if o.Immutable.String() == DefaultImmutablePattern {
+		// No part of the default pattern matches '/', and it ends at the
+		// key's end: it can only match within the last segment, so it is
+		// matched against that alone. Unanchored, the regexp would try
+		// every position of the key (about a hundred times slower on a
+		// deep key).
+		key = key[strings.LastIndexByte(key, '/')+1:]
+	}
 	return o.Immutable.MatchString(key)
 }
 

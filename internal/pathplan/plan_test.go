@@ -327,3 +327,19 @@ func TestNewPlanMaxWildcards(t *testing.T) {
 		t.Errorf("len(Paths) = %d, want at most %d wildcards: %q", len(p.Paths), pathplan.MaxWildcards, p.Paths)
 	}
 }
+
+// TestSkipsImmutableLastSegment: SkipsImmutable matches the default pattern
+// against the key's last segment only, which must decide as the pattern
+// does on the whole key.
+func TestSkipsImmutableLastSegment(t *testing.T) {
+	o := pathplan.Options{Immutable: immutable}
+	for _, key := range []string{
+		"static/admin/css/base.6b517d0d5813.css", "base.6b517d0d5813.css", "a/LICENSE.6b517d0d5813",
+		"a/.6b517d0d5813.css", "a/dir.6b517d0d5813/x.css", "a/dir.6b517d0d5813.css/", "a/b.6b517d0d5813.c/d",
+		"a/x.6b517d0d581.css", "a/x.6B517D0D5813.css", "a/x.6b517d0d5813.tar.gz", "", "/", "x.6b517d0d5813/",
+	} {
+		if got, want := o.SkipsImmutable(key), immutable.MatchString(key); got != want {
+			t.Errorf("SkipsImmutable(%q) = %v, want %v as the pattern decides on the whole key", key, got, want)
+		}
+	}
+}

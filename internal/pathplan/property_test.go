@@ -178,7 +178,10 @@ func smallTree(r *rand.Rand, n int, names ...string) []string {
 // TestNewPlanOptimal compares NewPlan with an exhaustive search over all
 // sets of directory wildcards on small random trees: the plan must use as
 // few paths as the best set, with wildcards no shallower — fewest at depth
-// 0, then at depth 1, and so on.
+// 0, then at depth 1, and so on. The planner decides a depth at a time and
+// is not always that good on larger trees (see the package doc); on trees
+// this small it is, for these seeds and thousands more, so a difference
+// here means the choice got worse.
 func TestNewPlanOptimal(t *testing.T) {
 	searched := 0
 	for seed := range uint64(200) {

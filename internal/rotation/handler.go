@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
+	"github.com/djfront/djfront/internal/coldstart"
 	"github.com/djfront/djfront/internal/secretcache"
 )
 
@@ -68,9 +69,13 @@ type Handler struct {
 
 // Build is the function's cold start, run by internal/coldstart for
 // functions/rotate and for `djfront __lambda rotate`: ConfigFromEnv through
-// getenv, then New's Handle.
-func Build(_ context.Context, getenv func(string) string, awsCfg aws.Config, logger *slog.Logger) (any, error) {
-	cfg, err := ConfigFromEnv(getenv)
+// env, then the AWS configuration and New's Handle.
+func Build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, error) {
+	cfg, err := ConfigFromEnv(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := coldstart.AWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // Site is what the detectors know about the site under check.
@@ -37,19 +39,43 @@ func (s Site) isAsset(u *url.URL) bool {
 // (a name with an extension) on a CloudFront or S3 domain, where
 // django-storages' custom_domain or a bucket without a location puts them
 // at the root (seed [4]), or under /static/ or /media/ on one of the
-// site's hosts, never a third party's.
+// site's hosts, never a third party's; and on a port of the site's
+// (ownPort), never another service of a host.
 func (s Site) staticFile(u *url.URL) bool {
+	if !s.ownPort(u) {
+		return false
+	}
 	if cdnHost(u.Hostname()) {
 		return s.isAsset(u) || path.Ext(u.Path) != ""
 	}
 	return s.isAsset(u) && s.ownHost(u.Hostname())
 }
 
+// ownPort reports whether u's port (443 when it names none) may be the
+// site's: the site's own port on the site's host; on any other host the
+// site's port or 443.
+func (s Site) ownPort(u *url.URL) bool {
+	port, sitePort := httpsPort(u), httpsPort(s.URL)
+	if strings.EqualFold(u.Hostname(), s.URL.Hostname()) {
+		return port == sitePort
+	}
+	return port == sitePort || port == "443"
+}
+
+// httpsPort returns u's port, 443 when it names none.
+func httpsPort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	return "443"
+}
+
 // ownHost reports whether host (no port) is the site's or a neighbour's:
-// the site's host, a subdomain of it or its parent (static.example.com for
-// www.example.com). Without the public suffix list the neighbour test is an
-// approximation (a.co.uk and b.co.uk pass); on an IP address only the
-// address itself is the site's.
+// the site's host or another name of the same registrable domain, by the
+// public suffix list (static.example.com for www.example.com; not
+// other.co.uk for example.co.uk, nor cdn.github.io for shop.github.io). A
+// host that is an IP address or a public suffix itself (localhost) has no
+// neighbours.
 func (s Site) ownHost(host string) bool {
 	h, sh := strings.ToLower(host), strings.ToLower(s.URL.Hostname())
 	switch {
@@ -57,12 +83,10 @@ func (s Site) ownHost(host string) bool {
 		return true
 	case net.ParseIP(sh) != nil || net.ParseIP(h) != nil:
 		return false
-	case strings.HasSuffix(h, "."+sh) || strings.HasSuffix(sh, "."+h):
-		return true
 	}
-	_, parent, _ := strings.Cut(h, ".")
-	_, siteParent, _ := strings.Cut(sh, ".")
-	return parent == siteParent && strings.Contains(parent, ".")
+	domain, err := publicsuffix.EffectiveTLDPlusOne(h)
+	siteDomain, siteErr := publicsuffix.EffectiveTLDPlusOne(sh)
+	return err == nil && siteErr == nil && domain == siteDomain
 }
 
 // cdnHost reports whether host (no port) is a CloudFront distribution's
@@ -93,7 +117,8 @@ func normalHost(host, scheme string) string {
 	return host
 }
 
-// hostOnly returns host without a port.
+// hostOnly returns host without a port; an IPv6 address without a port
+// keeps its brackets ([::1]).
 func hostOnly(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		return h
@@ -119,26 +144,34 @@ func originHostKind(host string) string {
 	case strings.HasSuffix(h, ".cloudfront.net"):
 		return "the distribution's own domain"
 	}
-	if ip := net.ParseIP(h); (ip != nil && ip.IsLoopback()) || h == "localhost" {
+	if ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")); (ip != nil && ip.IsLoopback()) || h == "localhost" {
 		return "a loopback address"
 	}
 	return ""
 }
 
-// redirectTarget returns the Location of a redirect, resolved.
+// redirectTarget returns the Location of a redirect, resolved as a browser
+// does (resolveLink).
 func redirectTarget(e *Exchange) *url.URL {
+	u, _ := redirect(e)
+	return u
+}
+
+// redirect returns the Location of a redirect, resolved as a browser does,
+// and what it writes out; nil for no redirect.
+func redirect(e *Exchange) (*url.URL, refKind) {
 	if !e.answered() || e.Status < 300 || e.Status > 399 {
-		return nil
+		return nil, relativeRef
 	}
 	loc := e.Header.Get("Location")
 	if loc == "" {
-		return nil
+		return nil, relativeRef
 	}
-	u, err := e.URL.Parse(loc)
+	u, kind, err := resolveLink(e.URL, loc)
 	if err != nil {
-		return nil
+		return nil, relativeRef
 	}
-	return u
+	return u, kind
 }
 
 // HTTPSRedirect judges the answer to http://host/path (nil: not sent, the
@@ -256,7 +289,7 @@ func foreignLinks(site Site, pages []*Exchange) []string {
 			note(e, "redirects to", to)
 		}
 		for _, l := range Links(e.URL, e.Body) {
-			if l.Absolute {
+			if l.Absolute || l.ProtocolRelative {
 				note(e, "links to", l.URL)
 			}
 		}
@@ -333,8 +366,8 @@ func Scheme(site Site, pages []*Exchange, probe *Probe) Result {
 			continue
 		}
 		var urls []*url.URL
-		if to := redirectTarget(e); to != nil {
-			if isAbsolute(e.Header.Get("Location")) { // a relative one names no scheme
+		if to, kind := redirect(e); to != nil {
+			if kind == absoluteRef { // a relative or protocol-relative one names no scheme
 				urls = append(urls, to)
 			}
 			if to.Scheme == "https" && normalHost(to.Host, "https") == normalHost(e.URL.Host, "https") &&

@@ -14,7 +14,9 @@
 //     bounded in number ([Options].MaxRequests), in time (per request and in
 //     all) and in what it reads, and harmless: GET, HEAD, OPTIONS and a POST
 //     with no body to a path that does not exist. It never writes data and
-//     never follows a redirect by itself.
+//     never follows a redirect by itself. Its own transport (dial.go)
+//     connects to the hosts the user named at any address, to any other
+//     host (a neighbour a page links to) only at a public one.
 //
 // One run, in order: the page at the URL (unreachable: [ErrUnreachable]);
 // http:// on port 80 (https-redirect); the page's Strict-Transport-Security

@@ -1,12 +1,15 @@
 package sitecheck
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // maxDetail bounds a detail in the text table, in runes.
@@ -49,16 +52,49 @@ func WriteText(w io.Writer, r Report) error {
 }
 
 // WriteJSON writes the report as {"url": …, "checks": [{"id", "ok", "detail",
-// "fix"}]}, ok null for a skipped check.
+// "fix"}]}, ok null for a skipped check. The characters the text output
+// drops (hidden: controls, C1 included, and format characters such as bidi
+// overrides) are written as \u escapes, so the JSON is safe to print on a
+// terminal and still decodes to the site's text.
 func WriteJSON(w io.Writer, r Report) error {
 	if r.Checks == nil {
 		r.Checks = []Result{}
 	}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeHidden(b.Bytes()))
+	return err
 }
+
+// escapeHidden returns encoded JSON with every hidden rune but the
+// encoder's own newlines written as a \u escape (a surrogate pair past
+// U+FFFF). Only strings can hold such runes, and there an escape is the
+// same text.
+func escapeHidden(js []byte) []byte {
+	out := make([]byte, 0, len(js))
+	for _, r := range string(js) {
+		switch {
+		case r == '\n' || !hidden(r):
+			out = utf8.AppendRune(out, r)
+		case r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		default:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+	}
+	return out
+}
+
+// hidden reports whether r does not show as itself on a terminal, or moves
+// or reorders what does: a control character (C0, DEL, C1) or a format
+// character (Cf: bidi overrides and isolates, zero-width characters, tags).
+func hidden(r rune) bool { return unicode.IsControl(r) || unicode.In(r, unicode.Cf) }
 
 // Printable returns s, text that may come from the site (an error that
 // names a certificate's hosts, a header), on one line without control
@@ -72,7 +108,7 @@ func oneLine(s string, max int) string {
 	space := false
 	n := 0
 	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.In(r, unicode.Cf) || r == unicode.ReplacementChar {
+		if unicode.IsSpace(r) || hidden(r) || r == unicode.ReplacementChar {
 			space = true
 			continue
 		}

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/djfront/djfront/internal/sitecheck"
 )
@@ -124,5 +126,48 @@ func TestWriteTextSanitizes(t *testing.T) {
 	}
 	if bytes.ContainsAny(b.Bytes(), "\x1b\u202e") || !bytes.Contains(b.Bytes(), []byte("evil [2J host")) {
 		t.Errorf("got %q: want control and format characters gone, the rest on one line", b.String())
+	}
+}
+
+// TestWriteJSONEscapesWhatTheTextHides checks that the characters the text
+// output drops (C0 and C1 controls, bidi overrides and isolates, other
+// format characters) reach the JSON only as \u escapes, and decode back to
+// the site's text unchanged.
+func TestWriteJSONEscapesWhatTheTextHides(t *testing.T) {
+	tests := []struct {
+		name, detail, want string // want: how the detail is written
+	}{
+		{"ESC (C0)", "a\x1b[2Jb", `a\u001b[2Jb`},
+		{"CSI and NEL (C1)", "a\u009b2Jb\u0085c", `a\u009b2Jb\u0085c`},
+		{"bidi overrides", "x\u202ay\u202bz\u202c\u202d\u202e", `x\u202ay\u202bz\u202c\u202d\u202e`},
+		{"bidi isolates", "\u2066a\u2067b\u2068c\u2069", `\u2066a\u2067b\u2068c\u2069`},
+		{"a format character past the BMP (tag)", "a\U000e0041b", `a\udb40\udc41b`},
+		{"DEL", "a\x7fb", `a\u007fb`},
+		{"other text as is", "évian → 日本 <b>&", "évian → 日本 <b>&"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok := false
+			r := sitecheck.Report{URL: "https://x/" + tt.detail, Checks: []sitecheck.Result{{ID: "host", OK: &ok, Detail: tt.detail, Fix: "fix"}}}
+			var b bytes.Buffer
+			if err := sitecheck.WriteJSON(&b, r); err != nil {
+				t.Fatal(err)
+			}
+			if i := strings.IndexFunc(b.String(), func(c rune) bool {
+				return c != '\n' && (unicode.IsControl(c) || unicode.In(c, unicode.Cf))
+			}); i >= 0 {
+				t.Errorf("got %q: a raw control or format character at %d, want it escaped", b.String(), i)
+			}
+			if !bytes.Contains(b.Bytes(), []byte(`"detail": "`+tt.want+`"`)) {
+				t.Errorf("got %s: want the detail written %s", b.String(), tt.want)
+			}
+			var back sitecheck.Report
+			if err := json.Unmarshal(b.Bytes(), &back); err != nil {
+				t.Fatal(err)
+			}
+			if back.URL != r.URL || back.Checks[0].Detail != tt.detail {
+				t.Errorf("decoded url %q, detail %q: want %q, %q", back.URL, back.Checks[0].Detail, r.URL, tt.detail)
+			}
+		})
 	}
 }

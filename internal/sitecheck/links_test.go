@@ -14,7 +14,7 @@ func TestLinks(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		want []string // URL, then "abs" or "rel", then "form" for an action
+		want []string // URL, then "abs", "host" (the host written, not the scheme) or "rel", then "form" for an action
 	}{
 		{"relative, absolute and root-relative", `<a href="next/">x</a><img src='/static/i.png'><form action="https://www.example.com/post/">`,
 			[]string{"https://www.example.com/a/page/next/ rel", "https://www.example.com/static/i.png rel", "https://www.example.com/post/ abs form"}},
@@ -26,14 +26,31 @@ func TestLinks(t *testing.T) {
 			[]string{"https://www.example.com/x/ abs"}},
 		{"a form's action is marked", `<form method="post" action="/account/close/"><a href="/a/">`,
 			[]string{"https://www.example.com/account/close/ rel form", "https://www.example.com/a/ rel"}},
+		// As a browser reads them (the URL Standard, for http and https).
+		{"protocol-relative: the page's scheme", `<a href="//api.example.com/x/">`, []string{"https://api.example.com/x/ host"}},
+		{"protocol-relative in content", `<meta property="og:image" content="//cdn.example.com/i.png">`, []string{"https://cdn.example.com/i.png host"}},
+		{"a backslash is a slash", `<a href="/\evil.example/x/"></a><a href="\\evil.example\y"></a><a href="/static\admin\a.css"></a>`,
+			[]string{"https://evil.example/x/ host", "https://evil.example/y host", "https://www.example.com/static/admin/a.css rel"}},
+		{"any run of slashes starts the host", `<a href="///evil.example/x/"></a><a href="https:////evil.example/y/"></a>`,
+			[]string{"https://evil.example/x/ host", "https://evil.example/y/ abs"}},
+		{"the page's scheme and one slash: a path", `<a href="https:/x/"></a><a href="https:y/"></a>`,
+			[]string{"https://www.example.com/x/ rel", "https://www.example.com/a/page/y/ rel"}},
+		{"another scheme and no slashes: a host", `<a href="http:evil.example/x/"></a><a href="http:\evil.example/y/"></a>`,
+			[]string{"http://evil.example/x/ abs", "http://evil.example/y/ abs"}},
+		{"the page's scheme, no slashes: a path, colons and all", `<a href="https:evil.example/x/"></a><a href="https:a:b/"></a>`,
+			[]string{"https://www.example.com/a/page/evil.example/x/ rel", "https://www.example.com/a/page/a:b/ rel"}},
+		{"a backslash in the query is kept", `<a href="/s/?q=a\b"></a>`, []string{"https://www.example.com/s/?q=a\\b rel"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
 			for _, l := range sitecheck.Links(base, []byte(tt.body)) {
 				kind := "rel"
-				if l.Absolute {
+				switch {
+				case l.Absolute:
 					kind = "abs"
+				case l.ProtocolRelative:
+					kind = "host"
 				}
 				if l.Form {
 					kind += " form"
@@ -45,10 +62,16 @@ func TestLinks(t *testing.T) {
 			}
 		})
 	}
+	t.Run("protocol-relative on an http page", func(t *testing.T) {
+		plain, _ := url.Parse("http://www.example.com/")
+		if got := sitecheck.Links(plain, []byte(`<a href="//api.example.com/x/">`)); len(got) != 1 || got[0].URL.String() != "http://api.example.com/x/" {
+			t.Errorf("got %+v, want http://api.example.com/x/", got)
+		}
+	})
 }
 
 func FuzzLinks(f *testing.F) {
-	for _, s := range []string{`<a href="/x">`, `{"u":"https:\/\/h\/p"}`, `src='//cdn.example/a.css'`, "https://[::1]:80/x", `href="%zz"`} {
+	for _, s := range []string{`<a href="/x">`, `{"u":"https:\/\/h\/p"}`, `src='//cdn.example/a.css'`, "https://[::1]:80/x", `href="%zz"`, `href="/\h/x"`, `href="http:h"`, `href="https:a:b"`} {
 		f.Add(s)
 	}
 	base, _ := url.Parse("https://www.example.com/")

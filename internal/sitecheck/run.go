@@ -38,8 +38,14 @@ type Options struct {
 	Origin *url.URL
 	// ProbeToken, if set, is DJFRONT_PROBE_TOKEN of the site's Django probe.
 	ProbeToken string
-	// Transport sends the requests; nil: http.DefaultTransport. (The CLI's
-	// --insecure sets one that accepts any certificate.)
+	// Insecure accepts any TLS certificate (the CLI's --insecure, for the
+	// local edge's self-signed one).
+	Insecure bool
+	// Transport, if set, sends the requests instead of the checker's own
+	// and decides alone where they go (Insecure is then ignored): tests
+	// route names to their servers with it. The checker's own connects
+	// directly (no proxy), to any address of URL's and Origin's hosts and
+	// to public addresses only for any other host, judged when it dials.
 	Transport http.RoundTripper
 	// MaxRequests bounds the requests sent; default DefaultMaxRequests.
 	MaxRequests int
@@ -116,9 +122,13 @@ func (opts Options) withDefaults() (Options, error) {
 // newSession returns the session of one run: its own client, which never
 // follows a redirect, its request budget and its nonce.
 func newSession(opts Options) *session {
+	transport := opts.Transport
+	if transport == nil {
+		transport = newTransport(opts)
+	}
 	return &session{
 		client: &http.Client{
-			Transport:     opts.Transport,
+			Transport:     transport,
 			Timeout:       opts.RequestTimeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},

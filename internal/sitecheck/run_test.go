@@ -149,7 +149,8 @@ func TestRunVisitsOnlyPagesALinkOffers(t *testing.T) {
 	}
 }
 
-// hostsSeen is a transport that records the host of every request.
+// hostsSeen is a transport that records the host (and port, if named) of
+// every request.
 type hostsSeen struct {
 	mu    sync.Mutex
 	next  http.RoundTripper
@@ -158,7 +159,7 @@ type hostsSeen struct {
 
 func (h *hostsSeen) RoundTrip(r *http.Request) (*http.Response, error) {
 	h.mu.Lock()
-	h.hosts = append(h.hosts, r.URL.Hostname())
+	h.hosts = append(h.hosts, r.URL.Host)
 	h.mu.Unlock()
 	return h.next.RoundTrip(r)
 }
@@ -167,12 +168,19 @@ func TestRunStaticFilesOfTheSiteOnly(t *testing.T) {
 	tests := []struct {
 		name, home string
 		want       want
+		visit      string // a host:port the run must ask
+		never      string // a host:port it must not
 	}{
-		{"a third party's /static/ is not the site's", `<script src="https://widgets.example.org/static/w.0123456789ab.js"></script>`, want{"pass", "/static/admin/base.0123456789ab.css through CloudFront"}},
+		{"a third party's /static/ is not the site's", `<script src="https://widgets.example.org/static/w.0123456789ab.js"></script>`,
+			want{"pass", "/static/admin/base.0123456789ab.css through CloudFront"}, "", "widgets.example.org"},
 		{"a sibling host's /static/ is the site's", `<script src="https://widgets.example.org/static/w.0123456789ab.js"></script><link href="https://static.example.com/static/admin/base.0123456789ab.css">`,
-			want{"pass", "/static/admin/base.0123456789ab.css through CloudFront"}},
+			want{"pass", "/static/admin/base.0123456789ab.css through CloudFront"}, "static.example.com", "widgets.example.org"},
 		{"django-storages without a location: the bucket's files have no /static/", `<script src="https://widgets.example.org/static/w.0123456789ab.js"></script><link href="https://my-bucket.s3.amazonaws.com/admin/css/base.6b517d0d5813.css">`,
-			want{"fail", "straight from the bucket (my-bucket.s3.amazonaws.com)"}},
+			want{"fail", "straight from the bucket (my-bucket.s3.amazonaws.com)"}, "my-bucket.s3.amazonaws.com", "widgets.example.org"},
+		{"another port of the site's host is another service", `<link href="https://example.com:17002/static/admin/base.0123456789ab.css">`,
+			want{"pass", "/static/admin/base.0123456789ab.css through CloudFront"}, "", "example.com:17002"},
+		{"another port of a sibling is another service", `<link href="https://static.example.com:17002/static/admin/base.0123456789ab.css">`,
+			want{"pass", "/static/admin/base.0123456789ab.css through CloudFront"}, "", "static.example.com:17002"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,11 +192,11 @@ func TestRunStaticFilesOfTheSiteOnly(t *testing.T) {
 			}
 			c, _ := report.Get(sitecheck.IDStatic)
 			assertResult(t, c, sitecheck.IDStatic, tt.want)
-			if slices.Contains(seen.hosts, "widgets.example.org") {
-				t.Errorf("requests to %q: want none to a third party's host", seen.hosts)
+			if slices.Contains(seen.hosts, tt.never) {
+				t.Errorf("requests to %q: want none to %s", seen.hosts, tt.never)
 			}
-			if strings.Contains(tt.home, "static.example.com") && !slices.Contains(seen.hosts, "static.example.com") {
-				t.Errorf("requests to %q: want the static file on static.example.com checked", seen.hosts)
+			if tt.visit != "" && !slices.Contains(seen.hosts, tt.visit) {
+				t.Errorf("requests to %q: want the static file on %s checked", seen.hosts, tt.visit)
 			}
 		})
 	}
@@ -302,5 +310,32 @@ func TestRunRefusesBadOptions(t *testing.T) {
 				t.Errorf("Run(%s): want an error", raw)
 			}
 		})
+	}
+}
+
+// TestRunOwnTransportReachesTheNamedHosts runs with the checker's own
+// transport: the site and the origin the user named are on loopback (as
+// the local stack is) and are asked; Insecure accepts their test
+// certificates, which without it make the site unreachable.
+func TestRunOwnTransportReachesTheNamedHosts(t *testing.T) {
+	siteRec, originRec := &recorder{}, &recorder{}
+	siteSrv, originSrv := httptest.NewTLSServer(siteRec), httptest.NewTLSServer(originRec)
+	t.Cleanup(siteSrv.Close)
+	t.Cleanup(originSrv.Close)
+	u, _ := url.Parse(siteSrv.URL + "/")
+	origin, _ := url.Parse(originSrv.URL + "/")
+
+	if _, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("without Insecure: error %v, want the site unreachable for its certificate", err)
+	}
+	report, err := sitecheck.Run(context.Background(), sitecheck.Options{URL: u, Origin: origin, Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := report.Get(sitecheck.IDStatic); !c.Passed() {
+		t.Errorf("static: got %+v, want the site's own static file checked", c)
+	}
+	if len(originRec.requests()) != 2 {
+		t.Errorf("the origin got %v, want the two requests of origin-bypass", originRec.requests())
 	}
 }

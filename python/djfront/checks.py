@@ -5,10 +5,13 @@ hostforward, and its message says what to set. They run with --deploy only:
 development settings are not expected to meet them.
 """
 
+import os
+import sys
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 MIDDLEWARE = "djfront.middleware.UpstreamVerifyMiddleware"
@@ -171,4 +174,82 @@ def check_static_cache_control(app_configs=None, **kwargs):
         hint="Set STORAGES['staticfiles']['BACKEND'] = 'djfront.storage.StaticStorage' (djfront.settings "
         "does), which marks hashed names 'max-age=31536000, immutable'.",
         id="djfront.W008",
+    )]
+
+
+# Settings djfront.settings computes that W009 does not compare: reading the
+# upstream secrets again (by ARN) would call Secrets Manager from a check,
+# and a rotation since start-up is a difference with nothing wrong.
+UNCOMPARED = frozenset({"DJFRONT_UPSTREAM_SECRETS"})
+
+
+def _applied_module():
+    """Return the settings module if it holds djfront.settings as a module
+    (``from djfront import settings as _djfront_settings``, as the block
+    djfront init writes does before it calls apply()), else None."""
+    djfront_settings = sys.modules.get("djfront.settings")
+    name = getattr(settings, "SETTINGS_MODULE", None) or os.environ.get("DJANGO_SETTINGS_MODULE") or ""
+    module = sys.modules.get(name)
+    if djfront_settings is None or module is None:
+        return None
+    if any(value is djfront_settings for value in vars(module).values()):
+        return module
+    return None
+
+
+def _plain(value):
+    """Return value with its tuples as lists, for comparing settings."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def applied_differences(current, environ, djfront_settings):
+    """Return {name: (value in current, value djfront_settings.from_environ
+    computes from environ)} for each setting that differs (UNCOMPARED
+    aside), or {} when environ is not one from_environ accepts.
+
+    The expected values are computed again rather than recorded: they are
+    apply()'s, from the same environment, and no secret is read for them.
+    """
+    environ = {k: v for k, v in environ.items() if not k.startswith("DJFRONT_UPSTREAM_SECRETS")}
+    try:
+        expected = djfront_settings.from_environ(environ)
+    except ImproperlyConfigured:
+        return {}  # the settings module's own apply() would have raised
+    differ = {}
+    for name, want in expected.items():
+        got = getattr(current, name, None)
+        if name not in UNCOMPARED and _plain(got) != _plain(want):
+            differ[name] = (got, want)
+    return differ
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@register(Tags.security, deploy=True)
+def check_applied_settings(app_configs=None, **kwargs):
+    """Nothing after djfront's block changed what djfront.settings.apply() set."""
+    module = _applied_module()
+    if module is None:
+        return []
+    differ = applied_differences(settings, os.environ, sys.modules["djfront.settings"])
+    if not differ:
+        return []
+    details = "; ".join(
+        f"{name} is {_short(got)}, djfront.settings set {_short(want)}" for name, (got, want) in sorted(differ.items())
+    )
+    return [Warning(
+        f"Settings differ from what djfront.settings.apply() sets from the environment: {details}. "
+        f"A line after djfront's block in {module.__name__} (or code run later) changed them, so the "
+        "site does not run with the hosts, proxy headers, cookies or storage the stack gives it.",
+        hint="Set them through the environment (DJANGO_DEBUG, DJFRONT_HOSTS, DJFRONT_*) or above "
+        "djfront's block, and keep the block last in the settings module. If the change is meant, "
+        "silence it: SILENCED_SYSTEM_CHECKS = ['djfront.W009'].",
+        id="djfront.W009",
     )]

@@ -1,7 +1,7 @@
 """Settings for running the probe view's tests alone (tests/test_probe.py
 sets what it needs on its classes):
 
-    cd python && /usr/bin/python3 -m django test tests.test_probe --settings=tests.probe_settings
+    cd python && ../.venv/bin/python -m django test tests.test_probe --settings=tests.probe_settings
 """
 
 SECRET_KEY = "djfront-probe-tests-only"

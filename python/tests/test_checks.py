@@ -81,3 +81,89 @@ class ChecksTest(SimpleTestCase):
     def test_local_static_storage_not_flagged(self):
         local = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
         self.assertNotIn("djfront.W008", djfront_messages(STORAGES=local))
+
+
+class AppliedSettingsTest(SimpleTestCase):
+    """djfront.W009: a line after djfront's block changed what apply() set."""
+
+    ENV = {"DJFRONT_HOSTS": "www.example.com", "DJFRONT_BUCKET": "assets-bucket", "AWS_REGION": "eu-west-1"}
+
+    def setUp(self):
+        import os
+        import sys
+        from unittest import mock
+
+        os.environ.setdefault("DJFRONT_HOSTS", "import.example.com")  # the import computes settings
+        from djfront import settings as djfront_settings
+
+        self.djfront_settings = djfront_settings
+        # The test settings module plays one that ran djfront's block.
+        self.module = sys.modules[os.environ["DJANGO_SETTINGS_MODULE"]]
+        self.module._djfront_settings = djfront_settings
+        self.addCleanup(delattr, self.module, "_djfront_settings")
+        patch = mock.patch.dict(os.environ, self.ENV)
+        patch.start()
+        self.addCleanup(patch.stop)
+
+    def applied(self, env=None):
+        """The settings apply() sets from env (default ENV)."""
+        return self.djfront_settings.from_environ(env or self.ENV)
+
+    def w009(self, **after):
+        """W009's message, if any, for the settings apply() sets from ENV
+        with after's changes on top."""
+        with override_settings(**{**GOOD, **self.applied(), **after}):
+            found = [m for m in run_checks(include_deployment_checks=True) if m.id == "djfront.W009"]
+        self.assertLessEqual(len(found), 1)
+        return found[0].msg if found else None
+
+    def test_each_change_after_the_block(self):
+        cases = [
+            ("DEBUG", {"DEBUG": True}, "DEBUG is True, djfront.settings set False"),
+            ("ALLOWED_HOSTS", {"ALLOWED_HOSTS": ["www.example.com", "internal.example.com"]},
+             "ALLOWED_HOSTS is ['www.example.com', 'internal.example.com'], djfront.settings set ['www.example.com']"),
+            ("CSRF_COOKIE_SECURE", {"CSRF_COOKIE_SECURE": False}, "CSRF_COOKIE_SECURE is False"),
+            ("STORAGES", {"STORAGES": {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}},
+             "STORAGES is {'default': {'BACKEND': 'django.core.files.storage.FileSystemStorage'}"),
+            ("STATIC_URL", {"STATIC_URL": "/static/"},
+             "STATIC_URL is '/static/', djfront.settings set 'https://www.example.com/static/'"),
+        ]
+        for name, after, want in cases:
+            with self.subTest(name):
+                msg = self.w009(**after)
+                self.assertIsNotNone(msg, f"{after} not flagged")
+                self.assertIn(want, msg)
+                self.assertIn(self.module.__name__, msg)
+        # The settings as apply() set them pass, tuples for its lists too.
+        self.assertIsNone(self.w009())
+        self.assertIsNone(self.w009(ALLOWED_HOSTS=("www.example.com",)))
+
+    def test_only_a_module_that_applied(self):
+        self.assertIsNotNone(self.w009(DEBUG=True))
+        # Settings written by hand, or the star import at the top (whose
+        # later lines are meant to win): no djfront.settings module in the
+        # settings module, nothing to compare.
+        del self.module._djfront_settings
+        self.addCleanup(setattr, self.module, "_djfront_settings", self.djfront_settings)
+        self.assertIsNone(self.w009(DEBUG=True))
+
+    def test_only_an_environment_apply_accepts(self):
+        import os
+        from unittest import mock
+
+        self.assertIsNotNone(self.w009(DEBUG=True))
+        # Without hosts or DEBUG apply() raises at start-up: no settings to
+        # compare with.
+        with mock.patch.dict(os.environ, {"DJFRONT_HOSTS": ""}):
+            self.assertIsNone(self.w009(DEBUG=True))
+
+    def test_upstream_secrets_not_read(self):
+        # The secret's ARN is not read (no Secrets Manager here: reading it
+        # would raise) and the secrets are not compared.
+        import os
+        from unittest import mock
+
+        arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:upstream-AbCdEf"
+        with mock.patch.dict(os.environ, {"DJFRONT_UPSTREAM_SECRETS_SECRET_ARN": arn, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}):
+            self.assertIsNone(self.w009(DJFRONT_UPSTREAM_SECRETS=["rotated"]))
+            self.assertIn("DEBUG is True", self.w009(DEBUG=True))

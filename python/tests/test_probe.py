@@ -1,6 +1,6 @@
 """Tests of djfront.probe, run with Django's test runner:
 
-    cd python && /usr/bin/python3 -m django test tests.test_probe --settings=tests.probe_settings
+    cd python && ../.venv/bin/python -m django test tests.test_probe --settings=tests.probe_settings
 
 (python/django_test.go's TestDjangoTests runs them with the package's other tests.)
 """

@@ -1,7 +1,7 @@
 """Tests of djfront.settings.secret against moto's Secrets Manager.
 
 go test ./python starts moto and passes its endpoint as AWS_ENDPOINT_URL
-(python/django_test.go); run by hand, start one (python3 -m moto.server) and
+(python/django_test.go); run by hand, start one (.venv/bin/python -m moto.server) and
 set AWS_ENDPOINT_URL, or the tests skip (with CI set they fail instead).
 """
 

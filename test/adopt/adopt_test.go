@@ -1,437 +1,400 @@
-// Package adopt_test is issue 16's promise end to end: your own Django
-// project, not ours. It builds the wheels (make dist), installs djfront[local]
-// into a fresh Python 3.12 virtualenv with the project's pinned Django
-// (testdata/requirements.txt, from a wheelhouse, never from an index),
-// makes a project with django-admin startproject and an app with a model
-// and a form view, gives it djfront's settings block and template (what
-// `djfront init` writes; by hand here until it lands), then runs `djfront
-// local` there, as a user types it, and checks through the local edge:
-//
-//   - the page, with the viewer's host and scheme restored, and the env
-//     file's variable in the app's environment;
-//   - a form POST with Django's CSRF protection that persists a row;
-//   - a forged host refused by hostforward, before the app;
-//   - the app a child of the function's runtime process, which the Python
-//     runtime's bootstrap handed over to hostforward through the layer's
-//     wrapper (the wheel's arm64 hostforward run as this djfront);
-//   - an edit of a view restarting the app with the edited code;
-//   - Ctrl-C (SIGINT) leaving no process behind;
-//   - a second start on the kept database (.djfront/db.sqlite3): the
-//     superuser found, the row still there;
-//   - djfront invoke of the same function on that database;
-//
-// and that no file of the djfront checkout was touched.
 package adopt_test
 
 import (
-	"bufio"
+	"archive/zip"
+	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
+	"debug/elf"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/djfront/djfront/internal/childproc"
-	"github.com/djfront/djfront/internal/local/demo"
-	"github.com/djfront/djfront/internal/local/proctree"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/testenv"
-	"github.com/djfront/djfront/sam/fixtures"
 )
 
-// startLimit bounds a start of the stack, migrate and collectstatic
-// included, and reloadLimit an app's restart: bounds for a loaded machine,
-// not speed checks.
-const (
-	startLimit  = 10 * time.Minute
-	reloadLimit = 3 * time.Minute
-)
+// djangoPython is the project's Python environment, which has Django
+// (make tools).
+var djangoPython = pyenv.Python()
 
-func TestOwnProject(t *testing.T) {
-	testenv.Integration(t)
-	root := testenv.RepoRoot(t)
-	before := checkout(t, root)
-	t.Cleanup(func() {
-		if after := checkout(t, root); after != before {
-			t.Errorf("the djfront checkout changed:\nbefore:\n%s\nafter:\n%s", before, after)
-		}
-	})
+// version is what the test stamps into its djfront and its artifacts.
+const version = "0.0.0+adopt"
 
-	dist, version := testenv.MakeDist(t, root)
-	venv := filepath.Join(t.TempDir(), "venv")
-	testenv.MustRunPython(t, testenv.Python312(t, root), "-m", "venv", venv)
-	python, djfront := filepath.Join(venv, "bin", "python"), filepath.Join(venv, "bin", "djfront")
-	reqs := filepath.Join(root, "test", "adopt", "testdata", "requirements.txt")
-	wheelhouse := testenv.Wheelhouse(t, python, reqs)
-	testenv.MustRunPython(t, python, "-m", "pip", "install", "--no-index", "--find-links", dist, "--find-links", wheelhouse,
-		"-r", reqs, "djfront[local]=="+version)
-	artifacts := strings.TrimSpace(testenv.MustRunPython(t, djfront, "artifacts"))
-	project := newProject(t, root, venv, artifacts)
-	write(t, filepath.Join(project, ".env.local"), "# the app's settings\nSHOP_SETTING=\"from the env file\"\n")
-
-	l := startLocal(t, djfront, project, "--env-file", ".env.local")
-	t.Run("page", func(t *testing.T) { checkPage(t, l, "first version") })
-	t.Run("CSRF form POST persists a row", func(t *testing.T) { checkOrder(t, l, "café au lait") })
-	t.Run("forged host refused before the app", func(t *testing.T) { checkForgedHost(t, l) })
-	t.Run("the app a child of the function's runtime", func(t *testing.T) { checkProcessTree(t, l, project) })
-	t.Run("an edit restarts the app", func(t *testing.T) {
-		views := filepath.Join(project, "shop", "views.py")
-		write(t, views, strings.Replace(shopFiles["shop/views.py"], `"first version"`, `"second version"`, 1))
-		l.await(t, "      [reload] shop/views.py changed", reloadLimit)
-		l.await(t, "      [reload] the app is up again", reloadLimit)
-		checkPage(t, l, "second version")
-	})
-	l.interrupt(t)
-
-	if _, err := os.Stat(filepath.Join(project, ".djfront", "db.sqlite3")); err != nil {
-		t.Errorf("no database kept in .djfront: %v", err)
-	}
-	again := startLocal(t, djfront, project)
-	t.Run("kept database", func(t *testing.T) {
-		if !strings.Contains(again.ready, "user admin, who existed already") {
-			t.Errorf("ready line %q, want the superuser found", again.ready)
-		}
-		if got := orders(t, again); !slices.Contains(got, "café au lait") {
-			t.Errorf("orders after a restart: %q, want the row", got)
-		}
-	})
-	again.interrupt(t)
-	t.Run("djfront invoke", func(t *testing.T) { checkInvoke(t, djfront, project) })
+// artifactDirs are the resources of the artifacts directory and the
+// Makefile rule that builds each (docs/install.md).
+var artifactDirs = map[string]string{
+	"hostforward": "build-HostForwardFunction",
+	"invalidate":  "build-InvalidateFunction",
+	"rotate":      "build-RotateFunction",
+	"layer":       "build-HostForwardLayer",
 }
 
-// local is a running `djfront local`.
-type local struct {
-	p      *childproc.Process
-	lines  chan string // its output, line by line
-	marker string      // demo.RunMarker=… in its environment
-	url    string      // https://localhost:PORT
-	ready  string      // its "ready: " line
-	client *http.Client
-}
-
-// startLocal runs `djfront local --port 0 args...` in project, as a user
-// does from a shell in the project (no virtualenv active: djfront finds the
-// python3 beside it), and waits until it is ready.
-func startLocal(t *testing.T, djfront, project string, args ...string) *local {
+// samTool returns the path of name ("sam", "cfn-lint") in the project's
+// Python environment (.venv/bin, make tools). A missing one is reported with
+// make tools (testenv.Missing: a failure in CI).
+func samTool(t *testing.T, name string) string {
 	t.Helper()
-	l := &local{lines: make(chan string, 1024), marker: demo.RunMarker + "=" + rand.Text()}
-	cmd := exec.Command(djfront, append([]string{"local", "--port", "0"}, args...)...)
-	cmd.Dir = project
+	c := pyenv.Command(name)
+	if fi, err := os.Stat(c); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+		testenv.Missing(t, name+" ("+c+")", "run make tools (the project's .venv has the SAM CLI and cfn-lint)")
+	}
+	return c
+}
+
+// installDjfront builds djfront and its linux/arm64 artifacts and lays them
+// out under a prefix as pip installs the wheel; it returns the command.
+func installDjfront(t *testing.T) string {
+	t.Helper()
+	root := testenv.RepoRoot(t)
+	goCmd := testenv.RequireCommand(t, "go", "install Go (see go.mod for the version)")
+	makeCmd := testenv.RequireCommand(t, "make", "apt-get install make")
+	prefix := t.TempDir()
+	artifacts := filepath.Join(prefix, "lib", "python3.12", "site-packages", "djfront", "_artifacts")
+	for dir, rule := range artifactDirs {
+		run(t, root, nil, makeCmd, "--no-print-directory", rule, "ARTIFACTS_DIR="+filepath.Join(artifacts, dir))
+	}
+	if err := os.WriteFile(filepath.Join(artifacts, "VERSION"), []byte(version+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(prefix, "bin", "djfront")
+	run(t, root, nil, goCmd, "build", "-trimpath", "-ldflags=-X main.version="+version, "-o", exe, "./cmd/djfront")
+	return exe
+}
+
+// run runs name with args in dir, with env added to the environment, and
+// returns its standard output; a failure fails t with both outputs.
+func run(t *testing.T, dir string, env []string, name string, args ...string) string {
+	t.Helper()
+	out, errOut, err := runCmd(dir, env, name, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\nstdout:\n%s\nstderr:\n%s", filepath.Base(name), strings.Join(args, " "), err, out, errOut)
+	}
+	return out
+}
+
+func runCmd(dir string, env []string, name string, args ...string) (stdout, stderr string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		k, _, _ := strings.Cut(kv, "=")
-		return strings.HasPrefix(k, "PYTHON") || k == "VIRTUAL_ENV" || strings.HasPrefix(k, "DJANGO_") ||
-			strings.HasPrefix(k, "DJFRONT_") || strings.HasPrefix(k, "AWS_") || k == "DATABASE_URL"
-	}), l.marker)
-	out, w := io.Pipe()
-	p, err := childproc.Start("djfront local", cmd, childproc.Options{Output: w, TailSize: 1 << 20})
-	if err != nil {
+		return strings.HasPrefix(k, "DJFRONT_") || strings.HasPrefix(k, "DJANGO_") || strings.HasPrefix(k, "AWS_") ||
+			strings.HasPrefix(k, "PYTHON") || k == "VIRTUAL_ENV"
+	}), env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+// samEnv is the environment of the SAM CLI and cfn-lint: offline (no
+// telemetry, the weekly version check done), the region cfn-lint wants,
+// and the SAM CLI's own Python first on PATH (its Python builder wants a
+// python3.12 for the python3.12 runtime).
+func samEnv(t *testing.T, sam string) []string {
+	t.Helper()
+	app := t.TempDir()
+	meta := fmt.Sprintf(`{"telemetryEnabled": false, "lastVersionCheck": %d}`, time.Now().Unix())
+	if err := os.WriteFile(filepath.Join(app, "metadata.json"), []byte(meta), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	l.p = p
-	go func() { <-p.Exited(); w.Close() }()
-	go func() {
-		defer close(l.lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			l.lines <- sc.Text()
+	return []string{
+		"SAM_CLI_TELEMETRY=0", "__SAM_CLI_APP_DIR=" + app, "AWS_DEFAULT_REGION=us-east-1",
+		"PATH=" + filepath.Dir(sam) + string(os.PathListSeparator) + os.Getenv("PATH"),
+	}
+}
+
+func TestAdopt(t *testing.T) {
+	testenv.Integration(t)
+	sam, lint := samTool(t, "sam"), samTool(t, "cfn-lint")
+	testenv.RequirePythonModule(t, djangoPython, "django", testenv.InstallHint)
+	djfront := installDjfront(t)
+
+	project, stdout, stderr := newProject(t, djangoPython, djfront)
+	for _, want := range []string{
+		"settings module   mysite.settings (from manage.py)\n",
+		"WSGI application  mysite.wsgi:application (from WSGI_APPLICATION in mysite/settings.py)\n",
+		"wrote     .aws-sam/djfront/artifacts/ (djfront " + version + "'s Lambda functions and layer, from ",
+		"wrote     template.yaml\n", "wrote     samconfig.toml\n", "added     djfront's block at the end of mysite/settings.py:\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("djfront init's report lacks %q", want)
 		}
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	t.Cleanup(func() {
-		p.Stop(childproc.DefaultGrace)
-		testenv.KillMarked(t, l.marker)
-		if t.Failed() {
-			t.Logf("djfront local's output:\n%s\nits log (tail):\n%s", p.Tail(), tail(filepath.Join(project, ".djfront", "local.log")))
-		}
+	}
+	if want := "warning: no requirements.txt"; !strings.Contains(stderr, want) {
+		t.Errorf("djfront init's stderr %q lacks %q", stderr, want)
+	}
+	if again := run(t, project, nil, djfront, "init"); strings.Count(again, "unchanged ") != 4 {
+		t.Errorf("a second djfront init changed something:\n%s", again)
+	}
+
+	env := samEnv(t, sam)
+	t.Run("cfn-lint", func(t *testing.T) {
+		run(t, project, env, lint, "--include-checks", "I", "--", "template.yaml")
 	})
-	l.ready = l.await(t, "ready: ", startLimit)
-	u, err := url.Parse(strings.Fields(strings.TrimPrefix(l.ready, "ready: "))[0])
-	if err != nil || u.Scheme != "https" || u.Hostname() != "localhost" {
-		t.Fatalf("ready line %q: want https://localhost:PORT/", l.ready)
-	}
-	l.url = "https://" + u.Host
-	l.client = edgeClient(t, "127.0.0.1:"+u.Port())
-	return l
+	t.Run("sam build and package", func(t *testing.T) {
+		run(t, project, env, sam, "build")
+		checkBuild(t, project)
+		checkPackage(t, project, sam, env)
+	})
+	t.Run("manage.py check --deploy", func(t *testing.T) { checkDeploy(t, project) })
 }
 
-// await returns the first line of l's output that starts with prefix,
-// failing t if none comes within limit or l exits first.
-func (l *local) await(t *testing.T, prefix string, limit time.Duration) string {
+// resource returns the property prop (CodeUri, ContentUri) of resource id
+// in the template at path.
+func resource(t *testing.T, path, id, prop string) string {
 	t.Helper()
-	timer := time.NewTimer(limit)
-	defer timer.Stop()
-	for {
-		select {
-		case line, ok := <-l.lines:
-			if !ok {
-				t.Fatalf("djfront local ended (%s) before %q", childproc.ExitStatus(l.p.Err()), prefix)
-			}
-			if strings.HasPrefix(line, prefix) {
-				return line
-			}
-		case <-timer.C:
-			t.Fatalf("no %q from djfront local within %v", prefix, limit)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Resources map[string]struct {
+			Properties map[string]any `yaml:"Properties"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	v, _ := doc.Resources[id].Properties[prop].(string)
+	if v == "" {
+		t.Fatalf("%s: no %s.%s", path, id, prop)
+	}
+	return v
+}
+
+// prebuilt are the files each prebuilt resource's code must hold, and
+// their modes.
+var prebuilt = map[string]map[string]os.FileMode{
+	"HostForwardFunction": {"bootstrap": 0o755},
+	"InvalidateFunction":  {"bootstrap": 0o755},
+	"RotateFunction":      {"bootstrap": 0o755},
+	"HostForwardLayer":    {"djfront-wrapper": 0o755, "djfront/hostforward": 0o755},
+}
+
+// codeProperty is the property that names a resource's code.
+func codeProperty(id string) string {
+	if strings.HasSuffix(id, "Layer") {
+		return "ContentUri"
+	}
+	return "CodeUri"
+}
+
+// checkBuild checks what sam build left in .aws-sam/build: the project as
+// the app function (without the artifacts beside it), each prebuilt
+// resource's code the artifacts as they are.
+func checkBuild(t *testing.T, project string) {
+	t.Helper()
+	build := filepath.Join(project, ".aws-sam", "build")
+	built := filepath.Join(build, "template.yaml")
+	app := filepath.Join(build, resource(t, built, "AppFunction", "CodeUri"))
+	files := tree(t, app)
+	for _, want := range []string{"manage.py", "mysite/settings.py", "mysite/wsgi.py"} {
+		if _, ok := files[want]; !ok {
+			t.Errorf("the app function's build lacks %s: %v", want, slices.Sorted(keys(files)))
 		}
 	}
-}
-
-// interrupt sends SIGINT to djfront local alone, as a terminal's Ctrl-C
-// reaches it, and checks that it ends well, leaving no process behind.
-func (l *local) interrupt(t *testing.T) {
-	t.Helper()
-	if up := testenv.Marked(t, l.marker); len(up) < 4 {
-		t.Errorf("only %d marked processes up before Ctrl-C, want djfront, moto, the runtimes and the app: the check below would prove little: %q", len(up), up)
-	}
-	if err := syscall.Kill(l.p.Pid(), syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-l.p.Exited():
-	case <-time.After(time.Minute):
-		t.Fatal("djfront local still runs a minute after Ctrl-C")
-	}
-	for range l.lines { // the rest, into the tail
-	}
-	if status := childproc.ExitStatus(l.p.Err()); status != "exit status 0" || !strings.Contains(l.p.Tail(), "djfront local: stopping every process") {
-		t.Errorf("after Ctrl-C: %s, want exit status 0 after \"stopping every process\"", status)
-	}
-	if left := testenv.Marked(t, l.marker); len(left) > 0 {
-		t.Errorf("processes left behind after Ctrl-C: %q", left)
-	}
-}
-
-// whoami is what the shop's whoami view answers.
-type whoami struct {
-	Host, Scheme, Absolute, Greeting, Setting string
-	Secure                                    bool
-}
-
-func checkPage(t *testing.T, l *local, greeting string) {
-	t.Helper()
-	resp, body := l.do(t, http.MethodGet, "/shop/whoami/", nil, nil)
-	var got whoami
-	if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /shop/whoami/: %d %.300s", resp.StatusCode, body)
-	}
-	host := strings.TrimPrefix(l.url, "https://")
-	want := whoami{Host: host, Scheme: "https", Secure: true, Absolute: l.url + "/shop/whoami/", Greeting: greeting, Setting: "from the env file"}
-	if got != want {
-		t.Errorf("the app saw %+v, want %+v", got, want)
-	}
-}
-
-var csrfInput = regexp.MustCompile(`name="csrfmiddlewaretoken" value="([^"]+)"`)
-
-func checkOrder(t *testing.T, l *local, name string) {
-	resp, body := l.do(t, http.MethodGet, "/shop/order/", nil, nil)
-	m := csrfInput.FindSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		t.Fatalf("GET /shop/order/: %d, no CSRF token in %.300s", resp.StatusCode, body)
-	}
-	form := url.Values{"csrfmiddlewaretoken": {string(m[1])}, "name": {name}}.Encode()
-	headers := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": l.url, "Referer": l.url + "/shop/order/"}
-	if resp, body := l.do(t, http.MethodPost, "/shop/order/", strings.NewReader(form), headers); resp.StatusCode != http.StatusFound ||
-		resp.Header.Get("Location") != "/shop/orders/" {
-		t.Fatalf("POST /shop/order/: %d %q %.300s, want 302 to /shop/orders/", resp.StatusCode, resp.Header.Get("Location"), body)
-	}
-	if got := orders(t, l); !slices.Equal(got, []string{name}) {
-		t.Errorf("orders %q, want [%q]", got, name)
-	}
-	headers["Origin"] = "https://evil.example"
-	if resp, _ := l.do(t, http.MethodPost, "/shop/order/", strings.NewReader(form), headers); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("POST with a foreign Origin: %d, want 403 from Django's CSRF check", resp.StatusCode)
-	}
-}
-
-func orders(t *testing.T, l *local) []string {
-	t.Helper()
-	resp, body := l.do(t, http.MethodGet, "/shop/orders/", nil, nil)
-	var got struct{ Orders []string }
-	if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET /shop/orders/: %d %.300s", resp.StatusCode, body)
-	}
-	return got.Orders
-}
-
-// checkForgedHost sends a viewer's request for another site's host name:
-// hostforward refuses it (its own answer, not Django's DisallowedHost page).
-func checkForgedHost(t *testing.T, l *local) {
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, l.url+"/shop/whoami/", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Host = "evil.example"
-	resp, err := l.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if want := `host "evil.example" is not in ALLOWED_HOSTS`; resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), want) {
-		t.Errorf("Host: evil.example: %d %q, want 400 with hostforward's %q", resp.StatusCode, body, want)
-	}
-}
-
-// checkProcessTree finds the app (the function's log: "app started") and
-// checks its parent is the function's runtime process, a child of djfront
-// local, become this djfront's hostforward through the Python runtime's
-// bootstrap and the layer's wrapper, in the project as task root.
-func checkProcessTree(t *testing.T, l *local, project string) {
-	pid := lastAppPid(t, filepath.Join(project, ".djfront", "local.log"))
-	app, runtime := cmdline(pid), proctree.ParentOf(pid)
-	if !strings.Contains(app, "gunicorn") || !strings.Contains(app, "mysite.wsgi:application") {
-		t.Errorf("app pid %d is %q, want the template's gunicorn of mysite", pid, app)
-	}
-	if got := proctree.ParentOf(runtime); got != l.p.Pid() {
-		t.Errorf("the app's parent %d has parent %d, want djfront local (%d): not the function's runtime process", runtime, got, l.p.Pid())
-	}
-	args := strings.Fields(cmdline(runtime))
-	if len(args) != 3 || filepath.Base(args[0]) != "djfront" || args[1] != "__lambda" || args[2] != "hostforward" {
-		t.Errorf("the function's runtime process is %q, want djfront __lambda hostforward (the wheel's hostforward, run here)", args)
-	}
-	env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", runtime))
-	for _, want := range []string{"AWS_LAMBDA_RUNTIME_API=127.0.0.1:", "LAMBDA_TASK_ROOT=" + project + "\x00",
-		"AWS_EXECUTION_ENV=AWS_Lambda_python3.12\x00", "/opt/djfront-wrapper\x00"} {
-		if !strings.Contains(string(env), want) {
-			t.Errorf("the runtime process's environment lacks %q", want)
+	for name := range files {
+		if strings.HasPrefix(name, ".aws-sam/") || filepath.Base(name) == "bootstrap" || filepath.Base(name) == "hostforward" {
+			t.Errorf("the app function's build holds %s: the artifacts belong to their own functions", name)
 		}
 	}
+	for id, want := range prebuilt {
+		dir := filepath.Join(build, resource(t, built, id, codeProperty(id)))
+		checkFiles(t, id, tree(t, dir), want)
+	}
 }
 
-// lastAppPid returns the pid of the function log's last "app started".
-func lastAppPid(t *testing.T, log string) int {
+// tree returns the files under dir (slash-separated) and their contents
+// and modes.
+func tree(t *testing.T, dir string) map[string]file {
 	t.Helper()
-	b, err := os.ReadFile(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid := 0
-	for _, line := range strings.Split(string(b), "\n") {
-		if i := strings.IndexByte(line, '{'); i >= 0 && strings.Contains(line, `"msg":"app started"`) {
-			var ev struct{ Pid int }
-			if json.Unmarshal([]byte(line[i:]), &ev) == nil && ev.Pid > 0 {
-				pid = ev.Pid
-			}
+	out := map[string]file{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
-	}
-	if pid == 0 {
-		t.Fatalf("no \"app started\" in %s", log)
-	}
-	return pid
-}
-
-// checkInvoke runs `djfront invoke AppFunction` in the project, on the kept
-// database, as sam local invoke would: the Python runtime through the
-// wrapper, with the project's interpreter.
-func checkInvoke(t *testing.T, djfront, project string) {
-	var event map[string]any
-	if err := json.Unmarshal(fixtures.Must(t, "api-get.json"), &event); err != nil {
-		t.Fatal(err)
-	}
-	event["rawPath"], event["rawQueryString"] = "/shop/orders/", ""
-	b, _ := json.Marshal(event)
-	write(t, filepath.Join(project, "event.json"), string(b))
-	write(t, filepath.Join(project, "env.json"), `{"AppFunction": {"ALLOWED_HOSTS": "www.example.com", "DJFRONT_HOSTS": "www.example.com",
-		"ORIGIN_VERIFY_SECRETS": "local-only-not-a-secret", "DATABASE_URL": "sqlite:///`+(&url.URL{Path: filepath.Join(project, ".djfront", "db.sqlite3")}).EscapedPath()+`"}}`)
-	cmd := exec.CommandContext(t.Context(), djfront, "invoke", "AppFunction", "-e", "event.json", "--env-vars", "env.json")
-	cmd.Dir = project
-	out, err := cmd.Output()
-	var resp struct {
-		StatusCode int    `json:"statusCode"`
-		Body       string `json:"body"`
-	}
-	if err != nil || json.Unmarshal(out, &resp) != nil || resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "caf\\u00e9 au lait") {
-		t.Errorf("djfront invoke: %v, %s; want 200 with the kept order", err, out)
-	}
-}
-
-// do sends a viewer's request to the edge and reads the whole answer.
-func (l *local) do(t *testing.T, method, path string, body io.Reader, headers map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, l.url+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := l.client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
-}
-
-// edgeClient returns a viewer's client of the edge at addr: it trusts the
-// self-signed certificate the edge presents for localhost (no other),
-// keeps cookies, follows no redirect, and reaches addr whatever the URL.
-func edgeClient(t *testing.T, addr string) *http.Client {
-	t.Helper()
-	conn, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true, ServerName: "localhost"}) //nolint:gosec // to read the certificate, checked below
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert := conn.ConnectionState().PeerCertificates[0]
-	conn.Close()
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	if _, err := cert.Verify(x509.VerifyOptions{DNSName: "localhost", Roots: pool}); err != nil {
-		t.Fatalf("the edge's certificate: %v", err)
-	}
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{
-		Jar:     jar,
-		Timeout: time.Minute,
-		Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{RootCAs: pool},
-			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-				return (&net.Dialer{}).DialContext(ctx, network, addr)
-			},
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
-// checkout returns what git says of the checkout at root: its status with
-// untracked and ignored files, and the hash of its diff.
-func checkout(t *testing.T, root string) string {
-	t.Helper()
-	var b strings.Builder
-	for _, args := range [][]string{{"status", "--porcelain", "--ignored", "--untracked-files=all"}, {"diff", "HEAD", "--stat", "--binary"}} {
-		out, err := exec.Command("git", append([]string{"-C", root}, args...)...).Output()
+		info, err := d.Info()
 		if err != nil {
-			testenv.Missing(t, "git (to check the checkout is untouched: "+err.Error()+")", "apt-get install git")
+			return err
 		}
-		b.Write(out)
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = file{b, info.Mode()}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return b.String()
+	return out
 }
 
-func cmdline(pid int) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+type file struct {
+	data []byte
+	mode os.FileMode
 }
 
-func tail(path string) string {
-	b, _ := os.ReadFile(path)
-	return childproc.LastLines(string(b), 60)
+func keys(m map[string]file) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// checkFiles checks that got holds exactly want's files, with their modes,
+// and that the executables are linux/arm64 ELF (the wrapper excepted: a
+// shell script).
+func checkFiles(t *testing.T, what string, got map[string]file, want map[string]os.FileMode) {
+	t.Helper()
+	if names := slices.Sorted(keys(got)); len(names) != len(want) {
+		t.Errorf("%s holds %v, want %d files", what, names, len(want))
+	}
+	for name, mode := range want {
+		f, ok := got[name]
+		if !ok {
+			t.Errorf("%s lacks %s", what, name)
+			continue
+		}
+		if f.mode.Perm() != mode {
+			t.Errorf("%s: %s has mode %v, want %v", what, name, f.mode.Perm(), mode)
+		}
+		if name == "djfront-wrapper" {
+			if !bytes.HasPrefix(f.data, []byte("#!/bin/sh\n")) {
+				t.Errorf("%s: %s is not the wrapper script", what, name)
+			}
+			continue
+		}
+		e, err := elf.NewFile(bytes.NewReader(f.data))
+		if err != nil || e.Machine != elf.EM_AARCH64 || e.Type != elf.ET_EXEC {
+			t.Errorf("%s: %s is not a linux/arm64 executable (%v)", what, name, err)
+		}
+	}
+}
+
+// checkPackage runs sam package against moto's S3, as sam deploy does
+// before it creates the change set, and checks each zip it uploaded.
+func checkPackage(t *testing.T, project, sam string, env []string) {
+	t.Helper()
+	moto := testenv.StartMoto(t)
+	const bucket = "djfront-adopt-artifacts"
+	if _, err := moto.S3().CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	packaged := filepath.Join(t.TempDir(), "packaged.yaml")
+	run(t, project, append(slices.Clone(env), moto.Env()...), sam, "package", "--s3-bucket", bucket, "--output-template-file", packaged)
+	zipAt := func(id string) map[string]file {
+		uri := resource(t, packaged, id, codeProperty(id))
+		key, ok := strings.CutPrefix(uri, "s3://"+bucket+"/")
+		if !ok {
+			t.Fatalf("%s's code is at %q, want s3://%s/…", id, uri, bucket)
+		}
+		obj, err := moto.S3().GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer obj.Body.Close()
+		return unzip(t, id, obj.Body)
+	}
+	for id, want := range prebuilt {
+		checkFiles(t, id+"'s zip", zipAt(id), want)
+	}
+	app := zipAt("AppFunction")
+	if settings := string(app["mysite/settings.py"].data); !strings.Contains(settings, "_djfront_settings.apply(globals())") {
+		t.Errorf("the app's zip: mysite/settings.py has no djfront block:\n%s", settings)
+	}
+	for name := range app {
+		if strings.HasPrefix(name, ".aws-sam/") {
+			t.Errorf("the app's zip holds %s", name)
+		}
+	}
+}
+
+// unzip returns the files of the zip r.
+func unzip(t *testing.T, what string, r io.Reader) map[string]file {
+	t.Helper()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	out := map[string]file{}
+	for _, f := range z.File {
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f.Name] = file{data, f.Mode()}
+	}
+	return out
+}
+
+// checkDeploy runs the project's manage.py check --deploy with the djfront
+// package from python/, in the environment the stack gives the function:
+// no djfront.W009 as djfront init left the settings, W009 once a line
+// after its block sets DEBUG. And locally, DJANGO_DEBUG=1 alone suffices.
+func checkDeploy(t *testing.T, project string) {
+	t.Helper()
+	pkg := filepath.Join(testenv.RepoRoot(t), "python")
+	src, err := os.ReadFile(filepath.Join(pkg, "djfront", "settings.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(src, []byte("\ndef apply(")) {
+		testenv.Missing(t, "djfront.settings.apply(), which djfront init's block calls (python/djfront/settings.py)",
+			"merge branch d-settings")
+	}
+	deployed := []string{
+		"PYTHONPATH=" + pkg, "DJFRONT_HOSTS=www.example.com", "DJFRONT_UPSTREAM_SECRETS=adopt-upstream-credential",
+		"DJANGO_SECRET_KEY=" + strings.Repeat("k3y-Adopt-", 7),
+	}
+	check := func(env ...string) string {
+		out, errOut, err := runCmd(project, env, djangoPython, "manage.py", "check", "--deploy")
+		if err != nil {
+			t.Fatalf("manage.py check --deploy: %v\n%s%s", err, out, errOut)
+		}
+		return out + errOut
+	}
+	if out := check(deployed...); strings.Contains(out, "djfront.W009") {
+		t.Errorf("check --deploy of the settings as djfront init left them reports W009:\n%s", out)
+	}
+	local := run(t, project, []string{"PYTHONPATH=" + pkg, "DJANGO_DEBUG=1"}, djangoPython, "manage.py", "check")
+	if !strings.Contains(local, "System check identified no issues") {
+		t.Errorf("manage.py check with DJANGO_DEBUG=1: %s", local)
+	}
+	settings := filepath.Join(project, "mysite", "settings.py")
+	f, err := os.OpenFile(settings, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(f, "DEBUG = True")
+	f.Close()
+	out := check(deployed...)
+	if !strings.Contains(out, "(djfront.W009) Settings differ from what djfront.settings.apply() sets from the environment: DEBUG is True, djfront.settings set False.") {
+		t.Errorf("check --deploy with DEBUG = True after the block:\n%s\nwant djfront.W009 naming DEBUG", out)
+	}
 }

@@ -5,10 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
-
-	"github.com/djfront/djfront/internal/local/testenv"
 )
 
 // shopFiles are the user's app, shop: a model, a form view with Django's
@@ -78,114 +74,58 @@ urlpatterns = [
 `,
 }
 
-// settingsBlock is what `djfront init` puts at the end of settings.py
-// (branch a-init; written here until it lands on main): djfront's checks
-// and middleware, then its settings over the project's.
-const settingsBlock = `
-# djfront
-INSTALLED_APPS += ["djfront", "shop"]
-MIDDLEWARE.insert(0, "djfront.middleware.UpstreamVerifyMiddleware")
-from djfront import settings as djfront_settings  # noqa: E402
-
-djfront_settings.apply(globals())
-`
-
 // newProject makes a Django project as a user does, in a directory of its
-// own: django-admin startproject mysite, an app with a model and a form
-// view and its migration, djfront's settings block, and the template.
-func newProject(t *testing.T, root, venv, artifacts string) string {
+// own whose path has a space: `python -m django startproject mysite`, an app
+// with a model and a form view and its migration, then `djfront init` there,
+// whose standard output and error it returns. python is an interpreter with
+// Django, djfront the command to run.
+func newProject(t *testing.T, python, djfront string) (dir, stdout, stderr string) {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "my project")
+	dir = filepath.Join(t.TempDir(), "my project")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	testenv.MustRunPython(t, filepath.Join(venv, "bin", "django-admin"), "startproject", "mysite", dir)
-	python := filepath.Join(venv, "bin", "python")
+	run(t, dir, nil, python, "-m", "django", "startproject", "mysite", ".")
 	for rel, content := range shopFiles {
 		write(t, filepath.Join(dir, rel), content)
 	}
 	write(t, filepath.Join(dir, "shop", "__init__.py"), "")
-	settings := filepath.Join(dir, "mysite", "settings.py")
-	b, err := os.ReadFile(settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, settings, string(b)+settingsBlock)
+	appendTo(t, filepath.Join(dir, "mysite", "settings.py"), "\nINSTALLED_APPS += [\"shop\"]\n")
 	urls := filepath.Join(dir, "mysite", "urls.py")
-	if b, err = os.ReadFile(urls); err != nil {
+	b, err := os.ReadFile(urls)
+	if err != nil {
 		t.Fatal(err)
 	}
 	write(t, urls, strings.Replace(strings.Replace(string(b), "from django.urls import path", "from django.urls import include, path", 1),
 		"urlpatterns = [", "urlpatterns = [\n    path(\"shop/\", include(\"shop.urls\")),", 1))
-	// makemigrations reads the migration history: a throwaway database.
-	testenv.MustRunPython(t, "/usr/bin/env", "-C", dir, "DJANGO_DEBUG=1", "DATABASE_URL=sqlite:///"+filepath.Join(t.TempDir(), "db.sqlite3"),
-		python, "manage.py", "makemigrations", "shop")
-	writeTemplate(t, filepath.Join(root, "template.yaml"), filepath.Join(dir, "template.yaml"), artifacts)
-	return dir
+	// makemigrations reads the migration history, in startproject's
+	// db.sqlite3, which goes: no database of its own for djfront local.
+	run(t, dir, nil, python, "manage.py", "makemigrations", "shop")
+	if err := os.Remove(filepath.Join(dir, "db.sqlite3")); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	stdout, stderr, err = runCmd(dir, nil, djfront, "init")
+	if err != nil {
+		t.Fatalf("djfront init: %v\n%s%s", err, stdout, stderr)
+	}
+	t.Logf("djfront init:\n%s%s", stdout, stderr)
+	return dir, stdout, stderr
 }
 
-// writeTemplate writes the user's template from djfront's, as `djfront
-// init` will (branch a-init; until it lands, the test does it): the app
-// function's code is the project (CodeUri .), its handler and command name
-// mysite, and every function and the layer are the wheel's prebuilt
-// artifacts (no BuildMethod).
-func writeTemplate(t *testing.T, from, to, artifacts string) {
+// appendTo appends text to the file at path.
+func appendTo(t *testing.T, path, text string) {
 	t.Helper()
-	b, err := os.ReadFile(from)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
+	_, err = f.WriteString(text)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	resources := child(t, doc.Content[0], "Resources")
-	app := child(t, child(t, resources, "AppFunction"), "Properties")
-	child(t, app, "CodeUri").Value = "."
-	child(t, app, "Handler").Value = "mysite.wsgi.application"
-	cmd := child(t, child(t, child(t, app, "Environment"), "Variables"), "UPSTREAM_COMMAND")
-	cmd.Value = strings.Replace(cmd.Value, "demo.wsgi:application", "mysite.wsgi:application", 1)
-	for id, dir := range map[string]string{"HostForwardFunction": "hostforward", "InvalidateFunction": "invalidate",
-		"RotateFunction": "rotate", "HostForwardLayer": "layer"} {
-		res := child(t, resources, id)
-		props := child(t, res, "Properties")
-		uri := "CodeUri"
-		if id == "HostForwardLayer" {
-			uri = "ContentUri"
-		}
-		child(t, props, uri).Value = filepath.Join(artifacts, dir)
-		for i := 0; i < len(res.Content); i += 2 {
-			if res.Content[i].Value == "Metadata" {
-				res.Content = append(res.Content[:i], res.Content[i+2:]...)
-				break
-			}
-		}
-	}
-	out, err := yaml.Marshal(&doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	write(t, to, string(out))
-}
-
-// child returns the value of key in the mapping node m, adding it when a
-// function's properties lack it (CodeUri comes from Globals).
-func child(t *testing.T, m *yaml.Node, key string) *yaml.Node {
-	t.Helper()
-	if m.Kind != yaml.MappingNode {
-		t.Fatalf("template: %q is not in a mapping", key)
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	if key != "CodeUri" {
-		t.Fatalf("template: no %q", key)
-	}
-	v := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str"}
-	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
-	return v
 }
 
 func write(t *testing.T, path, content string) {

@@ -28,7 +28,7 @@ import (
 )
 
 // chromiumInstall names the install step of Debian's Chromium.
-const chromiumInstall = "apt-get install chromium (" + testenv.InstallHint + ")"
+const chromiumInstall = "apt-get install chromium (" + testenv.SystemInstallHint + ")"
 
 // browserLimit bounds the whole browser session: a bound for slow
 // machines, not a speed check.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
 )
@@ -83,14 +84,14 @@ func reportPaired(b *testing.B, baseName, otherName string, base, other []time.D
 
 func BenchmarkColdStart(b *testing.B) {
 	testenv.Integration(b)
-	dj := prepareDjango(b)
+	dj := prepareDjango(b, pyenv.Django{})
 	payload := whoamiPayload(b)
 	testenv.BuildBootstrap(b, "./functions/hostforward") // built before the clock runs
 	var alone, inside []time.Duration
 	for range b.N {
 		port := strconv.Itoa(testenv.FreePort(b))
 		cmd := exec.Command("/bin/sh", "-c", gunicorn)
-		cmd.Dir, cmd.Env = dj.Dir, append(dj.Env, "PATH=/usr/bin:/bin", "PORT="+port) // the function's PATH
+		cmd.Dir, cmd.Env = dj.Dir, append(dj.Env, "PATH="+pyenv.FunctionPath(), "PORT="+port) // the function's PATH
 		var p *childproc.Process
 		alone = append(alone, timed(func() {
 			var err error
@@ -122,7 +123,7 @@ func BenchmarkWarmRequest(b *testing.B) {
 	external := testenv.StartFunction(b, testenv.BuildBootstrap(b, "./functions/hostforward"), []string{
 		"UPSTREAM_URL=" + dj.URL, "ALLOWED_HOSTS=" + site, "ORIGIN_VERIFY_SECRETS=" + secret, sandbox,
 	}, 10*time.Second)
-	inside := startInFunction(b, prepareDjango(b), gunicorn, 10*time.Second)
+	inside := startInFunction(b, prepareDjango(b, pyenv.Django{}), gunicorn, 10*time.Second)
 	answered(b, external, payload) // both warm
 	answered(b, inside.fn, payload)
 	var ext, in []time.Duration

@@ -14,13 +14,16 @@ import (
 
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/djangoserver"
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/internal/manageapi"
 )
 
 // The in-function mode: hostforward starts the example Django app itself
-// (UPSTREAM_COMMAND, Debian's gunicorn), under the local Runtime API server
-// with Lambda's init limit, suppressed init and shutdown.
+// (UPSTREAM_COMMAND: gunicorn in the project's Python environment), under
+// the local Runtime API server with Lambda's init limit, suppressed init and
+// shutdown.
 
 // gunicorn is the UPSTREAM_COMMAND: the gunicorn testenv.StartDjango runs,
 // bound to $PORT, exec'ed so that the app's pid is gunicorn's master.
@@ -32,12 +35,18 @@ type inFunction struct {
 	logs    *childproc.Tail // the function's output, as much as a test makes
 	sandbox string          // KEY=VALUE in the environment of every process of the function
 	spawned time.Time       // when the runtime process was started
+	app     string          // the app's own URL (UPSTREAM_URL)
 }
 
-// prepareDjango prepares the example project for the in-function mode.
-func prepareDjango(tb testing.TB) *testenv.Django {
+// prepareDjango prepares the example project for the in-function mode, with
+// Django d (the zero Django: the environment's own).
+func prepareDjango(tb testing.TB, d pyenv.Django) *testenv.Django {
 	tb.Helper()
-	return testenv.PrepareDjango(tb, map[string]string{"DJFRONT_HOSTS": site, "DJFRONT_UPSTREAM_SECRETS": appCredential})
+	env := map[string]string{"DJFRONT_HOSTS": site, "DJFRONT_UPSTREAM_SECRETS": appCredential}
+	if d.Path != "" {
+		env["PYTHONPATH"] = d.Path
+	}
+	return testenv.PrepareDjango(tb, env)
 }
 
 // startInFunction starts the function serving dj with command as
@@ -69,16 +78,22 @@ func launchInFunction(tb testing.TB, dj *testenv.Django, command string, timeout
 	if err != nil {
 		tb.Fatal(err)
 	}
+	for _, kv := range app {
+		if u, ok := strings.CutPrefix(kv, "UPSTREAM_URL="); ok {
+			f.app = u
+		}
+	}
 	fenv := append(app,
 		"ALLOWED_HOSTS="+site,
 		"ORIGIN_VERIFY_SECRETS="+secret,
 		"UPSTREAM_VERIFY_SECRET="+appCredential,
-		"UPSTREAM_TIMEOUT=3s",
+		"UPSTREAM_TIMEOUT="+upstreamTimeout.String(),
 		f.sandbox,
 	)
 	f.spawned = time.Now()
 	f.fn, err = runtimeapi.Start(tb.Context(), runtimeapi.Function{
 		Name: "hostforward", Binary: bin, Env: append(fenv, env...), Timeout: timeout, Logs: f.logs,
+		Aliases: []string{manageapi.Alias}, // the template's ManageAlias
 	})
 	return f, err
 }
@@ -151,6 +166,7 @@ func djfrontCLI(t *testing.T, srv *runtimeapi.Server) func(args ...string) (stri
 			"AWS_REGION=us-east-1",
 			"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
 			"DJFRONT_FUNCTION=hostforward",
+			"USER=operator",
 		}
 		out, err := cmd.CombinedOutput()
 		code := cmd.ProcessState.ExitCode()
@@ -161,11 +177,20 @@ func djfrontCLI(t *testing.T, srv *runtimeapi.Server) func(args ...string) (stri
 	}
 }
 
+// TestDjangoInFunction runs the in-function mode against each Django of the
+// matrix.
 func TestDjangoInFunction(t *testing.T) {
 	testenv.Integration(t)
-	f := startInFunction(t, prepareDjango(t), gunicorn, 10*time.Second)
+	testenv.DjangoMatrix(t, testDjangoInFunction)
+}
+
+func testDjangoInFunction(t *testing.T, d pyenv.Django) {
+	// A 30 s function timeout: each management invocation starts Python and
+	// Django afresh, which took 10 s on the loaded machine.
+	f := startInFunction(t, prepareDjango(t, d), gunicorn, 30*time.Second, "GUNICORN_CMD_ARGS="+underscoreHeaders,
+		"MANAGE_ALLOW=migrate,createsuperuser,check,version") // version: which Django ran (djfront manage -- version)
 	master := f.master(t)
-	c := &chain{t: t, fn: f.fn}
+	c := &chain{t: t, fn: f.fn, app: f.app}
 
 	djangoChecks(t, c)
 
@@ -188,9 +213,10 @@ func TestDjangoInFunction(t *testing.T) {
 			wantCode int
 			want     string
 		}{
+			{[]string{"manage", "--", "version"}, 0, d.Version + "."}, // the Django of the matrix runs
 			{[]string{"manage", "--", "migrate", "--noinput"}, 0, "No migrations to apply."},
 			{[]string{"manage", "--function", "hostforward", "--", "check"}, 0, "System check identified no issues (0 silenced)."},
-			{[]string{"manage", "--", "nosuchcommand", "--flag"}, 1, "Unknown command: 'nosuchcommand'"},
+			{[]string{"manage", "--", "nosuchcommand", "--flag"}, 2, `command "nosuchcommand" is not allowed; allowed: migrate,`},
 		} {
 			out, code := djfront(tt.args...)
 			if code != tt.wantCode || !strings.Contains(out, tt.want) {
@@ -211,7 +237,15 @@ func TestDjangoInFunction(t *testing.T) {
 		if resp.StatusCode != 502 || !strings.Contains(resp.Body, "the app exited (signal: killed)") {
 			t.Errorf("in flight: %d %q, want 502 saying the app exited", resp.StatusCode, resp.Body)
 		}
-		decodeWhoami(t, c.invoke(event(t, "api-get.json", "GET", "/whoami/")))
+		// The next request starts a fresh app; while it boots (longer than
+		// upstreamTimeout on a loaded machine) the answer is 503, and a
+		// viewer's retry reaches the fresh app.
+		next := c.invoke(event(t, "api-get.json", "GET", "/whoami/"))
+		for deadline := time.Now().Add(time.Minute); next.StatusCode == 503 && strings.Contains(next.Body, "still starting") &&
+			time.Now().Before(deadline); {
+			next = c.invoke(event(t, "api-get.json", "GET", "/whoami/"))
+		}
+		decodeWhoami(t, next)
 		if got := f.master(t); got == master {
 			t.Errorf("served by the killed master %d, want a fresh app", got)
 		}
@@ -246,7 +280,7 @@ func TestInFunctionUnreadableSecret(t *testing.T) {
 	m := testenv.StartMoto(t)
 	missing := "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf"
 	env := append(m.Env(), "UPSTREAM_VERIFY_SECRET=", "UPSTREAM_VERIFY_SECRET_ARN="+missing)
-	f, err := launchInFunction(t, prepareDjango(t), gunicorn, 10*time.Second, env...)
+	f, err := launchInFunction(t, prepareDjango(t, pyenv.Django{}), gunicorn, 10*time.Second, env...)
 	if err == nil {
 		f.fn.Close()
 		t.Fatal("the function started; want its init to fail")
@@ -275,7 +309,7 @@ func TestInFunctionUnreadableSecret(t *testing.T) {
 // invocation).
 func TestSlowBootAsyncInit(t *testing.T) {
 	testenv.Integration(t)
-	f := startInFunction(t, prepareDjango(t), "sleep 12; "+gunicorn, 30*time.Second, "UPSTREAM_TIMEOUT=25s")
+	f := startInFunction(t, prepareDjango(t, pyenv.Django{}), "sleep 12; "+gunicorn, 30*time.Second, "UPSTREAM_TIMEOUT=25s")
 	w := decodeWhoami(t, (&chain{t: t, fn: f.fn}).invoke(event(t, "api-get.json", "GET", "/whoami/")))
 	took := time.Since(f.spawned)
 	if w.Host != site {

@@ -27,7 +27,8 @@ func TestDirectEvents(t *testing.T) {
 		{"s3-delete.json", invalidate.ShapeS3, []string{"/static/js/old.js"}},
 		{"s3-test-event.json", invalidate.ShapeTestEvent, []string{}},
 		{"sns-s3.json", invalidate.ShapeSNS, []string{"/static/css/site.css", "/static/js/old.js"}},
-		{"eventbridge-object-created.json", invalidate.ShapeEventBridge, []string{"/static/img/hero%20banner.png"}},
+		// hero+banner.png under both readings: EventBridge may send keys raw.
+		{"eventbridge-object-created.json", invalidate.ShapeEventBridge, []string{"/static/img/hero%20banner.png", "/static/img/hero+banner.png"}},
 		{"eventbridge-object-deleted.json", invalidate.ShapeEventBridge, []string{"/static/js/old.js"}},
 	}
 	for _, tt := range tests {

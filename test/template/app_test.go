@@ -15,12 +15,9 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/testenv"
 )
-
-// djangoPython is Debian's interpreter, with Django 4.2, gunicorn and
-// django-storages: what the zip's requirements.txt vendors on Lambda.
-const djangoPython = "/usr/bin/python3"
 
 // builderExcludes are the names SAM's Python builder leaves out of a zip
 // (aws-lambda-builders, PythonPipWorkflow.EXCLUDED_FILES), those that can
@@ -83,9 +80,9 @@ func copyTree(src, dst string) error {
 // serves it on the port hostforward passes in PORT.
 func TestAppCodeURI(t *testing.T) {
 	testenv.Integration(t)
-	testenv.RequirePythonModule(t, djangoPython, "django", testenv.InstallHint)
-	testenv.RequirePythonModule(t, djangoPython, "gunicorn", testenv.InstallHint)
-	testenv.RequirePythonModule(t, djangoPython, "storages.backends.s3boto3", testenv.InstallHint)
+	// The project's Python environment stands for what the zip's
+	// requirements.txt vendors on Lambda.
+	python := testenv.Python(t, "django", "gunicorn", "storages.backends.s3boto3")
 
 	codeURI, _ := at(t, rawTemplate(t), "Resources.AppFunction.Properties.CodeUri").(string)
 	fn := at(t, deploy(t, translate(t, inFunction), inFunction), "Resources.AppFunction.Properties")
@@ -109,9 +106,9 @@ func TestAppCodeURI(t *testing.T) {
 
 	// The function's environment as the template sets it, with what the
 	// deploy resolves made concrete, a database file under the test's
-	// directory, and Debian's python3 first on PATH (Lambda's is
-	// /var/lang/bin/python3).
-	env := []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "HOME=" + t.TempDir()}
+	// directory, and the Python environment's python3 first on PATH
+	// (Lambda's is /var/lang/bin/python3).
+	env := []string{"PATH=" + pyenv.FunctionPath(), "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1", "HOME=" + t.TempDir()}
 	for name, v := range vars {
 		if s, ok := v.(string); ok {
 			env = append(env, name+"="+s)
@@ -125,11 +122,11 @@ func TestAppCodeURI(t *testing.T) {
 	)
 	run := func(t *testing.T, args ...string) string {
 		t.Helper()
-		cmd := exec.Command(djangoPython, args...)
+		cmd := exec.Command(python, args...)
 		cmd.Dir, cmd.Env = task, env
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("python3 %s: %v\n%s", strings.Join(args, " "), err, out)
+			t.Fatalf("python %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 		return string(out)
 	}

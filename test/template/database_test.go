@@ -199,7 +199,7 @@ func TestDsql(t *testing.T) {
 func TestAuroraServerless(t *testing.T) {
 	tpl := deploy(t, translate(t, auroraDatabase), auroraDatabase)
 	res := tpl["Resources"]
-	checkJSON(t, at(t, res, "AuroraCluster.Properties"), `{"Engine":"aurora-postgresql","EngineVersion":"16.6",
+	checkJSON(t, at(t, res, "AuroraCluster.Properties"), `{"Engine":"aurora-postgresql","EngineVersion":"16.9",
 		"DatabaseName":"djfront","MasterUsername":"djfront","ManageMasterUserPassword":true,"Port":5432,
 		"ServerlessV2ScalingConfiguration":{"MinCapacity":0,"MaxCapacity":"2","SecondsUntilAutoPause":"300"},
 		"DBSubnetGroupName":{"Ref":"DatabaseSubnetGroup"},"VpcSecurityGroupIds":[{"Ref":"DatabaseSecurityGroup"}],

@@ -42,7 +42,7 @@ var allOptions = map[string]string{
 // missing.
 func registrySchemas(t *testing.T) string {
 	t.Helper()
-	// The tests that need them run python3 on the module cache: not for -short.
+	// The tests that need them run Python on the module cache: not for -short.
 	testenv.Integration(t)
 	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 	if err != nil {

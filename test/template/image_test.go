@@ -211,7 +211,7 @@ func TestDockerfile(t *testing.T) {
 // variables the image itself carries.
 func TestImageVariant(t *testing.T) {
 	testenv.Integration(t)
-	lint := testenv.RequireCommand(t, "cfn-lint", pipHint)
+	lint := testenv.PythonCommand(t, "cfn-lint")
 	raw := rawTemplate(t)
 	var snippet map[string]any
 	if err := json.Unmarshal(translator(t, "--raw", imageSnippet), &snippet); err != nil {

@@ -14,8 +14,10 @@ import (
 
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/djangoserver"
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
+	"github.com/djfront/djfront/internal/manageapi"
 	"github.com/djfront/djfront/sam/fixtures"
 )
 
@@ -24,11 +26,11 @@ import (
 // packages it as the task root) under the stand-in Python runtime bootstrap:
 // hostforward starts the example Django app with the template's
 // UPSTREAM_COMMAND, answers an API Gateway event from it, and runs a
-// management invocation; the Python runtime client never starts.
+// management invocation through the template's manage alias, under the
+// template's MANAGE_ALLOW; the Python runtime client never starts.
 func TestLayerInFunction(t *testing.T) {
 	testenv.Integration(t)
-	testenv.RequirePythonModule(t, djangoPython, "django", testenv.InstallHint)
-	testenv.RequirePythonModule(t, djangoPython, "gunicorn", testenv.InstallHint)
+	testenv.Python(t, "django", "gunicorn")
 	opt := filepath.Join(t.TempDir(), "opt")
 	buildLayer(t, opt, runtime.GOARCH)
 
@@ -51,7 +53,7 @@ func TestLayerInFunction(t *testing.T) {
 		// /opt/djfront-wrapper, in this test's /opt.
 		"AWS_LAMBDA_EXEC_WRAPPER": filepath.Join(opt, strings.TrimPrefix(wrapper, "/opt/")),
 		"LAMBDA_TASK_ROOT":        task,
-		"PATH":                    "/usr/bin:/bin", // Debian's python3 (Lambda's is /var/lang/bin/python3)
+		"PATH":                    pyenv.FunctionPath(), // the environment's python3 (Lambda's is /var/lang/bin/python3)
 		"PYTHONDONTWRITEBYTECODE": "1",
 		"ALLOWED_HOSTS":           "www.example.com",
 		"DJFRONT_HOSTS":           "www.example.com",
@@ -66,9 +68,10 @@ func TestLayerInFunction(t *testing.T) {
 	runtimeDir := filepath.Join(t.TempDir(), "runtime")
 	copyRuntime(t, runtimeDir)
 	logs := childproc.NewTail(childproc.DefaultTailSize)
+	alias := at(t, rawTemplate(t), "Resources.ManageAlias.Properties.Name").(string)
 	srv, err := runtimeapi.Start(t.Context(), runtimeapi.Function{
 		Name: "AppFunction", Binary: filepath.Join(runtimeDir, "bootstrap"),
-		Env: environ, Timeout: 60 * time.Second, Logs: logs,
+		Env: environ, Timeout: 60 * time.Second, Logs: logs, Aliases: []string{alias},
 	})
 	if err != nil {
 		t.Fatalf("start: %v\n%s", err, logs)
@@ -88,7 +91,10 @@ func TestLayerInFunction(t *testing.T) {
 		t.Errorf("got %d %s, want 200 from Django for https://www.example.com\n%s", resp.StatusCode, resp.Body, logs)
 	}
 
-	res, err = srv.Invoke(t.Context(), fixtures.Must(t, "manage-migrate.json"))
+	// As djfront manage invokes it: through the template's alias,
+	// synchronously, with its client context.
+	res, err = srv.InvokeWith(t.Context(), fixtures.Must(t, "manage-migrate.json"),
+		runtimeapi.InvokeOptions{Qualifier: alias, ClientContext: manageapi.ClientContext("")})
 	if err != nil || res.Error != nil {
 		t.Fatalf("manage: %v %v\n%s", err, res.Error, logs)
 	}

@@ -18,7 +18,7 @@ import (
 // (I3011) and queues their retention (I3013) instead of relying on defaults.
 func TestCfnLint(t *testing.T) {
 	testenv.Integration(t)
-	lint := testenv.RequireCommand(t, "cfn-lint", pipHint)
+	lint := testenv.PythonCommand(t, "cfn-lint")
 	root := testenv.RepoRoot(t)
 
 	run := func(t *testing.T, file string) {

@@ -38,7 +38,8 @@ func TestNoSecretInAnyEnvironment(t *testing.T) {
 	}{
 		{"no VPC", noDomain, 2},                               // hostforward's origin and upstream secrets
 		{"in a VPC", inVpc, 2},                                //
-		{"in-function", inFunction, 4},                        // also Django's copy of the upstream secret and its key; dsql has no password
+		{"in-function", inFunction, 5},                        // also Django's copy of the upstream secret and its key, and the default database's (aurora-serverless) password
+		{"in-function, dsql", dsqlDatabase, 4},                // dsql has no password
 		{"in-function, aurora-serverless", auroraDatabase, 5}, // and the password RDS keeps
 		{"in-function, url", urlDatabase, 5},                  // and the URL's secret
 		{"in-function, url in your VPC", urlDatabaseInVpc, 5}, //

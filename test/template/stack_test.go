@@ -18,9 +18,6 @@ import (
 	"github.com/djfront/djfront/internal/local/testenv"
 )
 
-// pipHint is the install step for the Python tools the tests drive.
-const pipHint = "python3 -m pip install cfn-lint aws-sam-translator"
-
 // Parameter sets the tests deploy the template with.
 var (
 	noDomain = map[string]string{
@@ -72,7 +69,7 @@ func translate(t *testing.T, params map[string]string) map[string]any {
 func translateJSON(t *testing.T, params map[string]string) []byte {
 	t.Helper()
 	testenv.Integration(t)
-	testenv.RequirePythonModule(t, "python3", "samtranslator", pipHint)
+	testenv.Python(t, "samtranslator")
 
 	args := []string{"template.yaml"}
 	for _, k := range slices.Sorted(maps.Keys(params)) {
@@ -87,7 +84,7 @@ func translateJSON(t *testing.T, params map[string]string) []byte {
 func rawTemplate(t *testing.T) map[string]any {
 	t.Helper()
 	testenv.Integration(t)
-	testenv.RequirePythonModule(t, "python3", "samtranslator", pipHint)
+	testenv.Python(t, "samtranslator")
 	var tpl map[string]any
 	if err := json.Unmarshal(translator(t, "--raw", "template.yaml"), &tpl); err != nil {
 		t.Fatalf("decode template: %v", err)
@@ -118,17 +115,18 @@ func translator(t *testing.T, args ...string) []byte {
 	return out
 }
 
-// runPython runs python3 with args in the repository root and returns its
-// standard output, or an error carrying its standard error.
+// runPython runs the project's Python (testenv.Python) with args in the
+// repository root and returns its standard output, or an error carrying its
+// standard error.
 func runPython(t *testing.T, args ...string) ([]byte, error) {
 	t.Helper()
-	cmd := exec.Command("python3", args...)
+	cmd := exec.Command(testenv.Python(t), args...)
 	cmd.Dir = testenv.RepoRoot(t)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("python3 %s: %w\n%s", strings.Join(args, " "), err, stderr.Bytes())
+		return nil, fmt.Errorf("python %s: %w\n%s", strings.Join(args, " "), err, stderr.Bytes())
 	}
 	return out, nil
 }

@@ -221,11 +221,12 @@ func TestAccessLogFormat(t *testing.T) {
 }
 
 // TestAlarms checks the alarms next to the dead-letter queue's: function
-// errors and throttles and the API's 5xx rate, each notifying the alarm
-// topic when there is one.
+// errors and throttles, events of a shape hostforward does not serve and
+// the API's 5xx rate, each notifying the alarm topic when there is one.
 func TestAlarms(t *testing.T) {
 	const topic = "arn:aws:sns:us-east-1:123456789012:alarms"
 	tests := []struct{ name, namespace, metric, dims, statistic, threshold string }{
+		{"HostForwardUnsupportedEventsAlarm", "", "UnsupportedEvents", "null", "Sum", "0"},
 		{"HostForwardErrorsAlarm", "AWS/Lambda", "Errors", `[{"Name":"FunctionName","Value":{"Ref":"HostForwardFunction"}}]`, "Sum", "0"},
 		{"HostForwardThrottlesAlarm", "AWS/Lambda", "Throttles", `[{"Name":"FunctionName","Value":{"Ref":"HostForwardFunction"}}]`, "Sum", "0"},
 		{"InvalidateErrorsAlarm", "AWS/Lambda", "Errors", `[{"Name":"FunctionName","Value":{"Ref":"InvalidateFunction"}}]`, "Sum", "0"},
@@ -239,9 +240,11 @@ func TestAlarms(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := at(t, with, tt.name+".Properties")
-			checkJSON(t, at(t, p, "Namespace"), `"`+tt.namespace+`"`)
+			if tt.namespace != "" {
+				checkJSON(t, at(t, p, "Namespace"), `"`+tt.namespace+`"`)
+				checkJSON(t, at(t, p, "Dimensions"), tt.dims)
+			}
 			checkJSON(t, at(t, p, "MetricName"), `"`+tt.metric+`"`)
-			checkJSON(t, at(t, p, "Dimensions"), tt.dims)
 			checkJSON(t, at(t, p, "Statistic"), `"`+tt.statistic+`"`)
 			checkJSON(t, at(t, p, "Threshold"), tt.threshold)
 			checkJSON(t, at(t, p, "ComparisonOperator"), `"GreaterThanThreshold"`)
@@ -251,6 +254,25 @@ func TestAlarms(t *testing.T) {
 				t.Errorf("without a topic: got alarm actions %v, want none", at(t, without, tt.name+".Properties.AlarmActions"))
 			}
 		})
+	}
+}
+
+// TestUnsupportedEventsMetric: the metric filter counts, in the log group
+// both app modes write to, the lines hostforward logs for an event of a
+// shape it does not serve, into the metric its alarm watches.
+func TestUnsupportedEventsMetric(t *testing.T) {
+	res := deploy(t, translate(t, noDomain), noDomain)["Resources"]
+	f := at(t, res, "HostForwardUnsupportedEventsFilter.Properties")
+	checkJSON(t, at(t, f, "LogGroupName"), `{"Ref":"HostForwardLogGroup"}`)
+	checkJSON(t, at(t, f, "FilterPattern"), `"{ $.error_type = \"UnsupportedEventError\" }"`)
+	m := at(t, f, "MetricTransformations").([]any)[0]
+	a := at(t, res, "HostForwardUnsupportedEventsAlarm.Properties")
+	checkJSON(t, at(t, m, "MetricNamespace"), mustJSON(t, at(t, a, "Namespace")))
+	checkJSON(t, at(t, m, "MetricName"), `"UnsupportedEvents"`)
+	checkJSON(t, at(t, m, "MetricValue"), `"1"`)
+	raw := rawTemplate(t)["Resources"]
+	for _, fn := range []string{"HostForwardFunction", "AppFunction"} {
+		checkJSON(t, at(t, raw, fn+".Properties.LoggingConfig.LogGroup"), `{"Ref":"HostForwardLogGroup"}`)
 	}
 }
 
@@ -699,20 +721,24 @@ func TestDeletionPolicies(t *testing.T) {
 func TestStackNameLengths(t *testing.T) {
 	// Limits in characters, from the services' API references.
 	limits := map[string]int{
-		"OriginVerifySecret.Properties.Description":               2048, // Secrets Manager CreateSecret
-		"UpstreamVerifySecret.Properties.Description":             2048, // Secrets Manager CreateSecret
-		"HttpApi.Properties.Body.info.title":                      128,  // API Gateway API name
-		"Distribution.Properties.DistributionConfig.Comment":      128,  // CloudFront DistributionConfig
-		"CollectstaticPolicy.Properties.Description":              1000, // IAM CreatePolicy
-		"MediaUploadPolicy.Properties.Description":                1000, // IAM CreatePolicy
-		"InvalidationDeadLetterAlarm.Properties.AlarmDescription": 1024, // CloudWatch PutMetricAlarm
-		"HostForwardErrorsAlarm.Properties.AlarmDescription":      1024,
-		"HostForwardThrottlesAlarm.Properties.AlarmDescription":   1024,
-		"InvalidateErrorsAlarm.Properties.AlarmDescription":       1024,
-		"HttpApi5xxAlarm.Properties.AlarmDescription":             1024,
-		"DjangoSecretKey.Properties.Description":                  2048, // Secrets Manager CreateSecret
-		"DatabaseUrlSecret.Properties.Description":                2048, // Secrets Manager CreateSecret
-		"DsqlCluster.Properties.Tags[0].Value":                    256,  // Aurora DSQL tag value
+		"OriginVerifySecret.Properties.Description":                                              2048, // Secrets Manager CreateSecret
+		"UpstreamVerifySecret.Properties.Description":                                            2048, // Secrets Manager CreateSecret
+		"HttpApi.Properties.Body.info.title":                                                     128,  // API Gateway API name
+		"Distribution.Properties.DistributionConfig.Comment":                                     128,  // CloudFront DistributionConfig
+		"CollectstaticPolicy.Properties.Description":                                             1000, // IAM CreatePolicy
+		"MediaUploadPolicy.Properties.Description":                                               1000, // IAM CreatePolicy
+		"InvalidationDeadLetterAlarm.Properties.AlarmDescription":                                1024, // CloudWatch PutMetricAlarm
+		"HostForwardErrorsAlarm.Properties.AlarmDescription":                                     1024,
+		"HostForwardThrottlesAlarm.Properties.AlarmDescription":                                  1024,
+		"InvalidateErrorsAlarm.Properties.AlarmDescription":                                      1024,
+		"HttpApi5xxAlarm.Properties.AlarmDescription":                                            1024,
+		"HostForwardUnsupportedEventsAlarm.Properties.AlarmDescription":                          1024,
+		"HostForwardUnsupportedEventsAlarm.Properties.Namespace":                                 255,  // CloudWatch PutMetricAlarm
+		"HostForwardUnsupportedEventsFilter.Properties.MetricTransformations[0].MetricNamespace": 255,  // CloudWatch Logs PutMetricFilter
+		"DjangoSecretKey.Properties.Description":                                                 2048, // Secrets Manager CreateSecret
+		"DatabaseUrlSecret.Properties.Description":                                               2048, // Secrets Manager CreateSecret
+		"ManagePolicy.Properties.Description":                                                    1000, // IAM CreatePolicy
+		"DsqlCluster.Properties.Tags[0].Value":                                                   256,  // Aurora DSQL tag value
 	}
 	stackName := strings.Repeat("s", 128)
 	found := map[string]string{} // path → rendered value, in either app mode

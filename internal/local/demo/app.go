@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -22,6 +23,7 @@ import (
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/motoserver"
 	"github.com/djfront/djfront/internal/local/proctree"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/manageapi"
 )
 
@@ -37,7 +39,7 @@ const (
 )
 
 // newDjango configures the example project for the external mode: the
-// superuser, its database in StateDir, its static files in the bucket
+// superuser, its database (databaseURL), its static files in the bucket
 // behind the edge (edgePort is the port of their URLs, DJFRONT_CDN_DOMAIN),
 // the moto server's credentials.
 func (s *Stack) newDjango(edgePort string) error {
@@ -50,6 +52,7 @@ func (s *Stack) newDjango(edgePort string) error {
 		"AWS_SECRET_ACCESS_KEY":   motoserver.SecretKey,
 		"AWS_REGION":              motoserver.Region,
 		"DJANGO_SECRET_KEY":       rand.Text() + rand.Text(),
+		"DATABASE_URL":            cmp.Or(proctree.Getenv(s.cfg.Env, "DATABASE_URL"), s.databaseURL()),
 		RunMarker:                 s.RunID,
 	}
 	if s.cfg.Tour {
@@ -151,21 +154,42 @@ var stackVariables = []string{
 // itself, whatever Config.Env says.
 func StackVariable(name string) bool { return slices.Contains(stackVariables, name) }
 
+// namesDatabase reports whether Config.Env or the template's AppFunction
+// names the app's database (DATABASE_URL or DATABASE_URL_SECRET_ARN).
+func (s *Stack) namesDatabase() bool {
+	env := s.cfg.Env
+	if proctree.Getenv(env, "DATABASE_URL") != "" || proctree.Getenv(env, "DATABASE_URL_SECRET_ARN") != "" {
+		return true
+	}
+	fn := s.tpl.Functions[appFunctionID]
+	return fn != nil && (fn.Environment["DATABASE_URL"] != "" || fn.EnvironmentRefs["DATABASE_URL_SECRET_ARN"] != "")
+}
+
+// databaseURL returns the app's DATABASE_URL when nothing names one
+// (namesDatabase), else "": the throwaway PostgreSQL's (Config.Postgres),
+// otherwise a SQLite file in StateDir, its path percent-encoded as a URL's
+// (a space in a project's path).
+func (s *Stack) databaseURL() string {
+	switch {
+	case s.namesDatabase():
+		return ""
+	case s.pg != nil:
+		return s.pg.URL
+	}
+	return "sqlite:///" + (&url.URL{Path: filepath.Join(s.StateDir, "db.sqlite3")}).EscapedPath()
+}
+
 // appEnv returns the app function's environment besides the template's:
-// Config.Env (with a SQLite file in StateDir for DATABASE_URL when neither
-// it nor the template names a database), then the stack's own
-// (stackVariables).
+// Config.Env (with databaseURL's DATABASE_URL when neither it nor the
+// template names a database), then the stack's own (stackVariables).
 func (s *Stack) appEnv(edgePort string) ([]string, error) {
 	port, err := proctree.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	env := slices.Clone(s.cfg.Env)
-	fn := s.tpl.Functions[appFunctionID]
-	if proctree.Getenv(env, "DATABASE_URL") == "" && proctree.Getenv(env, "DATABASE_URL_SECRET_ARN") == "" && fn.Environment["DATABASE_URL"] == "" {
-		// The path percent-encoded, as a URL's (a space in a project's path).
-		file := (&url.URL{Path: filepath.Join(s.StateDir, "db.sqlite3")}).EscapedPath()
-		env = append(env, "DATABASE_URL=sqlite:///"+file)
+	if db := s.databaseURL(); db != "" {
+		env = append(env, "DATABASE_URL="+db)
 	}
 	env = append(env,
 		"ALLOWED_HOSTS="+s.cfg.Host,
@@ -230,9 +254,10 @@ func (s *Stack) ManageCommand() string {
 }
 
 // manage runs a Django management command and returns its output: in the
-// in-function mode as `djfront manage` does, a {"manage": args} invocation
-// of the app function; in the external mode with manage.py on this machine. A
-// non-zero exit is an error that carries the output.
+// in-function mode as `djfront manage` does, a synchronous {"manage": args}
+// invocation of the app function's manage alias with its client context; in
+// the external mode with manage.py on this machine. A non-zero exit is an
+// error that carries the output.
 func (s *Stack) manage(ctx context.Context, args ...string) (string, error) {
 	if s.cfg.App == External {
 		return s.django.Manage(ctx, args...)
@@ -242,7 +267,7 @@ func (s *Stack) manage(ctx context.Context, args ...string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
-	res, err := s.app.Invoke(ctx, payload)
+	res, err := s.app.InvokeWith(ctx, payload, runtimeapi.InvokeOptions{Qualifier: manageapi.Alias, ClientContext: manageapi.ClientContext("djfront-local")})
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("%s: %w", what, err)

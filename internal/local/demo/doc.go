@@ -6,8 +6,9 @@
 // secrets its functions read (package motostack), the functions under the
 // local Lambda Runtime API as the template configures them (package
 // samlocal: built from source, or djfront's prebuilt artifacts), the S3 →
-// SQS → invalidate delivery (package lambdasqs), and the local edge
-// (package localedge) in front of it all. Tour walks a viewer's requests
+// SQS → invalidate delivery (package lambdasqs), with Config.Postgres a
+// throwaway PostgreSQL for the app (package pgserver, the example's), and
+// the local edge (package localedge) in front of it all. Tour walks a viewer's requests
 // through the example and prints what each hop did.
 //
 // The app runs inside its function by default (InFunction): the template's
@@ -18,7 +19,8 @@
 // Invoke API is served on loopback for `djfront manage`
 // (Stack.ManageCommand). Its environment is the template's, then the
 // user's (Config.Env: DATABASE_URL and the rest), then the stack's own
-// (StackVariable). At start the stack migrates, creates the superuser (one
+// (StackVariable); without a DATABASE_URL it is the throwaway PostgreSQL's
+// or else a SQLite file in StateDir. At start the stack migrates, creates the superuser (one
 // that exists is kept) and collects the static files to the bucket; with
 // Config.Reload an edit of the project's Python files or templates starts
 // a new execution environment, so the app runs the edited code. With

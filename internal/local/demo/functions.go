@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"path/filepath"
+	"reflect"
 	"slices"
 
 	"github.com/djfront/djfront/internal/local/motoserver"
@@ -25,8 +26,11 @@ const (
 	bucketID      = "AssetsBucket"
 )
 
-// secretType is the CloudFormation type of a Secrets Manager secret.
-const secretType = "AWS::SecretsManager::Secret"
+// CloudFormation types of a Secrets Manager secret and a function alias.
+const (
+	secretType = "AWS::SecretsManager::Secret"
+	aliasType  = "AWS::Lambda::Alias"
+)
 
 // stackName stands in for the stack's name (its id) in the names of the
 // resources created in moto.
@@ -120,6 +124,23 @@ func (s *Stack) originSecret(id string) (value string, env []string) {
 	return value, []string{"ORIGIN_VERIFY_SECRETS=" + value}
 }
 
+// aliases returns the names of the template's aliases of the function id
+// (AWS::Lambda::Alias resources whose FunctionName is a Ref to it, such as
+// AppFunction's manage alias), sorted, whatever their Condition.
+func (s *Stack) aliases(id string) []string {
+	var names []string
+	for _, res := range s.tpl.Resources {
+		if res.Type != aliasType || !reflect.DeepEqual(res.Properties["FunctionName"], map[string]any{"Ref": id}) {
+			continue
+		}
+		if name, ok := s.tpl.String(res.Properties["Name"]); ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
 // startFunction runs the prepared function id under the Runtime API with
 // its template limits and its functionEnv; its log goes to Logs and to
 // also, if set.
@@ -136,6 +157,7 @@ func (s *Stack) startFunction(ctx context.Context, id string, also io.Writer, ex
 		Timeout:  fn.Timeout,
 		MemoryMB: fn.MemoryMB,
 		Logs:     logs,
+		Aliases:  s.aliases(id),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", id, err)

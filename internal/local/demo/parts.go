@@ -21,6 +21,7 @@ import (
 	"github.com/djfront/djfront/internal/local/localedge"
 	"github.com/djfront/djfront/internal/local/motoserver"
 	"github.com/djfront/djfront/internal/local/motostack"
+	"github.com/djfront/djfront/internal/local/pgserver"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 )
 
@@ -58,6 +59,23 @@ func (s *Stack) startAWS(ctx context.Context) error {
 	s.DistributionID = s.aws.DistributionID
 	fmt.Fprintf(s.cfg.Progress, "      bucket %s (versioned) → queue (DLQ after %d receives, batches after %v; template: %v) → distribution %s; %d secrets\n",
 		s.aws.Bucket, s.aws.MaxReceiveCount, batchingWindow, s.aws.BatchingWindow, s.DistributionID, len(s.secrets))
+	return nil
+}
+
+// startPostgres starts the throwaway PostgreSQL server the app's
+// DATABASE_URL names, unless a database is named already (namesDatabase).
+func (s *Stack) startPostgres(ctx context.Context) error {
+	if s.namesDatabase() {
+		return nil
+	}
+	ready, cancel := readyContext(ctx)
+	defer cancel()
+	pg, err := pgserver.Start(ready, childproc.Options{Output: s.prefixed("postgres")})
+	if err != nil {
+		return err
+	}
+	s.pg = pg
+	s.watch(pg.Process())
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -20,9 +21,10 @@ import (
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/localedge"
-	"github.com/djfront/djfront/internal/local/motoserver"
 	"github.com/djfront/djfront/internal/local/motostack"
+	"github.com/djfront/djfront/internal/local/pgserver"
 	"github.com/djfront/djfront/internal/local/proctree"
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/samlocal"
 )
@@ -64,8 +66,8 @@ type Config struct {
 	App string
 	// Python is the project's interpreter, that of the Python runtime's
 	// functions (and of `python3` on their PATH); MotoPython runs moto.
-	// Defaults: the repository's (djangoserver.Python, motoserver.Python),
-	// or Python for MotoPython when Python is set.
+	// Defaults: the repository's environment (pyenv.Python), and Python for
+	// MotoPython.
 	Python, MotoPython string
 	// Self is the djfront executable and SelfVersion its version, which run
 	// djfront's prebuilt Lambda artifacts on this machine (see
@@ -76,9 +78,13 @@ type Config struct {
 	CLI string
 	// Env is the app's environment as the user gives it (KEY=VALUE: the
 	// shell's, an env file's), over the template's variables and under the
-	// stack's own (StackVariable). Without a DATABASE_URL the app's is a
-	// SQLite file in StateDir.
+	// stack's own (StackVariable). Without a DATABASE_URL the app's is
+	// Postgres's, or a SQLite file in StateDir.
 	Env []string
+	// Postgres starts a throwaway PostgreSQL server (package pgserver,
+	// removed by Close) for the app when neither Env nor the template
+	// names a database: the example's, for make demo and make local.
+	Postgres bool
 	// StateDir keeps what outlives a run (the default SQLite database) and
 	// holds the functions' local builds; "" makes a temporary directory,
 	// removed by Close.
@@ -124,6 +130,7 @@ type Stack struct {
 	runs      map[string]*samlocal.Runnable // the functions, ready to run, by logical id
 	aws       *motostack.Stack
 	secrets   map[string]motostack.Secret // the template's secrets the functions name, by logical id
+	pg        *pgserver.Server            // the app's throwaway database (Config.Postgres)
 	django    *djangoserver.App           // the external mode's app
 	app       *runtimeapi.Server          // the function behind the edge
 	appID     string                      // its logical id
@@ -181,8 +188,9 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 	if err := s.openState(); err != nil {
 		return s, err
 	}
-	for i, st := range s.steps(ln, edgePort) {
-		fmt.Fprintf(s.cfg.Progress, "[%d/%d] %s\n", i+1, len(s.steps(ln, edgePort)), st.what)
+	steps := s.steps(ln, edgePort)
+	for i, st := range steps {
+		fmt.Fprintf(s.cfg.Progress, "[%d/%d] %s\n", i+1, len(steps), st.what)
 		if err := st.run(ctx); err != nil {
 			return s, err
 		}
@@ -207,10 +215,15 @@ func (s *Stack) steps(ln net.Listener, edgePort string) []step {
 	steps := []step{
 		{"preparing the functions of " + filepath.Base(s.cfg.Template) + " to run on this machine", s.prepare},
 		{"starting the moto server (S3, SQS, CloudFront, Secrets Manager)", s.startAWS},
+	}
+	if s.cfg.Postgres {
+		steps = append(steps, step{"starting PostgreSQL (the app's database, unless DATABASE_URL names one)", s.startPostgres})
+	}
+	steps = append(steps, []step{
 		{"starting the invalidate function and the S3 → SQS → Lambda delivery", s.startInvalidate},
 		appStep,
 		{"starting the local edge (CloudFront + API Gateway)", func(context.Context) error { return s.startEdge(ln) }},
-	}
+	}...)
 	if s.cfg.Reload && s.cfg.App == InFunction {
 		steps = append(steps, step{"watching the app's Python files and templates: an edit restarts the app", s.startWatch})
 	}
@@ -234,9 +247,7 @@ func newStack(cfg Config) *Stack {
 	if cfg.Logs == nil {
 		cfg.Logs = io.Discard
 	}
-	if cfg.Python == "" {
-		cfg.Python, cfg.MotoPython = djangoserver.Python, cmp.Or(cfg.MotoPython, motoserver.Python)
-	}
+	cfg.Python = cmp.Or(cfg.Python, pyenv.Python())
 	cfg.MotoPython = cmp.Or(cfg.MotoPython, cfg.Python)
 	cfg.CLI = cmp.Or(cfg.CLI, "go run ./cmd/djfront")
 	cfg.AdminUser = cmp.Or(cfg.AdminUser, AdminUser)
@@ -274,21 +285,34 @@ func (s *Stack) openState() error {
 
 // preflight checks the tools the stack runs, naming the install step.
 func preflight(ctx context.Context, cfg Config) error {
-	checks := []struct{ python, module, install string }{
-		{cfg.Python, "django", djangoserver.Install},
-		{cfg.Python, "gunicorn", djangoserver.Install},
-		{cfg.Python, "storages.backends.s3boto3", djangoserver.Install},
-		{cfg.MotoPython, "moto.server", motoserver.Install + " (" + djangoserver.Install + ")"},
-	}
+	install := pyenv.Install
 	if cfg.Self != "" { // a project's environment: pip installs all of it
-		for i := range checks {
-			checks[i].install = "pip install 'djfront[local]' in the project's virtualenv"
+		install = "pip install 'djfront[local]' in the project's virtualenv"
+	} else if err := pyenv.Check(); err != nil {
+		return err
+	}
+	modules := []string{"django", "gunicorn", "storages.backends.s3boto3"}
+	if cfg.Postgres {
+		modules = append(modules, "psycopg")
+	}
+	checks := []struct {
+		python  string
+		modules []string
+	}{{cfg.Python, modules}, {cfg.MotoPython, []string{"moto.server"}}}
+	for _, c := range checks {
+		for _, module := range c.modules {
+			if !proctree.PythonImports(ctx, c.python, module) {
+				return fmt.Errorf("%s cannot import %s: %s", c.python, module, install)
+			}
 		}
 	}
-	for _, c := range checks {
-		if !proctree.PythonImports(ctx, c.python, c.module) {
-			return fmt.Errorf("%s cannot import %s: %s", c.python, c.module, c.install)
+	if cfg.Postgres {
+		if _, err := pgserver.FindBin(); err != nil {
+			return err
 		}
+	}
+	if _, err := exec.LookPath("make"); err != nil && cfg.Self == "" {
+		return fmt.Errorf("make is missing (the template's functions are built with it): apt-get install make")
 	}
 	return nil
 }
@@ -398,6 +422,9 @@ func (s *Stack) Close() {
 		wg.Go(func() { p.Stop(childproc.DefaultGrace) })
 	}
 	wg.Wait()
+	if s.pg != nil {
+		s.pg.Stop() // its process stopped above; this removes its files
+	}
 	for _, w := range writers {
 		w.Close()
 	}

@@ -10,6 +10,7 @@ package djangoserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -22,15 +23,8 @@ import (
 
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/proctree"
+	"github.com/djfront/djfront/internal/local/pyenv"
 )
-
-// Python is Debian's interpreter, the one with Django 4.2, django-storages
-// and gunicorn; the default python3 may be another one.
-const Python = "/usr/bin/python3"
-
-// Install names the project's install step, which installs Python's Django
-// packages (and everything else the tooling runs).
-const Install = "run make install (scripts/install-system.sh, as root)"
 
 // AdminUser is the superuser Prepare creates.
 const AdminUser = "admin"
@@ -43,14 +37,17 @@ const manageTail = 1 << 20
 type Config struct {
 	// Root is the repository's root directory (examples/djangoapp below it).
 	Root string
-	// StateDir holds the SQLite database, STATIC_ROOT and MEDIA_ROOT.
+	// StateDir holds STATIC_ROOT and MEDIA_ROOT.
 	StateDir string
 	// AdminPassword is the password of AdminUser.
 	AdminPassword string
-	// Env is added last to the environment of every Django process: the
-	// viewer hosts (DJFRONT_HOSTS, required unless DJANGO_DEBUG is on) and,
-	// for S3, DJFRONT_BUCKET, DJFRONT_S3_ENDPOINT_URL and the AWS_*
-	// variables.
+	// Env is added last to the environment of every Django process. It must
+	// name the database, DATABASE_URL: a PostgreSQL server's (package
+	// pgserver), or sqlite:////PATH for SQLite, chosen explicitly; Manage,
+	// Serve and FunctionEnv fail without it. Also the viewer hosts
+	// (DJFRONT_HOSTS, required unless DJANGO_DEBUG is on), for S3
+	// DJFRONT_BUCKET, DJFRONT_S3_ENDPOINT_URL and the AWS_* variables, and
+	// PYTHONPATH to run a Django of the matrix (pyenv.Django.Path).
 	Env map[string]string
 }
 
@@ -73,19 +70,18 @@ func New(cfg Config) *App {
 }
 
 // environ returns base without the variables that would change what the
-// project does (DJFRONT_*, DJANGO_*, AWS_*, gunicorn's and Python's search
-// path), then the defaults (state under cfg.StateDir, the superuser, no
-// instance metadata), then cfg.Env in key order; exec uses the last value of
-// a repeated key.
+// project does (DJFRONT_*, DJANGO_*, AWS_*, the database, gunicorn's and
+// Python's search path), then the defaults (state under cfg.StateDir, the
+// superuser, no instance metadata), then cfg.Env in key order; exec uses the
+// last value of a repeated key.
 func environ(base []string, cfg Config) []string {
 	out := slices.DeleteFunc(slices.Clone(base), func(kv string) bool {
 		name, _, _ := strings.Cut(kv, "=")
 		return strings.HasPrefix(name, "DJFRONT_") || strings.HasPrefix(name, "DJANGO_") || strings.HasPrefix(name, "AWS_") ||
-			name == "GUNICORN_CMD_ARGS" || name == "FORWARDED_ALLOW_IPS" ||
+			strings.HasPrefix(name, "DATABASE_URL") || name == "GUNICORN_CMD_ARGS" || name == "FORWARDED_ALLOW_IPS" ||
 			name == "PYTHONPATH" || name == "PYTHONHOME"
 	})
 	out = append(out,
-		"DJANGO_DB_PATH="+filepath.Join(cfg.StateDir, "db.sqlite3"),
 		"DJANGO_STATIC_ROOT="+filepath.Join(cfg.StateDir, "static"),
 		"DJANGO_MEDIA_ROOT="+filepath.Join(cfg.StateDir, "media"),
 		"DJANGO_SUPERUSER_USERNAME="+AdminUser,
@@ -106,7 +102,10 @@ func environ(base []string, cfg Config) []string {
 // the output.
 func (a *App) Manage(ctx context.Context, args ...string) (string, error) {
 	what := "manage.py " + strings.Join(args, " ")
-	cmd := exec.Command(Python, append([]string{"manage.py"}, args...)...)
+	if err := a.checkDatabase(); err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	cmd := exec.Command(pyenv.Python(), append([]string{"manage.py"}, args...)...)
 	cmd.Dir, cmd.Env = a.Dir, a.Env
 	res, err := childproc.Run(ctx, cmd, manageTail)
 	if err == nil && a.Log != nil {
@@ -148,13 +147,18 @@ type Server struct {
 // 2 workers of 4 threads; a worker timeout above the slowest view a test
 // asks for (/slow/ beyond API Gateway's 30 s), so gunicorn never kills a
 // worker mid-request; no client trusted for X-Forwarded-Proto/-Ssl at the
-// gunicorn level (Django's SECURE_PROXY_SSL_HEADER alone decides the
-// scheme, as it does when hostforward reaches the app over the network);
-// access and error logs on the output.
+// gunicorn level (an empty --forwarded-allow-ips: gunicorn 27 trusts no
+// peer, where its default, 127.0.0.1 and ::1, would trust hostforward on
+// loopback), so Django's SECURE_PROXY_SSL_HEADER alone decides the scheme,
+// as it does when hostforward reaches the app over the network; access and
+// error logs on the output; no control socket (gunicorn 27 would listen on
+// one path in the user's home, $HOME/.gunicorn/gunicorn.ctl, that every
+// gunicorn on the machine takes from the one before). Headers whose names
+// have an underscore are dropped (gunicorn 27's default, --header-map drop).
 var gunicornFlags = []string{
 	"--workers", "2", "--threads", "4",
 	"--timeout", "120", "--graceful-timeout", "1",
-	"--forwarded-allow-ips=",
+	"--forwarded-allow-ips=", "--no-control-socket",
 	"--access-logfile", "-", "--error-logfile", "-",
 	"demo.wsgi:application",
 }
@@ -163,8 +167,11 @@ var gunicornFlags = []string{
 // project inside the function: the gunicorn Serve starts, bound to the $PORT
 // hostforward gives it, exec'ed so that the app's pid is gunicorn's master.
 func UpstreamCommand() string {
-	return "exec " + Python + " -m gunicorn --bind 127.0.0.1:$PORT " + strings.Join(gunicornFlags, " ")
+	return "exec " + shellQuote(pyenv.Python()) + " -m gunicorn --bind 127.0.0.1:$PORT " + strings.Join(gunicornFlags, " ")
 }
+
+// shellQuote quotes s as one word for /bin/sh.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // ReadyPath is the project's readiness path: /whoami/ answers without the
 // database.
@@ -174,12 +181,16 @@ const ReadyPath = "/whoami/"
 // the App inside itself (the in-function mode) with command as
 // UPSTREAM_COMMAND (UpstreamCommand for the project's gunicorn): a free
 // loopback UPSTREAM_URL, UPSTREAM_READY_PATH ReadyPath, LAMBDA_TASK_ROOT the
-// project directory (as in a zip on Lambda), PATH with Debian's python3
-// first (MANAGE_COMMAND's default runs `python3 manage.py`, the runtime's
-// interpreter on Lambda), and the App's own settings: its DJANGO_*,
-// DJFRONT_*, AWS_* and PYTHON* variables. The rest of Env, the caller's
-// environment, stays out, as Lambda's environment is not the deployer's.
+// project directory (as in a zip on Lambda), PATH with the Python
+// environment's bin first, as Lambda's /var/lang/bin is (MANAGE_COMMAND's
+// default runs `python3 manage.py`), and the App's own settings: its
+// DJANGO_*, DJFRONT_*, AWS_*, DATABASE_URL* and PYTHON* variables. The rest
+// of Env, the caller's environment, stays out, as Lambda's environment is
+// not the deployer's.
 func (a *App) FunctionEnv(command string) ([]string, error) {
+	if err := a.checkDatabase(); err != nil {
+		return nil, err
+	}
 	port, err := proctree.FreePort()
 	if err != nil {
 		return nil, err
@@ -189,10 +200,11 @@ func (a *App) FunctionEnv(command string) ([]string, error) {
 		"UPSTREAM_URL=http://127.0.0.1:" + strconv.Itoa(port),
 		"UPSTREAM_READY_PATH=" + ReadyPath,
 		"LAMBDA_TASK_ROOT=" + a.Dir,
-		"PATH=" + filepath.Dir(Python) + ":/bin",
+		"PATH=" + pyenv.FunctionPath(),
 	}
 	for _, kv := range a.Env {
-		if strings.HasPrefix(kv, "DJANGO_") || strings.HasPrefix(kv, "DJFRONT_") || strings.HasPrefix(kv, "AWS_") || strings.HasPrefix(kv, "PYTHON") {
+		if strings.HasPrefix(kv, "DJANGO_") || strings.HasPrefix(kv, "DJFRONT_") || strings.HasPrefix(kv, "AWS_") ||
+			strings.HasPrefix(kv, "DATABASE_URL") || strings.HasPrefix(kv, "PYTHON") {
 			env = append(env, kv)
 		}
 	}
@@ -204,13 +216,16 @@ func (a *App) FunctionEnv(command string) ([]string, error) {
 // (gunicorn stopped). Stop its Process when done (Process.Stop with
 // childproc.DefaultGrace).
 func (a *App) Serve(ctx context.Context, opts childproc.Options) (*Server, error) {
+	if err := a.checkDatabase(); err != nil {
+		return nil, err
+	}
 	port, err := proctree.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	s := &Server{URL: "http://" + addr}
-	cmd := exec.Command(Python, append([]string{"-m", "gunicorn", "--bind", addr}, gunicornFlags...)...)
+	cmd := exec.Command(pyenv.Python(), append([]string{"-m", "gunicorn", "--bind", addr}, gunicornFlags...)...)
 	cmd.Dir, cmd.Env = a.Dir, a.Env
 	if s.Process, err = childproc.Start("gunicorn (Django)", cmd, opts); err != nil {
 		return nil, err
@@ -222,6 +237,15 @@ func (a *App) Serve(ctx context.Context, opts childproc.Options) (*Server, error
 		return nil, childproc.WithOutput(err, s.Process)
 	}
 	return s, nil
+}
+
+// checkDatabase fails when the App's environment names no database: the
+// example's settings would fall back to a SQLite file in the repository.
+func (a *App) checkDatabase() error {
+	if a.getenv("DATABASE_URL") == "" && a.getenv("DATABASE_URL_SECRET_ARN") == "" {
+		return errors.New("no DATABASE_URL: start PostgreSQL (package pgserver) or choose SQLite explicitly (sqlite:////PATH)")
+	}
+	return nil
 }
 
 // getenv returns the last value of name in the App's environment.

@@ -1,6 +1,6 @@
 """Run moto's server with S3 event notifications shaped as AWS's.
 
-motoserver.Start (motoserver.go) runs this file with the default python3. moto 5.2's S3 event
+motoserver.Start (motoserver.go) runs this file with the project's Python (.venv). moto 5.2's S3 event
 notifications differ from AWS's in a time format, two fields and one event:
 
 - eventTime has no time zone ("2024-05-14T09:21:07.512345"); AWS writes

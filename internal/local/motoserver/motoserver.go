@@ -4,8 +4,9 @@
 // client of it shares: the static credentials and region, the SDK
 // configuration and the environment that point a Lambda function at it.
 //
-// moto runs through a wrapper script that makes moto 5.2.1's S3 event
-// notifications carry what AWS's carry; see moto_server.py.
+// moto runs in the project's Python environment (package pyenv), through a
+// wrapper script that makes moto 5.2's S3 event notifications carry what
+// AWS's carry; see moto_server.py.
 package motoserver
 
 import (
@@ -21,6 +22,7 @@ import (
 
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/proctree"
+	"github.com/djfront/djfront/internal/local/pyenv"
 )
 
 // Credentials and region of the moto server: any static pair works.
@@ -29,13 +31,6 @@ const (
 	AccessKey = "test"
 	SecretKey = "test"
 )
-
-// Python is the interpreter that has moto: the default python3 on these
-// machines, not Debian's (which has Django).
-const Python = "python3"
-
-// Install is the step that installs moto for Python.
-const Install = "pip install 'moto[server]==5.2.1' for the default python3"
 
 // script wraps moto.server so that S3 event notifications carry what AWS's
 // carry (a zoned eventTime, versionId, sequencer, DeleteMarkerCreated); see
@@ -57,11 +52,11 @@ type Server struct {
 // it answers, or when ctx ends (the server stopped). Stop its Process when
 // done (Process.Stop with childproc.DefaultGrace).
 func Start(ctx context.Context, env []string, opts childproc.Options) (*Server, error) {
-	return StartPython(ctx, Python, env, opts)
+	return StartPython(ctx, pyenv.Python(), env, opts)
 }
 
 // StartPython is Start with moto in the interpreter python (a project's
-// environment with djfront[local]) instead of Python.
+// environment with djfront[local]) instead of pyenv.Python.
 func StartPython(ctx context.Context, python string, env []string, opts childproc.Options) (*Server, error) {
 	port, err := proctree.FreePort()
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 func TestPythonImports(t *testing.T) {
-	python := testenv.RequireCommand(t, "python3", testenv.InstallHint)
+	python := testenv.Python(t)
 	tests := []struct {
 		name, python, module string
 		want                 bool

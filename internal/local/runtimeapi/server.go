@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,6 +64,11 @@ const accountID = "123456789012"
 // ErrServerClosed is returned by Invoke on a closed Server.
 var ErrServerClosed = errors.New("runtimeapi: server closed")
 
+// ErrNotFound is returned by InvokeWith for a qualifier that is neither
+// $LATEST nor one of the function's aliases, as Lambda answers
+// ResourceNotFoundException.
+var ErrNotFound = errors.New("function not found")
+
 // Function describes a Lambda function to run: a built bootstrap binary and
 // its configuration.
 type Function struct {
@@ -87,6 +93,10 @@ type Function struct {
 	// Logs receives the runtime's stdout and stderr, and Lambda's START, END
 	// and REPORT lines. Default: discarded.
 	Logs io.Writer
+	// Aliases are the function's aliases, each pointing at $LATEST (the
+	// template's AWS::Lambda::Alias of the function): the qualifiers,
+	// besides $LATEST, it may be invoked with.
+	Aliases []string
 }
 
 // Result is the outcome of an invocation.
@@ -272,6 +282,39 @@ func (s *Server) Invoke(ctx context.Context, payload []byte) (Result, error) {
 	return s.invoke(ctx, &invocation{payload: payload})
 }
 
+// InvokeOptions are what a synchronous invocation carries besides its
+// payload.
+type InvokeOptions struct {
+	// Qualifier is "$LATEST" or one of Function.Aliases, or "" for the
+	// unqualified function; it ends the invoked function ARN.
+	Qualifier string
+	// ClientContext is the client context, a JSON object, passed to the
+	// runtime as Lambda-Runtime-Client-Context.
+	ClientContext []byte
+}
+
+// InvokeWith is Invoke with opts. A Qualifier the function does not have is
+// an error wrapping ErrNotFound.
+func (s *Server) InvokeWith(ctx context.Context, payload []byte, opts InvokeOptions) (Result, error) {
+	arn, err := s.invokedARN(opts.Qualifier)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.invoke(ctx, &invocation{payload: payload, functionARN: arn, clientContext: string(opts.ClientContext)})
+}
+
+// invokedARN returns the function ARN an invocation with qualifier
+// carries: the function's, qualified unless qualifier is "".
+func (s *Server) invokedARN(qualifier string) (string, error) {
+	if qualifier == "" {
+		return s.arn, nil
+	}
+	if qualifier != "$LATEST" && !slices.Contains(s.fn.Aliases, qualifier) {
+		return "", fmt.Errorf("%w: %s:%s", ErrNotFound, s.arn, qualifier)
+	}
+	return s.arn + ":" + qualifier, nil
+}
+
 func (s *Server) invoke(ctx context.Context, inv *invocation) (Result, error) {
 	select {
 	case s.turn <- struct{}{}:
@@ -282,8 +325,12 @@ func (s *Server) invoke(ctx context.Context, inv *invocation) (Result, error) {
 	}
 	defer func() { <-s.turn }()
 
-	inv.id = awsid.UUID()
-	inv.functionARN = s.arn
+	if inv.id == "" {
+		inv.id = awsid.UUID()
+	}
+	if inv.functionARN == "" {
+		inv.functionARN = s.arn
+	}
 	if inv.traceID == "" {
 		inv.traceID = newTraceID()
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/lambdalimit"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
@@ -393,19 +395,7 @@ func TestServeHTTP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest(tt.method, hs.URL+tt.path, strings.NewReader(tt.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for k, v := range tt.header {
-				req.Header[k] = v
-			}
-			resp, err := hs.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
+			resp, body := send(t, hs, tt.method, tt.path, tt.body, tt.header)
 			if resp.StatusCode != tt.wantStatus || resp.Header.Get("X-Amz-Function-Error") != tt.wantFuncError {
 				t.Errorf("got %d (X-Amz-Function-Error %q), want %d (%q)", resp.StatusCode,
 					resp.Header.Get("X-Amz-Function-Error"), tt.wantStatus, tt.wantFuncError)
@@ -417,4 +407,107 @@ func TestServeHTTP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServeHTTPQualifiersAndTypes invokes through the Invoke API with a
+// qualifier and each invocation type: the runtime sees the invoked function
+// ARN with the alias or $LATEST, as on AWS; an unknown alias is not found;
+// an Event invocation is answered at once and runs without its client
+// context, which Lambda passes to synchronous invocations only.
+func TestServeHTTPQualifiersAndTypes(t *testing.T) {
+	testenv.Integration(t)
+	logs := childproc.NewTail(1 << 20)
+	srv, err := runtimeapi.Start(t.Context(), runtimeapi.Function{
+		Name: "fn", Binary: testenv.BuildBootstrap(t, fnPackage), Aliases: []string{"manage"}, Logs: logs,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	const arn = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+	clientContext := map[string][]string{"X-Amz-Client-Context": {base64.StdEncoding.EncodeToString([]byte(`{"custom":{"k":"v"}}`))}}
+
+	tests := []struct {
+		name, path string
+		header     http.Header
+		wantStatus int
+		wantARN    string // the ARN the function saw, for a synchronous invocation
+		wantBody   string // else the exact body
+	}{
+		{name: "unqualified", path: "fn/invocations", wantStatus: 200, wantARN: arn},
+		{name: "alias in the name", path: "fn:manage/invocations", wantStatus: 200, wantARN: arn + ":manage"},
+		{name: "alias as Qualifier", path: "fn/invocations?Qualifier=manage", wantStatus: 200, wantARN: arn + ":manage"},
+		{name: "alias in an ARN", path: url.PathEscape(arn+":manage") + "/invocations", wantStatus: 200, wantARN: arn + ":manage"},
+		{name: "both, the same", path: "fn:manage/invocations?Qualifier=manage", wantStatus: 200, wantARN: arn + ":manage"},
+		{name: "$LATEST", path: "fn:$LATEST/invocations", wantStatus: 200, wantARN: arn + ":$LATEST"},
+		{name: "no such alias", path: "fn:live/invocations", wantStatus: 404,
+			wantBody: `{"Type":"User","message":"Function not found: ` + arn + `:live"}`},
+		{name: "a version", path: "fn/invocations?Qualifier=3", wantStatus: 404,
+			wantBody: `{"Type":"User","message":"Function not found: ` + arn + `:3"}`},
+		{name: "two qualifiers", path: "fn:manage/invocations?Qualifier=live", wantStatus: 400,
+			wantBody: `{"Type":"User","message":"The derived qualifier from the function name does not match the specified qualifier."}`},
+		{name: "dry run", path: "fn:manage/invocations", header: http.Header{"X-Amz-Invocation-Type": {"DryRun"}}, wantStatus: 204},
+		{name: "unknown invocation type", path: "fn/invocations", header: http.Header{"X-Amz-Invocation-Type": {"Later"}}, wantStatus: 400,
+			wantBody: `{"Type":"User","message":"X-Amz-Invocation-Type: want RequestResponse, Event or DryRun, got \"Later\""}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := send(t, hs, "POST", "/2015-03-31/functions/"+tt.path, `{"action":"context"}`, tt.header, clientContext)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("got %d %s, want %d", resp.StatusCode, body, tt.wantStatus)
+			}
+			if tt.wantARN == "" {
+				if string(body) != tt.wantBody {
+					t.Errorf("got body %s, want %s", body, tt.wantBody)
+				}
+				return
+			}
+			var s seen
+			if err := json.Unmarshal(body, &s); err != nil {
+				t.Fatalf("decode %s: %v", body, err)
+			}
+			if s.FunctionARN != tt.wantARN || s.ClientContext["k"] != "v" {
+				t.Errorf("function saw ARN %q and client context %v, want %q and the request's", s.FunctionARN, s.ClientContext, tt.wantARN)
+			}
+		})
+	}
+
+	t.Run("asynchronous", func(t *testing.T) {
+		resp, body := send(t, hs, "POST", "/2015-03-31/functions/fn:manage/invocations", `{"action":"print"}`,
+			http.Header{"X-Amz-Invocation-Type": {"Event"}}, clientContext)
+		id := resp.Header.Get("X-Amzn-Requestid")
+		if resp.StatusCode != 202 || len(body) != 0 || id == "" {
+			t.Fatalf("got %d %q with request id %q, want 202, no body and an id", resp.StatusCode, body, id)
+		}
+		want := "fn: " + id + " " + arn + ":manage null\n" // no client context
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.String(), want); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("logs:\n%s\nwant %q", logs, want)
+			}
+		}
+	})
+}
+
+// send sends body to hs's path with method and the headers, and returns
+// the answer and its body.
+func send(t *testing.T, hs *httptest.Server, method, path, body string, headers ...http.Header) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, hs.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range headers {
+		for k, v := range h {
+			req.Header[k] = v
+		}
+	}
+	resp, err := hs.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
 }

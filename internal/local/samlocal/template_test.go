@@ -135,7 +135,7 @@ func TestReadEnvVarsRejects(t *testing.T) {
 	}
 }
 
-// The project's own template and env file, as the demo and cmd/djfront-invoke read
+// The project's own template and env file, as the demo and djfront invoke read
 // them.
 func TestProjectTemplate(t *testing.T) {
 	tpl, err := samlocal.ReadTemplate("../../../template.yaml", nil)

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/djfront/djfront/internal/local/djangoserver"
@@ -14,8 +15,8 @@ const (
 )
 
 // Django is the example project (examples/djangoapp) served by gunicorn on a
-// loopback port, with its database and collected files in a temporary
-// directory.
+// loopback port, with its database on a PostgreSQL server of the test's own
+// and its collected files in a temporary directory.
 type Django struct {
 	// URL is the server's base URL, http://127.0.0.1:PORT, without a
 	// trailing slash.
@@ -26,7 +27,7 @@ type Django struct {
 	Env []string
 }
 
-// StartDjango migrates a fresh SQLite database, creates the superuser
+// StartDjango migrates a fresh database, creates the superuser
 // DjangoAdminUser, collects static files into a temporary STATIC_ROOT when
 // env has no DJFRONT_BUCKET (with a bucket, run collectstatic with Manage
 // before serving pages that link static files), and serves the project with
@@ -35,14 +36,27 @@ type Django struct {
 //
 // env is added to the environment of every Django process; it names the
 // viewer hosts (DJFRONT_HOSTS, required unless DJANGO_DEBUG is on) and, for
-// S3, DJFRONT_BUCKET, DJFRONT_S3_ENDPOINT_URL and the AWS_* variables.
-// Inherited DJFRONT_*, DJANGO_*, AWS_* and gunicorn variables are dropped, so
-// the test alone decides the configuration. The project's settings come from
-// the djfront package (python/djfront), the one users install;
-// DJFRONT_UPSTREAM_SECRETS in env turns its UpstreamVerifyMiddleware on.
+// S3, DJFRONT_BUCKET, DJFRONT_S3_ENDPOINT_URL and the AWS_* variables. The
+// database is a PostgreSQL server started for the test (StartPostgres)
+// unless env names one in DATABASE_URL (sqlite:////PATH chooses SQLite);
+// PYTHONPATH in env runs a Django of the matrix (DjangoMatrix). Inherited
+// DJFRONT_*, DJANGO_*, AWS_*, DATABASE_URL*, Python and gunicorn variables
+// are dropped, so the test alone decides the configuration. The project's
+// settings come from the djfront package (python/djfront), the one users
+// install; DJFRONT_UPSTREAM_SECRETS in env turns its UpstreamVerifyMiddleware
+// on.
 func StartDjango(tb testing.TB, env map[string]string) *Django {
 	tb.Helper()
 	d := PrepareDjango(tb, env)
+	d.URL = d.Serve(tb)
+	return d
+}
+
+// Serve starts a gunicorn for d's project with d's environment (so on the
+// same database), stopped when tb ends, and returns its URL once /whoami/
+// answers: StartDjango's server, or another app process beside it.
+func (d *Django) Serve(tb testing.TB) string {
+	tb.Helper()
 	ctx, cancel := readyContext(tb)
 	defer cancel()
 	srv, err := (&djangoserver.App{Dir: d.Dir, Env: d.Env}).Serve(ctx, serverOutput)
@@ -50,8 +64,7 @@ func StartDjango(tb testing.TB, env map[string]string) *Django {
 		tb.Fatal(err)
 	}
 	stopAtCleanup(tb, srv.Process)
-	d.URL = srv.URL
-	return d
+	return srv.URL
 }
 
 // PrepareDjango does what StartDjango does before it serves — the same
@@ -60,10 +73,10 @@ func StartDjango(tb testing.TB, env map[string]string) *Django {
 // (inside the hostforward function, with djangoserver.UpstreamCommand).
 func PrepareDjango(tb testing.TB, env map[string]string) *Django {
 	tb.Helper()
-	RequirePythonModule(tb, djangoserver.Python, "django", InstallHint)
-	RequirePythonModule(tb, djangoserver.Python, "gunicorn", InstallHint)
-	if env["DJFRONT_BUCKET"] != "" {
-		RequirePythonModule(tb, djangoserver.Python, "storages.backends.s3boto3", InstallHint)
+	Python(tb, "django", "gunicorn", "psycopg", "storages.backends.s3boto3")
+	if env["DATABASE_URL"] == "" {
+		env = maps.Clone(env)
+		env["DATABASE_URL"] = StartPostgres(tb).URL
 	}
 	app := djangoserver.New(djangoserver.Config{
 		Root: RepoRoot(tb), StateDir: tb.TempDir(), AdminPassword: DjangoAdminPassword, Env: env,

@@ -96,6 +96,17 @@ func testWhoami(t *testing.T, d *testenv.Django) {
 				Query: map[string][]string{}, Method: "GET", BodySHA256: hex.EncodeToString(sha256.New().Sum(nil))},
 		},
 		{
+			// gunicorn trusts no peer's scheme headers (--forwarded-allow-ips
+			// empty); gunicorn 27's default trusts 127.0.0.1, and would make
+			// this request https.
+			name:   "X-Forwarded-Ssl from loopback ignored",
+			method: http.MethodGet,
+			target: "/whoami/",
+			header: map[string]string{"Host": "127.0.0.1", "X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "ssl"},
+			want: djangoserver.Whoami{Host: "127.0.0.1", Absolute: "http://127.0.0.1/whoami/",
+				Query: map[string][]string{}, Method: "GET", BodySHA256: hex.EncodeToString(sha256.New().Sum(nil))},
+		},
+		{
 			name:   "through the proxy headers",
 			method: http.MethodGet,
 			target: "/whoami/?a=1&a=2&b=%C3%A9+x",

@@ -28,7 +28,7 @@ type Moto struct {
 // answers. It is stopped when tb ends; its output is logged if tb failed.
 func StartMoto(tb testing.TB) *Moto {
 	tb.Helper()
-	RequirePythonModule(tb, motoserver.Python, "moto.server", motoserver.Install+" ("+InstallHint+")")
+	Python(tb, "moto.server")
 	ctx, cancel := readyContext(tb)
 	defer cancel()
 	srv, err := motoserver.Start(ctx, nil, serverOutput)

@@ -1,5 +1,6 @@
 // Package testenv gives integration tests the real parts they run against —
-// built Lambda binaries, the moto server, a Django app under gunicorn — and
+// built Lambda binaries, the moto server, PostgreSQL, a Django app under
+// gunicorn, the project's Python environment and its Django matrix — and
 // one rule for when a part is missing: outside CI the test is skipped with the
 // install step named; with CI set it fails, so a missing tool never turns a
 // CI run into a silent skip.
@@ -16,14 +17,19 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/proctree"
+	"github.com/djfront/djfront/internal/local/pyenv"
 	"github.com/djfront/djfront/internal/local/samlocal"
 )
 
-// InstallHint names the project's install step; messages about a missing
-// tool end with it.
-const InstallHint = djangoserver.Install
+// InstallHint names the install step of the project's pinned tools (the
+// Python environment, the Go tools); messages about a missing one end with
+// it.
+const InstallHint = "run make tools (scripts/install-tools.sh: the Python environment .venv, the Go tools)"
+
+// SystemInstallHint names the install step of the Debian packages
+// (PostgreSQL, Chromium), which needs root.
+const SystemInstallHint = "run make install (scripts/install-system.sh, as root)"
 
 // Integration marks tb as an integration test: it is skipped under
 // `go test -short`, which must stay fast and need nothing external.
@@ -60,13 +66,58 @@ func RequireCommand(tb testing.TB, name, install string) string {
 	return path
 }
 
-// RequirePythonModule checks that python (for example "/usr/bin/python3")
+// RequirePythonModule checks that python (an interpreter's path or name)
 // imports module, or reports it missing with the given install step.
 func RequirePythonModule(tb testing.TB, python, module, install string) {
 	tb.Helper()
 	RequireCommand(tb, python, install)
 	if !proctree.PythonImports(tb.Context(), python, module) {
 		Missing(tb, "python module "+module+" for "+python, install)
+	}
+}
+
+// Python returns the project's interpreter (pyenv.Python) after checking
+// that it imports each of modules, or reports what is missing with
+// InstallHint (make tools).
+func Python(tb testing.TB, modules ...string) string {
+	tb.Helper()
+	if err := pyenv.Check(); err != nil {
+		Missing(tb, "the Python environment", err.Error())
+	}
+	python := pyenv.Python()
+	for _, m := range modules {
+		RequirePythonModule(tb, python, m, InstallHint)
+	}
+	return python
+}
+
+// PythonCommand returns the path of a command of the project's Python
+// environment (pyenv.Command, for example "cfn-lint"), or reports it
+// missing with InstallHint.
+func PythonCommand(tb testing.TB, name string) string {
+	tb.Helper()
+	return RequireCommand(tb, pyenv.Command(name), InstallHint)
+}
+
+// DjangoMatrix runs test once per Django version of the matrix
+// (pyenv.Matrix), each as a subtest named "django-X.Y", in version order;
+// a version whose overlay is not installed is reported missing
+// (InstallHint). The test selects its version by putting d.Path first on
+// the PYTHONPATH of the Python processes it starts (see
+// djangoserver.Config.Env).
+func DjangoMatrix(t *testing.T, test func(t *testing.T, d pyenv.Django)) {
+	t.Helper()
+	matrix, err := pyenv.Matrix()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range matrix {
+		t.Run("django-"+d.Version, func(t *testing.T) {
+			if d.Check() != nil {
+				Missing(t, "Django "+d.Version+" (its overlay "+d.Path+")", InstallHint)
+			}
+			test(t, d)
+		})
 	}
 }
 

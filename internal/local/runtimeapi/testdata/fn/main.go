@@ -8,6 +8,9 @@
 //	exit     os.Exit("code") mid-invocation
 //	huge     return a JSON string of "size" bytes
 //	context  return what the function sees of its invocation and environment
+//	print    print "fn: ID ARN CUSTOM": the request id, invoked function ARN
+//	         and client context's custom map (JSON), for an invocation
+//	         nobody waits for
 //	spawn    start a daemon (`setsid sleep 60`, reparented away) and return its pid
 //
 // With FN_INIT=error it posts an init error (type "Runtime.TestInit",
@@ -76,6 +79,11 @@ func handle(ctx context.Context, ev event) (any, error) {
 		return strconv.Atoi(strings.TrimSpace(string(out)))
 	case "huge":
 		return strings.Repeat("x", ev.Size-2), nil // the quotes make it Size bytes
+	case "print":
+		lc, _ := lambdacontext.FromContext(ctx)
+		custom, _ := json.Marshal(lc.ClientContext.Custom)
+		fmt.Printf("fn: %s %s %s\n", lc.AwsRequestID, lc.InvokedFunctionArn, custom)
+		return nil, nil
 	case "context":
 		lc, _ := lambdacontext.FromContext(ctx)
 		deadline, _ := ctx.Deadline()

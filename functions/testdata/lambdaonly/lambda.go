@@ -1,0 +1,5 @@
+//go:build linux && arm64 && !cgo
+
+package lambdaonly
+
+import _ "testing"
