@@ -29,8 +29,13 @@ const failureLimit = 10 * time.Second
 func TestTourAndFaults(t *testing.T) {
 	testenv.Integration(t)
 	testenv.RequireCommand(t, "make", "apt-get install make")
-	s := startStack(t, Config{Tour: true})
+	s := startStack(t, Config{Tour: true, Postgres: true})
 
+	t.Run("the app's database is the throwaway PostgreSQL", func(t *testing.T) {
+		if s.pg == nil || !strings.HasPrefix(s.databaseURL(), "postgres") {
+			t.Errorf("database %q, want the stack's PostgreSQL (Config.Postgres)", s.databaseURL())
+		}
+	})
 	t.Run("tour", func(t *testing.T) {
 		walkTour(t, s, "1. Where the app runs: inside the function, as AppFunction deploys", `"app ready" after`,
 			"child of pid", "the function's runtime process (the Python runtime's bootstrap, handed over to hostforward by the wrapper)",
