@@ -61,6 +61,9 @@ func TestOwnProject(t *testing.T) {
 	project, _, _ := newProject(t, python, djfront)
 	write(t, filepath.Join(project, ".env.local"), "# the app's settings\nSHOP_SETTING=\"from the env file\"\n")
 
+	// A home of its own, to prove djfront local writes nothing there.
+	home := t.TempDir()
+	t.Setenv("HOME", home)
 	l := startLocal(t, djfront, project, "--env-file", ".env.local")
 	t.Run("page", func(t *testing.T) { checkPage(t, l, "first version") })
 	t.Run("CSRF form POST persists a row", func(t *testing.T) { checkOrder(t, l, "café au lait") })
@@ -89,6 +92,9 @@ func TestOwnProject(t *testing.T) {
 	})
 	again.interrupt(t)
 	t.Run("djfront invoke", func(t *testing.T) { checkInvoke(t, djfront, project) })
+	if left, _ := os.ReadDir(home); len(left) > 0 {
+		t.Errorf("djfront local wrote %v into $HOME, outside the project", left)
+	}
 }
 
 // local is a running `djfront local`.

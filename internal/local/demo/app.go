@@ -140,14 +140,15 @@ func (s *Stack) startInFunction(ctx context.Context, edgePort string) error {
 // stackVariables are the app's variables the stack sets itself, over the
 // user's (Config.Env): the viewer host and the static files' domain, the
 // bucket and the AWS endpoint and credentials (moto's), where the app
-// listens, the superuser, and Python's output buffering. The variables of
+// listens, the superuser, Python's output buffering and where gunicorn puts
+// its control socket (StateDir). The variables of
 // the runtime (LAMBDA_TASK_ROOT, _HANDLER, PATH, PYTHONDONTWRITEBYTECODE…)
 // and the template's secrets by ARN are set over them too.
 var stackVariables = []string{
 	"ALLOWED_HOSTS", "DJFRONT_HOSTS", "DJFRONT_CDN_DOMAIN", "DJFRONT_BUCKET", "DJFRONT_S3_ENDPOINT_URL",
 	"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_EC2_METADATA_DISABLED",
 	"UPSTREAM_URL", "DJANGO_SUPERUSER_USERNAME", "DJANGO_SUPERUSER_PASSWORD", "DJANGO_SUPERUSER_EMAIL",
-	"PYTHONUNBUFFERED", RunMarker,
+	"PYTHONUNBUFFERED", "XDG_RUNTIME_DIR", RunMarker,
 }
 
 // StackVariable reports whether the stack sets the app's variable name
@@ -202,6 +203,9 @@ func (s *Stack) appEnv(edgePort string) ([]string, error) {
 		"DJANGO_SUPERUSER_PASSWORD="+s.AdminPassword,
 		"DJANGO_SUPERUSER_EMAIL=admin@example.com",
 		"PYTHONUNBUFFERED=1",
+		// gunicorn 27's control socket, $XDG_RUNTIME_DIR/gunicorn.ctl,
+		// else in $HOME: in StateDir (0700), not outside the project.
+		"XDG_RUNTIME_DIR="+s.StateDir,
 	)
 	if s.cfg.Tour {
 		dir, err := s.tourStatic()
