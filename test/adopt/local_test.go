@@ -91,10 +91,12 @@ func TestOwnProject(t *testing.T) {
 		}
 	})
 	again.interrupt(t)
-	t.Run("djfront invoke", func(t *testing.T) { checkInvoke(t, djfront, project) })
 	if left, _ := os.ReadDir(home); len(left) > 0 {
 		t.Errorf("djfront local wrote %v into $HOME, outside the project", left)
 	}
+	// djfront invoke, like sam local invoke, prepares the function in the
+	// user cache directory ($HOME/.cache/djfront/invoke).
+	t.Run("djfront invoke", func(t *testing.T) { checkInvoke(t, djfront, project) })
 }
 
 // local is a running `djfront local`.
