@@ -83,6 +83,8 @@ build-HostForwardLayer:
 ## dist: the wheels `pip install djfront` installs, into DIST (docs/install.md): one per platform of the djfront
 ## command, each with the Django package and the linux/arm64 Lambda artifacts (the build-* rules above, into
 ## djfront/_artifacts). Reproducible: no VCS stamp, -trimpath, fixed zip timestamps. Needs Python 3.11+.
+## The command runs the Lambdas itself for djfront local (djfront __lambda NAME): lambda.norpc keeps
+## aws-lambda-go's net/rpc server out, which would double its size (its reflection defeats dead-code removal).
 DIST          ?= dist
 DIST_STAGE     = $(abspath $(DIST))/.stage
 DIST_VERSION   = $(shell $(PYTHON3) scripts/build-wheels.py --version)
@@ -98,7 +100,7 @@ dist:
 	@$(MAKE) --no-print-directory build-HostForwardLayer ARTIFACTS_DIR="$(DIST_STAGE)/artifacts/layer"
 	@for p in $(CLI_PLATFORMS); do \
 	  echo "djfront $(DIST_VERSION) for $$p"; \
-	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -trimpath \
+	  CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -tags lambda.norpc -trimpath \
 	    -ldflags='$(LDFLAGS) -X main.version=$(DIST_VERSION)' -o "$(DIST_STAGE)/cli/$${p%/*}-$${p#*/}/djfront" ./cmd/djfront \
 	    || exit 1; \
 	done

@@ -4,18 +4,25 @@
 //	viewer ──https──▶ local edge (CloudFront + API Gateway, 127.0.0.1:3000)
 //	                    ├─ /static/*, /media/* ──▶ S3 bucket (moto)
 //	                    └─ everything else ──payload 2.0──▶ hostforward ──▶ Django (gunicorn, hostforward's child)
-//	djfront manage -- migrate ──Invoke API──▶ hostforward ──▶ manage.py migrate
+//	djfront manage -- migrate ──Invoke API──▶ hostforward ──▶ manage.py migrate (in the function)
 //	collectstatic ──▶ S3 ──▶ SQS ──▶ invalidate ──▶ CloudFront invalidation (moto)
 //
-// By default the app runs inside the hostforward function, as in the
-// template's in-function mode: hostforward starts gunicorn at cold start
-// and runs management commands on request; once up, the command prints
-// how to run `djfront manage -- migrate` against it. With -app external,
-// gunicorn runs on its own and hostforward forwards to it over loopback.
+// By default the app runs inside the function, as the template's
+// AppFunction deploys it: the Python runtime's bootstrap hands over to
+// hostforward through the layer's exec wrapper, hostforward starts gunicorn
+// at cold start and runs management commands on request; once up, the
+// command prints how to run `djfront manage -- migrate` against it. With
+// -app external, gunicorn runs on its own and hostforward forwards to it
+// over loopback. It is the code of `djfront local` (cmd/djfront), run on the
+// repository's example project (examples/djangoapp) with the repository's
+// Python (.venv) and a throwaway PostgreSQL for its database, where
+// `djfront local` in a user's project keeps SQLite under .djfront/ unless
+// DATABASE_URL names one.
 //
 // `make demo` runs it once: start, tour, stop. `make local` (-stay) keeps it
 // up after the tour until Ctrl-C, for a browser at https://localhost:3000/
-// (the edge's certificate is self-signed: accept it once). Ctrl-C stops every
+// (the edge's certificate is self-signed: accept it once), and restarts the
+// app when one of its Python files or templates changes. Ctrl-C stops every
 // process it started. The processes' output goes to a log file whose path it
 // prints.
 //
@@ -100,7 +107,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	stack, err := demo.Start(ctx, demo.Config{Root: root, Addr: o.addr, Host: o.host, App: o.app, Progress: stdout, Logs: logFile})
+	stack, err := demo.Start(ctx, demo.Config{Root: root, Addr: o.addr, Host: o.host, App: o.app, Progress: stdout, Logs: logFile,
+		Tour: o.tour, Reload: o.stay, Postgres: true})
 	if err != nil {
 		if ctx.Err() != nil {
 			return errors.New("interrupted; everything started was stopped")
@@ -111,7 +119,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "djfront-local: stopping every process")
 		stack.Close()
 	}()
-	fmt.Fprintf(stdout, "%s%s (Django admin %s/admin/, user %s, password %s)\n", readyLine, stack.URL, stack.URL, demo.AdminUser, stack.AdminPassword)
+	fmt.Fprintf(stdout, "%s%s (Django admin %s/admin/, user %s, password %s)\n", readyLine, stack.URL, stack.URL, stack.AdminUser, stack.AdminPassword)
 	if c := stack.ManageCommand(); c != "" {
 		fmt.Fprintf(stdout, "%s%s\n", manageLine, c)
 	}
@@ -148,8 +156,9 @@ func serve(ctx context.Context, stack *demo.Stack, o *options, stdout io.Writer)
 		return nil
 	}
 	fmt.Fprintf(stdout, "\nUp until Ctrl-C. Open %s/admin/ (user %s, password %s).\n"+
-		"The edge's certificate is self-signed for %s: accept it in the browser once.\n",
-		stack.URL, demo.AdminUser, stack.AdminPassword, o.host)
+		"The edge's certificate is self-signed for %s: accept it in the browser once.\n"+
+		"An edit of the example's Python files or templates restarts the app.\n",
+		stack.URL, stack.AdminUser, stack.AdminPassword, o.host)
 	<-ctx.Done()
 	return failure()
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/rand"
 	"io"
 	"net"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/demo"
@@ -50,7 +48,8 @@ func TestNoOrphans(t *testing.T) {
 		// command, and the printed migrate command works against it.
 		{name: "Ctrl-C once up, after the printed migrate", addr: "127.0.0.1:0", interrupt: manageLine, status: "exit status 0",
 			before: "gunicorn", whileUp: func(t *testing.T, line string) { runPrintedMigrate(t, djfront, line) }},
-		{name: "Ctrl-C during the start", addr: "127.0.0.1:0", interrupt: "[5/6]", status: "exit status 1", output: "interrupted"},
+		// The app's step, the fifth (after PostgreSQL's), whatever the count.
+		{name: "Ctrl-C during the start", addr: "127.0.0.1:0", interrupt: "[5/", status: "exit status 1", output: "interrupted"},
 		{name: "port in use", addr: "127.0.0.1:" + busyPort, status: "exit status 1", output: "port " + busyPort + " is in use"},
 	}
 	for _, tt := range tests {
@@ -82,7 +81,8 @@ func runOrphanCase(t *testing.T, bin string, tt orphanCase) {
 		t.Fatal(err)
 	}
 	go func() { <-p.Exited(); w.Close() }()
-	t.Cleanup(func() { killMarked(t, run) }) // a failed test leaves nothing either
+	marker := demo.RunMarker + "=" + run
+	t.Cleanup(func() { testenv.KillMarked(t, marker) }) // a failed test leaves nothing either
 	sc := bufio.NewScanner(lines)
 	for sc.Scan() {
 		if strings.HasPrefix(tt.interrupt, "[") && strings.HasPrefix(sc.Text(), readyLine) {
@@ -93,7 +93,7 @@ func runOrphanCase(t *testing.T, bin string, tt orphanCase) {
 			break
 		}
 		if tt.interrupt != "" && strings.HasPrefix(sc.Text(), tt.interrupt) {
-			up := marked(t, run)
+			up := testenv.Marked(t, marker)
 			if len(up) == 0 {
 				t.Error("no marked process before the interrupt: the check below would prove nothing")
 			}
@@ -114,7 +114,7 @@ func runOrphanCase(t *testing.T, bin string, tt orphanCase) {
 	if status := childproc.ExitStatus(p.Err()); status != tt.status || !strings.Contains(p.Tail(), tt.output) {
 		t.Errorf("%s, want %s with %q in the output:\n%s", status, tt.status, tt.output, p.Tail())
 	}
-	if left := marked(t, run); len(left) > 0 {
+	if left := testenv.Marked(t, marker); len(left) > 0 {
 		t.Errorf("processes left behind: %s", strings.Join(left, "; "))
 	}
 }
@@ -127,8 +127,8 @@ func runPrintedMigrate(t *testing.T, djfront, line string) {
 	t.Helper()
 	const goRun = "go run ./cmd/djfront "
 	command := strings.TrimPrefix(line, manageLine)
-	if !strings.HasPrefix(command, "AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:") || !strings.Contains(command, goRun+"manage --function HostForwardFunction -- migrate") {
-		t.Fatalf("printed %q, want AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:PORT %smanage --function HostForwardFunction -- migrate", line, goRun)
+	if !strings.HasPrefix(command, "AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:") || !strings.Contains(command, goRun+"manage --function AppFunction -- migrate") {
+		t.Fatalf("printed %q, want AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:PORT %smanage --function AppFunction -- migrate", line, goRun)
 	}
 	cmd := exec.CommandContext(t.Context(), "/bin/sh", "-c", strings.Replace(command, goRun, djfront+" ", 1))
 	cmd.Dir = testenv.RepoRoot(t)
@@ -137,38 +137,4 @@ func runPrintedMigrate(t *testing.T, djfront, line string) {
 	if code := cmd.ProcessState.ExitCode(); err != nil || code != 0 || !strings.Contains(string(out), "Operations to perform:") || !strings.Contains(string(out), "No migrations to apply.") {
 		t.Errorf("%s: exit %d (%v), output %q; want 0 and migrate's report", command, code, err, out)
 	}
-}
-
-// marked returns the processes whose environment holds the run's marker.
-func marked(t *testing.T, run string) []string {
-	t.Helper()
-	want := []byte(demo.RunMarker + "=" + run + "\x00")
-	dirs, err := os.ReadDir("/proc")
-	if err != nil {
-		testenv.Missing(t, "/proc (to look for orphan processes: "+err.Error()+")", "run the test on Linux")
-	}
-	var left []string
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", d.Name(), "environ"))
-		if err != nil || !bytes.Contains(env, want) {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
-		left = append(left, strconv.Itoa(pid)+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
-	}
-	return left
-}
-
-// killMarked kills what a failed run left, so one failure does not leak
-// into the next tests.
-func killMarked(t *testing.T, run string) {
-	for _, p := range marked(t, run) {
-		pid, _ := strconv.Atoi(strings.Fields(p)[0])
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-	time.Sleep(100 * time.Millisecond) // let the kernel reap them
 }

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/djfront/djfront/internal/appproc"
+	"github.com/djfront/djfront/internal/coldstart"
 	"github.com/djfront/djfront/internal/dispatch"
 	"github.com/djfront/djfront/internal/secretcache"
 )
@@ -28,6 +30,28 @@ type Deps struct {
 	AppOutput io.Writer
 	// Logger receives the function's log lines.
 	Logger *slog.Logger
+}
+
+// Build is the function's cold start, run by internal/coldstart for
+// functions/hostforward and for the local stack's `djfront __lambda
+// hostforward`: ConfigFromEnv through env, then (the variables read first,
+// so that an error names the function's variable) the AWS configuration and
+// Setup with a Secrets Manager client and the app's output on stdout. In the
+// in-function mode that starts the app.
+func Build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, error) {
+	cfg, err := ConfigFromEnv(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := coldstart.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Setup(ctx, cfg, Deps{
+		Secrets:   secretsmanager.NewFromConfig(awsCfg),
+		AppOutput: os.Stdout,
+		Logger:    logger,
+	})
 }
 
 // Setup makes the function ready for its first invocation and returns its

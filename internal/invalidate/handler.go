@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/djfront/djfront/internal/coldstart"
 	"github.com/djfront/djfront/internal/pathplan"
 )
 
@@ -41,6 +42,21 @@ type Handler struct {
 
 	margin  time.Duration // see safetyMargin
 	backoff backoff
+}
+
+// Build is the function's cold start, run by internal/coldstart for
+// functions/invalidate and for the local stack's `djfront __lambda
+// invalidate`: ConfigFromEnv through env, then the AWS configuration and New.
+func Build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, error) {
+	cfg, err := ConfigFromEnv(env)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := coldstart.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, awsCfg, logger), nil
 }
 
 // New returns a Handler for cfg that reaches CloudFront and S3 through

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
+	"github.com/djfront/djfront/internal/coldstart"
 	"github.com/djfront/djfront/internal/secretcache"
 )
 
@@ -70,6 +71,21 @@ type Handler struct {
 	logger *slog.Logger
 	now    func() time.Time
 	sleep  func(context.Context, time.Duration) error
+}
+
+// Build is the function's cold start, run by internal/coldstart for
+// functions/rotate and for `djfront __lambda rotate`: ConfigFromEnv through
+// env, then the AWS configuration and New's Handle.
+func Build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, error) {
+	cfg, err := ConfigFromEnv(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := coldstart.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return New(cfg, awsCfg, logger).Handle, nil
 }
 
 // New returns a Handler that reaches Secrets Manager and CloudFront with

@@ -121,13 +121,7 @@ func TestAdopt(t *testing.T) {
 	testenv.RequirePythonModule(t, djangoPython, "django", testenv.InstallHint)
 	djfront := installDjfront(t)
 
-	project := filepath.Join(t.TempDir(), "mysite")
-	run(t, filepath.Dir(project), nil, djangoPython, "-m", "django", "startproject", "mysite")
-	stdout, stderr, err := runCmd(project, nil, djfront, "init")
-	if err != nil {
-		t.Fatalf("djfront init: %v\n%s%s", err, stdout, stderr)
-	}
-	t.Logf("djfront init:\n%s%s", stdout, stderr)
+	project, stdout, stderr := newProject(t, djangoPython, djfront)
 	for _, want := range []string{
 		"settings module   mysite.settings (from manage.py)\n",
 		"WSGI application  mysite.wsgi:application (from WSGI_APPLICATION in mysite/settings.py)\n",

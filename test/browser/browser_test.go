@@ -46,7 +46,7 @@ func TestAdminLoginThroughTheEdge(t *testing.T) {
 
 	logs := childproc.NewTail(16 << 10)
 	stack, err := demo.Start(t.Context(), demo.Config{
-		Root: testenv.RepoRoot(t), Addr: "127.0.0.1:0", Host: "localhost", Logs: logs,
+		Root: testenv.RepoRoot(t), Addr: "127.0.0.1:0", Host: "localhost", Logs: logs, Postgres: true, // as make local runs it
 	})
 	if err != nil {
 		t.Fatalf("start the stack: %v\n%s", err, logs.String())

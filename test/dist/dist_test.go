@@ -20,7 +20,6 @@ package dist_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -63,8 +62,7 @@ var artifacts = map[string]bool{
 func TestDist(t *testing.T) {
 	testenv.Integration(t)
 	root := testenv.RepoRoot(t)
-	version := distVersion(t, root)
-	dist := makeDist(t, root)
+	dist, version := testenv.MakeDist(t, root)
 
 	for _, p := range platforms {
 		t.Run("wheel "+p.goos+"-"+p.goarch, func(t *testing.T) {
@@ -94,7 +92,7 @@ func TestDist(t *testing.T) {
 		checkInstall(t, root, dist, version)
 	})
 	t.Run("reproducible", func(t *testing.T) {
-		again := makeDist(t, root)
+		again, _ := testenv.MakeDist(t, root)
 		for _, p := range platforms {
 			a, b := readFile(t, filepath.Join(dist, p.wheelName(version))), readFile(t, filepath.Join(again, p.wheelName(version)))
 			if string(a) != string(b) {
@@ -102,33 +100,6 @@ func TestDist(t *testing.T) {
 			}
 		}
 	})
-}
-
-// makeDist runs `make dist` into a temporary directory and returns it.
-func makeDist(t *testing.T, root string) string {
-	t.Helper()
-	makeCmd := testenv.RequireCommand(t, "make", testenv.InstallHint)
-	testenv.RequireCommand(t, "go", "install Go (see go.mod for the version)")
-	testenv.RequireCommand(t, "python3", "install Python 3.11 or later as python3")
-	dist := filepath.Join(t.TempDir(), "dist")
-	cmd := exec.Command(makeCmd, "--no-print-directory", "dist", "DIST="+dist)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make dist: %v\n%s", err, out)
-	}
-	return dist
-}
-
-// distVersion is the version make dist stamps: build-wheels.py --version.
-func distVersion(t *testing.T, root string) string {
-	t.Helper()
-	cmd := exec.Command("python3", "scripts/build-wheels.py", "--version")
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("build-wheels.py --version: %v", err)
-	}
-	return strings.TrimSpace(string(out))
 }
 
 func readFile(t *testing.T, path string) []byte {

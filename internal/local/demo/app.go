@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -9,8 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,46 +22,28 @@ import (
 	"github.com/djfront/djfront/internal/childproc"
 	"github.com/djfront/djfront/internal/local/djangoserver"
 	"github.com/djfront/djfront/internal/local/motoserver"
+	"github.com/djfront/djfront/internal/local/proctree"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/manageapi"
 )
 
 // The ways the stack runs the app (Config.App).
 const (
-	// InFunction is the default: hostforward starts Django (gunicorn) inside
-	// the function (UPSTREAM_COMMAND) and runs its management commands
-	// ({"manage": ARGS} invocations).
+	// InFunction is the default: the template's AppFunction, whose
+	// hostforward starts the app inside the function (UPSTREAM_COMMAND) and
+	// runs its management commands ({"manage": ARGS} invocations).
 	InFunction = "in-function"
 	// External runs gunicorn on its own, hostforward forwarding to it over
 	// loopback (UPSTREAM_URL), as to an app hosted elsewhere.
 	External = "external"
 )
 
-// hostForwardID is hostforward's logical id in template.yaml, the function
-// name the local Invoke API answers to in ManageCommand; appFunctionID is
-// the template's in-function function (the Python runtime with
-// hostforward's layer), whose limits the in-function mode takes.
-const (
-	hostForwardID = "HostForwardFunction"
-	appFunctionID = "AppFunction"
-	manageAliasID = "ManageAlias" // AppFunction's management alias
-)
-
-// newDjango configures the example project: a superuser with a fresh
-// password, its database on the stack's PostgreSQL, its state (STATIC_ROOT)
-// in the stack's directory,
-// its static files in the bucket behind the edge (edgePort is the port of
-// their URLs, DJFRONT_CDN_DOMAIN), the moto server's credentials.
+// newDjango configures the example project for the external mode: the
+// superuser, its database (databaseURL), its static files in the bucket
+// behind the edge (edgePort is the port of their URLs, DJFRONT_CDN_DOMAIN),
+// the moto server's credentials.
 func (s *Stack) newDjango(edgePort string) error {
-	s.AdminPassword = rand.Text()
-	extra := filepath.Join(s.dir, "extra-static")
-	if err := os.MkdirAll(filepath.Join(extra, "tour"), 0o755); err != nil {
-		return fmt.Errorf("extra static directory: %w", err)
-	}
-	if err := writeTourCSS(extra, "started"); err != nil {
-		return err
-	}
-	s.django = djangoserver.New(djangoserver.Config{Root: s.cfg.Root, StateDir: s.dir, AdminPassword: s.AdminPassword, Env: map[string]string{
+	env := map[string]string{
 		"DJFRONT_HOSTS":           s.cfg.Host,
 		"DJFRONT_BUCKET":          s.aws.Bucket,
 		"DJFRONT_CDN_DOMAIN":      net.JoinHostPort(s.cfg.Host, edgePort),
@@ -66,17 +51,35 @@ func (s *Stack) newDjango(edgePort string) error {
 		"AWS_ACCESS_KEY_ID":       motoserver.AccessKey,
 		"AWS_SECRET_ACCESS_KEY":   motoserver.SecretKey,
 		"AWS_REGION":              motoserver.Region,
-		"DJANGO_STATICFILES_DIRS": extra,
 		"DJANGO_SECRET_KEY":       rand.Text() + rand.Text(),
-		"DATABASE_URL":            s.pg.URL,
+		"DATABASE_URL":            cmp.Or(proctree.Getenv(s.cfg.Env, "DATABASE_URL"), s.databaseURL()),
 		RunMarker:                 s.RunID,
-	}})
+	}
+	if s.cfg.Tour {
+		dir, err := s.tourStatic()
+		if err != nil {
+			return err
+		}
+		env["DJANGO_STATICFILES_DIRS"] = dir
+	}
+	s.django = djangoserver.New(djangoserver.Config{Root: s.cfg.Root, StateDir: s.StateDir, AdminPassword: s.AdminPassword, Env: env})
 	s.django.Log = s.cfg.Logs
 	return nil
 }
 
+// tourStatic makes the example's extra static directory, whose file the
+// tour changes, and returns it.
+func (s *Stack) tourStatic() (string, error) {
+	dir := filepath.Join(s.StateDir, "extra-static")
+	if err := os.MkdirAll(filepath.Join(dir, "tour"), 0o755); err != nil {
+		return "", fmt.Errorf("extra static directory: %w", err)
+	}
+	return dir, writeTourCSS(dir, "started")
+}
+
 // startExternal prepares the example app (migrate, createsuperuser,
-// collectstatic to the bucket) and serves it with gunicorn on its own.
+// collectstatic to the bucket), serves it with gunicorn on its own, and
+// starts hostforward in front of it.
 func (s *Stack) startExternal(ctx context.Context, edgePort string) error {
 	if err := s.newDjango(edgePort); err != nil {
 		return err
@@ -95,62 +98,138 @@ func (s *Stack) startExternal(ctx context.Context, edgePort string) error {
 	}
 	s.watch(srv.Process)
 	s.DjangoURL = srv.URL
-	return s.startHostForward(ctx)
-}
-
-// startInFunction starts hostforward with the example app inside it, then
-// migrates, creates the superuser and collects the static files to the
-// bucket through the function's management invocation, and serves the
-// function's Invoke API on loopback for `djfront manage` (ManageCommand).
-func (s *Stack) startInFunction(ctx context.Context, edgePort string) error {
-	if err := s.newDjango(edgePort); err != nil {
-		return err
-	}
-	if err := s.startHostForward(ctx); err != nil {
-		return err
-	}
-	if err := s.serveInvokeAPI(); err != nil {
-		return err
-	}
-	for _, args := range [][]string{{"migrate", "--noinput"}, {"createsuperuser", "--noinput"}, {"collectstatic", "--noinput"}} {
-		if _, err := s.manage(ctx, args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// startHostForward starts the hostforward function in front of the app,
-// trusting requests that carry a fresh origin secret: the one place the
-// demo decides hostforward's environment. In the external mode it forwards
-// to the gunicorn at DjangoURL; in the in-function mode it runs the app
-// itself with djangoserver's environment for a function (UPSTREAM_COMMAND:
-// the project's gunicorn; the database, static state and bucket settings).
-func (s *Stack) startHostForward(ctx context.Context) error {
-	s.secret = rand.Text()
-	overrides := map[string]string{
-		"ALLOWED_HOSTS":         s.cfg.Host,
-		"ORIGIN_VERIFY_SECRETS": s.secret,
-	}
-	var extra []string
-	if s.cfg.App == External {
-		overrides["UPSTREAM_URL"] = s.DjangoURL
-	} else {
-		env, err := s.django.FunctionEnv(djangoserver.UpstreamCommand())
-		if err != nil {
-			return err
-		}
-		extra = env
-	}
-	hf, err := s.startFunction(ctx, hostForwardID, overrides, extra...)
+	origin, originEnv := s.originSecret(hostForwardID)
+	hf, err := s.startFunction(ctx, hostForwardID, nil,
+		append(originEnv, "ALLOWED_HOSTS="+s.cfg.Host, "UPSTREAM_URL="+s.DjangoURL)...)
 	if err != nil {
 		return err
 	}
-	s.hf = hf
+	s.app, s.appID, s.origin = hf, hostForwardID, origin
 	return nil
 }
 
-// serveInvokeAPI serves hostforward's Invoke API (runtimeapi.Server's
+// startInFunction starts the app function with the project inside it, then
+// migrates, creates the superuser (one that exists already is kept) and
+// collects the static files to the bucket through its management
+// invocation, and serves its Invoke API on loopback for `djfront manage`
+// (ManageCommand).
+func (s *Stack) startInFunction(ctx context.Context, edgePort string) error {
+	env, err := s.appEnv(edgePort)
+	if err != nil {
+		return err
+	}
+	origin, originEnv := s.originSecret(appFunctionID)
+	fn, err := s.startFunction(ctx, appFunctionID, s.lines(&s.appLog), append(env, originEnv...)...)
+	if err != nil {
+		return err
+	}
+	s.app, s.appID, s.origin = fn, appFunctionID, origin
+	if err := s.serveInvokeAPI(); err != nil {
+		return err
+	}
+	if _, err := s.manage(ctx, "migrate", "--noinput"); err != nil {
+		return err
+	}
+	if err := s.createSuperuser(ctx); err != nil {
+		return err
+	}
+	_, err = s.manage(ctx, "collectstatic", "--noinput")
+	return err
+}
+
+// stackVariables are the app's variables the stack sets itself, over the
+// user's (Config.Env): the viewer host and the static files' domain, the
+// bucket and the AWS endpoint and credentials (moto's), where the app
+// listens, the superuser, Python's output buffering and where gunicorn puts
+// its control socket (StateDir). The variables of
+// the runtime (LAMBDA_TASK_ROOT, _HANDLER, PATH, PYTHONDONTWRITEBYTECODE…)
+// and the template's secrets by ARN are set over them too.
+var stackVariables = []string{
+	"ALLOWED_HOSTS", "DJFRONT_HOSTS", "DJFRONT_CDN_DOMAIN", "DJFRONT_BUCKET", "DJFRONT_S3_ENDPOINT_URL",
+	"AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_EC2_METADATA_DISABLED",
+	"UPSTREAM_URL", "DJANGO_SUPERUSER_USERNAME", "DJANGO_SUPERUSER_PASSWORD", "DJANGO_SUPERUSER_EMAIL",
+	"PYTHONUNBUFFERED", "XDG_RUNTIME_DIR", RunMarker,
+}
+
+// StackVariable reports whether the stack sets the app's variable name
+// itself, whatever Config.Env says.
+func StackVariable(name string) bool { return slices.Contains(stackVariables, name) }
+
+// namesDatabase reports whether Config.Env or the template's AppFunction
+// names the app's database (DATABASE_URL or DATABASE_URL_SECRET_ARN).
+func (s *Stack) namesDatabase() bool {
+	env := s.cfg.Env
+	if proctree.Getenv(env, "DATABASE_URL") != "" || proctree.Getenv(env, "DATABASE_URL_SECRET_ARN") != "" {
+		return true
+	}
+	fn := s.tpl.Functions[appFunctionID]
+	return fn != nil && (fn.Environment["DATABASE_URL"] != "" || fn.EnvironmentRefs["DATABASE_URL_SECRET_ARN"] != "")
+}
+
+// databaseURL returns the app's DATABASE_URL when nothing names one
+// (namesDatabase), else "": the throwaway PostgreSQL's (Config.Postgres),
+// otherwise a SQLite file in StateDir, its path percent-encoded as a URL's
+// (a space in a project's path).
+func (s *Stack) databaseURL() string {
+	switch {
+	case s.namesDatabase():
+		return ""
+	case s.pg != nil:
+		return s.pg.URL
+	}
+	return "sqlite:///" + (&url.URL{Path: filepath.Join(s.StateDir, "db.sqlite3")}).EscapedPath()
+}
+
+// appEnv returns the app function's environment besides the template's:
+// Config.Env (with databaseURL's DATABASE_URL when neither it nor the
+// template names a database), then the stack's own (stackVariables).
+func (s *Stack) appEnv(edgePort string) ([]string, error) {
+	port, err := proctree.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	env := slices.Clone(s.cfg.Env)
+	if db := s.databaseURL(); db != "" {
+		env = append(env, "DATABASE_URL="+db)
+	}
+	env = append(env,
+		"ALLOWED_HOSTS="+s.cfg.Host,
+		"DJFRONT_HOSTS="+s.cfg.Host,
+		"DJFRONT_CDN_DOMAIN="+net.JoinHostPort(s.cfg.Host, edgePort),
+		"DJFRONT_BUCKET="+s.aws.Bucket,
+		"DJFRONT_S3_ENDPOINT_URL="+s.MotoEndpoint,
+		"UPSTREAM_URL=http://127.0.0.1:"+strconv.Itoa(port),
+		"DJANGO_SUPERUSER_USERNAME="+s.AdminUser,
+		"DJANGO_SUPERUSER_PASSWORD="+s.AdminPassword,
+		"DJANGO_SUPERUSER_EMAIL=admin@example.com",
+		"PYTHONUNBUFFERED=1",
+		// gunicorn 27's control socket, $XDG_RUNTIME_DIR/gunicorn.ctl,
+		// else in $HOME: in StateDir (0700), not outside the project.
+		"XDG_RUNTIME_DIR="+s.StateDir,
+	)
+	if s.cfg.Tour {
+		dir, err := s.tourStatic()
+		if err != nil {
+			return nil, err
+		}
+		env = append(env, "DJANGO_STATICFILES_DIRS="+dir)
+	}
+	return env, nil
+}
+
+// createSuperuser creates the superuser AdminUser with AdminPassword; one
+// of that name that exists already (a kept database) is not an error, and
+// is left as it is (AdminExisted).
+func (s *Stack) createSuperuser(ctx context.Context) error {
+	out, err := s.manage(ctx, "createsuperuser", "--noinput")
+	if err != nil && strings.Contains(out, "is already taken.") {
+		s.AdminExisted = true
+		return nil
+	}
+	return err
+}
+
+// serveInvokeAPI serves the app function's Invoke API (runtimeapi.Server's
 // ServeHTTP) on a free loopback port, as LambdaEndpoint.
 func (s *Stack) serveInvokeAPI() error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -159,7 +238,7 @@ func (s *Stack) serveInvokeAPI() error {
 	}
 	s.LambdaEndpoint = "http://" + ln.Addr().String()
 	s.invokeAPI = &http.Server{
-		Handler:           s.hf,
+		Handler:           s.app,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(slog.NewJSONHandler(s.cfg.Logs, nil).WithAttrs([]slog.Attr{slog.String("server", "invoke API")}), slog.LevelWarn),
 	}
@@ -167,32 +246,32 @@ func (s *Stack) serveInvokeAPI() error {
 	return nil
 }
 
-// ManageCommand returns the shell command a user runs, from the
-// repository's root, to migrate the in-function app through the Invoke API
-// (`djfront manage`), or "" in the external mode. The CLI needs no AWS
+// ManageCommand returns the shell command a user runs to migrate the
+// in-function app through the Invoke API (`djfront manage`, called as
+// Config.CLI says), or "" in the external mode. The CLI needs no AWS
 // credentials for a loopback endpoint.
 func (s *Stack) ManageCommand() string {
 	if s.LambdaEndpoint == "" {
 		return ""
 	}
-	return "AWS_ENDPOINT_URL_LAMBDA=" + s.LambdaEndpoint + " go run ./cmd/djfront manage --function " + hostForwardID + " -- migrate"
+	return "AWS_ENDPOINT_URL_LAMBDA=" + s.LambdaEndpoint + " " + s.cfg.CLI + " manage --function " + s.appID + " -- migrate"
 }
 
 // manage runs a Django management command and returns its output: in the
 // in-function mode as `djfront manage` does, a synchronous {"manage": args}
-// invocation of hostforward's manage alias with its client context; in the
-// external mode with manage.py on this machine. A non-zero exit is an error
-// that carries the output.
+// invocation of the app function's manage alias with its client context; in
+// the external mode with manage.py on this machine. A non-zero exit is an
+// error that carries the output.
 func (s *Stack) manage(ctx context.Context, args ...string) (string, error) {
 	if s.cfg.App == External {
 		return s.django.Manage(ctx, args...)
 	}
-	what := "manage " + strings.Join(args, " ") + " (in " + hostForwardID + ")"
+	what := "manage " + strings.Join(args, " ") + " (in " + s.appID + ")"
 	payload, err := manageapi.Encode(args)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
-	res, err := s.hf.InvokeWith(ctx, payload, runtimeapi.InvokeOptions{Qualifier: manageapi.Alias, ClientContext: manageapi.ClientContext("djfront-local")})
+	res, err := s.app.InvokeWith(ctx, payload, runtimeapi.InvokeOptions{Qualifier: manageapi.Alias, ClientContext: manageapi.ClientContext("djfront-local")})
 	switch {
 	case err != nil:
 		return "", fmt.Errorf("%s: %w", what, err)

@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/djfront/djfront/internal/childproc"
+	"github.com/djfront/djfront/internal/local/motostack"
+	"github.com/djfront/djfront/internal/local/proctree"
+	"github.com/djfront/djfront/internal/local/samlocal"
 	"github.com/djfront/djfront/internal/local/testenv"
 )
 
@@ -24,12 +29,17 @@ const failureLimit = 10 * time.Second
 func TestTourAndFaults(t *testing.T) {
 	testenv.Integration(t)
 	testenv.RequireCommand(t, "make", "apt-get install make")
-	s := startStack(t, Config{})
+	s := startStack(t, Config{Tour: true, Postgres: true})
 
+	t.Run("the app's database is the throwaway PostgreSQL", func(t *testing.T) {
+		if s.pg == nil || !strings.HasPrefix(s.databaseURL(), "postgres") {
+			t.Errorf("database %q, want the stack's PostgreSQL (Config.Postgres)", s.databaseURL())
+		}
+	})
 	t.Run("tour", func(t *testing.T) {
-		walkTour(t, s, "1. Where the app runs: inside the hostforward function", `"app ready" after`,
-			"child of pid", "/bootstrap (the function's runtime process)", `in the function: {"manage": ["collectstatic", "--noinput"]}`,
-			"the same app served every request, inside the function")
+		walkTour(t, s, "1. Where the app runs: inside the function, as AppFunction deploys", `"app ready" after`,
+			"child of pid", "the function's runtime process (the Python runtime's bootstrap, handed over to hostforward by the wrapper)",
+			`in the function: {"manage": ["collectstatic", "--noinput"]}`, "the same app served every request, inside the function")
 	})
 
 	t.Run("app killed: a fresh one inside the function", func(t *testing.T) {
@@ -78,7 +88,7 @@ func TestTourAndFaults(t *testing.T) {
 func TestExternalApp(t *testing.T) {
 	testenv.Integration(t)
 	testenv.RequireCommand(t, "make", "apt-get install make")
-	s := startStack(t, Config{App: External})
+	s := startStack(t, Config{App: External, Tour: true})
 	if s.ManageCommand() != "" || s.DjangoURL == "" {
 		t.Errorf("ManageCommand %q, DjangoURL %q: want none and gunicorn's", s.ManageCommand(), s.DjangoURL)
 	}
@@ -183,4 +193,81 @@ func (s *Stack) process(name string) *childproc.Process {
 		}
 	}
 	return nil
+}
+
+// TestKeptDatabase starts the stack twice on one database, the user's
+// (DATABASE_URL in Config.Env): the app uses it, and the second start finds
+// the superuser there and keeps it.
+func TestKeptDatabase(t *testing.T) {
+	testenv.Integration(t)
+	testenv.RequireCommand(t, "make", "apt-get install make")
+	db := filepath.Join(t.TempDir(), "mine.sqlite3")
+	cfg := Config{StateDir: t.TempDir(), AdminPassword: "first-password", Env: []string{"DATABASE_URL=sqlite:///" + db}}
+	first := startStack(t, cfg)
+	if first.AdminExisted {
+		t.Error("first start: AdminExisted, want the superuser created")
+	}
+	first.Close()
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("the user's database: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.StateDir, "db.sqlite3")); err == nil {
+		t.Error("a database in StateDir, though DATABASE_URL named another")
+	}
+	cfg.AdminPassword = "second-password"
+	second := startStack(t, cfg)
+	if !second.AdminExisted {
+		t.Error("second start: AdminExisted false, want the kept superuser found")
+	}
+	if out, err := second.manage(t.Context(), "migrate", "--noinput"); err != nil || !strings.Contains(out, "No migrations to apply.") {
+		t.Errorf("migrate on the kept database: %v %q", err, out)
+	}
+}
+
+// TestFunctionEnv: the app function's environment is the template's, its
+// secrets and bucket by Ref resolved, then the user's, then the stack's
+// own, then the runtime's; the user's DATABASE_URL reaches the app, and
+// without one the app's database is a file in StateDir.
+func TestFunctionEnv(t *testing.T) {
+	tpl, err := samlocal.ReadTemplate("../../../template.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		user   []string
+		wantDB string
+	}{
+		{"the user's database", []string{"DATABASE_URL=postgres://u:p@127.0.0.1/app", "DJFRONT_HOSTS=www.example.com", "MY_SETTING=1"}, "postgres://u:p@127.0.0.1/app"},
+		{"none given", []string{"MY_SETTING=1"}, "sqlite:////my%20state/db.sqlite3"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStack(Config{Env: tt.user, AdminPassword: "pw"})
+			s.tpl, s.StateDir, s.MotoEndpoint = tpl, "/my state", "http://127.0.0.1:5000"
+			s.aws = &motostack.Stack{Bucket: "djfront-assets-local"}
+			s.secrets = map[string]motostack.Secret{"DjangoSecretKey": {ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:k"}}
+			s.runs = map[string]*samlocal.Runnable{appFunctionID: {Env: []string{"PATH=/venv/bin:/usr/bin"}}}
+			app, err := s.appEnv("3000")
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := s.functionEnv(appFunctionID, app...)
+			for name, want := range map[string]string{
+				"DATABASE_URL":                 tt.wantDB,
+				"MY_SETTING":                   "1",
+				"DJFRONT_HOSTS":                "localhost", // the stack's, over the user's
+				"DJFRONT_CDN_DOMAIN":           "localhost:3000",
+				"DJFRONT_BUCKET":               "djfront-assets-local",
+				"DJANGO_SECRET_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:k",
+				"AWS_ENDPOINT_URL":             "http://127.0.0.1:5000",
+				"DJANGO_SUPERUSER_PASSWORD":    "pw",
+				"PATH":                         "/venv/bin:/usr/bin",
+				"AWS_LAMBDA_EXEC_WRAPPER":      "/opt/djfront-wrapper", // the template's; Prepare's Env points it at the local /opt
+			} {
+				if got := proctree.Getenv(env, name); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+		})
+	}
 }

@@ -37,28 +37,37 @@ const (
 // site (DJFRONT_STATIC_PREFIX's default, the template's StaticPrefix).
 const staticPrefix = "static"
 
-// startAWS starts the moto server and creates the template's resources in it.
+// startAWS starts the moto server and creates the template's resources in
+// it, with the secrets the stack's functions name.
 func (s *Stack) startAWS(ctx context.Context) error {
 	ready, cancel := readyContext(ctx)
 	defer cancel()
-	moto, err := motoserver.Start(ready, []string{RunMarker + "=" + s.RunID}, childproc.Options{Output: s.prefixed("moto server")})
+	moto, err := motoserver.StartPython(ready, s.cfg.MotoPython, []string{RunMarker + "=" + s.RunID}, childproc.Options{Output: s.prefixed("moto server")})
 	if err != nil {
 		return err
 	}
 	s.watch(moto.Process)
 	s.MotoEndpoint = moto.Endpoint
-	s.aws, err = motostack.Create(ctx, s.tpl, motoserver.Config(moto.Endpoint), motostack.Options{Name: "demo", VisibilityTimeout: visibilityTimeout})
+	cfg := motoserver.Config(moto.Endpoint)
+	s.aws, err = motostack.Create(ctx, s.tpl, cfg, motostack.Options{Name: stackName, VisibilityTimeout: visibilityTimeout})
 	if err != nil {
 		return fmt.Errorf("moto server at %s: %w", moto.Endpoint, err)
 	}
+	if s.secrets, err = motostack.CreateSecrets(ctx, s.tpl, cfg, stackName, s.secretIDs()); err != nil {
+		return fmt.Errorf("moto server at %s: %w", moto.Endpoint, err)
+	}
 	s.DistributionID = s.aws.DistributionID
-	fmt.Fprintf(s.cfg.Progress, "      bucket %s (versioned) → queue (DLQ after %d receives, batches after %v; template: %v) → distribution %s\n",
-		s.aws.Bucket, s.aws.MaxReceiveCount, batchingWindow, s.aws.BatchingWindow, s.DistributionID)
+	fmt.Fprintf(s.cfg.Progress, "      bucket %s (versioned) → queue (DLQ after %d receives, batches after %v; template: %v) → distribution %s; %d secrets\n",
+		s.aws.Bucket, s.aws.MaxReceiveCount, batchingWindow, s.aws.BatchingWindow, s.DistributionID, len(s.secrets))
 	return nil
 }
 
-// startPostgres starts the PostgreSQL server the app's DATABASE_URL names.
+// startPostgres starts the throwaway PostgreSQL server the app's
+// DATABASE_URL names, unless a database is named already (namesDatabase).
 func (s *Stack) startPostgres(ctx context.Context) error {
+	if s.namesDatabase() {
+		return nil
+	}
 	ready, cancel := readyContext(ctx)
 	defer cancel()
 	pg, err := pgserver.Start(ready, childproc.Options{Output: s.prefixed("postgres")})
@@ -73,18 +82,15 @@ func (s *Stack) startPostgres(ctx context.Context) error {
 // startInvalidate starts the invalidate function against moto and the
 // poller that delivers the queue's messages to it.
 func (s *Stack) startInvalidate(ctx context.Context) error {
-	fn, err := s.startFunction(ctx, "InvalidateFunction", map[string]string{"DISTRIBUTION_ID": s.DistributionID},
-		motoserver.Env(s.MotoEndpoint)...)
+	fn, err := s.startFunction(ctx, invalidateID, nil, "DISTRIBUTION_ID="+s.DistributionID)
 	if err != nil {
 		return err
 	}
-	pollCtx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
-	go s.poll(pollCtx, fn)
+	s.bg.Go(func() { s.poll(s.bgCtx, fn) })
 	return nil
 }
 
-// startEdge serves the local edge in front of hostforward on ln with a
+// startEdge serves the local edge in front of the app's function on ln with a
 // self-signed certificate, then makes the Client that trusts it.
 func (s *Stack) startEdge(ln net.Listener) error {
 	cert, err := localedge.SelfSignedCert(s.cfg.Host, "127.0.0.1", "::1")
@@ -100,9 +106,9 @@ func (s *Stack) startEdge(ln net.Listener) error {
 	}
 	edge := localedge.New(localedge.Config{
 		Distribution: dist,
-		App:          s.hf,
+		App:          s.app,
 		Assets:       localedge.NewAssets(s.aws.S3, s.aws.Bucket, logger),
-		OriginVerify: s.secret,
+		OriginVerify: s.origin,
 		Observe:      s.observe,
 		Logger:       logger,
 	})
@@ -143,7 +149,6 @@ func viewerClient(cert tls.Certificate, addr string) *http.Client {
 // poll delivers the queue's messages to the invalidate function as the
 // event source mapping does, gathering them for batchingWindow first.
 func (s *Stack) poll(ctx context.Context, fn *runtimeapi.Server) {
-	defer close(s.pollDone)
 	poller := s.aws.Poller(fn, 0)
 	for {
 		waiting, err := s.queued(ctx)

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -41,10 +42,16 @@ const AdminUser = djangoserver.AdminUser
 // machines, not a speed check.
 const readyLimit = 60 * time.Second
 
-// Config configures a Stack.
+// Config configures a Stack. The zero value of each field but Root is a
+// default: the repository's example project (examples/djangoapp, the
+// repository's template.yaml) on https://localhost:3000.
 type Config struct {
-	// Root is the repository's root directory (template.yaml, examples/).
+	// Root is the project's directory, where its template is (and, for the
+	// example, the repository's root).
 	Root string
+	// Template is the SAM template; default template.yaml (.yml, .json) in
+	// Root.
+	Template string
 	// Addr is the local edge's address; default "127.0.0.1:3000". Port 0
 	// picks a free port.
 	Addr string
@@ -54,43 +61,88 @@ type Config struct {
 	Progress io.Writer
 	// Logs receives the output of every process and function.
 	Logs io.Writer
-	// App is how the app runs: InFunction (the default) or External.
+	// App is how the app runs: InFunction (the default) or External (the
+	// example project only).
 	App string
+	// Python is the project's interpreter, that of the Python runtime's
+	// functions (and of `python3` on their PATH); MotoPython runs moto.
+	// Defaults: the repository's environment (pyenv.Python), and Python for
+	// MotoPython.
+	Python, MotoPython string
+	// Self is the djfront executable and SelfVersion its version, which run
+	// djfront's prebuilt Lambda artifacts on this machine (see
+	// samlocal.Host); "" when the template builds them from source.
+	Self, SelfVersion string
+	// CLI is how the printed commands call djfront; default "go run
+	// ./cmd/djfront", as from the repository's root.
+	CLI string
+	// Env is the app's environment as the user gives it (KEY=VALUE: the
+	// shell's, an env file's), over the template's variables and under the
+	// stack's own (StackVariable). Without a DATABASE_URL the app's is
+	// Postgres's, or a SQLite file in StateDir.
+	Env []string
+	// Postgres starts a throwaway PostgreSQL server (package pgserver,
+	// removed by Close) for the app when neither Env nor the template
+	// names a database: the example's, for make demo and make local.
+	Postgres bool
+	// StateDir keeps what outlives a run (the default SQLite database) and
+	// holds the functions' local builds; "" makes a temporary directory,
+	// removed by Close.
+	StateDir string
+	// AdminUser and AdminPassword are the Django superuser's; defaults
+	// AdminUser and a fresh random password. A superuser of that name that
+	// exists already is kept as it is.
+	AdminUser, AdminPassword string
+	// Tour prepares the example project for Tour: an extra static
+	// directory (DJANGO_STATICFILES_DIRS) whose file the tour changes.
+	Tour bool
+	// Reload starts the app anew (a new execution environment of its
+	// function) when a Python file or template under its code changes, as
+	// runserver does.
+	Reload bool
 }
 
 // Stack is the whole chain on loopback (see the package documentation).
 type Stack struct {
 	// URL is the site's base URL as a viewer uses it, https://HOST:PORT.
 	URL string
-	// AdminPassword is the password of the Django superuser AdminUser.
-	AdminPassword string
+	// AdminUser and AdminPassword are the Django superuser's; AdminExisted
+	// is true when a superuser of that name existed already (its password
+	// then is not AdminPassword, unless it was set so before).
+	AdminUser, AdminPassword string
+	AdminExisted             bool
 	// Client trusts the edge's certificate and keeps cookies.
 	Client *http.Client
 	// MotoEndpoint, DjangoURL and DistributionID identify the parts;
 	// DjangoURL is the external gunicorn's, "" in the in-function mode.
 	MotoEndpoint, DjangoURL, DistributionID string
-	// LambdaEndpoint is hostforward's Invoke API in the in-function mode
-	// (AWS_ENDPOINT_URL_LAMBDA for `djfront manage`), else "".
+	// LambdaEndpoint is the app function's Invoke API in the in-function
+	// mode (AWS_ENDPOINT_URL_LAMBDA for `djfront manage`), else "".
 	LambdaEndpoint string
+	// StateDir is Config.StateDir, or the temporary directory in its place.
+	StateDir string
 	// RunID is the value of RunMarker in the stack's processes.
 	RunID string
 
 	cfg       Config
-	dir       string // temporary state: database, extra static files
+	tmp       bool // StateDir is temporary
 	tpl       *samlocal.Template
-	bins      map[string]string // built functions by logical id
+	runs      map[string]*samlocal.Runnable // the functions, ready to run, by logical id
 	aws       *motostack.Stack
-	pg        *pgserver.Server // the app's database
-	django    *djangoserver.App
-	hf        *runtimeapi.Server // hostforward
-	secret    string             // the origin secret hostforward trusts
-	appLog    appLog             // the in-function app's lifecycle, from hostforward's log
-	appPid    int                // the in-function app's pid, as the tour found it
-	appParent int                // its parent, the function's runtime process
-	server    *http.Server       // the edge
-	invokeAPI *http.Server       // hostforward's Invoke API, in the in-function mode
-	cancel    context.CancelFunc // stops the poller
-	pollDone  chan struct{}
+	secrets   map[string]motostack.Secret // the template's secrets the functions name, by logical id
+	pg        *pgserver.Server            // the app's throwaway database (Config.Postgres)
+	django    *djangoserver.App           // the external mode's app
+	app       *runtimeapi.Server          // the function behind the edge
+	appID     string                      // its logical id
+	origin    string                      // the origin secret it trusts
+	appLog    appLog                      // the in-function app's lifecycle, from the function's log
+	appPid    int                         // the in-function app's pid, as the tour found it
+	appParent int                         // its parent, the function's runtime process
+	server    *http.Server                // the edge
+	invokeAPI *http.Server                // the app function's Invoke API, in the in-function mode
+	bgCtx     context.Context             // the poller's and the watcher's, ended by Close
+	cancel    context.CancelFunc          // ends bgCtx
+	bg        sync.WaitGroup              // the poller and the watcher
 	failures  chan error
 
 	mu       sync.Mutex
@@ -118,7 +170,7 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 			s = nil
 		}
 	}()
-	if err := preflight(ctx); err != nil {
+	if err := preflight(ctx, s.cfg); err != nil {
 		return s, err
 	}
 	// The edge's port first: the one a user may have taken already.
@@ -131,30 +183,12 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 			ln.Close()
 		}
 	}()
-	s.URL = "https://" + net.JoinHostPort(s.cfg.Host, portOf(ln.Addr().String()))
-	if s.dir, err = os.MkdirTemp("", "djfront-demo-"); err != nil {
-		return s, fmt.Errorf("state directory: %w", err)
-	}
 	edgePort := portOf(ln.Addr().String())
-	steps := []struct {
-		what string
-		run  func(context.Context) error
-	}{
-		{"building hostforward and invalidate from template.yaml", s.build},
-		{"starting the moto server (S3, SQS, CloudFront)", s.startAWS},
-		{"starting PostgreSQL (the app's database)", s.startPostgres},
-		{"starting the invalidate function and the S3 → SQS → Lambda delivery", s.startInvalidate},
-		{"starting hostforward with Django inside it (UPSTREAM_COMMAND: gunicorn), then migrate, createsuperuser and collectstatic to the bucket through its management invocation", func(ctx context.Context) error {
-			return s.startInFunction(ctx, edgePort)
-		}},
-		{"starting the local edge (CloudFront + API Gateway)", func(ctx context.Context) error {
-			return s.startEdge(ln)
-		}},
+	s.URL = "https://" + net.JoinHostPort(s.cfg.Host, edgePort)
+	if err := s.openState(); err != nil {
+		return s, err
 	}
-	if s.cfg.App == External {
-		steps[4].what = "starting Django on its own (migrate, createsuperuser, collectstatic to the bucket, gunicorn) and hostforward in front of it (UPSTREAM_URL)"
-		steps[4].run = func(ctx context.Context) error { return s.startExternal(ctx, edgePort) }
-	}
+	steps := s.steps(ln, edgePort)
 	for i, st := range steps {
 		fmt.Fprintf(s.cfg.Progress, "[%d/%d] %s\n", i+1, len(steps), st.what)
 		if err := st.run(ctx); err != nil {
@@ -162,6 +196,38 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 		}
 	}
 	return s, nil
+}
+
+// step is one step of Start.
+type step struct {
+	what string
+	run  func(context.Context) error
+}
+
+// steps are Start's steps, for the edge on ln at edgePort.
+func (s *Stack) steps(ln net.Listener, edgePort string) []step {
+	appStep := step{"starting " + appFunctionID + " as the template has it (the Python runtime, the layer's wrapper handing over to hostforward, which starts the app: UPSTREAM_COMMAND), then migrate, createsuperuser and collectstatic to the bucket through its management invocation",
+		func(ctx context.Context) error { return s.startInFunction(ctx, edgePort) }}
+	if s.cfg.App == External {
+		appStep = step{"starting Django on its own (migrate, createsuperuser, collectstatic to the bucket, gunicorn) and hostforward in front of it (UPSTREAM_URL)",
+			func(ctx context.Context) error { return s.startExternal(ctx, edgePort) }}
+	}
+	steps := []step{
+		{"preparing the functions of " + filepath.Base(s.cfg.Template) + " to run on this machine", s.prepare},
+		{"starting the moto server (S3, SQS, CloudFront, Secrets Manager)", s.startAWS},
+	}
+	if s.cfg.Postgres {
+		steps = append(steps, step{"starting PostgreSQL (the app's database, unless DATABASE_URL names one)", s.startPostgres})
+	}
+	steps = append(steps, []step{
+		{"starting the invalidate function and the S3 → SQS → Lambda delivery", s.startInvalidate},
+		appStep,
+		{"starting the local edge (CloudFront + API Gateway)", func(context.Context) error { return s.startEdge(ln) }},
+	}...)
+	if s.cfg.Reload && s.cfg.App == InFunction {
+		steps = append(steps, step{"watching the app's Python files and templates: an edit restarts the app", s.startWatch})
+	}
+	return steps
 }
 
 // newStack returns an unstarted Stack for cfg with its defaults filled in.
@@ -181,28 +247,72 @@ func newStack(cfg Config) *Stack {
 	if cfg.Logs == nil {
 		cfg.Logs = io.Discard
 	}
-	s := &Stack{cfg: cfg, RunID: os.Getenv(RunMarker), failures: make(chan error, 8), pollDone: make(chan struct{})}
+	cfg.Python = cmp.Or(cfg.Python, pyenv.Python())
+	cfg.MotoPython = cmp.Or(cfg.MotoPython, cfg.Python)
+	cfg.CLI = cmp.Or(cfg.CLI, "go run ./cmd/djfront")
+	cfg.AdminUser = cmp.Or(cfg.AdminUser, AdminUser)
+	s := &Stack{cfg: cfg, RunID: os.Getenv(RunMarker), failures: make(chan error, 8), AdminUser: cfg.AdminUser, AdminPassword: cfg.AdminPassword}
+	s.bgCtx, s.cancel = context.WithCancel(context.Background())
 	if s.RunID == "" {
 		s.RunID = rand.Text()
+	}
+	if s.AdminPassword == "" {
+		s.AdminPassword = rand.Text()
 	}
 	return s
 }
 
-// preflight checks the tools the stack runs, naming the install step.
-func preflight(ctx context.Context) error {
-	if err := pyenv.Check(); err != nil {
-		return err
-	}
-	for _, module := range []string{"django", "gunicorn", "psycopg", "storages.backends.s3boto3", "moto.server"} {
-		if !proctree.PythonImports(ctx, pyenv.Python(), module) {
-			return fmt.Errorf("%s cannot import %s: %s", pyenv.Python(), module, pyenv.Install)
+// openState finds the template and makes the state directory.
+func (s *Stack) openState() error {
+	if s.cfg.Template == "" {
+		var err error
+		if s.cfg.Template, err = samlocal.FindTemplate(s.cfg.Root); err != nil {
+			return err
 		}
 	}
-	if _, err := pgserver.FindBin(); err != nil {
+	if s.StateDir = s.cfg.StateDir; s.StateDir == "" {
+		dir, err := os.MkdirTemp("", "djfront-local-")
+		if err != nil {
+			return fmt.Errorf("state directory: %w", err)
+		}
+		s.StateDir, s.tmp = dir, true
+	}
+	if err := os.MkdirAll(s.StateDir, 0o700); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	return nil
+}
+
+// preflight checks the tools the stack runs, naming the install step.
+func preflight(ctx context.Context, cfg Config) error {
+	install := pyenv.Install
+	if cfg.Self != "" { // a project's environment: pip installs all of it
+		install = "pip install 'djfront[local]' in the project's virtualenv"
+	} else if err := pyenv.Check(); err != nil {
 		return err
 	}
-	if _, err := exec.LookPath("make"); err != nil {
-		return fmt.Errorf("make is missing: apt-get install make")
+	modules := []string{"django", "gunicorn", "storages.backends.s3boto3"}
+	if cfg.Postgres {
+		modules = append(modules, "psycopg")
+	}
+	checks := []struct {
+		python  string
+		modules []string
+	}{{cfg.Python, modules}, {cfg.MotoPython, []string{"moto.server"}}}
+	for _, c := range checks {
+		for _, module := range c.modules {
+			if !proctree.PythonImports(ctx, c.python, module) {
+				return fmt.Errorf("%s cannot import %s: %s", c.python, module, install)
+			}
+		}
+	}
+	if cfg.Postgres {
+		if _, err := pgserver.FindBin(); err != nil {
+			return err
+		}
+	}
+	if _, err := exec.LookPath("make"); err != nil && cfg.Self == "" {
+		return fmt.Errorf("make is missing (the template's functions are built with it): apt-get install make")
 	}
 	return nil
 }
@@ -212,32 +322,12 @@ func preflight(ctx context.Context) error {
 func listenEdge(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return nil, fmt.Errorf("local edge: port %s is in use (another demo running?); choose another with -addr: %w", portOf(addr), err)
+		return nil, fmt.Errorf("local edge: port %s is in use (another local stack running?); choose another: %w", portOf(addr), err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("local edge: listen on %s: %w", addr, err)
 	}
 	return ln, nil
-}
-
-// build reads template.yaml and builds both functions for this machine.
-func (s *Stack) build(ctx context.Context) error {
-	tpl, err := samlocal.ReadTemplate(filepath.Join(s.cfg.Root, "template.yaml"), nil)
-	if err != nil {
-		return err
-	}
-	s.tpl, s.bins = tpl, map[string]string{}
-	cache, _ := os.UserCacheDir()
-	for _, id := range []string{"HostForwardFunction", "InvalidateFunction"} {
-		fn, err := tpl.Function(id)
-		if err != nil {
-			return err
-		}
-		if s.bins[id], err = samlocal.Build(ctx, fn, filepath.Join(cache, "djfront", "demo", id), s.cfg.Logs); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // readyContext returns ctx bounded by readyLimit.
@@ -278,56 +368,6 @@ func (s *Stack) linesTo(out io.Writer, prefix string) io.Writer {
 	return w
 }
 
-// startFunction runs the built function id under the Runtime API with its
-// template environment, overrides (as an --env-vars entry would) and extra,
-// and its template limits (for hostforward in the in-function mode,
-// AppFunction's, whose log also feeds appLog).
-func (s *Stack) startFunction(ctx context.Context, id string, overrides map[string]string, extra ...string) (*runtimeapi.Server, error) {
-	fn, err := s.tpl.Function(id)
-	if err != nil {
-		return nil, err
-	}
-	env := fn.Environ(nil, samlocal.EnvVars{fn.LogicalID: overrides})
-	env = append(append(env, extra...), RunMarker+"="+s.RunID, "AWS_EC2_METADATA_DISABLED=true")
-	logs := s.prefixed(fn.LogicalID)
-	timeout, memory := fn.Timeout, fn.MemoryMB
-	var aliases []string
-	if id == hostForwardID && s.cfg.App == InFunction {
-		logs = io.MultiWriter(logs, s.lines(&s.appLog))
-		// The limits of the template's in-function function, whose
-		// timeout leaves room for management commands (collectstatic to
-		// the bucket takes a while), and its management alias; its code is
-		// this hostforward.
-		app, err := s.tpl.Function(appFunctionID)
-		if err != nil {
-			return nil, err
-		}
-		timeout, memory = app.Timeout, app.MemoryMB
-		alias, err := s.tpl.Resource(manageAliasID, "AWS::Lambda::Alias")
-		if err != nil {
-			return nil, err
-		}
-		name, _ := alias["Name"].(string)
-		aliases = []string{name}
-	}
-	srv, err := runtimeapi.Start(ctx, runtimeapi.Function{
-		Name:     fn.LogicalID,
-		Binary:   s.bins[id],
-		Env:      env,
-		Timeout:  timeout,
-		MemoryMB: memory,
-		Logs:     logs,
-		Aliases:  aliases,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", fn.LogicalID, err)
-	}
-	s.mu.Lock()
-	s.funcs = append(s.funcs, srv)
-	s.mu.Unlock()
-	return srv, nil
-}
-
 func (s *Stack) observe(ev *events.APIGatewayV2HTTPRequest, _ *events.APIGatewayV2HTTPResponse) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -353,7 +393,7 @@ func (s *Stack) lastEvent() *events.APIGatewayV2HTTPRequest {
 func (s *Stack) Failures() <-chan error { return s.failures }
 
 // Close stops the edge, the functions and every process group, and
-// removes the stack's temporary files. It is safe to call more than once.
+// removes a temporary StateDir. It is safe to call more than once.
 func (s *Stack) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -372,10 +412,8 @@ func (s *Stack) Close() {
 			srv.Close()
 		}
 	}
-	if s.cancel != nil {
-		s.cancel()
-		<-s.pollDone
-	}
+	s.cancel()
+	s.bg.Wait()
 	for _, f := range funcs {
 		f.Close()
 	}
@@ -390,8 +428,8 @@ func (s *Stack) Close() {
 	for _, w := range writers {
 		w.Close()
 	}
-	if s.dir != "" {
-		os.RemoveAll(s.dir)
+	if s.tmp {
+		os.RemoveAll(s.StateDir)
 	}
 }
 

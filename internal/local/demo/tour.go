@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,12 +32,15 @@ const invalidationLimit = 60 * time.Second
 // mode, last, that one app inside the function served it all. It returns
 // an error when a hop did not do what djfront promises.
 func (s *Stack) Tour(ctx context.Context, w io.Writer) error {
+	if !s.cfg.Tour {
+		return errors.New("the stack was started without Config.Tour")
+	}
 	type step struct {
 		title string
 		run   func(context.Context, io.Writer) error
 	}
 	steps := []step{
-		{"Where the app runs: inside the hostforward function", s.tourInFunction},
+		{"Where the app runs: inside the function, as " + appFunctionID + " deploys", s.tourInFunction},
 		{"A page request: host, scheme and client IP as Django sees them", s.tourPage},
 		{"A form POST with Django's CSRF protection", s.tourForm},
 		{"collectstatic, and the invalidation it produced", s.tourCollectstatic},
@@ -66,14 +70,18 @@ func (s *Stack) tourInFunction(_ context.Context, w io.Writer) error {
 	if len(started) != 1 || len(ready) != 1 || started[0].Pid != ready[0].Pid {
 		return fmt.Errorf("the function's log has %v for \"app started\" and %v for \"app ready\", want one of each for one pid", started, ready)
 	}
-	pid := ready[0].Pid
+	fn := s.tpl.Functions[appFunctionID]
+	pid, runtimePid := ready[0].Pid, s.app.RuntimePid()
 	ppid := proctree.ParentOf(pid)
 	app, parent := cmdline(pid), cmdline(ppid)
-	fmt.Fprintf(w, "   hostforward           UPSTREAM_COMMAND=%s\n", djangoserver.UpstreamCommand())
-	fmt.Fprintf(w, "   the function's log    \"app started\" pid %d, \"app ready\" after %d ms (GET %s answered)\n", pid, ready[0].DurationMS, djangoserver.ReadyPath)
-	fmt.Fprintf(w, "   process tree          pid %d %.60s… is a child of pid %d %s (the function's runtime process)\n", pid, app, ppid, parent)
-	if !strings.Contains(app, "gunicorn") || filepath.Base(strings.Fields(parent + " ?")[0]) != "bootstrap" {
-		return fmt.Errorf("pid %d (%q) under pid %d (%q): want gunicorn under the function's bootstrap", pid, app, ppid, parent)
+	fmt.Fprintf(w, "   %s           %s with the layer's AWS_LAMBDA_EXEC_WRAPPER=%s, UPSTREAM_COMMAND=%s\n",
+		appFunctionID, fn.Runtime, fn.Environment["AWS_LAMBDA_EXEC_WRAPPER"], fn.Environment["UPSTREAM_COMMAND"])
+	fmt.Fprintf(w, "   the function's log    \"app started\" pid %d, \"app ready\" after %d ms (GET %s answered)\n",
+		pid, ready[0].DurationMS, cmp.Or(fn.Environment["UPSTREAM_READY_PATH"], "/"))
+	fmt.Fprintf(w, "   process tree          pid %d %.60s… is a child of pid %d %s, the function's runtime process (the Python runtime's bootstrap, handed over to hostforward by the wrapper)\n",
+		pid, app, ppid, parent)
+	if !strings.Contains(app, "gunicorn") || ppid != runtimePid || !strings.Contains(parent, "hostforward") {
+		return fmt.Errorf("pid %d (%q) under pid %d (%q): want gunicorn under the function's runtime process %d, become hostforward", pid, app, ppid, parent, runtimePid)
 	}
 	s.appPid, s.appParent = pid, ppid
 	return nil
@@ -209,7 +217,7 @@ func (s *Stack) tourCollectstatic(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	note := "changed by the tour"
-	if err := writeTourCSS(filepath.Join(s.dir, "extra-static"), note); err != nil {
+	if err := writeTourCSS(filepath.Join(s.StateDir, "extra-static"), note); err != nil {
 		return err
 	}
 	out, err := s.manage(ctx, "collectstatic", "--noinput")

@@ -52,12 +52,18 @@ type Server struct {
 // it answers, or when ctx ends (the server stopped). Stop its Process when
 // done (Process.Stop with childproc.DefaultGrace).
 func Start(ctx context.Context, env []string, opts childproc.Options) (*Server, error) {
+	return StartPython(ctx, pyenv.Python(), env, opts)
+}
+
+// StartPython is Start with moto in the interpreter python (a project's
+// environment with djfront[local]) instead of pyenv.Python.
+func StartPython(ctx context.Context, python string, env []string, opts childproc.Options) (*Server, error) {
 	port, err := proctree.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port)}
-	cmd := exec.Command(pyenv.Python(), "-c", script, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd := exec.Command(python, "-c", script, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "AWS_EC2_METADATA_DISABLED=true")
 	cmd.Env = append(cmd.Env, env...)
 	if s.Process, err = childproc.Start("moto server", cmd, opts); err != nil {

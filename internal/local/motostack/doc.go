@@ -12,6 +12,9 @@
 // knowingly skips is an error, so a change to the template is either built
 // here or noticed.
 //
+// CreateSecrets does the same for the template's Secrets Manager secrets a
+// function names by Ref, with values generated as CloudFormation would.
+//
 // The CloudFormation resource reference:
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-template-resource-type-ref.html
 package motostack

@@ -93,6 +93,41 @@ func TestReinitAfterExit(t *testing.T) {
 	}
 }
 
+// TestRecycle: a recycled function runs in a new environment, started with
+// a cold start before Recycle returns, and the old one is shut down as at
+// Close — its runtime and whatever it spawned gone, SIGTERM first when an
+// extension is registered.
+func TestRecycle(t *testing.T) {
+	testenv.Integration(t)
+	srv, logs := startFn(t, runtimeapi.Function{Env: []string{"FN_SIGTERM=1"}})
+	before := invokeContext(t, srv).PID
+	if got := srv.RuntimePid(); got != before {
+		t.Errorf("RuntimePid() = %d, want %d, the pid that served", got, before)
+	}
+	res := invoke(t, srv, `{"action":"spawn"}`)
+	daemon, err := strconv.Atoi(string(res.Payload))
+	if err != nil {
+		t.Fatalf("spawn: %s %v", res.Payload, res.Error)
+	}
+	if err := srv.Recycle(t.Context()); err != nil {
+		t.Fatalf("Recycle: %v", err)
+	}
+	if got, want := phases(srv.Inits()), "init:success init:success"; got != want {
+		t.Errorf("inits after Recycle %q, want %q (the new environment started at once)", got, want)
+	}
+	for name, p := range map[string]int{"old runtime": before, "its daemon": daemon} {
+		if !gone(p) {
+			t.Errorf("%s %d outlived Recycle", name, p)
+		}
+	}
+	if !strings.Contains(logs.String(), "fn: SIGTERM") {
+		t.Error("the old runtime got no SIGTERM, though it registered an extension")
+	}
+	if after := invokeContext(t, srv).PID; after == before || after != srv.RuntimePid() {
+		t.Errorf("served by pid %d after Recycle (RuntimePid %d), want a new runtime, not %d", after, srv.RuntimePid(), before)
+	}
+}
+
 func TestShutdown(t *testing.T) {
 	testenv.Integration(t)
 	tests := []struct {

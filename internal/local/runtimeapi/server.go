@@ -199,18 +199,71 @@ func Start(ctx context.Context, fn Function) (*Server, error) {
 	s.arn = "arn:aws:lambda:" + region + ":" + accountID + ":function:" + fn.Name
 	s.mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", s.serveInvoke)
 
+	if err := s.initialize(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// initialize starts an execution environment with a cold start. An init
+// that times out leaves none, for the next invocation to run init again (a
+// suppressed init); an init that fails is an error wrapping the
+// *FunctionError.
+func (s *Server) initialize(ctx context.Context) error {
 	env, initErr, err := s.start(ctx, "", PhaseInit, s.fn.InitTimeout)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	switch {
 	case err != nil:
-		return nil, err
+		return err
 	case initErr != nil && initErr.Type == "Sandbox.Timedout":
 		s.suppressed = true
 	case initErr != nil:
-		return nil, fmt.Errorf("runtimeapi: init of %s failed: %w", fn.Name, initErr)
+		return fmt.Errorf("runtimeapi: init of %s failed: %w", s.fn.Name, initErr)
+	case s.closed:
+		env.stop(0)
+		return ErrServerClosed
 	default:
 		s.env = env
 	}
-	return s, nil
+	return nil
+}
+
+// Recycle replaces the execution environment with a new one, as Lambda
+// does once the function's code has changed: it waits for the invocation in
+// progress, shuts the environment down as Close does (SIGTERM and
+// ShutdownGrace when an extension is registered, then SIGKILL to all its
+// processes), and runs a cold start. An init that fails is returned, as by
+// Start; the next invocation then tries a cold start of its own.
+func (s *Server) Recycle(ctx context.Context) error {
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		return ErrServerClosed
+	}
+	defer func() { <-s.turn }()
+	s.mu.Lock()
+	env := s.env
+	s.env, s.suppressed = nil, false
+	s.mu.Unlock()
+	if env != nil {
+		env.stop(env.shutdownGrace())
+	}
+	return s.initialize(ctx)
+}
+
+// RuntimePid returns the pid of the running environment's runtime process
+// (the bootstrap the Server started, whatever it has exec'd since), or 0
+// when no environment runs.
+func (s *Server) RuntimePid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.env == nil {
+		return 0
+	}
+	return s.env.proc.Pid()
 }
 
 // Inits returns every initialization so far, in order.
@@ -529,13 +582,19 @@ func (s *Server) Close() error {
 	s.env = nil
 	s.mu.Unlock()
 	if env != nil {
-		grace := time.Duration(0)
-		if env.api.extensionCount() > 0 {
-			grace = ShutdownGrace
-		}
-		env.stop(grace)
+		env.stop(env.shutdownGrace())
 	}
 	return nil
+}
+
+// shutdownGrace is the time Lambda's shutdown gives the runtime between
+// SIGTERM and SIGKILL: ShutdownGrace if an extension is registered, else
+// none (SIGKILL alone).
+func (e *environment) shutdownGrace() time.Duration {
+	if e.api.extensionCount() > 0 {
+		return ShutdownGrace
+	}
+	return 0
 }
 
 // stop ends the environment: SIGTERM to the runtime process and up to grace

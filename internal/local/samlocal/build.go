@@ -35,45 +35,63 @@ const buildOutput = 1 << 20
 // says which Makefile variable to use.
 func Build(ctx context.Context, fn *Function, artifactsDir string, log io.Writer) (string, error) {
 	if !strings.HasPrefix(fn.Runtime, "provided") {
-		return "", fmt.Errorf("build %s: runtime %q: only custom runtimes (provided.al2023, provided.al2) run locally", fn.LogicalID, fn.Runtime)
+		return "", fmt.Errorf("build %s: runtime %q: only custom runtimes (provided.al2023, provided.al2) are built; see Host.Prepare", fn.LogicalID, fn.Runtime)
 	}
-	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
-		return "", fmt.Errorf("build %s: %w", fn.LogicalID, err)
+	if err := build(ctx, fn.LogicalID, fn.BuildMethod, fn.CodeDir, artifactsDir, log); err != nil {
+		return "", err
 	}
 	bin := filepath.Join(artifactsDir, "bootstrap")
+	if err := checkArch(bin); err != nil {
+		return "", fmt.Errorf("build %s: %w", fn.LogicalID, err)
+	}
+	return bin, nil
+}
+
+// BuildLayer builds l (BuildMethod makefile) into artifactsDir, what Lambda
+// would unpack at /opt, for this machine as Build does.
+func BuildLayer(ctx context.Context, l *Layer, artifactsDir string, log io.Writer) error {
+	if l.BuildMethod != "makefile" {
+		return fmt.Errorf("build %s: Metadata.BuildMethod %q: want makefile", l.LogicalID, l.BuildMethod)
+	}
+	return build(ctx, l.LogicalID, l.BuildMethod, l.ContentDir, artifactsDir, log)
+}
+
+// build runs the build of resource id with method in dir, into
+// artifactsDir, for this machine (see Build).
+func build(ctx context.Context, id, method, dir, artifactsDir string, log io.Writer) error {
+	if err := os.MkdirAll(artifactsDir, 0o755); err != nil {
+		return fmt.Errorf("build %s: %w", id, err)
+	}
 	goCmd := os.Getenv("GO")
 	if goCmd == "" {
 		goCmd = "go"
 	}
 	target := "GOOS=" + runtime.GOOS + " GOARCH=" + runtime.GOARCH
 	var cmd *exec.Cmd
-	switch fn.BuildMethod {
+	switch method {
 	case "makefile":
-		cmd = exec.Command("make", "--no-print-directory", "build-"+fn.LogicalID,
+		cmd = exec.Command("make", "--no-print-directory", "build-"+id,
 			"ARTIFACTS_DIR="+artifactsDir, "GO=env "+target+" "+goCmd)
 	case "go1.x":
-		cmd = exec.Command(goCmd, "build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, ".")
+		cmd = exec.Command(goCmd, "build", "-tags", "lambda.norpc", "-trimpath", "-o", filepath.Join(artifactsDir, "bootstrap"), ".")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
 	default:
-		return "", fmt.Errorf("build %s: Metadata.BuildMethod %q: want makefile or go1.x", fn.LogicalID, fn.BuildMethod)
+		return fmt.Errorf("build %s: Metadata.BuildMethod %q: want makefile or go1.x", id, method)
 	}
-	cmd.Dir = fn.CodeDir
+	cmd.Dir = dir
 	res, err := childproc.Run(ctx, cmd, buildOutput)
 	if err == nil {
 		_, err = io.WriteString(log, res.Output)
 	}
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("build %s: %s: %w", fn.LogicalID, strings.Join(cmd.Args, " "), err)
+		return fmt.Errorf("build %s: %s: %w", id, strings.Join(cmd.Args, " "), err)
 	case res.Killed:
-		return "", fmt.Errorf("build %s: %s: stopped: %w", fn.LogicalID, strings.Join(cmd.Args, " "), context.Cause(ctx))
+		return fmt.Errorf("build %s: %s: stopped: %w", id, strings.Join(cmd.Args, " "), context.Cause(ctx))
 	case res.ExitCode != 0:
-		return "", fmt.Errorf("build %s: %s: exit status %d", fn.LogicalID, strings.Join(cmd.Args, " "), res.ExitCode)
+		return fmt.Errorf("build %s: %s: exit status %d", id, strings.Join(cmd.Args, " "), res.ExitCode)
 	}
-	if err := checkArch(bin); err != nil {
-		return "", fmt.Errorf("build %s: %w", fn.LogicalID, err)
-	}
-	return bin, nil
+	return nil
 }
 
 // elfMachines maps GOARCH to the ELF machine of its executables.

@@ -26,6 +26,17 @@ func ProjectRoot(dir string) (string, error) {
 	}
 }
 
+// FindTemplate returns the template the SAM CLI would use in dir:
+// template.yaml, template.yml or template.json, the first that exists.
+func FindTemplate(dir string) (string, error) {
+	for _, name := range []string{"template.yaml", "template.yml", "template.json"} {
+		if path := filepath.Join(dir, name); isFile(path) {
+			return path, nil
+		}
+	}
+	return "", errors.New("no template.yaml, template.yml or template.json in " + dir + "; name one with --template")
+}
+
 func isFile(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()

@@ -14,8 +14,11 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// functionType is the SAM resource type of a function.
-const functionType = "AWS::Serverless::Function"
+// The SAM resource types of a function and of a layer.
+const (
+	functionType = "AWS::Serverless::Function"
+	layerType    = "AWS::Serverless::LayerVersion"
+)
 
 // Lambda's defaults for a function that sets no timeout or memory size.
 const (
@@ -44,6 +47,26 @@ type Function struct {
 	// literal as written, a Ref to a parameter as the parameter's value,
 	// anything else "".
 	Environment map[string]string
+	// EnvironmentRefs holds the variables whose value is a plain Ref to a
+	// resource of the template (a secret, a bucket), by the resource's
+	// logical id: their Environment value is "", and a local stack that
+	// made the resource knows what it stands for.
+	EnvironmentRefs map[string]string
+	// Layers lists the function's layers in order: a layer of the
+	// template by its logical id (a !Ref), else as written (an ARN).
+	Layers []string
+}
+
+// Layer is a layer of a SAM template (AWS::Serverless::LayerVersion).
+type Layer struct {
+	// LogicalID is the layer's logical id in the template.
+	LogicalID string
+	// ContentDir is the absolute path of its ContentUri: what Lambda
+	// unpacks at /opt, or, with BuildMethod, where the build runs.
+	ContentDir string
+	// BuildMethod is Metadata.BuildMethod ("makefile"), or "" for a
+	// directory used as it is.
+	BuildMethod string
 }
 
 // Template is what the local tools need of a SAM template: its functions,
@@ -53,6 +76,8 @@ type Template struct {
 	Path string
 	// Functions holds the template's functions by logical id.
 	Functions map[string]*Function
+	// Layers holds the template's layers by logical id.
+	Layers map[string]*Layer
 	// Resources holds every resource by logical id, properties as written
 	// (maps, slices and strings; short-form intrinsics in long form, such as
 	// {"Ref": "X"} and {"Fn::Sub": "..."}).
@@ -106,13 +131,21 @@ func ReadTemplate(path string, params map[string]string) (*Template, error) {
 		}
 	}
 	maps.Copy(values, params)
-	t := &Template{Path: abs, Functions: map[string]*Function{}, Resources: map[string]Resource{}, Parameters: values}
+	t := &Template{Path: abs, Functions: map[string]*Function{}, Layers: map[string]*Layer{}, Resources: map[string]Resource{}, Parameters: values}
 
 	globals := Map(Map(root["Globals"])["Function"])
 	for id, r := range Map(root["Resources"]) {
 		res := Map(r)
 		typ, _ := scalar(res["Type"])
 		t.Resources[id] = Resource{Type: typ, Properties: Map(res["Properties"])}
+		if typ == layerType {
+			uri, ok := scalar(Map(res["Properties"])["ContentUri"])
+			if !ok {
+				return nil, fmt.Errorf("template %s: layer %s: ContentUri must be a local path", path, id)
+			}
+			method, _ := scalar(Map(res["Metadata"])["BuildMethod"])
+			t.Layers[id] = &Layer{LogicalID: id, ContentDir: localPath(filepath.Dir(abs), uri), BuildMethod: method}
+		}
 		if typ != functionType {
 			continue
 		}
@@ -121,6 +154,9 @@ func ReadTemplate(path string, params map[string]string) (*Template, error) {
 			return nil, fmt.Errorf("template %s: function %s: %w", path, id, err)
 		}
 		t.Functions[id] = fn
+	}
+	for _, fn := range t.Functions { // a Ref to a parameter without a default
+		maps.DeleteFunc(fn.EnvironmentRefs, func(_, ref string) bool { _, ok := t.Resources[ref]; return !ok })
 	}
 	return t, nil
 }
@@ -224,12 +260,21 @@ func (t *Template) newFunction(id, dir string, globals, props, meta map[string]a
 		}
 		return globals[name]
 	}
-	fn := &Function{LogicalID: id, Timeout: defaultTimeout, MemoryMB: defaultMemoryMB, Environment: map[string]string{}}
+	fn := &Function{LogicalID: id, Timeout: defaultTimeout, MemoryMB: defaultMemoryMB,
+		Environment: map[string]string{}, EnvironmentRefs: map[string]string{}}
 	codeURI, ok := scalar(get("CodeUri"))
 	if !ok {
 		return nil, errors.New("CodeUri must be a local path")
 	}
-	fn.CodeDir = filepath.Join(dir, codeURI)
+	fn.CodeDir = localPath(dir, codeURI)
+	for _, l := range List(get("Layers")) {
+		if ref, ok := scalar(Map(l)["Ref"]); ok {
+			fn.Layers = append(fn.Layers, ref)
+		} else {
+			s, _ := scalar(t.resolve(l))
+			fn.Layers = append(fn.Layers, s)
+		}
+	}
 	fn.BuildMethod, _ = scalar(meta["BuildMethod"])
 	fn.Runtime, _ = scalar(get("Runtime"))
 	fn.Handler, _ = scalar(get("Handler"))
@@ -258,9 +303,22 @@ func (t *Template) newFunction(id, dir string, globals, props, meta map[string]a
 	for _, src := range []map[string]any{globals, props} {
 		for name, v := range Map(Map(src["Environment"])["Variables"]) {
 			fn.Environment[name], _ = scalar(t.resolve(v))
+			delete(fn.EnvironmentRefs, name)
+			if ref, ok := scalar(Map(v)["Ref"]); ok && len(Map(v)) == 1 {
+				fn.EnvironmentRefs[name] = ref
+			}
 		}
 	}
 	return fn, nil
+}
+
+// localPath returns a template's local path (a CodeUri or ContentUri)
+// relative to dir, the template's directory, unless it is absolute.
+func localPath(dir, uri string) string {
+	if filepath.IsAbs(uri) {
+		return filepath.Clean(uri)
+	}
+	return filepath.Join(dir, uri)
 }
 
 // plain converts a YAML node into maps, slices and strings. A short-form

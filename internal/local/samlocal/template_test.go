@@ -18,7 +18,7 @@ func TestReadTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := slices.Sorted(maps.Keys(tpl.Functions)), []string{"Api", "Worker"}; !slices.Equal(got, want) {
+	if got, want := slices.Sorted(maps.Keys(tpl.Functions)), []string{"Api", "App", "Worker"}; !slices.Equal(got, want) {
 		t.Fatalf("functions %q, want %q", got, want)
 	}
 	dir, _ := filepath.Abs("testdata")
@@ -51,6 +51,22 @@ func TestReadTemplate(t *testing.T) {
 	}
 	if !maps.Equal(api.Environment, wantEnv) {
 		t.Errorf("Api environment = %v, want %v", api.Environment, wantEnv)
+	}
+
+	app := tpl.Functions["App"]
+	if got, want := app.Layers, []string{"Tools", "arn:aws:lambda:us-east-1:123456789012:layer:other:1"}; !slices.Equal(got, want) {
+		t.Errorf("App layers = %q, want %q", got, want)
+	}
+	// A Ref to a resource is kept by id; one to a parameter is resolved,
+	// with or without a default.
+	if got, want := app.EnvironmentRefs, map[string]string{"QUEUE": "Queue"}; !maps.Equal(got, want) {
+		t.Errorf("App EnvironmentRefs = %v, want %v", got, want)
+	}
+	if len(api.EnvironmentRefs) != 0 {
+		t.Errorf("Api EnvironmentRefs = %v, want none (a GetAtt and a Sub are not Refs)", api.EnvironmentRefs)
+	}
+	if got, want := *tpl.Layers["Tools"], (samlocal.Layer{LogicalID: "Tools", ContentDir: "/srv/tools", BuildMethod: "makefile"}); got != want {
+		t.Errorf("layer Tools = %+v, want %+v", got, want)
 	}
 }
 
@@ -119,7 +135,7 @@ func TestReadEnvVarsRejects(t *testing.T) {
 	}
 }
 
-// The project's own template and env file, as the demo and cmd/djfront-invoke read
+// The project's own template and env file, as the demo and djfront invoke read
 // them.
 func TestProjectTemplate(t *testing.T) {
 	tpl, err := samlocal.ReadTemplate("../../../template.yaml", nil)

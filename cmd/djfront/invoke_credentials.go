@@ -11,7 +11,7 @@ import (
 )
 
 // noCredentials is what invoke says when it finds no AWS credentials.
-const noCredentials = "invoke: no AWS credentials found (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or --profile, ~/.aws): " +
+const noCredentials = "djfront invoke: no AWS credentials found (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or --profile, ~/.aws): " +
 	"the function's AWS calls will fail. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), " +
 	"or AWS_PROFILE; against a local emulator, AWS_ENDPOINT_URL and any pair of keys."
 
@@ -41,7 +41,7 @@ func awsEnv(ctx context.Context, environ []string, profile, region string, stder
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		fmt.Fprintf(stderr, "invoke: AWS configuration: %v\n%s\n", err, noCredentials)
+		fmt.Fprintf(stderr, "djfront invoke: AWS configuration: %v\n%s\n", err, noCredentials)
 		return out
 	}
 	switch {

@@ -1,9 +1,10 @@
+//go:build linux
+
 package main
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,7 +14,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/testenv"
 )
 
@@ -109,10 +109,8 @@ func TestInvokeWithoutCredentials(t *testing.T) {
 	t.Chdir(testenv.RepoRoot(t))
 	var stdout, stderr bytes.Buffer
 	args := []string{"InvalidateFunction", "-e", filepath.Join("sam", "fixtures", "s3-put.json"), "--env-vars", "sam/env.json"}
-	err := run(context.Background(), args, os.Stdin, &stdout, &stderr)
-	var failed *runtimeapi.FunctionError
-	if !errors.As(err, &failed) {
-		t.Fatalf("run: %v, want the function's error\n%s", err, stderr.String())
+	if code := runInvoke(context.Background(), invokeEnv(&stdout, &stderr), args); code != 1 || !strings.Contains(stdout.String(), `"errorType"`) {
+		t.Fatalf("exit status %d, stdout %q: want 1 and the function's error\n%s", code, stdout.String(), stderr.String())
 	}
 	if want := "access disabled to EC2 IMDS"; !strings.Contains(stdout.String(), want) {
 		t.Errorf("stdout %q, want the SDK's %q", stdout.String(), want)

@@ -1,0 +1,136 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/djfront/djfront/internal/local/djangoserver"
+	"github.com/djfront/djfront/internal/local/testenv"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want invokeOptions
+		err  string
+	}{
+		{"SAM order, long flags", []string{"HostForwardFunction", "-e", "ev.json", "--env-vars", "env.json"},
+			invokeOptions{function: "HostForwardFunction", event: "ev.json", envVars: "env.json"}, ""},
+		{"flags first, short forms", []string{"-t", "t.yaml", "-n", "env.json", "--no-event", "Fn"},
+			invokeOptions{function: "Fn", template: "t.yaml", envVars: "env.json", noEvent: true}, ""},
+		{"no function", []string{"--event=-"}, invokeOptions{event: "-"}, ""},
+		{"two functions", []string{"A", "B"}, invokeOptions{}, "one function at a time"},
+		{"no-event with event", []string{"Fn", "--no-event", "-e", "x"}, invokeOptions{}, "exclude each other"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseInvoke(tt.args, &bytes.Buffer{})
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *got != tt.want {
+				t.Errorf("got %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParameterOverrides(t *testing.T) {
+	got, err := parameterOverrides("ParameterKey=DomainName,ParameterValue=www.example.com Prefix=static")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"DomainName": "www.example.com", "Prefix": "static"}; !maps.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	for _, bad := range []string{"ParameterKey=A", "=x", "novalue"} {
+		if _, err := parameterOverrides(bad); err == nil {
+			t.Errorf("%q: got no error", bad)
+		}
+	}
+}
+
+// invokeEnv is what main gives a command, with the output in stdout and
+// stderr.
+func invokeEnv(stdout, stderr *bytes.Buffer) env {
+	return env{stdin: os.Stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, environ: os.Environ, executable: os.Executable}
+}
+
+// invokeOK runs djfront invoke with args, which must exit 0, and returns
+// the API Gateway response it printed and its standard error.
+func invokeOK(t *testing.T, args ...string) (events.APIGatewayV2HTTPResponse, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := runInvoke(context.Background(), invokeEnv(&stdout, &stderr), args); code != 0 {
+		t.Fatalf("exit status %d\n%s", code, stderr.String())
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil {
+		t.Fatalf("stdout %q: %v", stdout.String(), err)
+	}
+	return resp, stderr.String()
+}
+
+// TestInvoke runs the command as a user would, from the repository root:
+// hostforward built from template.yaml with sam/env.json, on the fixtures.
+func TestInvoke(t *testing.T) {
+	testenv.Integration(t)
+	testenv.RequireCommand(t, "make", "apt-get install make")
+	t.Chdir(testenv.RepoRoot(t))
+	for _, tt := range []struct {
+		fixture string
+		status  int
+		body    string
+	}{
+		{"api-direct.json", 403, "did not come through the CloudFront distribution"},
+		{"api-foreign-host.json", 400, "not in ALLOWED_HOSTS"},
+	} {
+		t.Run(tt.fixture, func(t *testing.T) {
+			resp, stderr := invokeOK(t, "HostForwardFunction", "-e", filepath.Join("sam", "fixtures", tt.fixture), "--env-vars", "sam/env.json")
+			if resp.StatusCode != tt.status || !strings.Contains(resp.Body, tt.body) {
+				t.Errorf("got %d %q, want %d with %q", resp.StatusCode, resp.Body, tt.status, tt.body)
+			}
+			if !strings.Contains(stderr, "REPORT RequestId:") {
+				t.Errorf("stderr has no REPORT line (the function's logs):\n%s", stderr)
+			}
+		})
+	}
+}
+
+// TestInvokePython runs the template's python3.12 AppFunction as a user
+// would, from the repository root: the Python runtime hands over to the
+// layer's wrapper, the wrapper to hostforward (built for this machine from
+// the template's layer), which starts the example app with the template's
+// UPSTREAM_COMMAND in the project's interpreter, and the app answers the
+// event with the viewer's host and scheme.
+func TestInvokePython(t *testing.T) {
+	testenv.Integration(t)
+	testenv.RequireCommand(t, "make", "apt-get install make")
+	python := testenv.Python(t, "gunicorn")
+	t.Chdir(testenv.RepoRoot(t))
+	resp, stderr := invokeOK(t, "AppFunction", "-e", filepath.Join("sam", "fixtures", "api-get.json"), "--env-vars", "sam/env.json", "--python", python)
+	var who djangoserver.Whoami
+	if err := json.Unmarshal([]byte(resp.Body), &who); err != nil || resp.StatusCode != 200 || who.Host != "www.example.com" || who.Scheme != "https" {
+		t.Errorf("got %d %q, want 200 from Django for https://www.example.com\n%s", resp.StatusCode, resp.Body, stderr)
+	}
+	if !strings.Contains(stderr, `"msg":"app ready"`) {
+		t.Errorf("the function's log has no \"app ready\": hostforward did not start the app\n%s", stderr)
+	}
+}
