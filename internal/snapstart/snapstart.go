@@ -54,6 +54,10 @@ type Hooks struct {
 	// AfterRestore runs in each restored environment before it takes
 	// invocations; its context ends after RestoreBudget.
 	AfterRestore func(ctx context.Context) error
+	// OnSIGTERM, when set, runs when Lambda shuts the environment down:
+	// Run registers an internal extension for it before the snapshot (see
+	// onSIGTERM), so the handler must not ask lambda.Start for SIGTERM.
+	OnSIGTERM func()
 }
 
 // Run runs the SnapStart protocol (see the package documentation) and
@@ -62,6 +66,11 @@ type Hooks struct {
 // type and returned wrapped; so is a failure of restore/next itself.
 func Run(ctx context.Context, cfg Config, hooks Hooks) error {
 	c := &client{base: "http://" + cfg.RuntimeAPI + "/2018-06-01/runtime/", http: &http.Client{}}
+	if hooks.OnSIGTERM != nil {
+		if err := c.onSIGTERM(ctx, hooks.OnSIGTERM); err != nil {
+			return c.fail(ctx, "init/error", BeforeSnapshotError, err)
+		}
+	}
 	if hooks.BeforeSnapshot != nil {
 		if err := hooks.BeforeSnapshot(ctx); err != nil {
 			return c.fail(ctx, "init/error", BeforeSnapshotError, fmt.Errorf("before snapshot: %w", err))
