@@ -72,6 +72,18 @@ func startInFunction(tb testing.TB, dj *testenv.Django, command string, timeout 
 // when tb ends.
 func launchInFunction(tb testing.TB, dj *testenv.Django, command string, timeout time.Duration, env ...string) (*inFunction, error) {
 	tb.Helper()
+	f, fn := newInFunction(tb, dj, command, env...)
+	fn.Timeout = timeout
+	var err error
+	f.fn, err = runtimeapi.Start(tb.Context(), fn)
+	return f, err
+}
+
+// newInFunction returns the function serving dj with command as
+// UPSTREAM_COMMAND, not started yet, and its runtimeapi settings for the
+// caller to complete (Timeout, SnapStart) and start.
+func newInFunction(tb testing.TB, dj *testenv.Django, command string, env ...string) (*inFunction, runtimeapi.Function) {
+	tb.Helper()
 	bin := testenv.BuildBootstrap(tb, "./functions/hostforward")
 	f := &inFunction{logs: childproc.NewTail(8 << 20), sandbox: "DJFRONT_E2E_SANDBOX=" + tb.TempDir()}
 	app, err := (&djangoserver.App{Dir: dj.Dir, Env: dj.Env}).FunctionEnv(command) // the database, static root and superuser of PrepareDjango
@@ -91,11 +103,10 @@ func launchInFunction(tb testing.TB, dj *testenv.Django, command string, timeout
 		f.sandbox,
 	)
 	f.spawned = time.Now()
-	f.fn, err = runtimeapi.Start(tb.Context(), runtimeapi.Function{
-		Name: "hostforward", Binary: bin, Env: append(fenv, env...), Timeout: timeout, Logs: f.logs,
+	return f, runtimeapi.Function{
+		Name: "hostforward", Binary: bin, Env: append(fenv, env...), Logs: f.logs,
 		Aliases: []string{manageapi.Alias}, // the template's ManageAlias
-	})
-	return f, err
+	}
 }
 
 // processes returns the live processes of the function's environment.
