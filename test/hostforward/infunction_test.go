@@ -55,6 +55,14 @@ func prepareDjango(tb testing.TB, d pyenv.Django) *testenv.Django {
 func startInFunction(tb testing.TB, dj *testenv.Django, command string, timeout time.Duration, env ...string) *inFunction {
 	tb.Helper()
 	f, err := launchInFunction(tb, dj, command, timeout, env...)
+	f.started(tb, err)
+	return f
+}
+
+// started fails tb with the logs if err (Start's) is not nil, and otherwise
+// shuts the function down when tb ends, logging its output if tb failed.
+func (f *inFunction) started(tb testing.TB, err error) {
+	tb.Helper()
 	if err != nil {
 		tb.Fatalf("start: %v\nlogs:\n%s", err, f.logs)
 	}
@@ -64,7 +72,6 @@ func startInFunction(tb testing.TB, dj *testenv.Django, command string, timeout 
 			tb.Logf("function logs:\n%s", f.logs)
 		}
 	})
-	return f
 }
 
 // launchInFunction is startInFunction returning runtimeapi.Start's error

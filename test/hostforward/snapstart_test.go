@@ -99,15 +99,7 @@ func TestSnapStartInFunction(t *testing.T) {
 		masterFrozen = f.master(t)
 		return appConnections(t, pg)
 	})
-	if err != nil {
-		t.Fatalf("start: %v\nlogs:\n%s", err, f.logs)
-	}
-	t.Cleanup(func() {
-		f.fn.Close()
-		if t.Failed() {
-			t.Logf("function logs:\n%s", f.logs)
-		}
-	})
+	f.started(t, err)
 	if atSnapshot != "0" {
 		t.Errorf("app connections to PostgreSQL at snapshot time: %s, want 0", atSnapshot)
 	}
@@ -192,15 +184,7 @@ func TestSnapStartAppDeadAfterRestore(t *testing.T) {
 		}
 		return ""
 	})
-	if err != nil {
-		t.Fatalf("start: %v\nlogs:\n%s", err, f.logs)
-	}
-	t.Cleanup(func() {
-		f.fn.Close()
-		if t.Failed() {
-			t.Logf("function logs:\n%s", f.logs)
-		}
-	})
+	f.started(t, err)
 	if len(killed) < 2 {
 		t.Fatalf("killed %v, want gunicorn's master and worker", killed)
 	}

@@ -35,14 +35,21 @@ var (
 // template: SAM appends a hash of the layer's content to it.
 func layerID(t *testing.T, res map[string]any) string {
 	t.Helper()
+	return hashedID(t, res, "AWS::Lambda::LayerVersion", "HostForwardLayer")
+}
+
+// hashedID returns the logical id of the one resource of type rtype whose
+// id is prefix and the hash SAM appends.
+func hashedID(t *testing.T, res map[string]any, rtype, prefix string) string {
+	t.Helper()
 	var ids []string
 	for id, r := range res {
-		if r.(map[string]any)["Type"] == "AWS::Lambda::LayerVersion" && strings.HasPrefix(id, "HostForwardLayer") {
+		if r.(map[string]any)["Type"] == rtype && strings.HasPrefix(id, prefix) {
 			ids = append(ids, id)
 		}
 	}
 	if len(ids) != 1 {
-		t.Fatalf("got layers %v, want one HostForwardLayer…", ids)
+		t.Fatalf("got %s resources %v, want one %s…", rtype, ids, prefix)
 	}
 	return ids[0]
 }

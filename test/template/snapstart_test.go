@@ -10,16 +10,7 @@ import (
 // translated template: SAM appends a hash to it.
 func versionID(t *testing.T, res map[string]any) string {
 	t.Helper()
-	var ids []string
-	for id, r := range res {
-		if r.(map[string]any)["Type"] == "AWS::Lambda::Version" && strings.HasPrefix(id, "AppFunctionVersion") {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) != 1 {
-		t.Fatalf("got versions %v, want one AppFunctionVersion…", ids)
-	}
-	return ids[0]
+	return hashedID(t, res, "AWS::Lambda::Version", "AppFunctionVersion")
 }
 
 // TestSnapStart checks the SnapStart parameter: on, AppFunction's published
