@@ -38,8 +38,10 @@ type Deps struct {
 // cfg.App it starts the app before
 // it reads the secrets, returns once the app is ready or appproc.InitBudget
 // has passed, and the handler also answers management invocations and, on
-// Lambda's SIGTERM, stops the app and exits the process. The steps and their
-// reasons are in the package documentation.
+// Lambda's SIGTERM, stops the app and exits the process. With
+// cfg.SnapStart it returns once the environment was snapshotted and
+// restored (snapStart); a failure is then also reported to the Runtime API.
+// The steps and their reasons are in the package documentation.
 func Setup(ctx context.Context, cfg Config, deps Deps) (lambda.Handler, error) {
 	if cfg.App == nil {
 		transport := NewTransport()
