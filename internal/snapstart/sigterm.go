@@ -20,7 +20,7 @@ const extensionName = "djfront-sigterm"
 // lambda.WithEnableSIGTERM registers when the loop starts, which under
 // SnapStart is after the restore, when registering is no longer allowed.
 func (c *client) onSIGTERM(ctx context.Context, f func()) error {
-	base := c.base[:len(c.base)-len("2018-06-01/runtime/")] + "2020-01-01/extension/"
+	base := c.api + extensionPath
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"register", bytes.NewReader([]byte(`{"events":[]}`)))
 	if err != nil {
 		return fmt.Errorf("register for SIGTERM: %w", err)

@@ -65,7 +65,7 @@ type Hooks struct {
 // succeeded. A hook's error is reported to the Runtime API with its error
 // type and returned wrapped; so is a failure of restore/next itself.
 func Run(ctx context.Context, cfg Config, hooks Hooks) error {
-	c := &client{base: "http://" + cfg.RuntimeAPI + "/2018-06-01/runtime/", http: &http.Client{}}
+	c := &client{api: "http://" + cfg.RuntimeAPI, http: &http.Client{}}
 	if hooks.OnSIGTERM != nil {
 		if err := c.onSIGTERM(ctx, hooks.OnSIGTERM); err != nil {
 			return c.fail(ctx, "init/error", BeforeSnapshotError, err)
@@ -89,16 +89,22 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) error {
 	return nil
 }
 
+// Paths of the Runtime API and the Extensions API.
+const (
+	runtimePath   = "/2018-06-01/runtime/"
+	extensionPath = "/2020-01-01/extension/"
+)
+
 // client calls the Runtime API's SnapStart endpoints.
 type client struct {
-	base string // http://host:port/2018-06-01/runtime/
+	api  string // http://host:port
 	http *http.Client
 }
 
 // restoreNext calls GET restore/next and waits for its answer: the restore.
 // The connection is not reused: it was open across the snapshot.
 func (c *client) restoreNext(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"restore/next", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.api+runtimePath+"restore/next", nil)
 	if err != nil {
 		return fmt.Errorf("restore/next: %w", err)
 	}
@@ -126,7 +132,7 @@ type errorDocument struct {
 // the failure to post it if there was one.
 func (c *client) fail(ctx context.Context, path, errorType string, cause error) error {
 	doc, _ := json.Marshal(errorDocument{ErrorMessage: cause.Error(), ErrorType: errorType, StackTrace: []string{}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(doc))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.api+runtimePath+path, bytes.NewReader(doc))
 	if err != nil {
 		return errors.Join(cause, fmt.Errorf("report it to %s: %w", path, err))
 	}

@@ -6,10 +6,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/djfront/djfront/internal/snapstart"
 )
@@ -120,5 +123,55 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Errorf("RuntimeAPI: got %q, want %q", c.RuntimeAPI, tt.env["AWS_LAMBDA_RUNTIME_API"])
 			}
 		})
+	}
+}
+
+// TestOnSIGTERM: the extension that makes Lambda send SIGTERM is registered
+// before the snapshot (afterwards Lambda refuses it), its init ended with
+// event/next, and SIGTERM then runs OnSIGTERM.
+func TestOnSIGTERM(t *testing.T) {
+	api := &runtimeAPI{restoreStatus: 200}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /2020-01-01/extension/register", func(w http.ResponseWriter, r *http.Request) {
+		api.add("register " + r.Header.Get("Lambda-Extension-Name"))
+		w.Header().Set("Lambda-Extension-Identifier", "ext-1")
+	})
+	mux.HandleFunc("GET /2020-01-01/extension/event/next", func(w http.ResponseWriter, r *http.Request) {
+		api.add("event/next " + r.Header.Get("Lambda-Extension-Identifier"))
+		<-r.Context().Done() // no events: it answers at shutdown only
+	})
+	mux.Handle("/", api)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	defer srv.CloseClientConnections()
+
+	stopped := make(chan struct{})
+	hooks := snapstart.Hooks{
+		BeforeSnapshot: func(context.Context) error { api.add("before"); return nil },
+		OnSIGTERM:      func() { close(stopped) },
+	}
+	if err := snapstart.Run(context.Background(), snapstart.Config{RuntimeAPI: strings.TrimPrefix(srv.URL, "http://")}, hooks); err != nil {
+		t.Fatal(err)
+	}
+	var log []string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		api.mu.Lock()
+		log = slices.Clone(api.log) // event/next is sent in the background: it blocks
+		api.mu.Unlock()
+		if slices.Contains(log, "event/next ext-1") {
+			break
+		}
+	}
+	if len(log) < 4 || log[0] != "register djfront-sigterm" || !slices.Contains(log, "event/next ext-1") ||
+		slices.Index(log, "before") > slices.Index(log, "GET restore/next") {
+		t.Errorf("calls: got %q, want the registration first, event/next, the hook, then restore/next", log)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("SIGTERM did not run OnSIGTERM")
 	}
 }
