@@ -169,6 +169,30 @@ func TestSnapStartBeforeSnapshotError(t *testing.T) {
 	}
 }
 
+// An after-restore hook that raises fails the restore as
+// Runtime.AfterRestoreError, with its message: the app ran the hooks
+// registered with snapshot_restore_py in its worker.
+func TestSnapStartAfterRestoreError(t *testing.T) {
+	testenv.Integration(t)
+	hook := "    import snapshot_restore_py\n" +
+		"    def refuse():\n" +
+		"        raise RuntimeError('no credentials after the restore, on purpose')\n" +
+		"    snapshot_restore_py.register_after_restore(refuse)\n"
+	f, _, err := launchSnapStart(t, snapGunicorn(t, hook), func(*inFunction, *pgserver.Server) string { return "" })
+	if err == nil {
+		f.fn.Close()
+		t.Fatal("the function started; want its restore to fail")
+	}
+	var ferr *runtimeapi.FunctionError
+	if !errors.As(err, &ferr) || ferr.Type != "Runtime.AfterRestoreError" ||
+		!strings.Contains(ferr.Message, "RuntimeError: no credentials after the restore, on purpose") {
+		t.Errorf("start: got %v, want a Runtime.AfterRestoreError quoting the hook's error\nlogs:\n%s", err, f.logs)
+	}
+	if !strings.Contains(f.logs.String(), "RESTORE_REPORT") {
+		t.Error("no restore was reported")
+	}
+}
+
 // An app that died while the environment was frozen (killed here) is
 // started again after the restore, a clean restart: the restore succeeds
 // and the first request is answered by the new app.
