@@ -139,57 +139,45 @@ func TestSnapStartInFunction(t *testing.T) {
 	}
 }
 
-// A before-snapshot hook that raises fails the init as
-// Runtime.BeforeSnapshotError, with its message, and nothing is frozen.
-func TestSnapStartBeforeSnapshotError(t *testing.T) {
+// A hook registered with snapshot_restore_py in the app's worker that
+// raises fails its phase with Lambda's error type and the hook's message: a
+// before-snapshot one the init (nothing is frozen), an after-restore one
+// the restore. No process of the function is left either way.
+func TestSnapStartHookErrors(t *testing.T) {
 	testenv.Integration(t)
-	hook := "    import snapshot_restore_py\n" +
-		"    def refuse():\n" +
-		"        raise RuntimeError('not ready for a snapshot on purpose')\n" +
-		"    snapshot_restore_py.register_before_snapshot(refuse)\n"
-	f, _, err := launchSnapStart(t, snapGunicorn(t, hook), func(*inFunction, *pgserver.Server) string { return "" })
-	if err == nil {
-		f.fn.Close()
-		t.Fatal("the function started; want its init to fail")
-	}
-	var ferr *runtimeapi.FunctionError
-	if !errors.As(err, &ferr) || ferr.Type != "Runtime.BeforeSnapshotError" ||
-		!strings.Contains(ferr.Message, "RuntimeError: not ready for a snapshot on purpose") {
-		t.Errorf("start: got %v, want a Runtime.BeforeSnapshotError quoting the hook's error\nlogs:\n%s", err, f.logs)
-	}
-	if strings.Contains(f.logs.String(), "SNAPSHOT Processes:") {
-		t.Error("a snapshot was taken")
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(f.processes()) > 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if left := f.processes(); len(left) > 0 {
-		t.Errorf("processes left after the failed init: %v", left)
-	}
-}
-
-// An after-restore hook that raises fails the restore as
-// Runtime.AfterRestoreError, with its message: the app ran the hooks
-// registered with snapshot_restore_py in its worker.
-func TestSnapStartAfterRestoreError(t *testing.T) {
-	testenv.Integration(t)
-	hook := "    import snapshot_restore_py\n" +
-		"    def refuse():\n" +
-		"        raise RuntimeError('no credentials after the restore, on purpose')\n" +
-		"    snapshot_restore_py.register_after_restore(refuse)\n"
-	f, _, err := launchSnapStart(t, snapGunicorn(t, hook), func(*inFunction, *pgserver.Server) string { return "" })
-	if err == nil {
-		f.fn.Close()
-		t.Fatal("the function started; want its restore to fail")
-	}
-	var ferr *runtimeapi.FunctionError
-	if !errors.As(err, &ferr) || ferr.Type != "Runtime.AfterRestoreError" ||
-		!strings.Contains(ferr.Message, "RuntimeError: no credentials after the restore, on purpose") {
-		t.Errorf("start: got %v, want a Runtime.AfterRestoreError quoting the hook's error\nlogs:\n%s", err, f.logs)
-	}
-	if !strings.Contains(f.logs.String(), "RESTORE_REPORT") {
-		t.Error("no restore was reported")
+	for _, tt := range []struct {
+		register, wantType string
+		wantSnapshot       bool
+	}{
+		{"register_before_snapshot", "Runtime.BeforeSnapshotError", false},
+		{"register_after_restore", "Runtime.AfterRestoreError", true},
+	} {
+		t.Run(tt.register, func(t *testing.T) {
+			message := "refused on purpose by a hook of " + tt.register
+			hook := "    import snapshot_restore_py\n" +
+				"    def refuse():\n" +
+				"        raise RuntimeError('" + message + "')\n" +
+				"    snapshot_restore_py." + tt.register + "(refuse)\n"
+			f, _, err := launchSnapStart(t, snapGunicorn(t, hook), func(*inFunction, *pgserver.Server) string { return "" })
+			if err == nil {
+				f.fn.Close()
+				t.Fatal("the function started; want it to fail")
+			}
+			var ferr *runtimeapi.FunctionError
+			if !errors.As(err, &ferr) || ferr.Type != tt.wantType || !strings.Contains(ferr.Message, "RuntimeError: "+message) {
+				t.Errorf("start: got %v, want a %s quoting the hook's error\nlogs:\n%s", err, tt.wantType, f.logs)
+			}
+			if got := strings.Contains(f.logs.String(), "SNAPSHOT Processes:"); got != tt.wantSnapshot {
+				t.Errorf("snapshot taken: %v, want %v", got, tt.wantSnapshot)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for len(f.processes()) > 0 && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if left := f.processes(); len(left) > 0 {
+				t.Errorf("processes left after the failure: %v", left)
+			}
+		})
 	}
 }
 
