@@ -97,6 +97,8 @@ EXCLUDED = [
     ("AWS::Lambda::Alias", "codedeploy:*", None, "only for CodeDeploy traffic shifting (UpdatePolicy CodeDeployLambdaAliasUpdate)"),
     ("AWS::Lambda::Alias", "lambda:PutProvisionedConcurrencyConfig", "ProvisionedConcurrencyConfig", "only with provisioned concurrency"),
     ("AWS::Lambda::Alias", "lambda:DeleteProvisionedConcurrencyConfig", "ProvisionedConcurrencyConfig", "only with provisioned concurrency"),
+    ("AWS::Lambda::Version", "lambda:PutProvisionedConcurrencyConfig", "ProvisionedConcurrencyConfig", "only with provisioned concurrency"),
+    ("AWS::Lambda::Version", "lambda:DeleteProvisionedConcurrencyConfig", "ProvisionedConcurrencyConfig", "only with provisioned concurrency"),
     ("AWS::Logs::LogGroup", "firehose:*", "DataProtectionPolicy", "only for a data protection policy that audits to Firehose"),
     ("AWS::Logs::LogGroup", "s3:REST.PUT.OBJECT", None, "not an IAM action (an S3 log operation name)"),
     ("AWS::S3::Bucket", "s3tables:*", "MetadataTableConfiguration|MetadataConfiguration", "only for S3 Metadata tables"),

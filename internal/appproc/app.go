@@ -182,7 +182,7 @@ func (inst *instance) exitError() *childproc.ExitError {
 func (a *App) await(ctx context.Context) (*instance, error) {
 	inst, err := a.current()
 	if err == nil && inst.suspect.Load() {
-		inst, err = a.check(ctx, inst)
+		inst, err = a.check(ctx, inst, "a request to it timed out")
 	}
 	if err != nil {
 		return nil, err
@@ -230,13 +230,13 @@ func isClosed(c <-chan struct{}) bool {
 	}
 }
 
-// check returns inst, whose last request timed out, if it answers its
-// ready path within LivenessTimeout, or half the time ctx leaves if less
+// check returns inst, whose last request timed out (or which was just
+// restored from a snapshot: after says which), if it answers its ready path within LivenessTimeout, or half the time ctx leaves if less
 // (the rest is for a fresh app) — with any status: an app that answers is
 // not wedged, however unhealthy — and otherwise starts the app again and
 // returns the new run. One slow request leaves a threaded app room to
 // answer; only an app with no room left, or hung, is replaced.
-func (a *App) check(ctx context.Context, inst *instance) (*instance, error) {
+func (a *App) check(ctx context.Context, inst *instance, after string) (*instance, error) {
 	limit := LivenessTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		limit = min(limit, time.Until(dl)/2)
@@ -262,8 +262,8 @@ func (a *App) check(ctx context.Context, inst *instance) (*instance, error) {
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("check that the app still answers: %w", ctx.Err())
 	}
-	return a.restart(inst, fmt.Sprintf("no answer to %s within %s after a request to it timed out",
-		a.cfg.ReadyPath, time.Since(start).Round(time.Millisecond)))
+	return a.restart(inst, fmt.Sprintf("no answer to %s within %s after %s",
+		a.cfg.ReadyPath, time.Since(start).Round(time.Millisecond), after))
 }
 
 // restart stops inst, if it is still the app's current run, and starts the

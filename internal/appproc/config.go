@@ -52,6 +52,13 @@ type Config struct {
 	// Env is the environment of the app and its management commands, to
 	// which PORT is added; nil means this process's environment.
 	Env []string
+	// HookPath is the path prefix of the app's SnapStart hooks
+	// (UPSTREAM_SNAPSTART_PATH, default DefaultHookPath; "off": none), to
+	// which App.Hook appends the phase and a slash.
+	HookPath string
+	// HookToken, when set, is given to the app as DJFRONT_SNAPSTART_TOKEN,
+	// the credential App.Hook sends (see NewHookToken).
+	HookToken string
 }
 
 // ConfigFromEnv reads the in-function configuration through getenv (for
@@ -90,6 +97,17 @@ func ConfigFromEnv(getenv func(string) string, upstream *url.URL, readyHost stri
 			bad("UPSTREAM_READY_PATH", err)
 		} else {
 			c.ReadyPath = p
+		}
+	}
+
+	c.HookPath = DefaultHookPath
+	if v := getenv("UPSTREAM_SNAPSTART_PATH"); v == "off" {
+		c.HookPath = ""
+	} else if v != "" {
+		if p, err := parseHookPath(v); err != nil {
+			bad("UPSTREAM_SNAPSTART_PATH", err)
+		} else {
+			c.HookPath = p
 		}
 	}
 
@@ -153,17 +171,21 @@ func (c Config) bootTimeout() time.Duration {
 }
 
 // environ returns the app's environment: Env (or this process's) with PORT
-// set to the URL's port, replacing any PORT already there.
+// set to the URL's port, replacing any PORT already there, and
+// DJFRONT_SNAPSTART_TOKEN set to HookToken, or removed when it is empty.
 func (c Config) environ() []string {
 	base := c.Env
 	if base == nil {
 		base = os.Environ()
 	}
-	env := make([]string, 0, len(base)+1)
+	env := make([]string, 0, len(base)+2)
 	for _, kv := range base {
-		if !strings.HasPrefix(kv, "PORT=") {
+		if !strings.HasPrefix(kv, "PORT=") && !strings.HasPrefix(kv, HookTokenEnv+"=") {
 			env = append(env, kv)
 		}
+	}
+	if c.HookToken != "" {
+		env = append(env, HookTokenEnv+"="+c.HookToken)
 	}
 	return append(env, "PORT="+c.URL.Port())
 }

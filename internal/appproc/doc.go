@@ -8,7 +8,8 @@
 // request:
 //
 //  1. ConfigFromEnv reads UPSTREAM_COMMAND, UPSTREAM_READY_PATH,
-//     UPSTREAM_BOOT_TIMEOUT, MANAGE_COMMAND, MANAGE_ALLOW and LAMBDA_TASK_ROOT.
+//     UPSTREAM_BOOT_TIMEOUT, UPSTREAM_SNAPSTART_PATH, MANAGE_COMMAND,
+//     MANAGE_ALLOW and LAMBDA_TASK_ROOT.
 //  2. Start runs `/bin/sh -c UPSTREAM_COMMAND` in the task root with the
 //     function's environment plus PORT, its output going to the function's
 //     own, line by line, and polls UPSTREAM_READY_PATH every 10 ms until the
@@ -37,6 +38,14 @@
 //     frozen worker late on thaw.
 //  6. Stop, on Lambda's SIGTERM, sends SIGTERM to the app's process group
 //     and SIGKILLs what is left after StopGrace.
+//
+// Under SnapStart (snapstart.go; hostforward's snapStart makes the calls)
+// AwaitReady replaces AwaitInit — the init waits for a ready app, up to
+// SnapStartInitBudget — and Hook POSTs to the app's hooks
+// (UPSTREAM_SNAPSTART_PATH + phase, with the token the app got in
+// DJFRONT_SNAPSTART_TOKEN) before the snapshot and after a restore; Revive,
+// after a restore, checks the app as for a wedged one and starts a dead
+// one again.
 //
 // Manage runs MANAGE_COMMAND with a management invocation's arguments, once
 // internal/dispatch has checked the invocation (MANAGE_ALLOW is its list).

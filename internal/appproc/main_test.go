@@ -20,6 +20,7 @@ import (
 //	/pid    its process id
 //	/crash  exit 3 mid-request
 //	/hang   no answer for a minute
+//	POST /hooks/PHASE/  a SnapStart hook (see hook)
 //
 // With APP_IGNORE_TERM it ignores SIGTERM; APP_EXIT makes it exit at once
 // with that status, APP_EXIT_WHEN_READY with status 3 just after it answered
@@ -64,6 +65,7 @@ func TestMain(m *testing.M) {
 		}
 	})
 	mux.HandleFunc("/pid", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, os.Getpid()) })
+	mux.HandleFunc("POST /hooks/{phase}/", hook)
 	mux.HandleFunc("/crash", func(http.ResponseWriter, *http.Request) { os.Exit(3) })
 	mux.HandleFunc("/hang", func(http.ResponseWriter, *http.Request) { time.Sleep(time.Minute) })
 	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Getenv("PORT"))
@@ -74,6 +76,20 @@ func TestMain(m *testing.M) {
 	fmt.Printf("listening in %s\n", mustGetwd())
 	fmt.Fprint(os.Stderr, "stderr line\n")
 	http.Serve(ln, limit(mux))
+}
+
+// hook answers a SnapStart hook: 403 unless X-Djfront-Snapstart-Token is
+// the app's DJFRONT_SNAPSTART_TOKEN, else APP_HOOK_STATUS (default 200)
+// with "PHASE ran in PID, host HOST, verify X-Upstream-Verify".
+func hook(w http.ResponseWriter, r *http.Request) {
+	token := os.Getenv("DJFRONT_SNAPSTART_TOKEN")
+	if token == "" || r.Header.Get("X-Djfront-Snapstart-Token") != token {
+		http.Error(w, "wrong token", http.StatusForbidden)
+		return
+	}
+	status, _ := strconv.Atoi(os.Getenv("APP_HOOK_STATUS"))
+	w.WriteHeader(max(status, http.StatusOK))
+	fmt.Fprintf(w, "%s ran in %d, host %s, verify %s", r.PathValue("phase"), os.Getpid(), r.Host, r.Header.Get("X-Upstream-Verify"))
 }
 
 // limit serves at most APP_MAX_CONCURRENT requests at a time, if set.

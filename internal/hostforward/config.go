@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/djfront/djfront/internal/appproc"
+	"github.com/djfront/djfront/internal/snapstart"
 )
 
 // DefaultUpstreamTimeout is UPSTREAM_TIMEOUT's default: below API Gateway's
@@ -47,6 +48,10 @@ type Config struct {
 	// App is the in-function app (UPSTREAM_COMMAND and the other variables
 	// of package appproc), run by [Setup]; nil when the app runs elsewhere.
 	App *appproc.Config
+	// SnapStart is where the Runtime API is when the environment is
+	// initialized for a SnapStart snapshot (AWS_LAMBDA_INITIALIZATION_TYPE
+	// snap-start); nil otherwise. [Setup] then runs the SnapStart protocol.
+	SnapStart *snapstart.Config
 }
 
 // ConfigFromEnv reads and validates the configuration through getenv (for
@@ -68,6 +73,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	} else if inFunction {
 		c.App = &app
+	}
+	if ss, ok, err := snapstart.ConfigFromEnv(getenv); err != nil {
+		errs = append(errs, err)
+	} else if ok {
+		c.SnapStart = &ss
 	}
 	return c, errors.Join(errs...)
 }

@@ -28,6 +28,9 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad base path", map[string]string{"REMOVE_BASE_PATH": "/"}, "REMOVE_BASE_PATH: want a path prefix"},
 		{"upstream without a host name", map[string]string{"UPSTREAM_URL": "http://:80"}, "UPSTREAM_URL: no host"},
 		{"upstream port zero", map[string]string{"UPSTREAM_URL": "http://127.0.0.1:0"}, "UPSTREAM_URL: port"},
+		{"SnapStart", map[string]string{"AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start", "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, ""},
+		{"SnapStart without the Runtime API", map[string]string{"AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start"},
+			"AWS_LAMBDA_RUNTIME_API: unset, and AWS_LAMBDA_INITIALIZATION_TYPE is snap-start"},
 		{"upstream port out of range", map[string]string{"UPSTREAM_URL": "http://127.0.0.1:65536"}, "UPSTREAM_URL: port"},
 		{"upstream empty port", map[string]string{"UPSTREAM_URL": "http://127.0.0.1:"}, "UPSTREAM_URL: port"},
 		{"upstream non-numeric port", map[string]string{"UPSTREAM_URL": "http://127.0.0.1:http"}, "UPSTREAM_URL: not a URL"},
@@ -69,6 +72,22 @@ func TestConfigFromEnv(t *testing.T) {
 
 // Values are trimmed of surrounding whitespace, as a value pasted into a
 // console or read from a parameter store often carries a newline.
+// TestConfigSnapStart: only an environment initialized for a snapshot runs
+// the SnapStart protocol.
+func TestConfigSnapStart(t *testing.T) {
+	for _, tt := range []struct {
+		initType string
+		want     bool
+	}{{"snap-start", true}, {"on-demand", false}, {"provisioned-concurrency", false}, {"", false}} {
+		env := map[string]string{"UPSTREAM_URL": "http://127.0.0.1:8000", "ALLOWED_HOSTS": "www.example.com",
+			"AWS_LAMBDA_INITIALIZATION_TYPE": tt.initType, "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}
+		cfg, err := hostforward.ConfigFromEnv(func(k string) string { return env[k] })
+		if err != nil || (cfg.SnapStart != nil) != tt.want {
+			t.Errorf("%q: got SnapStart %+v, error %v; want set %v", tt.initType, cfg.SnapStart, err, tt.want)
+		}
+	}
+}
+
 func TestConfigTrimsWhitespace(t *testing.T) {
 	env := map[string]string{
 		"UPSTREAM_URL":     " http://127.0.0.1:8000/app/\n",

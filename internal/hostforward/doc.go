@@ -36,7 +36,11 @@
 //  3. with the app, dispatch.New routes management invocations to the app
 //     and every other payload to [Handler.Invoke], and appproc's AwaitInit holds the
 //     init phase until the app is ready, but not past appproc.InitBudget
-//     (async init);
+//     (async init); under SnapStart (Config.SnapStart, snapstart.go) the
+//     init instead waits for a ready app, runs its before-snapshot hook,
+//     drops the connections to it and calls restore/next (package
+//     snapstart), and after the restore drops them again, checks the app
+//     (restarting a dead one) and runs its after-restore hook;
 //  4. without the app the handler is the Handler itself (Invoke, event.go:
 //     a payload of another shape — payload format 1.0 of a REST API or of
 //     an HTTP API integration set to 1.0, an Application Load Balancer

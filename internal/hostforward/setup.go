@@ -62,31 +62,52 @@ func Build(ctx context.Context, env coldstart.Env, logger *slog.Logger) (any, er
 // cfg.App it starts the app before
 // it reads the secrets, returns once the app is ready or appproc.InitBudget
 // has passed, and the handler also answers management invocations and, on
-// Lambda's SIGTERM, stops the app and exits the process. The steps and their
-// reasons are in the package documentation.
+// Lambda's SIGTERM, stops the app and exits the process. With
+// cfg.SnapStart it returns once the environment was snapshotted and
+// restored (snapStart); a failure is then also reported to the Runtime API.
+// The steps and their reasons are in the package documentation.
 func Setup(ctx context.Context, cfg Config, deps Deps) (lambda.Handler, error) {
 	if cfg.App == nil {
-		h, err := newWithinTimeout(ctx, cfg, NewTransport(), deps)
+		transport := NewTransport()
+		h, err := newWithinTimeout(ctx, cfg, transport, deps)
 		if err != nil {
 			return nil, err
 		}
+		if cfg.SnapStart != nil {
+			if err := snapStart(ctx, *cfg.SnapStart, h, transport, nil, deps.Logger); err != nil {
+				return nil, err
+			}
+		}
 		return h, nil // Handler.Invoke
 	}
-	app, err := appproc.Start(*cfg.App, deps.AppOutput, deps.Logger)
+	appCfg := *cfg.App
+	if cfg.SnapStart != nil {
+		appCfg.HookToken = appproc.NewHookToken()
+	}
+	app, err := appproc.Start(appCfg, deps.AppOutput, deps.Logger)
 	if err != nil {
 		return nil, err
 	}
-	h, err := newWithinTimeout(ctx, cfg, app.Transport(NewTransport()), deps)
+	transport := NewTransport()
+	h, err := newWithinTimeout(ctx, cfg, app.Transport(transport), deps)
 	if err != nil {
 		app.Stop()
 		return nil, err
 	}
 	d := dispatch.New(h.Invoke, dispatch.Manage{Run: app.Manage, Allow: cfg.App.ManageAllow, MaxOutput: appproc.MaxManageOutput}, deps.Logger)
-	app.AwaitInit(appproc.ProcessStart().Add(appproc.InitBudget))
-	return lambda.NewHandlerWithOptions(d.Handle, noHTMLEscape(), lambda.WithEnableSIGTERM(func() {
+	stop := func() {
 		app.Stop()
 		os.Exit(0)
-	})), nil
+	}
+	if cfg.SnapStart != nil {
+		if err := snapStart(ctx, *cfg.SnapStart, h, transport, &snapApp{app: app, stop: stop}, deps.Logger); err != nil {
+			app.Stop()
+			return nil, err
+		}
+		return lambda.NewHandlerWithOptions(d.Handle, noHTMLEscape()), nil // SIGTERM: see snapStart
+	}
+	app.AwaitInit(appproc.ProcessStart().Add(appproc.InitBudget))
+	return lambda.NewHandlerWithOptions(d.Handle, noHTMLEscape(), lambda.WithEnableSIGTERM(stop)), nil
 }
 
 // newWithinTimeout is New with the secrets read within SecretsTimeout.

@@ -55,6 +55,14 @@ func prepareDjango(tb testing.TB, d pyenv.Django) *testenv.Django {
 func startInFunction(tb testing.TB, dj *testenv.Django, command string, timeout time.Duration, env ...string) *inFunction {
 	tb.Helper()
 	f, err := launchInFunction(tb, dj, command, timeout, env...)
+	f.started(tb, err)
+	return f
+}
+
+// started fails tb with the logs if err (Start's) is not nil, and otherwise
+// shuts the function down when tb ends, logging its output if tb failed.
+func (f *inFunction) started(tb testing.TB, err error) {
+	tb.Helper()
 	if err != nil {
 		tb.Fatalf("start: %v\nlogs:\n%s", err, f.logs)
 	}
@@ -64,13 +72,24 @@ func startInFunction(tb testing.TB, dj *testenv.Django, command string, timeout 
 			tb.Logf("function logs:\n%s", f.logs)
 		}
 	})
-	return f
 }
 
 // launchInFunction is startInFunction returning runtimeapi.Start's error
 // (an init that failed) instead of failing tb; the function is not closed
 // when tb ends.
 func launchInFunction(tb testing.TB, dj *testenv.Django, command string, timeout time.Duration, env ...string) (*inFunction, error) {
+	tb.Helper()
+	f, fn := newInFunction(tb, dj, command, env...)
+	fn.Timeout = timeout
+	var err error
+	f.fn, err = runtimeapi.Start(tb.Context(), fn)
+	return f, err
+}
+
+// newInFunction returns the function serving dj with command as
+// UPSTREAM_COMMAND, not started yet, and its runtimeapi settings for the
+// caller to complete (Timeout, SnapStart) and start.
+func newInFunction(tb testing.TB, dj *testenv.Django, command string, env ...string) (*inFunction, runtimeapi.Function) {
 	tb.Helper()
 	bin := testenv.BuildBootstrap(tb, "./functions/hostforward")
 	f := &inFunction{logs: childproc.NewTail(8 << 20), sandbox: "DJFRONT_E2E_SANDBOX=" + tb.TempDir()}
@@ -91,11 +110,10 @@ func launchInFunction(tb testing.TB, dj *testenv.Django, command string, timeout
 		f.sandbox,
 	)
 	f.spawned = time.Now()
-	f.fn, err = runtimeapi.Start(tb.Context(), runtimeapi.Function{
-		Name: "hostforward", Binary: bin, Env: append(fenv, env...), Timeout: timeout, Logs: f.logs,
+	return f, runtimeapi.Function{
+		Name: "hostforward", Binary: bin, Env: append(fenv, env...), Logs: f.logs,
 		Aliases: []string{manageapi.Alias}, // the template's ManageAlias
-	})
-	return f, err
+	}
 }
 
 // processes returns the live processes of the function's environment.

@@ -17,6 +17,9 @@ var (
 	// TestDatabaseChoices has the other choices'.
 	inFunctionOnly = []string{"AppFunction", "AppFunctionRole", "DjangoSecretKey", "HostForwardLayer",
 		"ManageAlias", "ManagePolicy",
+		// SAM's AutoPublishAlias, which cannot be conditional (SnapStart off:
+		// published, never invoked); the version's id is hashed, see modeResources.
+		"AppFunctionAliaslive", "AppFunctionVersion",
 		"DatabaseVpc", "DatabaseSubnetA", "DatabaseSubnetB", "DatabaseRouteTable", "DatabaseSubnetARoutes",
 		"DatabaseSubnetBRoutes", "S3DatabaseEndpoint", "SecretsManagerDatabaseEndpoint", "AppSecurityGroup",
 		"AppToDatabase", "DatabaseSecurityGroup", "EndpointSecurityGroup", "DatabaseSubnetGroup", "AuroraCluster",
@@ -32,27 +35,37 @@ var (
 // template: SAM appends a hash of the layer's content to it.
 func layerID(t *testing.T, res map[string]any) string {
 	t.Helper()
+	return hashedID(t, res, "AWS::Lambda::LayerVersion", "HostForwardLayer")
+}
+
+// hashedID returns the logical id of the one resource of type rtype whose
+// id is prefix and the hash SAM appends.
+func hashedID(t *testing.T, res map[string]any, rtype, prefix string) string {
+	t.Helper()
 	var ids []string
 	for id, r := range res {
-		if r.(map[string]any)["Type"] == "AWS::Lambda::LayerVersion" && strings.HasPrefix(id, "HostForwardLayer") {
+		if r.(map[string]any)["Type"] == rtype && strings.HasPrefix(id, prefix) {
 			ids = append(ids, id)
 		}
 	}
 	if len(ids) != 1 {
-		t.Fatalf("got layers %v, want one HostForwardLayer…", ids)
+		t.Fatalf("got %s resources %v, want one %s…", rtype, ids, prefix)
 	}
 	return ids[0]
 }
 
-// modeResources returns res with the layer's hashed id replaced by its
-// template id, HostForwardLayer.
+// modeResources returns res with the hashed ids of the layer and of
+// AppFunction's published version replaced by their template ids,
+// HostForwardLayer and AppFunctionVersion.
 func modeResources(t *testing.T, res map[string]any) map[string]any {
 	t.Helper()
 	out := maps.Clone(res)
 	for id := range res {
-		if strings.HasPrefix(id, "HostForwardLayer") {
-			out["HostForwardLayer"] = out[id]
-			delete(out, id)
+		for _, prefix := range []string{"HostForwardLayer", "AppFunctionVersion"} {
+			if strings.HasPrefix(id, prefix) {
+				out[prefix] = out[id]
+				delete(out, id)
+			}
 		}
 	}
 	return out

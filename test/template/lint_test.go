@@ -11,7 +11,7 @@ import (
 
 // TestCfnLint runs cfn-lint on the SAM template and on the CloudFormation
 // it translates to, with and without a custom domain, with every option
-// (WAF, reserved concurrency, alarm topic) and every Database: no error, warning or
+// (WAF, reserved concurrency, alarm topic), every Database and SnapStart: no error, warning or
 // informational finding is accepted. cfn-lint leaves informational checks
 // out by default, hence --include-checks I: they ask, for example, that
 // stateful resources state their DeletionPolicy and UpdateReplacePolicy
@@ -46,6 +46,8 @@ func TestCfnLint(t *testing.T) {
 		{"translated, in-function, url", urlDatabase},
 		{"translated, in-function, url in your VPC", urlDatabaseInVpc},
 		{"translated, in-function, sqlite", sqliteDatabase},
+		// SnapStart on: the published version, the live alias, wired in.
+		{"translated, in-function, SnapStart", inFunctionSnapStart},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "template.json")

@@ -38,7 +38,7 @@ func TestManagement(t *testing.T) {
 			}
 		}
 		uri := mustJSON(t, at(t, res, "HttpApi.Properties.Body.paths.$default.x-amazon-apigateway-any-method.x-amazon-apigateway-integration.uri"))
-		if !strings.Contains(uri, `:function:${Name}/invocations"`) {
+		if !strings.Contains(uri, `:function:${Name}${Qualifier}/invocations"`) || !strings.Contains(uri, `"Qualifier":""`) {
 			t.Errorf("integration URI %s, want the unqualified function", uri)
 		}
 	})

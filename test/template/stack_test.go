@@ -39,6 +39,11 @@ var (
 	inFunction = map[string]string{
 		"AppMode": "in-function",
 	}
+	// In-function with SnapStart on.
+	inFunctionSnapStart = map[string]string{
+		"AppMode":   "in-function",
+		"SnapStart": "true",
+	}
 	inFunctionCustomDomain = map[string]string{
 		"AppMode":        "in-function",
 		"DomainName":     "www.example.com",

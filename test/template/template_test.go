@@ -131,8 +131,8 @@ func TestResources(t *testing.T) {
 		// The HTTP API.
 		{"HTTP API $default route, payload 2.0, to the function", "HttpApi.Properties.Body.paths.$default.x-amazon-apigateway-any-method.x-amazon-apigateway-integration",
 			`{"type":"aws_proxy","httpMethod":"POST","payloadFormatVersion":"2.0","uri":{"Fn::Sub":[
-			   "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Name}/invocations",
-			   {"Name":{"Fn::Join":["-",["djfront-hostforward",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]}}]}}`},
+			   "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${Name}${Qualifier}/invocations",
+			   {"Name":{"Fn::Join":["-",["djfront-hostforward",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]]},"Qualifier":""}]}}`},
 		{"HTTP API $default stage: throttled, access logs", "HttpApiApiGatewayDefaultStage.Properties",
 			`{"ApiId":{"Ref":"HttpApi"},"StageName":"$default","AutoDeploy":true,"Tags":{"httpapi:createdBy":"SAM"},
 			  "DefaultRouteSettings":{"ThrottlingRateLimit":"100","ThrottlingBurstLimit":"200"},

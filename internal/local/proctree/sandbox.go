@@ -9,24 +9,39 @@ import (
 )
 
 // KillSandbox SIGKILLs every process of an execution environment, as Lambda
-// does when it ends one: the process root and everything descended from it,
+// does when it ends one: those StopSandbox finds (and stops, so that none
+// escapes by forking meanwhile). It returns how many processes it killed.
+// It reads /proc, so it works on Linux only; elsewhere it kills root alone.
+func KillSandbox(root int, marker string) int {
+	found := StopSandbox(root, marker)
+	for _, pid := range found {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	return len(found)
+}
+
+// StopSandbox SIGSTOPs every process of an execution environment and
+// returns their ids: the process root and everything descended from it,
 // and every process whose initial environment holds marker (a KEY=VALUE
 // unique to the environment, such as its AWS_LAMBDA_RUNTIME_API address) —
 // which also catches daemons that left the process group and were
-// reparented. Each process found is stopped (SIGSTOP) before the next scan,
-// so none escapes by forking meanwhile; then all are killed. It returns how
-// many processes it killed. The caller's own process and its ancestors are
-// never touched. It reads /proc, so it works on Linux only; elsewhere it
-// kills root alone.
-func KillSandbox(root int, marker string) int {
+// reparented. Each process found is stopped before the next scan, so none
+// escapes by forking meanwhile. The caller's own process and its ancestors
+// are never touched. ContinueSandbox resumes them.
+func StopSandbox(root int, marker string) []int {
 	spare := map[int]bool{}
 	for pid := os.Getpid(); pid > 1; pid = ParentOf(pid) {
 		spare[pid] = true
 	}
 	found := map[int]bool{}
+	var order []int
+	stop := func(pid int) {
+		found[pid] = true
+		order = append(order, pid)
+		_ = syscall.Kill(pid, syscall.SIGSTOP) // it may be gone
+	}
 	if !spare[root] {
-		found[root] = true
-		_ = syscall.Kill(root, syscall.SIGSTOP)
+		stop(root)
 	}
 	for {
 		grew := false
@@ -35,19 +50,22 @@ func KillSandbox(root int, marker string) int {
 				continue
 			}
 			if found[ParentOf(pid)] || (marker != "" && hasEnv(pid, marker)) {
-				found[pid] = true
+				stop(pid)
 				grew = true
-				_ = syscall.Kill(pid, syscall.SIGSTOP) // it may be gone
 			}
 		}
 		if !grew {
-			break
+			return order
 		}
 	}
-	for pid := range found {
-		_ = syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// ContinueSandbox SIGCONTs the processes StopSandbox stopped, in the order
+// it stopped them.
+func ContinueSandbox(pids []int) {
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, syscall.SIGCONT) // it may be gone
 	}
-	return len(found)
 }
 
 // listPids returns the ids of the processes in /proc.

@@ -27,6 +27,13 @@
 //     and a runtime that exited is initialized anew before the next
 //     invocation; [Server.Inits] lists every init with its phase and status,
 //     and each writes an INIT_REPORT log line;
+//   - with [Function.SnapStart], each init ends in a snapshot: the runtime
+//     sees AWS_LAMBDA_INITIALIZATION_TYPE=snap-start, calls restore/next,
+//     every process of the environment is stopped for SnapStart.Freeze,
+//     then restored, and the runtime has [RestoreTimeout] to ask for its
+//     first invocation or post restore/error ([Server.Restores], a
+//     RESTORE_REPORT log line); a runtime that skips restore/next does not
+//     start;
 //   - [Server.Close] is Lambda's shutdown: SIGTERM to the runtime process
 //     only if an extension is registered, [ShutdownGrace] for it to exit,
 //     then SIGKILL to every process of the environment — also those that

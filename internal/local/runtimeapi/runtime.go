@@ -52,6 +52,7 @@ type runtimeAPI struct {
 	extensions map[string]*extension // registered, by identifier
 	initErr    *FunctionError        // set before initFailed is closed
 	current    *invocation           // handed out by /next and not answered yet
+	snap       *snapAPI              // SnapStart's endpoints (snapstart.go); nil without
 }
 
 // extension is one extension registered through the Extensions API.
@@ -180,6 +181,7 @@ func (a *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
 	}
 	a.started = true
 	a.initDone()
+	a.askedForInvocation()
 	a.mu.Unlock()
 
 	var inv *invocation

@@ -85,7 +85,8 @@ type Function struct {
 	// Timeout is the function's timeout. Default: DefaultTimeout.
 	Timeout time.Duration
 	// InitTimeout is the limit on the init phase. Default: InitTimeout,
-	// Lambda's; only tests of slow inits want less.
+	// Lambda's (with SnapStart, SnapStartInitTimeout or Timeout, whichever
+	// is longer); only tests of slow inits want less.
 	InitTimeout time.Duration
 	// MemoryMB is AWS_LAMBDA_FUNCTION_MEMORY_SIZE; it is not enforced.
 	// Default: DefaultMemoryMB.
@@ -97,6 +98,9 @@ type Function struct {
 	// template's AWS::Lambda::Alias of the function): the qualifiers,
 	// besides $LATEST, it may be invoked with.
 	Aliases []string
+	// SnapStart, when set, starts each environment as SnapStart does
+	// (snapstart.go): a snapshot at the end of init, a freeze, a restore.
+	SnapStart *SnapStart
 }
 
 // Result is the outcome of an invocation.
@@ -140,6 +144,7 @@ type Server struct {
 	env        *environment // the running one; nil after a crash or timeout, until the next invocation
 	suppressed bool         // the last init timed out: the next invocation runs it again
 	inits      []Init
+	restores   []Restore // snapstart.go
 }
 
 // environment is one execution environment: a runtime process, whatever it
@@ -175,7 +180,7 @@ func Start(ctx context.Context, fn Function) (*Server, error) {
 		fn.Timeout = DefaultTimeout
 	}
 	if fn.InitTimeout <= 0 {
-		fn.InitTimeout = InitTimeout
+		fn.InitTimeout = fn.defaultInitTimeout()
 	}
 	if fn.MemoryMB <= 0 {
 		fn.MemoryMB = DefaultMemoryMB
@@ -483,6 +488,9 @@ func (s *Server) start(ctx context.Context, requestID, phase string, limit time.
 		return nil, nil, fmt.Errorf("runtimeapi: listen for the runtime API: %w", err)
 	}
 	api := newRuntimeAPI(s.fn.Name)
+	if s.fn.SnapStart != nil {
+		api.serveSnapStart()
+	}
 	env := &environment{
 		api:    api,
 		srv:    &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second},
@@ -533,6 +541,12 @@ func (s *Server) start(ctx context.Context, requestID, phase string, limit time.
 	s.inits = append(s.inits, Init{Phase: phase, Status: status, Duration: took})
 	s.mu.Unlock()
 	fmt.Fprintf(s.logs, "INIT_REPORT Init Duration: %.2f ms\tPhase: %s\tStatus: %s\n", float64(took)/float64(time.Millisecond), phase, status)
+	if initErr == nil && s.fn.SnapStart != nil {
+		if initErr, err = s.snapshotAndRestore(env); err != nil {
+			env.stop(0)
+			return nil, nil, err
+		}
+	}
 	if initErr != nil {
 		env.stop(0)
 		return nil, initErr, nil
@@ -553,7 +567,7 @@ func (s *Server) environ(runtimeAPI string) []string {
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=" + strconv.Itoa(fn.MemoryMB),
 		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + fn.Name,
 		"AWS_LAMBDA_LOG_STREAM_NAME=" + stream,
-		"AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+		"AWS_LAMBDA_INITIALIZATION_TYPE=" + fn.initType(),
 		"AWS_REGION=us-east-1",
 		"AWS_DEFAULT_REGION=us-east-1",
 		"_HANDLER=bootstrap",
