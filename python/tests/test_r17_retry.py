@@ -1,8 +1,10 @@
 """Review r-17: what ConflictRetryMiddleware runs a second time.
 
 A view run again after a 40001 gets the same request object. What the first
-run consumed from it (the body stream) is gone in the second run, so a view
-that is correct when run once fails, or stores something else, when retried.
+run consumed from it (the body stream, an upload's file position) is gone in
+the second run, and what it changed on it (the session) stays changed, so a
+view that is correct when run once fails, or stores something else, when
+retried.
 Against a real PostgreSQL (DJFRONT_TEST_POSTGRES_URL), like test_postgres.
 """
 
@@ -59,7 +61,16 @@ def upload_view(request):
     return HttpResponse(str(len(data)))
 
 
-urlpatterns = [path("json", json_stream_view), path("upload", upload_view)]
+@csrf_exempt
+def session_view(request):
+    # Counts this client's posts in its session, and records the count.
+    n = request.session.get("n", 0) + 1
+    request.session["n"] = n
+    once.run(n)
+    return HttpResponse(str(n))
+
+
+urlpatterns = [path("json", json_stream_view), path("upload", upload_view), path("session", session_view)]
 
 
 def post(path_info, body, content_type):
@@ -112,12 +123,15 @@ class RetriedRequestTest(unittest.TestCase):
             # name, path, body, content type, want committed
             ("JSON read from the stream", "/json", b'{"n": 7}', "application/json", [7]),
             ("an uploaded file read", "/upload", upload, upload_type, [5]),
+            ("the session changed", "/session", b"", "text/plain", [1]),
         ]
-        middleware = ["djfront.middleware.UpstreamVerifyMiddleware", "djfront.middleware.ConflictRetryMiddleware"]
+        middleware = ["djfront.middleware.UpstreamVerifyMiddleware", "django.contrib.sessions.middleware.SessionMiddleware",
+                      "djfront.middleware.ConflictRetryMiddleware"]
         default = connections["default"]
         connections["default"] = connections[ALIAS]
         try:
-            with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=middleware):
+            with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=middleware,
+                                   SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"):
                 for name, path_info, body, content_type, want in cases:
                     with self.subTest(name):
                         with connections[ALIAS].cursor() as cursor:
