@@ -1,0 +1,36 @@
+"""Review r-17: percent-decoded values that no connection can carry.
+
+parse() refuses control characters in the URL as written, but percent-
+decodes user, password, host, name and query values afterwards. A NUL
+there ends libpq's connection string early: psycopg then connects with
+what came before it and libpq's defaults for the rest (a password with %00
+sent the connection to the local Unix socket, /var/run/postgresql, instead
+of the URL's host). The module's contract: "A malformed URL raises
+ImproperlyConfigured naming DATABASE_URL".
+"""
+
+import unittest
+
+from django.core.exceptions import ImproperlyConfigured
+
+from djfront.database import parse
+
+
+class DecodedNulTest(unittest.TestCase):
+    def test_decoded_nul_is_refused(self):
+        cases = [
+            ("in the password", "postgres://app:s3cr%00et@db.example.com/site"),
+            ("in the user", "postgres://ap%00p:s3cret@db.example.com/site"),
+            ("in the name", "postgres://app:s3cret@db.example.com/si%00te"),
+            ("in the host", "postgres://app:s3cret@db.example.com%00.evil/site"),
+            ("in a query value", "postgres://app:s3cret@db.example.com/site?sslmode=verify-full%00"),
+        ]
+        for name, url in cases:
+            with self.subTest(name):
+                try:
+                    got = parse(url)
+                except ImproperlyConfigured as err:
+                    self.assertTrue(str(err).startswith("DATABASE_URL: "), err)
+                    self.assertNotIn("s3cr", str(err))
+                    continue
+                self.fail(f"parse accepted a NUL: {got}")
