@@ -34,3 +34,19 @@ class DecodedNulTest(unittest.TestCase):
                     self.assertNotIn("s3cr", str(err))
                     continue
                 self.fail(f"parse accepted a NUL: {got}")
+
+
+class QueryRepeatsAPartTest(unittest.TestCase):
+    """A query parameter that names a part the URL already has goes into
+    OPTIONS, where Django's PostgreSQL backend lets ?dbname= win over the
+    path: postgres://app:pw@127.0.0.1/app?dbname=postgres connects to the
+    database postgres while NAME says app (Django 4.2, 5.2 and 6.1). The
+    URL says two things; parse() should refuse it."""
+
+    def test_query_repeats_a_part(self):
+        for key in ("dbname", "user", "password", "host", "port"):
+            with self.subTest(key):
+                url = f"postgres://app:s3cret@db.example.com:5432/site?{key}=other"
+                with self.assertRaises(ImproperlyConfigured) as raised:
+                    parse(url)
+                self.assertIn(key, str(raised.exception))
