@@ -10,23 +10,20 @@ database". Against a real PostgreSQL (DJFRONT_TEST_POSTGRES_URL, the
 "postgres" alias), the default database being SQLite.
 """
 
-import io
-import unittest
-
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connections
 from django.test.utils import override_settings
 from django.urls import path
 
 from . import need
-from .test_postgres import ALIAS, TABLE, URL
+from .test_postgres import ALIAS, TABLE, URL, TableTest, request
 
 
 def setUpModule():
     need.variable(URL, "go test ./python starts PostgreSQL and sets it (tests/settings.py)")
 
 
-def write_then_fail(request):
+def write_then_fail(_request):
     with connections[ALIAS].cursor() as cursor:
         cursor.execute(f"INSERT INTO {TABLE} (run) VALUES (1)")
     raise ValueError("the view fails after its write")
@@ -35,32 +32,15 @@ def write_then_fail(request):
 urlpatterns = [path("fail", write_then_fail)]
 
 
-def post(path_info):
-    environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": path_info, "SCRIPT_NAME": "", "QUERY_STRING": "",
-        "SERVER_NAME": "www.example.com", "SERVER_PORT": "443", "HTTP_HOST": "www.example.com",
-        "HTTP_X_UPSTREAM_VERIFY": "new-credential", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "https",
-    }
-    status = []
-    response = WSGIHandler()(environ, lambda s, headers, exc_info=None: status.append(s))
-    try:
-        b"".join(response)
-    finally:
-        response.close()
-    return int(status[0].split()[0])
 
-
-class OtherDatabaseAtomicRequestsTest(unittest.TestCase):
+class OtherDatabaseAtomicRequestsTest(TableTest):
     def setUp(self):
-        with connections[ALIAS].cursor() as cursor:
-            cursor.execute(f"CREATE TABLE {TABLE} (id serial PRIMARY KEY, run integer NOT NULL)")
+        super().setUp()
         connections[ALIAS].settings_dict["ATOMIC_REQUESTS"] = True
 
     def tearDown(self):
         connections[ALIAS].settings_dict["ATOMIC_REQUESTS"] = False
-        with connections[ALIAS].cursor() as cursor:
-            cursor.execute(f"DROP TABLE {TABLE}")
-        connections[ALIAS].close()
+        super().tearDown()
 
     def test_failed_view_rolls_back_the_other_database(self):
         cases = [
@@ -73,8 +53,6 @@ class OtherDatabaseAtomicRequestsTest(unittest.TestCase):
                 with connections[ALIAS].cursor() as cursor:
                     cursor.execute(f"TRUNCATE {TABLE}")
                 with self.assertLogs("django.request", "ERROR"):
-                    self.assertEqual(post("/fail"), 500)
-                with connections[ALIAS].cursor() as cursor:
-                    cursor.execute(f"SELECT run FROM {TABLE}")
-                    got = [row[0] for row in cursor.fetchall()]
-                self.assertEqual(got, [], "the failed view's write to the ATOMIC_REQUESTS database")
+                    status, _ = request(WSGIHandler(), "/fail")
+                self.assertEqual(status, 500)
+                self.assertEqual(self.committed(), [], "the failed view's write to the ATOMIC_REQUESTS database")

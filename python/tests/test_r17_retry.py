@@ -10,7 +10,6 @@ Against a real PostgreSQL (DJFRONT_TEST_POSTGRES_URL), like test_postgres.
 
 import io
 import json
-import unittest
 
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connections
@@ -20,7 +19,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from . import need
-from .test_postgres import ALIAS, TABLE, URL
+from .test_postgres import ALIAS, TABLE, URL, TableTest
 
 CONFLICT = "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$"
 
@@ -98,24 +97,10 @@ def multipart(name, content):
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-class RetriedRequestTest(unittest.TestCase):
+class RetriedRequestTest(TableTest):
     """A view retried after one conflict must see the request it saw the
     first time: the second run answers as a single run would and commits
     the same value."""
-
-    def setUp(self):
-        with connections[ALIAS].cursor() as cursor:
-            cursor.execute(f"CREATE TABLE {TABLE} (id serial PRIMARY KEY, run integer NOT NULL)")
-
-    def tearDown(self):
-        with connections[ALIAS].cursor() as cursor:
-            cursor.execute(f"DROP TABLE {TABLE}")
-        connections[ALIAS].close()
-
-    def committed(self):
-        with connections[ALIAS].cursor() as cursor:
-            cursor.execute(f"SELECT run FROM {TABLE} ORDER BY id")
-            return [row[0] for row in cursor.fetchall()]
 
     def test_retried_view_sees_the_same_request(self):
         upload, upload_type = multipart("f", b"x" * 5)

@@ -11,7 +11,6 @@ and moto's Secrets Manager (AWS_ENDPOINT_URL), like test_postgres and
 test_secret.
 """
 
-import io
 import json
 import unittest
 import uuid
@@ -28,12 +27,12 @@ from djfront import settings as djfront_settings
 from djfront.database import parse
 
 from . import need
-from .test_postgres import URL
+from .test_postgres import URL, request
 
 REGION = "us-east-1"
 
 
-def select_one(request):
+def select_one(_request):
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT 1")
         return HttpResponse(str(cursor.fetchone()[0]))
@@ -41,20 +40,6 @@ def select_one(request):
 
 urlpatterns = [path("one", select_one)]
 
-
-def get(path_info):
-    environ = {
-        "REQUEST_METHOD": "GET", "PATH_INFO": path_info, "SCRIPT_NAME": "", "QUERY_STRING": "",
-        "SERVER_NAME": "www.example.com", "SERVER_PORT": "443", "HTTP_HOST": "www.example.com",
-        "HTTP_X_UPSTREAM_VERIFY": "new-credential", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "https",
-    }
-    status = []
-    response = WSGIHandler()(environ, lambda s, headers, exc_info=None: status.append(s))
-    try:
-        body = b"".join(response)
-    finally:
-        response.close()
-    return int(status[0].split()[0]), body.decode()
 
 
 class PasswordRotationTest(unittest.TestCase):
@@ -78,7 +63,7 @@ class PasswordRotationTest(unittest.TestCase):
         rotated = db["PASSWORD"] + "-rotated"
         try:
             with override_settings(ROOT_URLCONF=__name__):
-                self.assertEqual(get("/one"), (200, "1"), "before the rotation")
+                self.assertEqual(request(WSGIHandler(), "/one"), (200, "1"), "before the rotation")
                 # RDS's managed rotation: the role's password, then the secret.
                 admin = ConnectionHandler({"default": db})["default"]
                 with admin.cursor() as cursor:
@@ -88,7 +73,7 @@ class PasswordRotationTest(unittest.TestCase):
                     SecretId=arn, SecretString=json.dumps({"username": db["USER"], "password": rotated}),
                 )
                 with self.assertNoLogs("django.request", "ERROR"):
-                    got = get("/one")
+                    got = request(WSGIHandler(), "/one")
                 self.assertEqual(got, (200, "1"), "after the rotation")
         finally:
             connections["default"].close()
