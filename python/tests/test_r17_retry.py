@@ -1,0 +1,130 @@
+"""Review r-17: what ConflictRetryMiddleware runs a second time.
+
+A view run again after a 40001 gets the same request object. What the first
+run consumed from it (the body stream, an upload's file position) is gone in
+the second run, and what it changed on it (the session) stays changed, so a
+view that is correct when run once fails, or stores something else, when
+retried.
+Against a real PostgreSQL (DJFRONT_TEST_POSTGRES_URL), like test_postgres.
+"""
+
+import io
+import json
+
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connections
+from django.http import HttpResponse
+from django.test.utils import override_settings
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from . import need
+from .test_postgres import ALIAS, TABLE, URL, TableTest
+
+CONFLICT = "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$"
+
+
+def setUpModule():
+    need.variable(URL, "go test ./python starts PostgreSQL and sets it (tests/settings.py)")
+
+
+class Once:
+    """Fails the first run of the view with SQLSTATE 40001, after its insert."""
+
+    count = 0
+
+    def run(self, value):
+        self.count += 1
+        with connections["default"].cursor() as cursor:
+            cursor.execute(f"INSERT INTO {TABLE} (run) VALUES (%s)", [value])
+            if self.count == 1:
+                cursor.execute(CONFLICT)
+
+
+once = Once()
+
+
+@csrf_exempt
+def json_stream_view(request):
+    # Reads the JSON body from the request's stream, as json.load(request)
+    # or a streaming parser does.
+    doc = json.load(request)
+    once.run(doc["n"])
+    return HttpResponse("ok")
+
+
+@csrf_exempt
+def upload_view(request):
+    data = request.FILES["f"].read()
+    once.run(len(data))
+    return HttpResponse(str(len(data)))
+
+
+@csrf_exempt
+def session_view(request):
+    # Counts this client's posts in its session, and records the count.
+    n = request.session.get("n", 0) + 1
+    request.session["n"] = n
+    once.run(n)
+    return HttpResponse(str(n))
+
+
+urlpatterns = [path("json", json_stream_view), path("upload", upload_view), path("session", session_view)]
+
+
+def post(path_info, body, content_type):
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": path_info, "SCRIPT_NAME": "", "QUERY_STRING": "",
+        "SERVER_NAME": "www.example.com", "SERVER_PORT": "443", "HTTP_HOST": "www.example.com",
+        "HTTP_X_UPSTREAM_VERIFY": "new-credential", "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "https",
+        "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
+    }
+    status = []
+    response = WSGIHandler()(environ, lambda s, headers, exc_info=None: status.append(s))
+    try:
+        out = b"".join(response)
+    finally:
+        response.close()
+    return int(status[0].split()[0]), out.decode()
+
+
+def multipart(name, content):
+    boundary = "r17boundary"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"a.bin\"\r\n"
+        f"Content-Type: application/octet-stream\r\n\r\n"
+    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+class RetriedRequestTest(TableTest):
+    """A view retried after one conflict must see the request it saw the
+    first time: the second run answers as a single run would and commits
+    the same value."""
+
+    def test_retried_view_sees_the_same_request(self):
+        upload, upload_type = multipart("f", b"x" * 5)
+        cases = [
+            # name, path, body, content type, want committed
+            ("JSON read from the stream", "/json", b'{"n": 7}', "application/json", [7]),
+            ("an uploaded file read", "/upload", upload, upload_type, [5]),
+            ("the session changed", "/session", b"", "text/plain", [1]),
+        ]
+        middleware = ["djfront.middleware.UpstreamVerifyMiddleware", "django.contrib.sessions.middleware.SessionMiddleware",
+                      "djfront.middleware.ConflictRetryMiddleware"]
+        default = connections["default"]
+        connections["default"] = connections[ALIAS]
+        try:
+            with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=middleware,
+                                   SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"):
+                for name, path_info, body, content_type, want in cases:
+                    with self.subTest(name):
+                        with connections[ALIAS].cursor() as cursor:
+                            cursor.execute(f"TRUNCATE {TABLE}")
+                        once.count = 0
+                        with self.assertNoLogs("django.request", "ERROR"):
+                            status, out = post(path_info, body, content_type)
+                        self.assertEqual((status, self.committed()), (200, want), out)
+                        self.assertEqual(once.count, 2, "runs")
+        finally:
+            connections["default"] = default

@@ -1,0 +1,87 @@
+"""Review r-17: the aurora-serverless database after RDS rotates its password.
+
+The template gives the app DATABASE_PASSWORD_SECRET_ARN, RDS's managed
+master user secret, which RDS rotates (every 7 days by default), and
+conn_max_age=0, so every request opens a new connection. docs/database.md:
+"a new one with the old password fails with SQLSTATE 28P01. The app must
+then read the secret again and retry the connection once, rather than wait
+for a new execution environment." djfront.settings reads the password once,
+at settings import. Against a real PostgreSQL (DJFRONT_TEST_POSTGRES_URL)
+and moto's Secrets Manager (AWS_ENDPOINT_URL), like test_postgres and
+test_secret.
+"""
+
+import json
+import unittest
+import uuid
+
+import boto3
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connections
+from django.db.utils import ConnectionHandler
+from django.http import HttpResponse
+from django.test.utils import override_settings
+from django.urls import path
+
+from djfront import settings as djfront_settings
+from djfront.database import parse
+
+from . import need
+from .test_postgres import URL, request
+
+REGION = "us-east-1"
+
+
+def select_one(_request):
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return HttpResponse(str(cursor.fetchone()[0]))
+
+
+urlpatterns = [path("one", select_one)]
+
+
+
+class PasswordRotationTest(unittest.TestCase):
+    def test_request_after_rotation(self):
+        url = need.variable(URL, "go test ./python starts PostgreSQL and sets it (tests/settings.py)")
+        endpoint = need.variable("AWS_ENDPOINT_URL", "go test ./python starts moto and sets it")
+        db = parse(url)
+        client = boto3.client("secretsmanager", region_name=REGION, endpoint_url=endpoint)
+        arn = client.create_secret(
+            Name=f"djfront-test-r17-rotated-{uuid.uuid4().hex}", SecretString=json.dumps({"username": db["USER"], "password": db["PASSWORD"]}),
+        )["ARN"]
+        # The template's aurora-serverless form: no password in the URL, conn_max_age=0.
+        port = f":{db['PORT']}" if db["PORT"] else ""
+        environ = {
+            "AWS_ENDPOINT_URL": endpoint, "AWS_REGION": REGION, "DATABASE_PASSWORD_SECRET_ARN": arn,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}{port}/{db['NAME']}?conn_max_age=0",
+        }
+        handler = ConnectionHandler({"default": djfront_settings.database(environ)})
+        saved = connections._connections.default if hasattr(connections._connections, "default") else None
+        connections._connections.default = handler["default"]
+        rotated = db["PASSWORD"] + "-rotated"
+        try:
+            with override_settings(ROOT_URLCONF=__name__):
+                self.assertEqual(request(WSGIHandler(), "/one"), (200, "1"), "before the rotation")
+                # RDS's managed rotation: the role's password, then the secret.
+                admin = ConnectionHandler({"default": db})["default"]
+                with admin.cursor() as cursor:
+                    cursor.execute(f"ALTER ROLE CURRENT_USER PASSWORD '{rotated}'")
+                admin.close()
+                client.put_secret_value(
+                    SecretId=arn, SecretString=json.dumps({"username": db["USER"], "password": rotated}),
+                )
+                with self.assertNoLogs("django.request", "ERROR"):
+                    got = request(WSGIHandler(), "/one")
+                self.assertEqual(got, (200, "1"), "after the rotation")
+        finally:
+            connections["default"].close()
+            if saved is None:
+                del connections._connections.default
+            else:
+                connections._connections.default = saved
+            back = ConnectionHandler({"default": {**db, "PASSWORD": rotated}})["default"]
+            with back.cursor() as cursor:
+                cursor.execute(f"ALTER ROLE CURRENT_USER PASSWORD '{db['PASSWORD']}'")
+            back.close()
