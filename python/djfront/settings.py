@@ -65,7 +65,8 @@ The values come from the environment, named after the stack's outputs:
     DATABASE_PASSWORD        the password, when the URL has none. Or
                              DATABASE_PASSWORD_SECRET_ARN: a secret holding it,
                              or RDS's managed master user secret (JSON with
-                             "password").
+                             "password"), read again when the database
+                             refuses it (RDS rotates it; djfront.postgresql).
 
 A bad value raises ImproperlyConfigured naming the variable, so a broken
 deployment stops at start-up instead of serving wrong links.
@@ -93,6 +94,11 @@ from django.core.exceptions import ImproperlyConfigured
 from .database import ENGINES
 from .database import parse as parse_database_url
 from .dsql import MIGRATION_MODULES as DSQL_MIGRATION_MODULES
+
+# The ENGINE of a PostgreSQL database whose password RDS rotates
+# (DATABASE_PASSWORD_SECRET_ARN): Django's, reading the password again when
+# the server refuses it (djfront.postgresql).
+ROTATED_PASSWORD_ENGINE = "djfront.postgresql"
 
 # One DNS label: letters, digits and inner hyphens, at most 63 characters.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -474,7 +480,10 @@ def database(environ=None, client=None):
     The URL is DATABASE_URL, or the secret DATABASE_URL_SECRET_ARN names
     (secret()); the password, when the URL has none, DATABASE_PASSWORD or
     the secret DATABASE_PASSWORD_SECRET_ARN names, whose value may be RDS's
-    JSON {"username": ..., "password": ...}. None when no URL is set.
+    JSON {"username": ..., "password": ...}. With that secret and a
+    postgres:// URL, ENGINE is ROTATED_PASSWORD_ENGINE and PASSWORD_SOURCE
+    reads the secret again: a connection refused after RDS rotated the
+    password retries once with the new one. None when no URL is set.
     Raises ImproperlyConfigured naming the variable, never showing a value.
     """
     environ = os.environ if environ is None else environ
@@ -482,14 +491,38 @@ def database(environ=None, client=None):
     if not url:
         return None
     db = parse_database_url(url)
-    password = secret("DATABASE_PASSWORD", environ, client)
+    source = _PasswordSource(environ, client)
+    password = source()
     if password:
         if db.get("PASSWORD") or not db.get("HOST") or db["ENGINE"] == "aurora_dsql_django":
             raise ImproperlyConfigured(
                 "DATABASE_PASSWORD: set only for a postgres:// or mysql:// DATABASE_URL without a password"
             )
-        db["PASSWORD"] = _password(password, bool(_secret_arn("DATABASE_PASSWORD", environ)))
+        db["PASSWORD"] = password
+        if source.arn and db["ENGINE"] == ENGINES["postgres"]:
+            # RDS rotates it: djfront.postgresql reads it again when refused.
+            db.update(ENGINE=ROTATED_PASSWORD_ENGINE, PASSWORD_SOURCE=source)
     return db
+
+
+class _PasswordSource:
+    """The password of DATABASE_PASSWORD, or of the secret that
+    DATABASE_PASSWORD_SECRET_ARN names, read anew at each call (None when
+    neither is set). Its repr shows the ARN only."""
+
+    def __init__(self, environ, client):
+        self.environ, self.client = environ, client
+        self.arn = _secret_arn("DATABASE_PASSWORD", environ)
+
+    def __call__(self):
+        value = secret("DATABASE_PASSWORD", self.environ, self.client)
+        return _password(value, bool(self.arn)) if value else value
+
+    def __repr__(self):
+        return f"<password of {self.arn or 'DATABASE_PASSWORD'}>"
+
+    def __deepcopy__(self, memo):
+        return self  # holds no state to copy: settings copies share the reader
 
 
 def _password(value, from_secret):

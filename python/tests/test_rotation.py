@@ -1,12 +1,12 @@
-"""Review r-17: the aurora-serverless database after RDS rotates its password.
+"""The aurora-serverless database after RDS rotates its password.
 
 The template gives the app DATABASE_PASSWORD_SECRET_ARN, RDS's managed
 master user secret, which RDS rotates (every 7 days by default), and
-conn_max_age=0, so every request opens a new connection. docs/database.md:
-"a new one with the old password fails with SQLSTATE 28P01. The app must
-then read the secret again and retry the connection once, rather than wait
-for a new execution environment." djfront.settings reads the password once,
-at settings import. Against a real PostgreSQL (DJFRONT_TEST_POSTGRES_URL)
+conn_max_age=0, so every request opens a new connection; one with the old
+password fails with SQLSTATE 28P01. djfront.settings then selects the
+djfront.postgresql backend, which reads the secret again and retries the
+connection once, rather than wait for a new execution environment
+(docs/database.md). Against a real PostgreSQL (DJFRONT_TEST_POSTGRES_URL)
 and moto's Secrets Manager (AWS_ENDPOINT_URL), like test_postgres and
 test_secret.
 """
@@ -49,7 +49,7 @@ class PasswordRotationTest(unittest.TestCase):
         db = parse(url)
         client = boto3.client("secretsmanager", region_name=REGION, endpoint_url=endpoint)
         arn = client.create_secret(
-            Name=f"djfront-test-r17-rotated-{uuid.uuid4().hex}", SecretString=json.dumps({"username": db["USER"], "password": db["PASSWORD"]}),
+            Name=f"djfront-test-rotated-{uuid.uuid4().hex}", SecretString=json.dumps({"username": db["USER"], "password": db["PASSWORD"]}),
         )["ARN"]
         # The template's aurora-serverless form: no password in the URL, conn_max_age=0.
         port = f":{db['PORT']}" if db["PORT"] else ""
@@ -72,9 +72,12 @@ class PasswordRotationTest(unittest.TestCase):
                 client.put_secret_value(
                     SecretId=arn, SecretString=json.dumps({"username": db["USER"], "password": rotated}),
                 )
-                with self.assertNoLogs("django.request", "ERROR"):
+                with self.assertNoLogs("django.request", "ERROR"), \
+                        self.assertLogs("djfront.postgresql", "WARNING") as logs:
                     got = request(WSGIHandler(), "/one")
                 self.assertEqual(got, (200, "1"), "after the rotation")
+                for secret in (db["PASSWORD"], rotated):
+                    self.assertNotIn(secret, "\n".join(logs.output), "a password in the log")
         finally:
             connections["default"].close()
             if saved is None:
