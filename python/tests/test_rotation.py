@@ -41,7 +41,6 @@ def select_one(_request):
 urlpatterns = [path("one", select_one)]
 
 
-
 class PasswordRotationTest(unittest.TestCase):
     def test_request_after_rotation(self):
         url = need.variable(URL, "go test ./python starts PostgreSQL and sets it (tests/settings.py)")

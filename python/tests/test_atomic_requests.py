@@ -1,13 +1,13 @@
-"""Review r-17: ConflictRetryMiddleware and ATOMIC_REQUESTS of another database.
+"""ConflictRetryMiddleware and ATOMIC_REQUESTS of another database.
 
 Django wraps a view in transaction.atomic for every database with
 ATOMIC_REQUESTS (BaseHandler.make_view_atomic), but only when no
 process_view answered. ConflictRetryMiddleware answers from process_view,
-calling the bare view, so a second database's ATOMIC_REQUESTS no longer
-holds: a view that writes there and then fails keeps its write. The
-middleware's docstring says it replaces ATOMIC_REQUESTS "for the default
-database". Against a real PostgreSQL (DJFRONT_TEST_POSTGRES_URL, the
-"postgres" alias), the default database being SQLite.
+so it wraps the view in those transactions itself: a view that writes to a
+second database with ATOMIC_REQUESTS and then fails loses its write, with
+the middleware as without it. Against a real PostgreSQL
+(DJFRONT_TEST_POSTGRES_URL, the "postgres" alias), the default database
+being SQLite.
 """
 
 from django.core.handlers.wsgi import WSGIHandler
@@ -30,7 +30,6 @@ def write_then_fail(_request):
 
 
 urlpatterns = [path("fail", write_then_fail)]
-
 
 
 class OtherDatabaseAtomicRequestsTest(TableTest):

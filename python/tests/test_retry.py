@@ -1,10 +1,11 @@
-"""Review r-17: what ConflictRetryMiddleware runs a second time.
+"""What ConflictRetryMiddleware runs a second time.
 
-A view run again after a 40001 gets the same request object. What the first
-run consumed from it (the body stream, an upload's file position) is gone in
-the second run, and what it changed on it (the session) stays changed, so a
-view that is correct when run once fails, or stores something else, when
-retried.
+A view run again after a 40001 must see the request the first run saw: what
+the first run consumed from it (the body stream, an upload's file position)
+is given back, and what it changed on it (the session) is undone, so a view
+that is correct when run once stays correct when retried. That holds too
+when a middleware before it (as CsrfViewMiddleware does for a form post)
+parsed the body already.
 Against a real PostgreSQL (DJFRONT_TEST_POSTGRES_URL), like test_postgres.
 """
 
@@ -72,6 +73,20 @@ def session_view(request):
 urlpatterns = [path("json", json_stream_view), path("upload", upload_view), path("session", session_view)]
 
 
+class ParseFirstMiddleware:
+    """Reads request.POST before the view, as CsrfViewMiddleware does for a
+    form post without the token header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, *_):
+        request.POST  # noqa: B018
+
+
 def post(path_info, body, content_type):
     environ = {
         "REQUEST_METHOD": "POST", "PATH_INFO": path_info, "SCRIPT_NAME": "", "QUERY_STRING": "",
@@ -89,7 +104,7 @@ def post(path_info, body, content_type):
 
 
 def multipart(name, content):
-    boundary = "r17boundary"
+    boundary = "djfrontboundary"
     body = (
         f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"a.bin\"\r\n"
         f"Content-Type: application/octet-stream\r\n\r\n"
@@ -109,16 +124,17 @@ class RetriedRequestTest(TableTest):
             ("JSON read from the stream", "/json", b'{"n": 7}', "application/json", [7]),
             ("an uploaded file read", "/upload", upload, upload_type, [5]),
             ("the session changed", "/session", b"", "text/plain", [1]),
+            ("an uploaded file parsed before the view", "/upload", upload, upload_type, [5], True),
         ]
         middleware = ["djfront.middleware.UpstreamVerifyMiddleware", "django.contrib.sessions.middleware.SessionMiddleware",
                       "djfront.middleware.ConflictRetryMiddleware"]
+        parse_first = [*middleware[:-1], f"{__name__}.ParseFirstMiddleware", middleware[-1]]
         default = connections["default"]
         connections["default"] = connections[ALIAS]
         try:
-            with override_settings(ROOT_URLCONF=__name__, MIDDLEWARE=middleware,
-                                   SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"):
-                for name, path_info, body, content_type, want in cases:
-                    with self.subTest(name):
+            with override_settings(ROOT_URLCONF=__name__, SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"):
+                for name, path_info, body, content_type, want, *parsed in cases:
+                    with self.subTest(name), override_settings(MIDDLEWARE=parse_first if parsed else middleware):
                         with connections[ALIAS].cursor() as cursor:
                             cursor.execute(f"TRUNCATE {TABLE}")
                         once.count = 0
