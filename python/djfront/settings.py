@@ -30,7 +30,10 @@ reads the environment once, apply() each time it is called.
 For a dsql:// DATABASE_URL (Aurora DSQL) both also set MIGRATION_MODULES:
 djfront.dsql's auth and contenttypes migrations, which create those tables
 in their final form since DSQL cannot alter their columns (your own
-MIGRATION_MODULES entries win with apply()).
+MIGRATION_MODULES entries win with apply()). apply() also puts
+djfront.middleware.ConflictRetryMiddleware last in your MIDDLEWARE, which
+runs a view again after DSQL's conflict error (40001); with the star
+import, list it yourself (check --deploy warns, djfront.W010).
 
 Put "djfront" in INSTALLED_APPS (its system checks) and
 "djfront.middleware.UpstreamVerifyMiddleware" first in MIDDLEWARE.
@@ -99,6 +102,9 @@ from .dsql import MIGRATION_MODULES as DSQL_MIGRATION_MODULES
 # (DATABASE_PASSWORD_SECRET_ARN): Django's, reading the password again when
 # the server refuses it (djfront.postgresql).
 ROTATED_PASSWORD_ENGINE = "djfront.postgresql"
+# The middleware that runs a view again after a conflict (SQLSTATE 40001),
+# which Aurora DSQL reports at COMMIT instead of waiting for a lock.
+CONFLICT_RETRY = "djfront.middleware.ConflictRetryMiddleware"
 
 # One DNS label: letters, digits and inner hyphens, at most 63 characters.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -563,6 +569,15 @@ def _migration_modules(db, mine):
     return {"MIGRATION_MODULES": {**DSQL_MIGRATION_MODULES, **mine}}
 
 
+def _conflict_retry(db, middleware):
+    """Return {"MIDDLEWARE": middleware with CONFLICT_RETRY last} for the
+    database db when it needs a conflict retry (Aurora DSQL: 40001 at
+    COMMIT) and middleware lacks it; else {}."""
+    if db["ENGINE"] != ENGINES["dsql"] or CONFLICT_RETRY in middleware:
+        return {}
+    return {"MIDDLEWARE": [*middleware, CONFLICT_RETRY]}
+
+
 def apply(namespace, environ=None):
     """Set the djfront settings in namespace, a settings module's globals().
 
@@ -570,8 +585,10 @@ def apply(namespace, environ=None):
     what namespace holds, and DATABASES["default"] from DATABASE_URL
     (database()), keeping namespace's other DATABASES aliases. Without a
     DATABASE_URL it keeps namespace's DATABASES["default"], or raises
-    ImproperlyConfigured naming DATABASE_URL when there is none. Returns
-    the settings it set, by name.
+    ImproperlyConfigured naming DATABASE_URL when there is none. For Aurora
+    DSQL it also sets MIGRATION_MODULES (djfront.dsql) and puts
+    CONFLICT_RETRY last in MIDDLEWARE unless namespace has it. Returns the
+    settings it set, by name.
     """
     environ = os.environ if environ is None else environ
     values = from_environ(environ)
@@ -580,6 +597,7 @@ def apply(namespace, environ=None):
     if db is not None:
         values["DATABASES"] = {**databases, "default": db}
         values.update(_migration_modules(db, namespace.get("MIGRATION_MODULES") or {}))
+        values.update(_conflict_retry(db, namespace.get("MIDDLEWARE") or []))
     elif not databases.get("default"):
         raise ImproperlyConfigured(
             "DATABASE_URL is unset: set it (or DATABASE_URL_SECRET_ARN) to the database's URL, "
