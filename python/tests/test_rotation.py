@@ -14,11 +14,12 @@ test_secret.
 import json
 import unittest
 import uuid
+from contextlib import nullcontext
 
 import boto3
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connections
-from django.db.utils import ConnectionHandler
+from django.db.utils import ConnectionHandler, OperationalError
 from django.http import HttpResponse
 from django.test.utils import override_settings
 from django.urls import path
@@ -87,3 +88,44 @@ class PasswordRotationTest(unittest.TestCase):
             with back.cursor() as cursor:
                 cursor.execute(f"ALTER ROLE CURRENT_USER PASSWORD '{db['PASSWORD']}'")
             back.close()
+
+
+class Source:
+    """A PASSWORD_SOURCE that returns password and counts its reads."""
+
+    def __init__(self, password):
+        self.password, self.reads = password, 0
+
+    def __call__(self):
+        self.reads += 1
+        return self.password
+
+
+class RefusedConnectionTest(unittest.TestCase):
+    """djfront.postgresql reads the password again only for a refused
+    password, once per connection, and retries only with another one."""
+
+    def test_refused(self):
+        db = parse(need.variable(URL, "go test ./python starts PostgreSQL and sets it (tests/settings.py)"))
+        wrong = db["PASSWORD"] + "-wrong"
+        cases = [
+            # name, password tried, the source's password, want connected, want reads
+            ("refused, the source has another: retried", wrong, db["PASSWORD"], True, 1),
+            ("refused, the source has the same: raised", wrong, wrong, False, 1),
+            ("not a password problem (nothing listens): no read", wrong, db["PASSWORD"], False, 0),
+        ]
+        for name, tried, current, want_connected, want_reads in cases:
+            with self.subTest(name):
+                source = Source(current)
+                port = db["PORT"] if want_reads else "1"
+                entry = {**db, "ENGINE": djfront_settings.ROTATED_PASSWORD_ENGINE, "PASSWORD": tried,
+                         "PORT": port, "PASSWORD_SOURCE": source}
+                conn = ConnectionHandler({"default": entry})["default"]
+                with self.assertLogs("djfront.postgresql", "WARNING") if want_connected else nullcontext():
+                    try:
+                        conn.ensure_connection()
+                        connected = True
+                    except OperationalError:
+                        connected = False
+                conn.close()
+                self.assertEqual((connected, source.reads), (want_connected, want_reads))
