@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 MIDDLEWARE = "djfront.middleware.UpstreamVerifyMiddleware"
+CONFLICT_RETRY = "djfront.middleware.ConflictRetryMiddleware"
+DSQL_ENGINE = "aurora_dsql_django"
 PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Hosts of local runs, which no viewer uses: they need no trusted origin.
 LOCAL_HOSTS = frozenset({"localhost", ".localhost", "127.0.0.1", "[::1]", "*"})
@@ -252,4 +254,21 @@ def check_applied_settings(app_configs=None, **kwargs):
         "djfront's block, and keep the block last in the settings module. If the change is meant, "
         "silence it: SILENCED_SYSTEM_CHECKS = ['djfront.W009'].",
         id="djfront.W009",
+    )]
+
+
+@register(Tags.compatibility, deploy=True)
+def check_conflict_retry(app_configs=None, **kwargs):
+    """A default database on Aurora DSQL needs ConflictRetryMiddleware."""
+    default = (getattr(settings, "DATABASES", None) or {}).get("default") or {}
+    if default.get("ENGINE") != DSQL_ENGINE or CONFLICT_RETRY in list(getattr(settings, "MIDDLEWARE", None) or []):
+        return []
+    return [Warning(
+        f"The default database is Aurora DSQL ({DSQL_ENGINE}) and {CONFLICT_RETRY} is not in MIDDLEWARE: "
+        "DSQL fails a transaction that conflicts with another at COMMIT (SQLSTATE 40001), and without a "
+        "retry that request is a 500.",
+        hint=f"Add '{CONFLICT_RETRY}' as the last entry of MIDDLEWARE (djfront.settings.apply() does), or "
+        "run each transaction with djfront.transaction.retry_on_conflict and silence this: "
+        "SILENCED_SYSTEM_CHECKS = ['djfront.W010'].",
+        id="djfront.W010",
     )]

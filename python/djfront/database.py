@@ -11,7 +11,10 @@
 User, password, host and name are percent-decoded (write "@" in a password
 as %40, a Unix socket directory as the host %2Fvar%2Frun%2Fpostgresql).
 Query parameters become the backend's OPTIONS (digits-only values as
-integers), except conn_max_age: Django's CONN_MAX_AGE in seconds.
+integers), except conn_max_age: Django's CONN_MAX_AGE in seconds. A query
+parameter may not repeat a part of the URL (dbname, user, password, host,
+port): Django's backend would let it win over the URL's. No value may hold
+a control character once decoded (%00 ends libpq's connection string).
 
 Connections. A database server's connection is kept CONN_MAX_AGE = 60
 seconds (conn_max_age=N to change, 0 to close it after every request) with
@@ -67,6 +70,12 @@ DSQL_MAX_CONN_AGE = 3600 - 900
 _DSQL_ENDPOINT = re.compile(r"[a-z0-9]+\.dsql[a-z0-9-]*\.([a-z0-9]+(?:-[a-z0-9]+)*)\.on\.aws")
 _DSQL_CLUSTER_ID = re.compile(r"[a-z0-9]+")
 _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# C0 and C1 control characters and DEL: a decoded NUL ends libpq's
+# connection string, and none of them belongs in a name or a password.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Query parameters that libpq (and Django's backends) read as a part the
+# URL already gives, which OPTIONS would override.
+_URL_PARTS = ("dbname", "user", "password", "host", "port")
 
 
 def _fail(problem):
@@ -81,6 +90,10 @@ def _options(query):
     except ValueError:
         raise _fail("the query string is not key=value pairs joined by &") from None
     for key, value in pairs:
+        if _CONTROL.search(key) or _CONTROL.search(value):
+            raise _fail(f"a percent-encoded control character in the query parameter {_printable(key)!r}")
+        if key in _URL_PARTS:
+            raise _fail(f"query parameter {key!r} repeats a part of the URL: give the {key} once, in the URL")
         if key in options or (key == "conn_max_age" and conn_max_age is not None):
             raise _fail(f"query parameter {key!r} is given twice")
         if key == "conn_max_age":
@@ -90,6 +103,20 @@ def _options(query):
         else:
             options[key] = int(value) if value.isascii() and value.isdigit() else value
     return options, conn_max_age
+
+
+def _printable(key):
+    """Return key with its control characters escaped, for a message."""
+    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", key)
+
+
+def _decoded(part, raw):
+    """Return raw percent-decoded; a control character in it is an error
+    naming part (never the value)."""
+    value = unquote(raw)
+    if _CONTROL.search(value):
+        raise _fail(f"a percent-encoded control character in the {part}")
+    return value
 
 
 def _connections(conn_max_age, default):
@@ -122,21 +149,21 @@ def parse(url):
     if engine.endswith("sqlite3"):
         if parts.netloc:
             raise _fail("a sqlite URL has no host: sqlite:////absolute/path or sqlite:///relative/path")
-        name = unquote(parts.path[1:])
+        name = _decoded("file name", parts.path[1:])
         if not name or name.endswith("/"):
             raise _fail("name the database file, for example sqlite:////tmp/db.sqlite3")
         return {**db, "NAME": name, **_connections(conn_max_age, 0)}
 
     if not parts.hostname:
         raise _fail("name the database server: SCHEME://USER:PASSWORD@HOST:PORT/NAME")
-    name = unquote(parts.path[1:])
+    name = _decoded("name", parts.path[1:])
     if "/" in name or not (name or engine == ENGINES["dsql"]):
         raise _fail("name the database, one path segment: SCHEME://USER:PASSWORD@HOST:PORT/NAME")
     db.update(
         NAME=name,
-        USER=unquote(parts.username or ""),
-        PASSWORD=unquote(parts.password or ""),
-        HOST=unquote(parts.hostname),
+        USER=_decoded("user", parts.username or ""),
+        PASSWORD=_decoded("password", parts.password or ""),
+        HOST=_decoded("host", parts.hostname),
         PORT=str(port) if port else "",
         **_connections(conn_max_age, CONN_MAX_AGE),
     )

@@ -2,14 +2,17 @@
 ConflictRetryMiddleware: each view in one transaction, run again on a
 conflict (Aurora DSQL)."""
 
+import copy
 import hashlib
 import hmac
+import io
 
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
-from django.db import DEFAULT_DB_ALIAS
+from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed, RequestDataTooBig
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpResponseForbidden
+from django.utils.datastructures import MultiValueDict
 
 from .transaction import retry_on_conflict
 
@@ -93,8 +96,18 @@ class ConflictRetryMiddleware:
     process_exception hooks do not see the view's errors. Like
     ATOMIC_REQUESTS (which it replaces for the default database), it makes
     each view one transaction, subject to DSQL's per-transaction limits,
-    and a TemplateResponse renders after it. Views marked
-    transaction.non_atomic_requests and async views run as usual, once.
+    and a TemplateResponse renders after it; every other database with
+    ATOMIC_REQUESTS gets its transaction around each run, as Django's own
+    handler would give it. Views marked transaction.non_atomic_requests
+    (for the default database) and async views run as usual, once.
+
+    Each run sees the request as the first did (rewind()): the body is read
+    into memory before the first run (request.body, so within
+    DATA_UPLOAD_MAX_MEMORY_SIZE), and each run gets a fresh stream, a fresh
+    request.POST and request.FILES, the session as its store holds it, and
+    the request's other attributes as they were. What a run did outside the
+    database and the request (mail, S3, a call to another service, a cache
+    write) is not undone: do it in transaction.on_commit().
     """
 
     def __init__(self, get_response):
@@ -112,8 +125,86 @@ class ConflictRetryMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         if DEFAULT_DB_ALIAS in getattr(view_func, "_non_atomic_requests", ()) or iscoroutinefunction(view_func):
             return None
-        response = retry_on_conflict(view_func, using=DEFAULT_DB_ALIAS)(request, *view_args, **view_kwargs)
+        first = snapshot(request)
+        runs = []
+
+        def run(*args, **kwargs):
+            if runs:
+                rewind(request, first)
+            runs.append(True)
+            return view_func(*args, **kwargs)
+
+        view = _atomic_elsewhere(run, getattr(view_func, "_non_atomic_requests", ()))
+        response = retry_on_conflict(view, using=DEFAULT_DB_ALIAS)(request, *view_args, **view_kwargs)
         if response is None:  # Django would call the view a second time
             name = f"{view_func.__module__}.{getattr(view_func, '__qualname__', view_func)}"
             raise ValueError(f"The view {name} didn't return an HttpResponse object. It returned None instead.")
         return response
+
+
+def _atomic_elsewhere(view, non_atomic):
+    """Return view in transaction.atomic() for every database but the
+    default one with ATOMIC_REQUESTS, unless non_atomic names it (Django's
+    BaseHandler.make_view_atomic, which never runs when process_view
+    answers)."""
+    for alias, settings_dict in connections.settings.items():
+        if alias != DEFAULT_DB_ALIAS and settings_dict.get("ATOMIC_REQUESTS") and alias not in non_atomic:
+            view = transaction.atomic(using=alias)(view)
+    return view
+
+
+def snapshot(request):
+    """Read request's body into memory, when nothing has read it yet, and
+    return what rewind() restores: its attributes and its session as they
+    are. A body above DATA_UPLOAD_MAX_MEMORY_SIZE is left unread
+    (RequestDataTooBig is the view's to meet, as without this middleware):
+    another run then gets the POST and FILES the first parsed, its uploads
+    rewound, but not the stream."""
+    if not request._read_started and not hasattr(request, "_body"):
+        try:
+            request.body  # noqa: B018  caches it as request._body
+        except RequestDataTooBig:
+            pass
+    session = getattr(request, "session", None)
+    loaded = getattr(session, "_session_cache", None)
+    return {
+        "attributes": dict(vars(request)),
+        "session_key": getattr(session, "session_key", None),
+        # What middleware before the view put in a loaded session.
+        "session": None if loaded is None else (copy.deepcopy(loaded), session.modified, session.accessed),
+    }
+
+
+def rewind(request, first):
+    """Give request back the state snapshot() recorded in first, for another
+    run of the view."""
+    parsed = {k: v for k, v in vars(request).items() if k in ("_post", "_files", "_stream", "_read_started")}
+    vars(request).clear()
+    vars(request).update(first["attributes"])
+    if hasattr(request, "_body"):
+        # A fresh stream, and POST and FILES parsed from it again.
+        request._stream, request._read_started = io.BytesIO(request._body), False
+        for name in ("_post", "_files"):
+            vars(request).pop(name, None)
+    else:
+        vars(request).update(parsed)
+        for _, uploads in getattr(request, "_files", MultiValueDict()).lists():
+            for upload in uploads:
+                upload.seek(0)
+    if "session" in first["attributes"]:
+        request.session = _session(first["attributes"]["session"], first)
+    if "_messages" in first["attributes"]:
+        from django.contrib.messages.storage import default_storage
+
+        request._messages = default_storage(request)
+
+
+def _session(session, first):
+    """Return a new session of session's class as snapshot() found it: as its
+    store holds it (a failed run's saves to the database were rolled back
+    with the run), with what was loaded into it before the view."""
+    fresh = type(session)(first["session_key"])
+    if first["session"] is not None:
+        data, fresh.modified, fresh.accessed = first["session"]
+        fresh._session_cache = copy.deepcopy(data)
+    return fresh

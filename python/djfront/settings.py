@@ -30,7 +30,10 @@ reads the environment once, apply() each time it is called.
 For a dsql:// DATABASE_URL (Aurora DSQL) both also set MIGRATION_MODULES:
 djfront.dsql's auth and contenttypes migrations, which create those tables
 in their final form since DSQL cannot alter their columns (your own
-MIGRATION_MODULES entries win with apply()).
+MIGRATION_MODULES entries win with apply()). apply() also puts
+djfront.middleware.ConflictRetryMiddleware last in your MIDDLEWARE, which
+runs a view again after DSQL's conflict error (40001); with the star
+import, list it yourself (check --deploy warns, djfront.W010).
 
 Put "djfront" in INSTALLED_APPS (its system checks) and
 "djfront.middleware.UpstreamVerifyMiddleware" first in MIDDLEWARE.
@@ -65,7 +68,8 @@ The values come from the environment, named after the stack's outputs:
     DATABASE_PASSWORD        the password, when the URL has none. Or
                              DATABASE_PASSWORD_SECRET_ARN: a secret holding it,
                              or RDS's managed master user secret (JSON with
-                             "password").
+                             "password"), read again when the database
+                             refuses it (RDS rotates it; djfront.postgresql).
 
 A bad value raises ImproperlyConfigured naming the variable, so a broken
 deployment stops at start-up instead of serving wrong links.
@@ -93,6 +97,14 @@ from django.core.exceptions import ImproperlyConfigured
 from .database import ENGINES
 from .database import parse as parse_database_url
 from .dsql import MIGRATION_MODULES as DSQL_MIGRATION_MODULES
+
+# The ENGINE of a PostgreSQL database whose password RDS rotates
+# (DATABASE_PASSWORD_SECRET_ARN): Django's, reading the password again when
+# the server refuses it (djfront.postgresql).
+ROTATED_PASSWORD_ENGINE = "djfront.postgresql"
+# The middleware that runs a view again after a conflict (SQLSTATE 40001),
+# which Aurora DSQL reports at COMMIT instead of waiting for a lock.
+CONFLICT_RETRY = "djfront.middleware.ConflictRetryMiddleware"
 
 # One DNS label: letters, digits and inner hyphens, at most 63 characters.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -474,7 +486,10 @@ def database(environ=None, client=None):
     The URL is DATABASE_URL, or the secret DATABASE_URL_SECRET_ARN names
     (secret()); the password, when the URL has none, DATABASE_PASSWORD or
     the secret DATABASE_PASSWORD_SECRET_ARN names, whose value may be RDS's
-    JSON {"username": ..., "password": ...}. None when no URL is set.
+    JSON {"username": ..., "password": ...}. With that secret and a
+    postgres:// URL, ENGINE is ROTATED_PASSWORD_ENGINE and PASSWORD_SOURCE
+    reads the secret again: a connection refused after RDS rotated the
+    password retries once with the new one. None when no URL is set.
     Raises ImproperlyConfigured naming the variable, never showing a value.
     """
     environ = os.environ if environ is None else environ
@@ -482,14 +497,38 @@ def database(environ=None, client=None):
     if not url:
         return None
     db = parse_database_url(url)
-    password = secret("DATABASE_PASSWORD", environ, client)
+    source = _PasswordSource(environ, client)
+    password = source()
     if password:
         if db.get("PASSWORD") or not db.get("HOST") or db["ENGINE"] == "aurora_dsql_django":
             raise ImproperlyConfigured(
                 "DATABASE_PASSWORD: set only for a postgres:// or mysql:// DATABASE_URL without a password"
             )
-        db["PASSWORD"] = _password(password, bool(_secret_arn("DATABASE_PASSWORD", environ)))
+        db["PASSWORD"] = password
+        if source.arn and db["ENGINE"] == ENGINES["postgres"]:
+            # RDS rotates it: djfront.postgresql reads it again when refused.
+            db.update(ENGINE=ROTATED_PASSWORD_ENGINE, PASSWORD_SOURCE=source)
     return db
+
+
+class _PasswordSource:
+    """The password of DATABASE_PASSWORD, or of the secret that
+    DATABASE_PASSWORD_SECRET_ARN names, read anew at each call (None when
+    neither is set). Its repr shows the ARN only."""
+
+    def __init__(self, environ, client):
+        self.environ, self.client = environ, client
+        self.arn = _secret_arn("DATABASE_PASSWORD", environ)
+
+    def __call__(self):
+        value = secret("DATABASE_PASSWORD", self.environ, self.client)
+        return _password(value, bool(self.arn)) if value else value
+
+    def __repr__(self):
+        return f"<password of {self.arn or 'DATABASE_PASSWORD'}>"
+
+    def __deepcopy__(self, memo):
+        return self  # holds no state to copy: settings copies share the reader
 
 
 def _password(value, from_secret):
@@ -530,6 +569,15 @@ def _migration_modules(db, mine):
     return {"MIGRATION_MODULES": {**DSQL_MIGRATION_MODULES, **mine}}
 
 
+def _conflict_retry(db, middleware):
+    """Return {"MIDDLEWARE": middleware with CONFLICT_RETRY last} for the
+    database db when it needs a conflict retry (Aurora DSQL: 40001 at
+    COMMIT) and middleware lacks it; else {}."""
+    if db["ENGINE"] != ENGINES["dsql"] or CONFLICT_RETRY in middleware:
+        return {}
+    return {"MIDDLEWARE": [*middleware, CONFLICT_RETRY]}
+
+
 def apply(namespace, environ=None):
     """Set the djfront settings in namespace, a settings module's globals().
 
@@ -537,8 +585,10 @@ def apply(namespace, environ=None):
     what namespace holds, and DATABASES["default"] from DATABASE_URL
     (database()), keeping namespace's other DATABASES aliases. Without a
     DATABASE_URL it keeps namespace's DATABASES["default"], or raises
-    ImproperlyConfigured naming DATABASE_URL when there is none. Returns
-    the settings it set, by name.
+    ImproperlyConfigured naming DATABASE_URL when there is none. For Aurora
+    DSQL it also sets MIGRATION_MODULES (djfront.dsql) and puts
+    CONFLICT_RETRY last in MIDDLEWARE unless namespace has it. Returns the
+    settings it set, by name.
     """
     environ = os.environ if environ is None else environ
     values = from_environ(environ)
@@ -547,6 +597,7 @@ def apply(namespace, environ=None):
     if db is not None:
         values["DATABASES"] = {**databases, "default": db}
         values.update(_migration_modules(db, namespace.get("MIGRATION_MODULES") or {}))
+        values.update(_conflict_retry(db, namespace.get("MIDDLEWARE") or []))
     elif not databases.get("default"):
         raise ImproperlyConfigured(
             "DATABASE_URL is unset: set it (or DATABASE_URL_SECRET_ARN) to the database's URL, "

@@ -4,6 +4,8 @@ from django.core.checks import run_checks
 from django.test import SimpleTestCase, override_settings
 
 MW = "djfront.middleware.UpstreamVerifyMiddleware"
+RETRY = "djfront.middleware.ConflictRetryMiddleware"
+DSQL = {"default": {"ENGINE": "aurora_dsql_django", "NAME": "postgres"}}
 
 # Settings that pass every djfront check.
 GOOD = {
@@ -70,6 +72,8 @@ class ChecksTest(SimpleTestCase):
             ("djfront.W008", {"STORAGES": {"staticfiles": {"BACKEND": s3, "OPTIONS": {"object_parameters": {"CacheControl": "max-age=3600"}}}}},
              {"STORAGES": {"staticfiles": {"BACKEND": s3, "OPTIONS": {"object_parameters": {"CacheControl": "public, max-age=31536000"}}}}},
              "djfront.storage.StaticStorage"),
+            ("djfront.W010", {"DATABASES": DSQL}, {"DATABASES": DSQL, "MIDDLEWARE": [MW, RETRY]},
+             f"Add '{RETRY}' as the last entry of MIDDLEWARE"),
         ]
         for check_id, bad, fixed, hint in cases:
             with self.subTest(check_id, bad=bad):

@@ -275,6 +275,25 @@ class DatabaseTest(unittest.TestCase):
                 self.assertEqual(djfront_settings.exported({**HOSTS, "DATABASE_URL": url}).get("MIGRATION_MODULES"),
                                  None if want is None else dsql)
 
+    def test_conflict_retry(self):
+        # Aurora DSQL fails a conflicting transaction at COMMIT (40001):
+        # apply() puts the middleware that runs the view again last.
+        dsql_url = "dsql://admin@abcdefghijklmnopqrstuvwxyz.dsql.us-east-1.on.aws/postgres"
+        mw = ["djfront.middleware.UpstreamVerifyMiddleware", "django.contrib.sessions.middleware.SessionMiddleware"]
+        retry = djfront_settings.CONFLICT_RETRY
+        cases = [
+            # name, the settings module's MIDDLEWARE, DATABASE_URL, want MIDDLEWARE
+            ("dsql", mw, dsql_url, [*mw, retry]),
+            ("dsql, already there", [*mw, retry], dsql_url, [*mw, retry]),
+            ("dsql, no MIDDLEWARE", None, dsql_url, [retry]),
+            ("postgres", mw, PG_URL, mw),
+        ]
+        for name, middleware, url, want in cases:
+            with self.subTest(name):
+                namespace = {} if middleware is None else {"MIDDLEWARE": list(middleware)}
+                djfront_settings.apply(namespace, {**HOSTS, "DATABASE_URL": url})
+                self.assertEqual(namespace.get("MIDDLEWARE", []), want)
+
     def test_apply_without_a_database(self):
         for name, namespace in [("no DATABASES", {}), ("empty DATABASES", {"DATABASES": {}}),
                                 ("no default", {"DATABASES": {"other": SQLITE}})]:

@@ -12,7 +12,7 @@ import (
 )
 
 // The in-function mode with each Database (docs/database.md). inFunction
-// is the default, dsql.
+// has the default, aurora-serverless.
 var (
 	dsqlDatabase   = map[string]string{"AppMode": "in-function", "Database": "dsql"}
 	auroraDatabase = map[string]string{"AppMode": "in-function", "Database": "aurora-serverless"}

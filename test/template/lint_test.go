@@ -41,7 +41,8 @@ func TestCfnLint(t *testing.T) {
 		{"translated, custom domain", customDomain},
 		{"translated, every option", allOptions},
 		{"translated, in a VPC", inVpc},
-		// Each Database of the in-function mode (dsql is inFunction's).
+		// Each Database of the in-function mode (inFunction's is the default, aurora-serverless).
+		{"translated, in-function, dsql", dsqlDatabase},
 		{"translated, in-function, aurora-serverless", auroraDatabase},
 		{"translated, in-function, url", urlDatabase},
 		{"translated, in-function, url in your VPC", urlDatabaseInVpc},

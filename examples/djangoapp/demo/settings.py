@@ -92,14 +92,18 @@ USE_I18N = True
 USE_TZ = True
 
 # Warnings and errors (DisallowedHost, 403 CSRF failures, 500 tracebacks) go
-# to stderr, where gunicorn's output and the tests' failure messages show them.
+# to stderr, where gunicorn's output and the tests' failure messages show them;
+# so does each conflict retry ("conflict, running VIEW again", djfront.transaction
+# at INFO: Aurora DSQL's 40001s, to count in the logs).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {"djfront.transaction": {"level": "INFO"}},
 }
 
 # Last: DEBUG, hosts, proxy headers, cookies, STORAGES, upstream secrets and
-# DATABASES["default"] from DATABASE_URL, over anything above.
+# DATABASES["default"] from DATABASE_URL, over anything above (for Aurora DSQL
+# also ConflictRetryMiddleware, last in MIDDLEWARE).
 djfront_settings.apply(globals())
