@@ -59,7 +59,7 @@ func Setup(ctx context.Context, cfg Config, deps Deps) (lambda.Handler, error) {
 	}
 	d := dispatch.New(h.Invoke, dispatch.Manage{Run: app.Manage, Allow: cfg.App.ManageAllow, MaxOutput: appproc.MaxManageOutput}, deps.Logger)
 	app.AwaitInit(appproc.ProcessStart().Add(appproc.InitBudget))
-	return lambda.NewHandlerWithOptions(d.Handle, noHTMLEscape(), lambda.WithEnableSIGTERM(func() {
+	return lambda.NewHandlerWithOptions(d, noHTMLEscape(), lambda.WithEnableSIGTERM(func() {
 		app.Stop()
 		os.Exit(0)
 	})), nil
