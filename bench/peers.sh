@@ -10,7 +10,7 @@
 # awslambdaric and gunicorn come from the project's Python environment (make
 # tools, which make bench runs first).
 #
-# Usage: bench/peers.sh [-rounds N] [-warm N] [-variant NAME=FLAGS ...] [-only A,B]
+# Usage: bench/peers.sh [-rounds N] [-warm N] [-variant NAME=FLAGS ...] [-bootstrap-variant NAME=PATH ...] [-only A,B]
 # (go run ./bench/peers -h lists the flags). Without arguments: 12 rounds of 50
 # warm requests of each kind, and the variants the README reports.
 set -euo pipefail
