@@ -21,7 +21,7 @@ bash scripts/install-peers.sh
 go build -o "$out/peers" ./bench/peers
 if [ $# -eq 0 ]; then
   set -- -rounds 12 -warm 50 \
-    -variant 'preload=--preload' \
+    -variant 'waitress=exec python3 -m waitress --listen=127.0.0.1:$PORT --threads=2 demo.wsgi:application' \
     -variant 'wsgiref=exec python3 -m peersbench.serve $PORT demo.wsgi:application'
 fi
 "$out/peers" -bootstrap bin/hostforward/bootstrap -lwa bench/.peers/bin/lambda-adapter "$@" | tee "$out/peers.md"
