@@ -10,7 +10,7 @@
 # awslambdaric and gunicorn come from the project's Python environment (make
 # tools, which make bench runs first).
 #
-# Usage: bench/peers.sh [-rounds N] [-warm N] [-variant NAME=FLAGS ...] [-only A,B]
+# Usage: bench/peers.sh [-rounds N] [-warm N] [-variant NAME=FLAGS ...] [-bootstrap-variant NAME=PATH ...] [-only A,B]
 # (go run ./bench/peers -h lists the flags). Without arguments: 12 rounds of 50
 # warm requests of each kind, and the variants the README reports.
 set -euo pipefail
@@ -21,7 +21,7 @@ bash scripts/install-peers.sh
 go build -o "$out/peers" ./bench/peers
 if [ $# -eq 0 ]; then
   set -- -rounds 12 -warm 50 \
-    -variant 'preload=--preload' \
+    -variant 'waitress=exec python3 -m waitress --listen=127.0.0.1:$PORT --threads=2 demo.wsgi:application' \
     -variant 'wsgiref=exec python3 -m peersbench.serve $PORT demo.wsgi:application'
 fi
 "$out/peers" -bootstrap bin/hostforward/bootstrap -lwa bench/.peers/bin/lambda-adapter "$@" | tee "$out/peers.md"

@@ -76,7 +76,7 @@ func newBench(ctx context.Context, o options, log io.Writer) (*bench, error) {
 		b.cleanup()
 		return nil, err
 	}
-	if b.contenders, err = b.lineup(o.variants, o.only); err != nil {
+	if b.contenders, err = b.lineup(o.variants, o.builds, o.only); err != nil {
 		b.cleanup()
 		return nil, err
 	}

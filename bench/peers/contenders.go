@@ -43,8 +43,9 @@ type contender struct {
 
 // lineup returns djfront with the template's UPSTREAM_COMMAND, with the
 // command before issue 19, with each of variants (name=gunicorn flags added
-// to the template's), and the peers; only those named in only, if any.
-func (b *bench) lineup(variants []string, only []string) ([]contender, error) {
+// to the template's), under each of builds (name=path of another built
+// hostforward), and the peers; only those named in only, if any.
+func (b *bench) lineup(variants, builds, only []string) ([]contender, error) {
 	tmpl, err := samlocal.ReadTemplate(filepath.Join(b.o.root, "template.yaml"), nil)
 	if err != nil {
 		return nil, err
@@ -71,6 +72,18 @@ func (b *bench) lineup(variants []string, only []string) ([]contender, error) {
 			flags = addFlags(command, flags)
 		}
 		all = append(all, b.djfront("djfront "+name, flags))
+	}
+	for _, v := range builds {
+		name, path, ok := strings.Cut(v, "=")
+		if !ok || name == "" || path == "" {
+			return nil, fmt.Errorf("bootstrap variant %q: want NAME=PATH", v)
+		}
+		if err := checkExecutable(path, "go build it (make bin/hostforward/bootstrap in that tree)"); err != nil {
+			return nil, err
+		}
+		c := b.djfront("djfront "+name, command)
+		c.binary = path
+		all = append(all, c)
 	}
 	all = append(all, b.lwa(), b.pythonPeer("apig-wsgi "+apigWSGIVersion, "peersbench.apig.handler"),
 		b.pythonPeer("serverless-wsgi "+serverlessWSGIVersion, "peersbench.serverless.handler"))

@@ -24,7 +24,7 @@
 //
 // Usage:
 //
-//	peers -bootstrap bin/hostforward/bootstrap -lwa bench/.peers/bin/lambda-adapter [-rounds 8] [-warm 100] [-variant NAME=FLAGS ...] [-only A,B]
+//	peers -bootstrap bin/hostforward/bootstrap -lwa bench/.peers/bin/lambda-adapter [-rounds 8] [-warm 100] [-variant NAME=FLAGS ...] [-bootstrap-variant NAME=PATH ...] [-only A,B]
 package main
 
 import (
@@ -62,6 +62,7 @@ type options struct {
 	warm      int      // warm requests of each kind per contender and round
 	only      []string // contenders to run, by name; all if empty
 	variants  []string // NAME=FLAGS: djfront with FLAGS added to the template's gunicorn
+	builds    []string // NAME=PATH: djfront with the template's command under another built hostforward
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -75,6 +76,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.warm, "warm", 100, "warm requests of each kind per contender and round (`n`)")
 	fs.Func("variant", "also run djfront with gunicorn `NAME=FLAGS` added to the template's, or NAME=exec ... as the whole UPSTREAM_COMMAND (repeatable)", func(v string) error {
 		o.variants = append(o.variants, v)
+		return nil
+	})
+	fs.Func("bootstrap-variant", "also run djfront with the template's command under another built hostforward, `NAME=PATH` (repeatable; for a change to hostforward itself)", func(v string) error {
+		o.builds = append(o.builds, v)
 		return nil
 	})
 	only := fs.String("only", "", "comma-separated contender `names` to run (default all)")

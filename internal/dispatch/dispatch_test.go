@@ -216,3 +216,41 @@ func FuzzHandle(f *testing.F) {
 		}
 	})
 }
+
+// TestInvoke: as aws-lambda-go's lambda.Handler, the HTTP handler's answer
+// passes on as the very bytes it returned (no second validation and copy of
+// a 1 MiB download), and a management result is JSON without HTML escaping,
+// as the runtime client would encode it.
+func TestInvoke(t *testing.T) {
+	answer := []byte(`{"statusCode":200,"body":"from the app"}`)
+	httpHandler := func(context.Context, []byte) ([]byte, error) { return answer, nil }
+	manage := func(context.Context, []string) (childproc.Result, error) {
+		return childproc.Result{ExitCode: 1, Output: "<no> & \"yes\"\n"}, nil
+	}
+	h := dispatch.New(httpHandler, dispatch.Manage{Run: manage, Allow: []string{"check"}, MaxOutput: 100}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	tests := []struct {
+		name, payload, want, wantErr string
+		same                         bool // the HTTP handler's own bytes
+	}{
+		{name: "HTTP", payload: string(fixtures.Must(t, "api-get.json")), want: string(answer), same: true},
+		{name: "management", payload: `{"manage": ["check"]}`, want: `{"exitCode":1,"output":"<no> & \"yes\"\n"}`},
+		{name: "malformed management", payload: `{"manage": "check"}`, wantErr: "manage is not a list of strings"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := h.Invoke(viaDjfrontManage(), []byte(tt.payload))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("got %s, %v; want an error naming %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || string(got) != tt.want {
+				t.Fatalf("got %s, %v; want %s", got, err, tt.want)
+			}
+			if same := &got[0] == &answer[0]; same != tt.same {
+				t.Errorf("answer is the HTTP handler's own bytes: %v, want %v", same, tt.same)
+			}
+		})
+	}
+}

@@ -46,16 +46,17 @@
 //     an HTTP API integration set to 1.0, an Application Load Balancer
 //     event — is a Lambda error naming it, an *UnsupportedEventError, and
 //     never reaches the app); with the app, dispatch's, which hands
-//     Invoke every payload but a management invocation. Either encodes
-//     responses without HTML escaping, which checkPayloadSize assumes, and
+//     Invoke every payload but a management invocation and passes Invoke's
+//     bytes on as they are. Invoke encodes responses as encoding/json does
+//     without HTML escaping, which checkPayloadSize assumes, and
 //     with the app the handler has lambda.WithEnableSIGTERM:
 //     registering it is the only way to have Lambda send SIGTERM (not just
 //     SIGKILL) at shutdown, on which the app is stopped and the process exits.
 //
 // # One request, in call order
 //
-// [Handler.Handle] takes the event (from Invoke, or dispatch) and hands it
-// to forward, which runs:
+// [Handler.Invoke] (or [Handler.Handle]) hands the event to serve, which
+// hands it to forward, which runs:
 //
 //  1. checks and request (request.go): newRequest calls lowercaseKeys
 //     (header names are tokens, one spelling each), verify (X-Origin-Verify
@@ -73,7 +74,10 @@
 //     checkPayloadSize;
 //  4. errors (errors.go): classify maps an upstream failure to a refusal,
 //     errorResponse renders any refusal; then logRequest writes the one log
-//     line and Handle returns — never a Lambda error.
+//     line and serve returns the reply — never a Lambda error;
+//  5. encoding (response.go): Invoke writes the reply as JSON with
+//     reply.encode, a binary body base64-encoded straight into it; Handle
+//     returns reply.response instead.
 //
 // API Gateway HTTP APIs deliver rawPath percent-decoded (rawQueryString stays
 // raw); the path is re-encoded minimally, so "%2F" in a viewer path arrives

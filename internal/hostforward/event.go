@@ -72,8 +72,9 @@ func (e *UnsupportedEventError) Error() string { return "unsupported event: " + 
 // Invoke implements aws-lambda-go's lambda.Handler for the function
 // without the app inside it, and answers what dispatch hands on with the
 // app: it reads the payload and hands an HTTP API event of payload format
-// 2.0 to [Handler.Handle], encoding the answer without HTML escaping
-// (which checkPayloadSize assumes). Any other payload
+// 2.0 to [Handler.Handle], encoding the answer as encoding/json does
+// without HTML escaping (which checkPayloadSize assumes), a binary body
+// base64-encoded straight into the result. Any other payload
 // fails as an [*UnsupportedEventError], logged once here with its
 // error_type, which the template's metric filter counts.
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
@@ -98,12 +99,6 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		h.log.LogAttrs(ctx, slog.LevelError, "unsupported event", attrs...)
 		return nil, err
 	}
-	resp, _ := h.Handle(ctx, ev.APIGatewayV2HTTPRequest) // never an error
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(resp); err != nil {
-		return nil, fmt.Errorf("encode response: %w", err)
-	}
-	return b.Bytes(), nil
+	r := h.serve(ctx, &ev.APIGatewayV2HTTPRequest)
+	return r.encode()
 }

@@ -98,18 +98,25 @@ func New(ctx context.Context, cfg Config, transport http.RoundTripper, secrets s
 // becomes a short plain-text response naming the reason and API Gateway's
 // request id, and one JSON log line per request carries the detail.
 func (h *Handler) Handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	r := h.serve(ctx, &ev)
+	return r.response(), nil
+}
+
+// serve is Handle's work, the answer left as a reply (its binary body not
+// yet base64-encoded) for Invoke to encode.
+func (h *Handler) serve(ctx context.Context, ev *events.APIGatewayV2HTTPRequest) reply {
 	start := time.Now()
-	out, err := h.forward(ctx, &ev)
+	out, err := h.forward(ctx, ev)
 	if err != nil {
-		out.resp = errorResponse(err, ev.RequestContext.RequestID)
+		out.reply = reply{resp: errorResponse(err, ev.RequestContext.RequestID)}
 	}
-	h.logRequest(ctx, &ev, &out, err, time.Since(start))
-	return out.resp, nil
+	h.logRequest(ctx, ev, &out, err, time.Since(start))
+	return out.reply
 }
 
 // outcome is what forward learned about one request.
 type outcome struct {
-	resp     events.APIGatewayV2HTTPResponse
+	reply    reply
 	viewer   *viewer       // nil when refused before the viewer was known
 	called   bool          // the app was called
 	upstream time.Duration // how long the app took, when called
@@ -143,7 +150,7 @@ func (h *Handler) forward(ctx context.Context, ev *events.APIGatewayV2HTTPReques
 	if err := rec.err(); err != nil {
 		return out, classify(err, limit)
 	}
-	out.resp, out.changes, err = rec.response()
+	out.reply, out.changes, err = rec.response()
 	return out, err
 }
 
@@ -183,7 +190,7 @@ func (h *Handler) logRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 		known("host", viewerHost(ev))
 		known("source_ip", ev.RequestContext.HTTP.SourceIP)
 	}
-	attrs = append(attrs, slog.Int("status", out.resp.StatusCode))
+	attrs = append(attrs, slog.Int("status", out.reply.resp.StatusCode))
 	if out.called {
 		attrs = append(attrs, slog.Int64("upstream_ms", out.upstream.Milliseconds()))
 	}
@@ -193,7 +200,7 @@ func (h *Handler) logRequest(ctx context.Context, ev *events.APIGatewayV2HTTPReq
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 		level = slog.LevelWarn
-		if out.resp.StatusCode >= 500 {
+		if out.reply.resp.StatusCode >= 500 {
 			level = slog.LevelError
 		}
 	}

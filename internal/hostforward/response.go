@@ -93,29 +93,50 @@ func (b bodyWatch) Read(p []byte) (int, error) {
 func watchBody(res *http.Response) error {
 	if rec, ok := res.Request.Context().Value(recorderKey{}).(*recorder); ok {
 		res.Body = bodyWatch{ReadCloser: res.Body, onErr: rec.fail}
+		if res.ContentLength > 0 { // one allocation for the body, not a doubling series
+			rec.body.Grow(int(min(res.ContentLength, lambdalimit.MaxResponse+1)))
+		}
 	}
 	return nil
 }
 
 type recorderKey struct{}
 
+// reply is an answer for the runtime: resp, and for a binary body its
+// bytes, base64-encoded only as the answer is encoded (resp.Body is then
+// empty), so that a large download is not copied into a string first.
+type reply struct {
+	resp   events.APIGatewayV2HTTPResponse
+	binary []byte
+}
+
+// response returns the payload 2.0 response r stands for, its binary body
+// base64-encoded into Body.
+func (r *reply) response() events.APIGatewayV2HTTPResponse {
+	resp := r.resp
+	if r.binary != nil {
+		resp.Body = base64.StdEncoding.EncodeToString(r.binary)
+	}
+	return resp
+}
+
 // response converts the recorded answer into the API Gateway payload 2.0
 // response (see responseHeaders), the body base64-encoded unless it is text
 // without a Content-Encoding. It reports what it changed for the log.
-func (r *recorder) response() (events.APIGatewayV2HTTPResponse, changes, error) {
+func (r *recorder) response() (reply, changes, error) {
 	r.WriteHeader(http.StatusOK) // an app that sent no body and no status
-	resp := events.APIGatewayV2HTTPResponse{StatusCode: r.status}
+	out := reply{resp: events.APIGatewayV2HTTPResponse{StatusCode: r.status}}
 	var ch changes
-	resp.Headers, resp.Cookies, ch = responseHeaders(r.sent)
+	out.resp.Headers, out.resp.Cookies, ch = responseHeaders(r.sent)
 	body := r.body.Bytes()
 	text := isText(r.sent) && utf8.Valid(body)
 	if text {
-		resp.Body = string(body)
+		out.resp.Body = string(body)
 	} else if len(body) > 0 {
-		resp.Body = base64.StdEncoding.EncodeToString(body)
-		resp.IsBase64Encoded = true
+		out.binary = body
+		out.resp.IsBase64Encoded = true
 	}
-	return resp, ch, checkPayloadSize(&resp, text)
+	return out, ch, checkPayloadSize(&out)
 }
 
 // singleValued are the response headers that hold one value, not a list
@@ -214,14 +235,14 @@ func sortedKeys(h http.Header) []string {
 	return keys
 }
 
-// checkPayloadSize refuses a response whose JSON encoding exceeds Lambda's
+// checkPayloadSize refuses a reply whose JSON encoding exceeds Lambda's
 // limit. JSON escaping at most sextuples a byte: only a payload whose bound
 // crosses the limit is measured exactly.
-func checkPayloadSize(resp *events.APIGatewayV2HTTPResponse, text bool) error {
-	if payloadBound(resp, text) <= lambdalimit.MaxResponse {
+func checkPayloadSize(r *reply) error {
+	if payloadBound(r) <= lambdalimit.MaxResponse {
 		return nil
 	}
-	head := *resp
+	head := r.resp
 	head.Body = ""
 	var n byteCounter
 	enc := json.NewEncoder(&n)
@@ -230,10 +251,19 @@ func checkPayloadSize(resp *events.APIGatewayV2HTTPResponse, text bool) error {
 		return fmt.Errorf("encode response: %w", err)
 	}
 	// n counts `"body":""` and a newline; the body replaces the quotes.
-	if total := int(n) - 1 - 2 + jsonStringLen(resp.Body); total > lambdalimit.MaxResponse {
+	if total := int(n) - 1 - 2 + bodyJSONLen(r); total > lambdalimit.MaxResponse {
 		return badGateway("the app's response encodes to %d bytes, over Lambda's %d-byte response limit", total, lambdalimit.MaxResponse)
 	}
 	return nil
+}
+
+// bodyJSONLen is the length of r's body as a JSON string, quotes included;
+// base64 needs no escaping.
+func bodyJSONLen(r *reply) int {
+	if r.binary != nil {
+		return base64.StdEncoding.EncodedLen(len(r.binary)) + 2
+	}
+	return jsonStringLen(r.resp.Body)
 }
 
 // byteCounter is an io.Writer that only counts.
@@ -241,19 +271,65 @@ type byteCounter int
 
 func (c *byteCounter) Write(p []byte) (int, error) { *c += byteCounter(len(p)); return len(p), nil }
 
-// payloadBound is an upper bound on resp's JSON-encoded size.
-func payloadBound(resp *events.APIGatewayV2HTTPResponse, text bool) int {
+// payloadBound is an upper bound on r's JSON-encoded size.
+func payloadBound(r *reply) int {
 	n := 256 // field names, status, punctuation
-	for k, v := range resp.Headers {
+	for k, v := range r.resp.Headers {
 		n += 6*(len(k)+len(v)) + 6
 	}
-	for _, c := range resp.Cookies {
+	for _, c := range r.resp.Cookies {
 		n += 6*len(c) + 3
 	}
-	if text {
-		return n + 6*len(resp.Body) + 2
+	if r.binary != nil {
+		return n + base64.StdEncoding.EncodedLen(len(r.binary)) + 2
 	}
-	return n + len(resp.Body) + 2
+	return n + 6*len(r.resp.Body) + 2
+}
+
+// encode returns r.response() as JSON, byte for byte what encoding/json
+// writes with HTML escaping off (as the runtime client encodes responses)
+// but without the trailing newline, in one allocation of the right size
+// for a binary body, which is base64-encoded straight into it.
+func (r *reply) encode() ([]byte, error) {
+	if r.binary == nil {
+		return encodeJSON(nil, r.resp)
+	}
+	// The fields in APIGatewayV2HTTPResponse's order; body and
+	// isBase64Encoded are the binary body's, the rest encoding/json's.
+	head, err := encodeJSON([]byte(`{"statusCode":`), r.resp.StatusCode)
+	if err == nil {
+		head = append(head, `,"headers":`...)
+		head, err = encodeJSON(head, r.resp.Headers)
+	}
+	if err == nil {
+		head = append(head, `,"multiValueHeaders":`...)
+		head, err = encodeJSON(head, r.resp.MultiValueHeaders)
+	}
+	var tail []byte
+	if err == nil {
+		tail, err = encodeJSON([]byte(`","isBase64Encoded":true,"cookies":`), r.resp.Cookies)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(head)+len(`,"body":"`)+base64.StdEncoding.EncodedLen(len(r.binary))+len(tail)+1)
+	out = append(out, head...)
+	out = append(out, `,"body":"`...)
+	out = base64.StdEncoding.AppendEncode(out, r.binary)
+	out = append(out, tail...)
+	return append(out, '}'), nil
+}
+
+// encodeJSON appends v encoded by encoding/json with HTML escaping off,
+// without the newline Encoder adds, to dst.
+func encodeJSON(dst []byte, v any) ([]byte, error) {
+	buf := bytes.NewBuffer(dst)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode response: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // isText reports whether a response body can travel as a JSON string: a

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // TestPrivateCacheControl pins how a Set-Cookie response's Cache-Control is
@@ -101,4 +103,44 @@ func FuzzPrivateCacheControl(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReplyEncode pins that a reply's encoding, its binary body
+// base64-encoded straight into it, is byte for byte what encoding/json
+// without HTML escaping writes for the response (as the runtime client
+// would encode Handle's answer), whatever fields are set.
+func TestReplyEncode(t *testing.T) {
+	binary := []byte{0, 0xff, 0xfe, '<', '"', 0x80, 1, 2, 3}
+	tests := []struct {
+		name string
+		r    reply
+	}{
+		{"binary, headers and cookies", reply{binary: binary, resp: events.APIGatewayV2HTTPResponse{StatusCode: 200,
+			Headers: map[string]string{"Content-Type": "application/octet-stream", "X-Html": `<a href="x">&</a>`, "Cache-Control": "private"},
+			Cookies: []string{"a=1; Path=/", `b="<2>"`}, IsBase64Encoded: true}}},
+		{"binary, no headers, no cookies", reply{binary: binary, resp: events.APIGatewayV2HTTPResponse{StatusCode: 206, IsBase64Encoded: true}}},
+		{"binary, empty maps and multi-value headers", reply{binary: binary, resp: events.APIGatewayV2HTTPResponse{StatusCode: 500,
+			Headers: map[string]string{}, MultiValueHeaders: map[string][]string{"X-A": {"1", "2"}}, Cookies: []string{}, IsBase64Encoded: true}}},
+		{"binary, one byte", reply{binary: []byte{0xff}, resp: events.APIGatewayV2HTTPResponse{StatusCode: 200, IsBase64Encoded: true}}},
+		{"text", reply{resp: events.APIGatewayV2HTTPResponse{StatusCode: 200, Headers: map[string]string{"Content-Type": "text/html"},
+			Body: "<p>\"caf\u00e9\"\u2028\n</p>", Cookies: []string{"a=1"}}}},
+		{"no body", reply{resp: events.APIGatewayV2HTTPResponse{StatusCode: 204}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(tt.r.response()); err != nil {
+				t.Fatal(err)
+			}
+			got, err := tt.r.encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
+				t.Errorf("got  %s\nwant %s", got, want.Bytes())
+			}
+		})
+	}
 }

@@ -104,10 +104,10 @@ func Setup(ctx context.Context, cfg Config, deps Deps) (lambda.Handler, error) {
 			app.Stop()
 			return nil, err
 		}
-		return lambda.NewHandlerWithOptions(d.Handle, noHTMLEscape()), nil // SIGTERM: see snapStart
+		return d, nil // SIGTERM: see snapStart; d encodes its own responses
 	}
 	app.AwaitInit(appproc.ProcessStart().Add(appproc.InitBudget))
-	return lambda.NewHandlerWithOptions(d.Handle, noHTMLEscape(), lambda.WithEnableSIGTERM(stop)), nil
+	return lambda.NewHandlerWithOptions(d, lambda.WithEnableSIGTERM(stop)), nil
 }
 
 // newWithinTimeout is New with the secrets read within SecretsTimeout.
@@ -116,7 +116,3 @@ func newWithinTimeout(ctx context.Context, cfg Config, transport http.RoundTripp
 	defer cancel()
 	return New(ctx, cfg, transport, deps.Secrets, deps.Logger)
 }
-
-// noHTMLEscape makes the runtime encode responses without HTML escaping,
-// which checkPayloadSize assumes (the default, made explicit).
-func noHTMLEscape() lambda.Option { return lambda.WithSetEscapeHTML(false) }
