@@ -1,0 +1,99 @@
+package hostforward_test
+
+import (
+	"errors"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/djfront/djfront/internal/local/pgserver"
+	"github.com/djfront/djfront/internal/local/runtimeapi"
+	"github.com/djfront/djfront/internal/local/testenv"
+)
+
+// Review of issue 19 (SnapStart): the before-snapshot hook is a request
+// hostforward makes of its own, and must pass the app's ordinary Django
+// settings as the viewers' requests do; the snapshot must hold no database
+// connection whatever the app's connection handling.
+
+// launchSnapStartSettings is launchSnapStart with the app's settings module
+// replaced by one that imports demo.settings and then runs settings (Python
+// at top level), and extra added to the app's environment.
+func launchSnapStartSettings(t *testing.T, command, settings string, extra map[string]string,
+	onFrozen func(f *inFunction, pg *pgserver.Server) string) (*inFunction, string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "review_settings.py"), []byte("from demo.settings import *  # noqa\n"+settings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pg := testenv.StartPostgres(t)
+	env := map[string]string{
+		"DJFRONT_HOSTS": site, "DJFRONT_UPSTREAM_SECRETS": appCredential,
+		"DATABASE_URL":           pg.URL + "?conn_max_age=600",
+		"DJANGO_SETTINGS_MODULE": "review_settings", "PYTHONPATH": dir,
+	}
+	maps.Copy(env, extra)
+	dj := testenv.PrepareDjango(t, env)
+	f, fn := newInFunction(t, dj, command)
+	fn.Timeout, fn.SnapStart = 30*time.Second, &runtimeapi.SnapStart{Freeze: snapFreeze}
+	frozen := make(chan string, 1)
+	go func() {
+		for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(f.logs.String(), "SNAPSHOT Processes:") {
+				frozen <- onFrozen(f, pg)
+				return
+			}
+		}
+		frozen <- "no snapshot"
+	}()
+	var err error
+	f.fn, err = runtimeapi.Start(t.Context(), fn)
+	got := "no snapshot"
+	select {
+	case got = <-frozen:
+	case <-time.After(time.Second):
+	}
+	return f, got, err
+}
+
+// The before-snapshot hook is a plain-http POST without X-Forwarded-Proto
+// and without a session: an app with settings that every viewer request
+// passes (SECURE_SSL_REDIRECT behind hostforward's X-Forwarded-Proto,
+// Django 5.1's LoginRequiredMiddleware) must still get its snapshot.
+func TestReviewSnapStartHookUnderProductionSettings(t *testing.T) {
+	testenv.Integration(t)
+	for _, tt := range []struct{ name, settings string }{
+		{"SECURE_SSL_REDIRECT", "SECURE_SSL_REDIRECT = True\n"},
+		{"LoginRequiredMiddleware", "MIDDLEWARE = [*MIDDLEWARE, 'django.contrib.auth.middleware.LoginRequiredMiddleware']\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f, _, err := launchSnapStartSettings(t, snapGunicorn(t, ""), tt.settings, nil,
+				func(*inFunction, *pgserver.Server) string { return "" })
+			var ferr *runtimeapi.FunctionError
+			if errors.As(err, &ferr) {
+				t.Fatalf("start with %s: %s: %s; want a snapshot of the ready app", tt.name, ferr.Type, ferr.Message)
+			}
+			f.started(t, err)
+		})
+	}
+}
+
+// Django 5.1's psycopg connection pool (OPTIONS "pool") keeps its
+// connections open when Django "closes" one: closing every wrapper before
+// the snapshot leaves the pool's TCP sessions in every restored copy.
+func TestReviewSnapStartPooledConnections(t *testing.T) {
+	testenv.Integration(t)
+	settings := "DATABASES['default']['CONN_MAX_AGE'] = 0\n" +
+		"DATABASES['default']['CONN_HEALTH_CHECKS'] = False\n" +
+		"DATABASES['default'].setdefault('OPTIONS', {})['pool'] = {'min_size': 1, 'max_size': 2}\n"
+	f, atSnapshot, err := launchSnapStartSettings(t, snapGunicorn(t, ""), settings, nil, func(f *inFunction, pg *pgserver.Server) string {
+		return appConnections(t, pg)
+	})
+	f.started(t, err)
+	if atSnapshot != "0" {
+		t.Errorf("app connections to PostgreSQL at snapshot time with Django's pool: %s, want 0", atSnapshot)
+	}
+}
