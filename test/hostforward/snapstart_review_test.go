@@ -1,10 +1,12 @@
 package hostforward_test
 
 import (
+	"bytes"
 	"errors"
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +97,40 @@ func TestReviewSnapStartPooledConnections(t *testing.T) {
 	f.started(t, err)
 	if atSnapshot != "0" {
 		t.Errorf("app connections to PostgreSQL at snapshot time with Django's pool: %s, want 0", atSnapshot)
+	}
+}
+
+// hookToken returns the DJFRONT_SNAPSTART_TOKEN in the environment of f's
+// processes (the app's), as a leak of it would give it to a viewer.
+func hookToken(t *testing.T, f *inFunction) string {
+	t.Helper()
+	for pid := range f.processes() {
+		env, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+		for _, kv := range bytes.Split(env, []byte{0}) {
+			if v, ok := bytes.CutPrefix(kv, []byte("DJFRONT_SNAPSTART_TOKEN=")); ok {
+				return string(v)
+			}
+		}
+	}
+	t.Fatal("no DJFRONT_SNAPSTART_TOKEN in the function's processes")
+	return ""
+}
+
+// The hook token is in the snapshot: every restored copy of a version has
+// the same one, for the version's whole life, and the hooks stay reachable
+// at the app's ordinary URL. A viewer must never run them, whatever headers
+// it sends: hostforward is the only caller, and only around the snapshot.
+func TestReviewSnapStartViewerCannotRunHooks(t *testing.T) {
+	testenv.Integration(t)
+	f, _, err := launchSnapStart(t, snapGunicorn(t, ""), func(*inFunction, *pgserver.Server) string { return "" })
+	f.started(t, err)
+	token := hookToken(t, f)
+	c := &chain{t: t, fn: f.fn, app: f.app}
+	for _, phase := range []string{"before-snapshot", "after-restore"} {
+		ev := event(t, "api-get.json", "POST", "/djfront/snapstart/"+phase+"/")
+		ev.Headers["x-djfront-snapstart-token"] = token
+		if resp := c.invoke(ev); resp.StatusCode == 200 {
+			t.Errorf("a viewer's POST to the %s hook with the snapshot's token: status 200 %s, want the hook not run", phase, resp.Body)
+		}
 	}
 }
