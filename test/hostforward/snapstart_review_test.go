@@ -3,13 +3,10 @@ package hostforward_test
 import (
 	"bytes"
 	"errors"
-	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/djfront/djfront/internal/local/pgserver"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
@@ -23,42 +20,15 @@ import (
 
 // launchSnapStartSettings is launchSnapStart with the app's settings module
 // replaced by one that imports demo.settings and then runs settings (Python
-// at top level), and extra added to the app's environment.
-func launchSnapStartSettings(t *testing.T, command, settings string, extra map[string]string,
+// at top level).
+func launchSnapStartSettings(t *testing.T, command, settings string,
 	onFrozen func(f *inFunction, pg *pgserver.Server) string) (*inFunction, string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "review_settings.py"), []byte("from demo.settings import *  # noqa\n"+settings), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pg := testenv.StartPostgres(t)
-	env := map[string]string{
-		"DJFRONT_HOSTS": site, "DJFRONT_UPSTREAM_SECRETS": appCredential,
-		"DATABASE_URL":           pg.URL + "?conn_max_age=600",
-		"DJANGO_SETTINGS_MODULE": "review_settings", "PYTHONPATH": dir,
-	}
-	maps.Copy(env, extra)
-	dj := testenv.PrepareDjango(t, env)
-	f, fn := newInFunction(t, dj, command)
-	fn.Timeout, fn.SnapStart = 30*time.Second, &runtimeapi.SnapStart{Freeze: snapFreeze}
-	frozen := make(chan string, 1)
-	go func() {
-		for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if strings.Contains(f.logs.String(), "SNAPSHOT Processes:") {
-				frozen <- onFrozen(f, pg)
-				return
-			}
-		}
-		frozen <- "no snapshot"
-	}()
-	var err error
-	f.fn, err = runtimeapi.Start(t.Context(), fn)
-	got := "no snapshot"
-	select {
-	case got = <-frozen:
-	case <-time.After(time.Second):
-	}
-	return f, got, err
+	return launchSnapStartEnv(t, command, map[string]string{"DJANGO_SETTINGS_MODULE": "review_settings", "PYTHONPATH": dir}, onFrozen)
 }
 
 // The before-snapshot hook is a plain-http POST without X-Forwarded-Proto
@@ -72,7 +42,7 @@ func TestReviewSnapStartHookUnderProductionSettings(t *testing.T) {
 		{"LoginRequiredMiddleware", "MIDDLEWARE = [*MIDDLEWARE, 'django.contrib.auth.middleware.LoginRequiredMiddleware']\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f, _, err := launchSnapStartSettings(t, snapGunicorn(t, ""), tt.settings, nil,
+			f, _, err := launchSnapStartSettings(t, snapGunicorn(t, ""), tt.settings,
 				func(*inFunction, *pgserver.Server) string { return "" })
 			var ferr *runtimeapi.FunctionError
 			if errors.As(err, &ferr) {
@@ -91,7 +61,7 @@ func TestReviewSnapStartPooledConnections(t *testing.T) {
 	settings := "DATABASES['default']['CONN_MAX_AGE'] = 0\n" +
 		"DATABASES['default']['CONN_HEALTH_CHECKS'] = False\n" +
 		"DATABASES['default'].setdefault('OPTIONS', {})['pool'] = {'min_size': 1, 'max_size': 2}\n"
-	f, atSnapshot, err := launchSnapStartSettings(t, snapGunicorn(t, ""), settings, nil, func(f *inFunction, pg *pgserver.Server) string {
+	f, atSnapshot, err := launchSnapStartSettings(t, snapGunicorn(t, ""), settings, func(f *inFunction, pg *pgserver.Server) string {
 		return appConnections(t, pg)
 	})
 	f.started(t, err)
