@@ -2,6 +2,7 @@ package hostforward_test
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,11 +52,21 @@ func snapGunicorn(t *testing.T, extra string) string {
 // onFrozen returned, run while the environment was frozen.
 func launchSnapStart(t *testing.T, command string, onFrozen func(f *inFunction, pg *pgserver.Server) string) (*inFunction, string, error) {
 	t.Helper()
+	return launchSnapStartEnv(t, command, nil, onFrozen)
+}
+
+// launchSnapStartEnv is launchSnapStart with extra added to the app's
+// environment.
+func launchSnapStartEnv(t *testing.T, command string, extra map[string]string,
+	onFrozen func(f *inFunction, pg *pgserver.Server) string) (*inFunction, string, error) {
+	t.Helper()
 	pg := testenv.StartPostgres(t)
-	dj := testenv.PrepareDjango(t, map[string]string{
+	env := map[string]string{
 		"DJFRONT_HOSTS": site, "DJFRONT_UPSTREAM_SECRETS": appCredential,
 		"DATABASE_URL": pg.URL + "?conn_max_age=600", // connections kept, as with the default 60
-	})
+	}
+	maps.Copy(env, extra)
+	dj := testenv.PrepareDjango(t, env)
 	f, fn := newInFunction(t, dj, command)
 	fn.Timeout, fn.SnapStart = 30*time.Second, &runtimeapi.SnapStart{Freeze: snapFreeze}
 	frozen := make(chan string, 1)
