@@ -11,7 +11,9 @@
 //
 //  1. runs Hooks.BeforeSnapshot; an error is posted to /runtime/init/error
 //     as Runtime.BeforeSnapshotError;
-//  2. calls restore/next and waits, without a timeout, for the restore;
+//  2. calls restore/next and waits, without a timeout, for the restore; a
+//     refusal is the init's failure, posted to /runtime/init/error as
+//     Runtime.BeforeSnapshotError (as awslambdaric does);
 //  3. runs Hooks.AfterRestore within [RestoreBudget] (Lambda's restore limit
 //     is 10 s, restore and hooks together); an error is posted to
 //     /runtime/restore/error as Runtime.AfterRestoreError.

@@ -63,7 +63,8 @@ type Hooks struct {
 // Run runs the SnapStart protocol (see the package documentation) and
 // returns once the environment is restored and Hooks.AfterRestore
 // succeeded. A hook's error is reported to the Runtime API with its error
-// type and returned wrapped; so is a failure of restore/next itself.
+// type and returned wrapped; so is a failure of restore/next itself, as an
+// init error (Runtime.BeforeSnapshotError): no restore happened.
 func Run(ctx context.Context, cfg Config, hooks Hooks) error {
 	c := &client{api: "http://" + cfg.RuntimeAPI, http: &http.Client{}}
 	if hooks.OnSIGTERM != nil {
@@ -77,7 +78,9 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) error {
 		}
 	}
 	if err := c.restoreNext(ctx); err != nil {
-		return c.fail(ctx, "restore/error", AfterRestoreError, err)
+		// Refused before any restore: the init failed (awslambdaric reports
+		// it so too); restore/error is for a restored environment only.
+		return c.fail(ctx, "init/error", BeforeSnapshotError, err)
 	}
 	if hooks.AfterRestore != nil {
 		rctx, cancel := context.WithTimeout(ctx, RestoreBudget)
