@@ -52,3 +52,29 @@ func TestSnapStart(t *testing.T) {
 		}
 	})
 }
+
+// publishedVersion returns the logical id and the Description of
+// AppFunction's version as CloudFormation deploys the template with params:
+// a change of either publishes a new version (a new id is a new resource;
+// the Description of an AWS::Lambda::Version cannot be updated, so a change
+// of it replaces the version).
+func publishedVersion(t *testing.T, params map[string]string) string {
+	t.Helper()
+	res := deploy(t, translate(t, params), params)["Resources"].(map[string]any)
+	id := versionID(t, res)
+	return id + " " + mustJSON(t, at(t, res, id+".Properties.Description"))
+}
+
+// Turning SnapStart on for a stack deployed without it is an update with
+// one parameter changed. CloudFormation publishes a version only when
+// AppFunction's AWS::Lambda::Version is a new resource: its logical id (SAM's
+// hash of the template, which ignores parameter values) or its Description
+// changed. With neither, the live alias stays on the version published
+// without SnapStart, which has no snapshot, while the integration now
+// invokes that alias.
+func TestSnapStartToggleOnPublishesVersion(t *testing.T) {
+	off, on := publishedVersion(t, inFunction), publishedVersion(t, inFunctionSnapStart)
+	if off == on {
+		t.Errorf("AppFunction's version is %s with SnapStart off and on: turning it on publishes no version, so live keeps one without a snapshot", on)
+	}
+}
