@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/djfront/djfront/internal/appproc"
 )
 
 // Headers the edge sets (and the function reads) but the app never sees.
@@ -53,10 +55,12 @@ type viewer struct {
 // (AllViewerExceptHostHeader adds no CloudFront-* header; CloudFront passes a
 // viewer's copy of one no policy adds), so any that arrives was written by
 // the client. The viewer's address reaches the app as X-Forwarded-For,
-// X-Real-IP and Forwarded.
+// X-Real-IP and Forwarded. appproc.HookTokenHeader is hostforward's own
+// credential for the app's SnapStart hooks: a viewer never runs them.
 func dropped(canonical string) bool {
 	switch canonical {
 	case "Forwarded", "X-Real-Ip", "X-Request-Id", headerOriginVerify, headerUpstreamVerify, headerTrueClientIP,
+		appproc.HookTokenHeader,
 		"Host", "Cookie", "Content-Length", "Connection", "Upgrade", "Expect",
 		"Client-Ip", "X-Client-Ip", "Cf-Connecting-Ip", "Fastly-Client-Ip", "X-Cluster-Client-Ip",
 		"Forwarded-For", "X-Forwarded", "X-Originating-Ip", "X-Remote-Ip", "X-Remote-Addr":

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/djfront/djfront/internal/appproc"
 )
 
 // The query string reaches the app byte for byte, including what
@@ -72,6 +74,21 @@ func TestUnderscoreHeadersDropped(t *testing.T) {
 	}
 	if got.Host != "www.example.com" {
 		t.Errorf("Host = %q, want www.example.com", got.Host)
+	}
+}
+
+// A viewer's X-Djfront-Snapstart-Token never reaches the app: the token of
+// the app's SnapStart hooks is hostforward's alone (review of issue 19).
+func TestSnapStartTokenDropped(t *testing.T) {
+	app := newUpstream(t, ok)
+	ev := loadEvent(t, "api-get.json")
+	ev.Headers["x-djfront-snapstart-token"] = strings.Repeat("a", 64)
+	resp, _ := newHandler(t, app.URL, nil).Handle(context.Background(), ev)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	if got := app.got().Header.Values(appproc.HookTokenHeader); got != nil {
+		t.Errorf("app got %s: %q, want none", appproc.HookTokenHeader, got)
 	}
 }
 
