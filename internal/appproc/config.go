@@ -172,20 +172,21 @@ func (c Config) bootTimeout() time.Duration {
 
 // environ returns the app's environment: Env (or this process's) with PORT
 // set to the URL's port, replacing any PORT already there, and
-// DJFRONT_SNAPSTART_TOKEN set to HookToken, or removed when it is empty.
+// DJFRONT_SNAPSTART_TOKEN set to HookToken and DJFRONT_SNAPSTART_PATH to
+// HookPath, both removed when HookToken is empty.
 func (c Config) environ() []string {
 	base := c.Env
 	if base == nil {
 		base = os.Environ()
 	}
-	env := make([]string, 0, len(base)+2)
+	env := make([]string, 0, len(base)+3)
 	for _, kv := range base {
-		if !strings.HasPrefix(kv, "PORT=") && !strings.HasPrefix(kv, HookTokenEnv+"=") {
+		if !strings.HasPrefix(kv, "PORT=") && !strings.HasPrefix(kv, HookTokenEnv+"=") && !strings.HasPrefix(kv, HookPathEnv+"=") {
 			env = append(env, kv)
 		}
 	}
 	if c.HookToken != "" {
-		env = append(env, HookTokenEnv+"="+c.HookToken)
+		env = append(env, HookTokenEnv+"="+c.HookToken, HookPathEnv+"="+c.HookPath)
 	}
 	return append(env, "PORT="+c.URL.Port())
 }

@@ -80,16 +80,22 @@ func TestMain(m *testing.M) {
 
 // hook answers a SnapStart hook: 403 unless X-Djfront-Snapstart-Token is
 // the app's DJFRONT_SNAPSTART_TOKEN, else APP_HOOK_STATUS (default 200)
-// with "PHASE ran in PID, host HOST, verify X-Upstream-Verify".
+// with "PHASE ran in PID, host HOST, verify X-Upstream-Verify, path
+// DJFRONT_SNAPSTART_PATH"; with APP_HOOK_REDIRECT, a 302 to it.
 func hook(w http.ResponseWriter, r *http.Request) {
 	token := os.Getenv("DJFRONT_SNAPSTART_TOKEN")
 	if token == "" || r.Header.Get("X-Djfront-Snapstart-Token") != token {
 		http.Error(w, "wrong token", http.StatusForbidden)
 		return
 	}
+	if loc := os.Getenv("APP_HOOK_REDIRECT"); loc != "" {
+		http.Redirect(w, r, loc, http.StatusFound)
+		return
+	}
 	status, _ := strconv.Atoi(os.Getenv("APP_HOOK_STATUS"))
 	w.WriteHeader(max(status, http.StatusOK))
-	fmt.Fprintf(w, "%s ran in %d, host %s, verify %s", r.PathValue("phase"), os.Getpid(), r.Host, r.Header.Get("X-Upstream-Verify"))
+	fmt.Fprintf(w, "%s ran in %d, host %s, verify %s, path %s", r.PathValue("phase"), os.Getpid(), r.Host,
+		r.Header.Get("X-Upstream-Verify"), os.Getenv("DJFRONT_SNAPSTART_PATH"))
 }
 
 // limit serves at most APP_MAX_CONCURRENT requests at a time, if set.

@@ -19,6 +19,10 @@ const (
 	DefaultHookPath = "/djfront/snapstart/"
 	// HookTokenEnv is the app's variable holding Config.HookToken.
 	HookTokenEnv = "DJFRONT_SNAPSTART_TOKEN"
+	// HookPathEnv is the app's variable holding Config.HookPath, where
+	// djfront's UpstreamVerifyMiddleware answers the hooks before any other
+	// middleware or the URLconf sees the request.
+	HookPathEnv = "DJFRONT_SNAPSTART_PATH"
 	// HookTokenHeader carries Config.HookToken on App.Hook's requests.
 	HookTokenHeader = "X-Djfront-Snapstart-Token"
 	// Hook phases, the last segment of a hook's path.
@@ -61,7 +65,7 @@ func (a *App) AwaitReady(ctx context.Context) error {
 // AfterRestore): a POST to Config.HookPath + phase + "/" with the ready
 // host, header (the caller's credentials) and HookTokenHeader, on a
 // connection closed once answered. Any status but 200 is an error quoting
-// the answer. Without a HookPath it does nothing.
+// the answer (and a redirect's Location). Without a HookPath it does nothing.
 func (a *App) Hook(ctx context.Context, phase string, header http.Header) error {
 	if a.cfg.HookPath == "" {
 		return nil
@@ -90,8 +94,11 @@ func (a *App) Hook(ctx context.Context, phase string, header http.Header) error 
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxHookAnswer))
 	if resp.StatusCode != http.StatusOK {
 		hint := ""
-		if resp.StatusCode == http.StatusNotFound {
+		switch loc := resp.Header.Get("Location"); {
+		case resp.StatusCode == http.StatusNotFound:
 			hint = ` (mount djfront.urls at /djfront/, set UPSTREAM_SNAPSTART_PATH, or set it to "off" for an app without hooks)`
+		case loc != "":
+			hint = fmt.Sprintf(" to %q (put djfront's UpstreamVerifyMiddleware first in MIDDLEWARE: it answers the hooks before anything redirects)", loc)
 		}
 		return fmt.Errorf("the app's %s hook, POST %s: status %d%s: %s", phase, path, resp.StatusCode, hint, bytes.TrimSpace(body))
 	}

@@ -45,7 +45,7 @@ func TestHook(t *testing.T) {
 	token := appproc.NewHookToken()
 	tests := []struct {
 		name    string
-		cfg     map[string]string // HookPath, HookToken (the app's), APP_HOOK_STATUS
+		cfg     map[string]string // HookPath, HookToken (the app's), APP_HOOK_STATUS, APP_HOOK_REDIRECT
 		wantErr string
 	}{
 		{"ran", map[string]string{"path": "/hooks/", "token": token}, ""},
@@ -56,14 +56,18 @@ func TestHook(t *testing.T) {
 		// The quoted answer shows what reached the app.
 		{"the hook fails", map[string]string{"path": "/hooks/", "token": token, "status": "500"},
 			"the app's before-snapshot hook, POST /hooks/before-snapshot/: status 500: before-snapshot ran in "},
-		{"host and credential sent", map[string]string{"path": "/hooks/", "token": token, "status": "500"},
-			", host www.example.com, verify cred"},
+		{"host, credential and hook path sent", map[string]string{"path": "/hooks/", "token": token, "status": "500"},
+			", host www.example.com, verify cred, path /hooks/"},
+		// A redirect (SECURE_SSL_REDIRECT, LoginRequiredMiddleware) names
+		// where it points.
+		{"redirected", map[string]string{"path": "/hooks/", "token": token, "redirect": "https://www.example.com/hooks/"},
+			`status 302 to "https://www.example.com/hooks/" (put djfront's UpstreamVerifyMiddleware first in MIDDLEWARE`},
 		{"no such path", map[string]string{"path": "/elsewhere/", "token": token},
 			`status 404 (mount djfront.urls at /djfront/, set UPSTREAM_SNAPSTART_PATH, or set it to "off" for an app without hooks)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := []string{"APP_HOOK_STATUS=" + tt.cfg["status"]}
+			env := []string{"APP_HOOK_STATUS=" + tt.cfg["status"], "APP_HOOK_REDIRECT=" + tt.cfg["redirect"]}
 			cfg := testConfig(t, "", env...)
 			cfg.HookPath, cfg.HookToken = tt.cfg["path"], tt.cfg["token"]
 			ta := startConfig(t, cfg)
