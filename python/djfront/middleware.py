@@ -14,6 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpResponseForbidden
 from django.utils.datastructures import MultiValueDict
 
+from . import snapstart
 from .transaction import retry_on_conflict
 
 HEADER = "HTTP_X_UPSTREAM_VERIFY"  # X-Upstream-Verify in request.META
@@ -46,6 +47,9 @@ class UpstreamVerifyMiddleware:
       header, for a load balancer's health check (for example
       ``["/healthz"]``). Default none.
 
+    It answers hostforward's SnapStart hooks itself (djfront.snapstart's
+    answer_early), before the rest of MIDDLEWARE and the URLconf.
+
     Values are compared as SHA-256 digests with hmac.compare_digest, so
     neither their content nor their length shows in the timing.
     """
@@ -69,7 +73,10 @@ class UpstreamVerifyMiddleware:
         self.exempt = frozenset(exempt)
 
     def __call__(self, request):
-        if request.path_info in self.exempt or self.verified(request):
+        if self.verified(request):
+            # hostforward's SnapStart hooks, before anything can redirect them.
+            return snapstart.answer_early(request) or self.get_response(request)
+        if request.path_info in self.exempt:
             return self.get_response(request)
         return HttpResponseForbidden(
             "403 Forbidden: this app answers only requests forwarded by djfront's hostforward\n",
