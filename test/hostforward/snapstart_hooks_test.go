@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/djfront/djfront/internal/local/pgserver"
@@ -13,7 +14,7 @@ import (
 	"github.com/djfront/djfront/internal/local/testenv"
 )
 
-// Review of issue 19 (SnapStart): the before-snapshot hook is a request
+// SnapStart (review of issue 19): the before-snapshot hook is a request
 // hostforward makes of its own, and must pass the app's ordinary Django
 // settings as the viewers' requests do; the snapshot must hold no database
 // connection whatever the app's connection handling.
@@ -25,17 +26,17 @@ func launchSnapStartSettings(t *testing.T, command, settings string,
 	onFrozen func(f *inFunction, pg *pgserver.Server) string) (*inFunction, string, error) {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "review_settings.py"), []byte("from demo.settings import *  # noqa\n"+settings), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "snapstart_settings.py"), []byte("from demo.settings import *  # noqa\n"+settings), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return launchSnapStartEnv(t, command, map[string]string{"DJANGO_SETTINGS_MODULE": "review_settings", "PYTHONPATH": dir}, onFrozen)
+	return launchSnapStartEnv(t, command, map[string]string{"DJANGO_SETTINGS_MODULE": "snapstart_settings", "PYTHONPATH": dir}, onFrozen)
 }
 
 // The before-snapshot hook is a plain-http POST without X-Forwarded-Proto
 // and without a session: an app with settings that every viewer request
 // passes (SECURE_SSL_REDIRECT behind hostforward's X-Forwarded-Proto,
 // Django 5.1's LoginRequiredMiddleware) must still get its snapshot.
-func TestReviewSnapStartHookUnderProductionSettings(t *testing.T) {
+func TestSnapStartHookUnderProductionSettings(t *testing.T) {
 	testenv.Integration(t)
 	for _, tt := range []struct{ name, settings string }{
 		{"SECURE_SSL_REDIRECT", "SECURE_SSL_REDIRECT = True\n"},
@@ -56,7 +57,7 @@ func TestReviewSnapStartHookUnderProductionSettings(t *testing.T) {
 // Django 5.1's psycopg connection pool (OPTIONS "pool") keeps its
 // connections open when Django "closes" one: closing every wrapper before
 // the snapshot leaves the pool's TCP sessions in every restored copy.
-func TestReviewSnapStartPooledConnections(t *testing.T) {
+func TestSnapStartPooledConnections(t *testing.T) {
 	testenv.Integration(t)
 	settings := "DATABASES['default']['CONN_MAX_AGE'] = 0\n" +
 		"DATABASES['default']['CONN_HEALTH_CHECKS'] = False\n" +
@@ -90,7 +91,7 @@ func hookToken(t *testing.T, f *inFunction) string {
 // the same one, for the version's whole life, and the hooks stay reachable
 // at the app's ordinary URL. A viewer must never run them, whatever headers
 // it sends: hostforward is the only caller, and only around the snapshot.
-func TestReviewSnapStartViewerCannotRunHooks(t *testing.T) {
+func TestSnapStartViewerCannotRunHooks(t *testing.T) {
 	testenv.Integration(t)
 	f, _, err := launchSnapStart(t, snapGunicorn(t, ""), func(*inFunction, *pgserver.Server) string { return "" })
 	f.started(t, err)
@@ -102,5 +103,23 @@ func TestReviewSnapStartViewerCannotRunHooks(t *testing.T) {
 		if resp := c.invoke(ev); resp.StatusCode == 200 {
 			t.Errorf("a viewer's POST to the %s hook with the snapshot's token: status 200 %s, want the hook not run", phase, resp.Body)
 		}
+	}
+}
+
+// The hooks reach one worker: with two, the other would keep its database
+// connections in the snapshot, so the before-snapshot hook fails the init,
+// saying what to run instead.
+func TestSnapStartRefusesWorkers(t *testing.T) {
+	testenv.Integration(t)
+	command := strings.Replace(snapGunicorn(t, ""), "--workers 1", "--workers 2", 1)
+	f, _, err := launchSnapStart(t, command, func(*inFunction, *pgserver.Server) string { return "" })
+	if err == nil {
+		f.fn.Close()
+		t.Fatal("the function started with two workers; want the init to fail")
+	}
+	var ferr *runtimeapi.FunctionError
+	if !errors.As(err, &ferr) || ferr.Type != "Runtime.BeforeSnapshotError" ||
+		!strings.Contains(ferr.Message, "2 workers serve the app") || !strings.Contains(ferr.Message, "gunicorn --workers 1") {
+		t.Errorf("start: got %v, want a Runtime.BeforeSnapshotError naming the 2 workers and --workers 1\nlogs:\n%s", err, f.logs)
 	}
 }
