@@ -62,7 +62,8 @@ func publishedVersion(t *testing.T, params map[string]string) string {
 	t.Helper()
 	res := deploy(t, translate(t, params), params)["Resources"].(map[string]any)
 	id := versionID(t, res)
-	return id + " " + mustJSON(t, at(t, res, id+".Properties.Description"))
+	props, _ := at(t, res, id+".Properties").(map[string]any)
+	return id + " " + mustJSON(t, props["Description"])
 }
 
 // Turning SnapStart on for a stack deployed without it is an update with
