@@ -43,9 +43,9 @@
 // AwaitReady replaces AwaitInit — the init waits for a ready app, up to
 // SnapStartInitBudget — and Hook POSTs to the app's hooks
 // (UPSTREAM_SNAPSTART_PATH + phase, with the token the app got in
-// DJFRONT_SNAPSTART_TOKEN) before the snapshot and after a restore; Revive,
-// after a restore, checks the app as for a wedged one and starts a dead
-// one again.
+// DJFRONT_SNAPSTART_TOKEN, the path in DJFRONT_SNAPSTART_PATH) before the
+// snapshot and after a restore; Revive, after a restore, checks the app as
+// for a wedged one and starts a dead one again.
 //
 // Manage runs MANAGE_COMMAND with a management invocation's arguments, once
 // internal/dispatch has checked the invocation (MANAGE_ALLOW is its list).
