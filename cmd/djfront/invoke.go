@@ -238,15 +238,14 @@ func prepareFunction(ctx context.Context, e env, o *invokeOptions, tpl *samlocal
 	if err != nil {
 		cache = os.TempDir()
 	}
-	host.Dir = filepath.Join(cache, "djfront", "invoke", projectKey(tpl.Path))
+	host.Dir = filepath.Join(cache, "djfront", "invoke", projectKey(filepath.Dir(tpl.Path)))
 	return host.Prepare(ctx, tpl, fn, env)
 }
 
-// projectKey names the cache directory of the project whose template is
-// at path: its directory's name and a short hash of its absolute path, so
-// that two projects with a function of the same name never share a build.
-func projectKey(path string) string {
-	dir := filepath.Dir(path)
+// projectKey names the directory, in the user's cache directory, of the
+// project in dir: dir's name and a short hash of its absolute path, so that
+// two projects with a function of the same name never share a build.
+func projectKey(dir string) string {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}

@@ -194,8 +194,8 @@ func TestDefaultEvent(t *testing.T) {
 // TestProjectKey: two projects' functions of the same name are built in
 // different cache directories; one project always in the same.
 func TestProjectKey(t *testing.T) {
-	a, b := projectKey("/home/u/shop/template.yaml"), projectKey("/home/u/blog/shop/template.yaml")
-	if a == b || !strings.HasPrefix(a, "shop-") || projectKey("/home/u/shop/template.yaml") != a {
+	a, b := projectKey("/home/u/shop"), projectKey("/home/u/blog/shop")
+	if a == b || !strings.HasPrefix(a, "shop-") || projectKey("/home/u/shop/") != a {
 		t.Errorf("keys %q and %q: want distinct, named after the project, stable", a, b)
 	}
 }
