@@ -43,7 +43,7 @@ output (.djfront/local.log) are in .djfront/. See docs/local.md.
 `
 
 func init() {
-	commands["local"] = command{usage: "[--port 3000] [--env-file FILE] [--python PATH]  run this project's whole stack on https://localhost:PORT", run: runLocal}
+	commands["local"] = command{usage: "[--port 3000] [--env-file FILE] [--python PATH] [--template FILE] [--no-reload]  run this project's whole stack on https://localhost:PORT", run: runLocal}
 }
 
 // localOptions are djfront local's flags.

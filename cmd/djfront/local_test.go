@@ -5,9 +5,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -194,5 +197,23 @@ func TestLambdaMode(t *testing.T) {
 	printUsage(&usage)
 	if strings.Contains(usage.String(), samlocal.LambdaMode) || !strings.Contains(usage.String(), "djfront local") || !strings.Contains(usage.String(), "djfront invoke") {
 		t.Errorf("usage:\n%s\nwant local and invoke, not %s", usage.String(), samlocal.LambdaMode)
+	}
+}
+
+// TestLocalUsageNamesEveryFlag: the one line `djfront --help` shows for
+// local names each of its flags (it lacked --no-reload and --template).
+func TestLocalUsageNamesEveryFlag(t *testing.T) {
+	var help bytes.Buffer
+	if _, err := parseLocal([]string{"-h"}, &help); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("parseLocal -h: %v", err)
+	}
+	names := regexp.MustCompile(`(?m)^  -([a-z-]+)`).FindAllStringSubmatch(help.String(), -1)
+	if len(names) < 5 {
+		t.Fatalf("flags in the help: %q, want at least 5", names)
+	}
+	for _, m := range names {
+		if !strings.Contains(commands["local"].usage, "[--"+m[1]) {
+			t.Errorf("djfront --help's line for local %q lacks --%s", commands["local"].usage, m[1])
+		}
 	}
 }
