@@ -280,7 +280,7 @@ func (a *App) await(ctx context.Context) (*instance, error) {
 		case ctx.Err() != nil:
 			return nil, inst.starting(ctx, a.cfg.ReadyPath, time.Since(start))
 		}
-		why := fmt.Sprintf("not ready after %s of boot (UPSTREAM_BOOT_TIMEOUT; %s)", a.cfg.bootTimeout(),
+		why := fmt.Sprintf("not ready after %s of boot (UPSTREAM_BOOT_TIMEOUT); %s", a.cfg.bootTimeout(),
 			inst.starting(ctx, a.cfg.ReadyPath, 0).LastCheck())
 		if inst, err = a.restart(inst, why); err != nil {
 			return nil, err
