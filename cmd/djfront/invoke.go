@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/djfront/djfront/internal/local/proctree"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 	"github.com/djfront/djfront/internal/local/samlocal"
 )
@@ -35,14 +39,20 @@ AWS_LAMBDA_EXEC_WRAPPER the runtime hands over to the wrapper as Lambda's
 does (djfront's hands over to hostforward, which starts the app); without
 one, the handler runs under awslambdaric.
 
+Without -e, an app function (its template declares ALLOWED_HOSTS) gets a
+GET / of https://localhost/ and, for the variables the template leaves
+empty, what djfront local gives (localhost, a random origin secret and
+SECRET_KEY, .djfront/db.sqlite3), named on stderr; other functions get {}.
+
 As in the SAM CLI, the environment is the template's variables, overridden
-by the shell's value of a declared variable, then by the env-vars file; the
+by the shell's value of a declared variable, then by the env-vars file
+(a variable the template does not declare is ignored, with a warning); the
 region and endpoints (AWS_REGION, AWS_ENDPOINT_URL…) come from the shell,
 and the credentials are the user's, from the shell's
 AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or the profile
 (--profile, AWS_PROFILE). Instance metadata is never asked
 (AWS_EC2_METADATA_DISABLED=true, for the function too). Builds go to the
-user cache directory, not .aws-sam. Unlike the SAM CLI, the exit status is
+user cache directory (one per project), not .aws-sam. Unlike the SAM CLI, the exit status is
 1 when the function returns an error (the error document is still printed).
 See docs/local.md.
 `
@@ -72,7 +82,7 @@ func parseInvoke(args []string, stderr io.Writer) (*invokeOptions, error) {
 		p                  *string
 	}{
 		{"t", "template", "the SAM template (default template.yaml, .yml or .json)", &o.template},
-		{"e", "event", `the event JSON file; "-" reads stdin (default {})`, &o.event},
+		{"e", "event", `the event JSON file; "-" reads stdin (default: GET / for an app function, else {})`, &o.event},
 		{"n", "env-vars", "JSON file of environment variables by function logical id", &o.envVars},
 		{"l", "log-file", "write the function's logs to this file instead of stderr", &o.logFile},
 	} {
@@ -159,7 +169,15 @@ func invoke(ctx context.Context, e env, o *invokeOptions) error {
 	if err != nil {
 		return err
 	}
-	event, err := readEvent(o, e.stdin)
+	for _, name := range fn.Undeclared(vars) {
+		fmt.Fprintf(e.stderr, "djfront invoke: %s sets %s, which %s's template does not declare: ignored (as sam local invoke ignores it)\n",
+			o.envVars, name, fn.LogicalID)
+	}
+	env, app, err := invokeEnviron(e, tpl, fn, vars)
+	if err != nil {
+		return err
+	}
+	event, err := readEvent(o, e.stdin, app, env)
 	if err != nil {
 		return err
 	}
@@ -173,7 +191,6 @@ func invoke(ctx context.Context, e env, o *invokeOptions) error {
 		logs = f
 	}
 	fmt.Fprintf(e.stderr, "Preparing %s (%s) for this machine\n", fn.LogicalID, fn.Runtime)
-	env := fn.Environ(e.environ(), vars)
 	run, err := prepareFunction(ctx, e, o, tpl, fn, env, logs)
 	if err != nil {
 		return err
@@ -204,7 +221,7 @@ func invoke(ctx context.Context, e env, o *invokeOptions) error {
 }
 
 // prepareFunction makes fn ready to run here (samlocal.Host.Prepare), in the
-// user cache directory, with the project's interpreter for a python3.X
+// user cache directory (one directory per project: projectKey), with the project's interpreter for a python3.X
 // function and this djfront for djfront's prebuilt Lambdas.
 func prepareFunction(ctx context.Context, e env, o *invokeOptions, tpl *samlocal.Template, fn *samlocal.Function, env []string, logs io.Writer) (*samlocal.Runnable, error) {
 	exe, err := e.executable()
@@ -221,8 +238,19 @@ func prepareFunction(ctx context.Context, e env, o *invokeOptions, tpl *samlocal
 	if err != nil {
 		cache = os.TempDir()
 	}
-	host.Dir = filepath.Join(cache, "djfront", "invoke")
+	host.Dir = filepath.Join(cache, "djfront", "invoke", projectKey(filepath.Dir(tpl.Path)))
 	return host.Prepare(ctx, tpl, fn, env)
+}
+
+// projectKey names the directory, in the user's cache directory, of the
+// project in dir: dir's name and a short hash of its absolute path, so that
+// two projects with a function of the same name never share a build.
+func projectKey(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return filepath.Base(dir) + "-" + hex.EncodeToString(sum[:6])
 }
 
 // readFunction reads the template and the function o names, and the
@@ -254,12 +282,41 @@ func readFunction(o *invokeOptions) (*samlocal.Template, *samlocal.Function, sam
 	return tpl, fn, vars, nil
 }
 
-// readEvent returns the event to send: the -e file, stdin for "-", or {}.
-func readEvent(o *invokeOptions, stdin io.Reader) ([]byte, error) {
+// invokeEnviron returns fn's environment (samlocal's Environ) and whether
+// fn is an app function (one that declares ALLOWED_HOSTS): then the
+// variables djfront local would give that the environment leaves empty are
+// set (localDefaults) and named on stderr.
+func invokeEnviron(e env, tpl *samlocal.Template, fn *samlocal.Function, vars samlocal.EnvVars) ([]string, bool, error) {
+	env := fn.Environ(e.environ(), vars)
+	if _, app := fn.Environment["ALLOWED_HOSTS"]; !app {
+		return env, false, nil
+	}
+	state, err := stateDir(filepath.Dir(tpl.Path))
+	if err != nil {
+		return nil, false, err
+	}
+	env, set := localDefaults(env, state)
+	if len(set) > 0 {
+		fmt.Fprintf(e.stderr, "djfront invoke: set for a local run, as djfront local sets them: %s (the template leaves them empty)\n", strings.Join(set, ", "))
+	}
+	return env, true, nil
+}
+
+// readEvent returns the event to send: the -e file, stdin for "-", {} with
+// --no-event; by default, for an app function, a GET / of the local host
+// with the first of env's ORIGIN_VERIFY_SECRETS (defaultEvent), else {}.
+func readEvent(o *invokeOptions, stdin io.Reader, app bool, env []string) ([]byte, error) {
 	var (
 		event []byte
 		err   error
 	)
+	switch {
+	case o.noEvent:
+		return []byte("{}"), nil
+	case o.event == "" && app:
+		origin, _, _ := strings.Cut(proctree.Getenv(env, "ORIGIN_VERIFY_SECRETS"), ",")
+		return defaultEvent(strings.TrimSpace(origin), time.Now())
+	}
 	switch o.event {
 	case "":
 		return []byte("{}"), nil

@@ -9,12 +9,15 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/djfront/djfront/internal/local/djangoserver"
+	"github.com/djfront/djfront/internal/local/proctree"
 	"github.com/djfront/djfront/internal/local/testenv"
 )
 
@@ -132,5 +135,99 @@ func TestInvokePython(t *testing.T) {
 	}
 	if !strings.Contains(stderr, `"msg":"app ready"`) {
 		t.Errorf("the function's log has no \"app ready\": hostforward did not start the app\n%s", stderr)
+	}
+}
+
+// TestLocalDefaults: an app function run in a project without an env-vars
+// file gets what djfront local gives for what the template leaves empty;
+// given values, and secrets named by ARN, are kept.
+func TestLocalDefaults(t *testing.T) {
+	db := "sqlite:///proj%20x/.djfront/db.sqlite3"
+	tests := []struct {
+		name      string
+		env       []string
+		want      map[string]string // "" for a random value
+		wantNames []string
+	}{
+		{"template leaves all empty",
+			[]string{"ALLOWED_HOSTS=", "DJFRONT_HOSTS=", "ORIGIN_VERIFY_SECRETS=", "ORIGIN_VERIFY_SECRET_ARN=", "DJANGO_SECRET_KEY=", "DATABASE_URL=", "OTHER="},
+			map[string]string{"ALLOWED_HOSTS": "localhost", "DJFRONT_HOSTS": "localhost", "ORIGIN_VERIFY_SECRETS": "", "DJANGO_SECRET_KEY": "", "DATABASE_URL": db, "OTHER": ""},
+			[]string{"ALLOWED_HOSTS", "DJFRONT_HOSTS", "ORIGIN_VERIFY_SECRETS", "DJANGO_SECRET_KEY", "DATABASE_URL"}},
+		{"given values and ARNs kept",
+			[]string{"ALLOWED_HOSTS=www.example.com", "ORIGIN_VERIFY_SECRETS=", "ORIGIN_VERIFY_SECRET_ARN=arn:x", "DATABASE_URL=", "DATABASE_URL_SECRET_ARN=arn:y"},
+			map[string]string{"ALLOWED_HOSTS": "www.example.com", "ORIGIN_VERIFY_SECRETS": "", "DATABASE_URL": ""},
+			nil},
+		{"undeclared never added", []string{"UPSTREAM_URL=http://x"}, map[string]string{"UPSTREAM_URL": "http://x", "ALLOWED_HOSTS": ""}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, names := localDefaults(tt.env, "proj x/.djfront")
+			if !slices.Equal(names, tt.wantNames) {
+				t.Errorf("names %v, want %v", names, tt.wantNames)
+			}
+			for name, want := range tt.want {
+				if value := proctree.Getenv(got, name); value != want && !(want == "" && slices.Contains(names, name) && len(value) >= 26) {
+					t.Errorf("%s = %q, want %q", name, value, want)
+				}
+			}
+		})
+	}
+}
+
+// TestDefaultEvent: the built-in event is a GET / of https://localhost/
+// that hostforward accepts as from the distribution.
+func TestDefaultEvent(t *testing.T) {
+	b, err := defaultEvent("s3cret", time.Unix(1795089600, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	got := []string{ev.Version, ev.RequestContext.HTTP.Method, ev.RawPath, ev.Headers["x-forwarded-host"], ev.Headers["x-forwarded-proto"], ev.Headers["x-origin-verify"]}
+	if want := []string{"2.0", "GET", "/", "localhost", "https", "s3cret"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestProjectKey: two projects' functions of the same name are built in
+// different cache directories; one project always in the same.
+func TestProjectKey(t *testing.T) {
+	a, b := projectKey("/home/u/shop"), projectKey("/home/u/blog/shop")
+	if a == b || !strings.HasPrefix(a, "shop-") || projectKey("/home/u/shop/") != a {
+		t.Errorf("keys %q and %q: want distinct, named after the project, stable", a, b)
+	}
+}
+
+// TestInvokeOutOfTheBox runs the template's AppFunction as a new user
+// would, with neither an event nor an env-vars file (the wheel ships
+// neither): it used to fail "ALLOWED_HOSTS: required"; now the built-in
+// GET / of https://localhost/ reaches Django (the example has no page at /:
+// Django's 404, not hostforward's refusal), and a variable of an env-vars
+// file that the template does not declare is named, not silently dropped.
+func TestInvokeOutOfTheBox(t *testing.T) {
+	testenv.Integration(t)
+	testenv.RequireCommand(t, "make", "apt-get install make")
+	python := testenv.Python(t, "gunicorn")
+	t.Chdir(testenv.RepoRoot(t))
+	if _, err := os.Stat(".djfront"); os.IsNotExist(err) {
+		t.Cleanup(func() { os.RemoveAll(".djfront") }) // the state directory the run makes, as djfront local's
+	}
+	vars := filepath.Join(t.TempDir(), "env.json")
+	if err := os.WriteFile(vars, []byte(`{"AppFunction": {"UPSTREAM_TIMEOUT": "25s", "DJANGO_DEBUGG": "1"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resp, stderr := invokeOK(t, "AppFunction", "--python", python, "--env-vars", vars)
+	if resp.StatusCode != 404 || !strings.Contains(stderr, `"host":"localhost"`) || !strings.Contains(stderr, `"verified":true`) {
+		t.Errorf("got %d %q, want Django's 404 for https://localhost/ through the distribution\n%s", resp.StatusCode, resp.Body, stderr)
+	}
+	for _, want := range []string{
+		"set for a local run, as djfront local sets them: ALLOWED_HOSTS, DJFRONT_HOSTS, ORIGIN_VERIFY_SECRETS, DJANGO_SECRET_KEY, DATABASE_URL",
+		"sets AppFunction.DJANGO_DEBUGG, which AppFunction's template does not declare: ignored",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
 	}
 }

@@ -35,13 +35,15 @@ a Python file or template restarts the app. Ctrl-C stops every process.
 
 The app's environment is the shell's and the env file's (KEY=VALUE lines),
 DATABASE_URL included; without one the database is .djfront/db.sqlite3.
+The superuser is admin, its password kept in .djfront/.cache/admin-password
+(sam build copies .djfront into the function's zip, but never a .cache).
 The interpreter is the project's: --python, else the python3 next to this
 djfront (its virtualenv), else $VIRTUAL_ENV's. State and the processes'
 output (.djfront/local.log) are in .djfront/. See docs/local.md.
 `
 
 func init() {
-	commands["local"] = command{usage: "[--port 3000] [--env-file FILE] [--python PATH]  run this project's whole stack on https://localhost:PORT", run: runLocal}
+	commands["local"] = command{usage: "[--port 3000] [--env-file FILE] [--python PATH] [--template FILE] [--no-reload]  run this project's whole stack on https://localhost:PORT", run: runLocal}
 }
 
 // localOptions are djfront local's flags.
@@ -140,7 +142,8 @@ func printReady(w io.Writer, s *demo.Stack) {
 // working directory: its template, its interpreter, its environment (the
 // shell's, then the env file's), its state in .djfront, the superuser
 // (DJANGO_SUPERUSER_USERNAME and _PASSWORD if the environment has them,
-// else admin and a password kept in .djfront/admin-password) and this
+// else admin and a password kept in .djfront/.cache/admin-password:
+// keptPassword) and this
 // djfront as the runner of djfront's prebuilt Lambdas.
 func localConfig(e env, o *localOptions) (demo.Config, error) {
 	root, err := os.Getwd()
@@ -165,7 +168,7 @@ func localConfig(e env, o *localOptions) (demo.Config, error) {
 	}
 	password := proctree.Getenv(appEnv, "DJANGO_SUPERUSER_PASSWORD")
 	if password == "" {
-		if password, err = keptPassword(filepath.Join(state, "admin-password")); err != nil {
+		if password, err = keptPassword(state); err != nil {
 			return demo.Config{}, err
 		}
 	}
@@ -218,9 +221,20 @@ func stateDir(root string) (string, error) {
 	return dir, nil
 }
 
-// keptPassword returns the password in file, making one (mode 0600) the
-// first time, so that a kept database's superuser keeps its password.
-func keptPassword(file string) (string, error) {
+// keptPassword returns the superuser's password of the project whose state
+// directory is state, making one the first time, so that a kept database's
+// superuser keeps its password. `sam build` copies the project's directory,
+// .djfront included, into the function's zip, except the names its Python
+// builder always leaves out (aws-lambda-builders' python_pip
+// EXCLUDED_FILES, .cache among them, at any depth): so the password is kept
+// in state/.cache/admin-password (mode 0600), where the zip never gets it.
+// The file of earlier versions, state/admin-password, is moved there.
+func keptPassword(state string) (string, error) {
+	dir, legacy := filepath.Join(state, ".cache"), filepath.Join(state, "admin-password")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("superuser password: %w", err)
+	}
+	file := filepath.Join(dir, "admin-password")
 	b, err := os.ReadFile(file)
 	if err == nil && strings.TrimSpace(string(b)) != "" {
 		return strings.TrimSpace(string(b)), nil
@@ -229,8 +243,14 @@ func keptPassword(file string) (string, error) {
 		return "", fmt.Errorf("superuser password: %w", err)
 	}
 	password := rand.Text()
+	if old, err := os.ReadFile(legacy); err == nil && strings.TrimSpace(string(old)) != "" {
+		password = strings.TrimSpace(string(old))
+	}
 	if err := os.WriteFile(file, []byte(password+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("superuser password: %w", err)
+	}
+	if err := os.Remove(legacy); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("superuser password: remove %s: %w", legacy, err)
 	}
 	return password, nil
 }

@@ -5,9 +5,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -93,8 +96,8 @@ func TestProjectPython(t *testing.T) {
 }
 
 // TestStateDir: .djfront is made private, git ignores it by its own
-// .gitignore, and the superuser's password made there is kept for the
-// next start.
+// .gitignore, and the superuser's password made there is kept for the next
+// start, out of what sam build zips.
 func TestStateDir(t *testing.T) {
 	root := t.TempDir()
 	dir, err := stateDir(root)
@@ -107,16 +110,34 @@ func TestStateDir(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(dir, ".gitignore")); err != nil || !strings.HasSuffix(string(b), "\n*\n") {
 		t.Errorf(".djfront/.gitignore = %q, %v; want it to ignore everything", b, err)
 	}
-	file := filepath.Join(dir, "admin-password")
-	first, err := keptPassword(file)
+	// The superuser's password is kept where sam build's Python builder
+	// never copies it from (.cache, in aws-lambda-builders' EXCLUDED_FILES):
+	// .djfront/admin-password went into the function's zip.
+	first, err := keptPassword(dir)
 	if err != nil || len(first) < 20 {
 		t.Fatalf("keptPassword = %q, %v", first, err)
 	}
-	if st, _ := os.Stat(file); st.Mode().Perm() != 0o600 {
-		t.Errorf("admin-password mode %v, want 0600", st.Mode().Perm())
+	file := filepath.Join(dir, ".cache", "admin-password")
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("%s: %v %v, want mode 0600", file, st, err)
 	}
-	if again, err := keptPassword(file); err != nil || again != first {
+	if again, err := keptPassword(dir); err != nil || again != first {
 		t.Errorf("second keptPassword = %q, %v; want the first, %q", again, err, first)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "admin-password")); !os.IsNotExist(err) {
+		t.Errorf(".djfront/admin-password: %v, want none: sam build zips it", err)
+	}
+	// An earlier version's .djfront/admin-password is moved, its password
+	// kept (a kept database's superuser has it).
+	other, _ := stateDir(t.TempDir())
+	if err := os.WriteFile(filepath.Join(other, "admin-password"), []byte("from-an-earlier-version\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := keptPassword(other); err != nil || got != "from-an-earlier-version" {
+		t.Errorf("moved keptPassword = %q, %v; want the earlier one", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "admin-password")); !os.IsNotExist(err) {
+		t.Errorf(".djfront/admin-password still there after the move: %v", err)
 	}
 }
 
@@ -176,5 +197,23 @@ func TestLambdaMode(t *testing.T) {
 	printUsage(&usage)
 	if strings.Contains(usage.String(), samlocal.LambdaMode) || !strings.Contains(usage.String(), "djfront local") || !strings.Contains(usage.String(), "djfront invoke") {
 		t.Errorf("usage:\n%s\nwant local and invoke, not %s", usage.String(), samlocal.LambdaMode)
+	}
+}
+
+// TestLocalUsageNamesEveryFlag: the one line `djfront --help` shows for
+// local names each of its flags (it lacked --no-reload and --template).
+func TestLocalUsageNamesEveryFlag(t *testing.T) {
+	var help bytes.Buffer
+	if _, err := parseLocal([]string{"-h"}, &help); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("parseLocal -h: %v", err)
+	}
+	names := regexp.MustCompile(`(?m)^  -([a-z-]+)`).FindAllStringSubmatch(help.String(), -1)
+	if len(names) < 5 {
+		t.Fatalf("flags in the help: %q, want at least 5", names)
+	}
+	for _, m := range names {
+		if !strings.Contains(commands["local"].usage, "[--"+m[1]) {
+			t.Errorf("djfront --help's line for local %q lacks --%s", commands["local"].usage, m[1])
+		}
 	}
 }

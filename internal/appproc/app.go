@@ -25,6 +25,9 @@ const (
 	StopGrace = 300 * time.Millisecond
 	// readyEvery is the pause between readiness requests.
 	readyEvery = 10 * time.Millisecond
+	// answeredEvery is the pause after an answer that is not ready: an app
+	// that answers 500 logs a traceback for each request.
+	answeredEvery = 500 * time.Millisecond
 	// restartUptime is how long the app must have been ready for watch to
 	// start it again at once when it dies; one that dies sooner is started
 	// by the next request, so that an app that crashes as soon as it is up
@@ -42,6 +45,40 @@ const (
 // ErrStarting is the error of a request whose context ended while the app
 // was still starting.
 var ErrStarting = errors.New("the app is still starting")
+
+// StartingError is the error of a request whose context ended while the
+// app was not ready: it matches ErrStarting and wraps the context's error.
+// Status is the status of the app's last answer to its ready path Path (0
+// when it has not answered), Detail the last readiness request's error
+// otherwise ("" when none was made).
+type StartingError struct {
+	Waited time.Duration
+	Path   string
+	Status int
+	Detail string
+	Err    error
+}
+
+func (e *StartingError) Error() string {
+	return fmt.Sprintf("%v after %s (%s): %v", ErrStarting, e.Waited.Round(time.Millisecond), e.LastCheck(), e.Err)
+}
+
+// LastCheck says what the last readiness request got, for logs.
+func (e *StartingError) LastCheck() string {
+	switch {
+	case e.Status != 0:
+		return fmt.Sprintf("the app answers %d on %s", e.Status, e.Path)
+	case e.Detail != "":
+		return "last readiness request: " + e.Detail
+	}
+	return "no readiness request made yet"
+}
+
+// Is reports whether target is ErrStarting.
+func (e *StartingError) Is(target error) bool { return target == ErrStarting }
+
+// Unwrap returns the context's error.
+func (e *StartingError) Unwrap() error { return e.Err }
 
 // ErrStopped is the error of a request made after Stop.
 var ErrStopped = errors.New("the app has been stopped")
@@ -72,6 +109,33 @@ type instance struct {
 	// suspect is set when a request to it timed out: the next request
 	// checks that it still answers (App.check).
 	suspect atomic.Bool
+	// lastCheck is the outcome of its latest readiness request.
+	lastCheck atomic.Pointer[readyCheck]
+}
+
+// readyCheck is a readiness request's outcome: the answer's status, or 0
+// and the error of a request that got none.
+type readyCheck struct {
+	status int
+	err    error
+}
+
+// observe records a readiness request's outcome.
+func (inst *instance) observe(status int, err error) {
+	inst.lastCheck.Store(&readyCheck{status: status, err: err})
+}
+
+// starting returns the StartingError of a request that waited for inst
+// for waited until ctx ended; path is the ready path.
+func (inst *instance) starting(ctx context.Context, path string, waited time.Duration) *StartingError {
+	e := &StartingError{Waited: waited, Path: path, Err: ctx.Err()}
+	if c := inst.lastCheck.Load(); c != nil {
+		e.Status = c.status
+		if c.status == 0 && c.err != nil {
+			e.Detail = c.err.Error()
+		}
+	}
+	return e
 }
 
 // Start starts the app as cfg says, its stdout and stderr going to output
@@ -117,6 +181,9 @@ func (a *App) watch(inst *instance) {
 		Host:  a.cfg.ReadyHost,
 		Every: readyEvery,
 		Ready: func(status int) bool { return status >= 100 && status <= 499 },
+
+		AnsweredEvery: answeredEvery,
+		Observe:       inst.observe,
 	}
 	wasReady := false
 	var readyAt time.Time
@@ -211,9 +278,10 @@ func (a *App) await(ctx context.Context) (*instance, error) {
 		case isClosed(inst.p.Exited()):
 			return nil, inst.exitError()
 		case ctx.Err() != nil:
-			return nil, fmt.Errorf("%w after %s: %w", ErrStarting, time.Since(start).Round(time.Millisecond), ctx.Err())
+			return nil, inst.starting(ctx, a.cfg.ReadyPath, time.Since(start))
 		}
-		why := fmt.Sprintf("not ready after %s of boot (UPSTREAM_BOOT_TIMEOUT)", a.cfg.bootTimeout())
+		why := fmt.Sprintf("not ready after %s of boot (UPSTREAM_BOOT_TIMEOUT); %s", a.cfg.bootTimeout(),
+			inst.starting(ctx, a.cfg.ReadyPath, 0).LastCheck())
 		if inst, err = a.restart(inst, why); err != nil {
 			return nil, err
 		}
@@ -304,9 +372,10 @@ func (a *App) AwaitInit(deadline time.Time) {
 		return // watch logs it; the first request starts it again
 	}
 	_, err := a.await(ctx)
-	if errors.Is(err, ErrStarting) && errors.Is(err, context.DeadlineExceeded) {
+	var starting *StartingError
+	if errors.As(err, &starting) && errors.Is(err, context.DeadlineExceeded) {
 		a.log.Warn("app not ready within the init budget: taking invocations, the first one waits for it",
-			slog.Int64("duration_ms", time.Since(cur.started).Milliseconds()))
+			slog.String("last_check", starting.LastCheck()), slog.Int64("duration_ms", time.Since(cur.started).Milliseconds()))
 	}
 }
 

@@ -123,11 +123,47 @@ func TestRequestsWaitForReadiness(t *testing.T) {
 	}
 }
 
+// TestStillStarting: a request that gives up on a booting app says what
+// the last readiness request got — no answer yet, or an answer that is not
+// ready (a Django 500 at boot, which used to look like an endless start) —
+// and so does the init's log line.
 func TestStillStarting(t *testing.T) {
-	ta := startApp(t, "", "APP_BOOT_MS=30000")
-	_, err := ta.get(t, "/pid", 100*time.Millisecond)
-	if !errors.Is(err, appproc.ErrStarting) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("got %v, want ErrStarting wrapping context.DeadlineExceeded", err)
+	tests := []struct {
+		name       string
+		env        string
+		wantStatus int
+		wantCheck  string
+	}{
+		{"not listening", "APP_BOOT_MS=30000", 0, "last readiness request: Get "},
+		{"answers 500", "APP_READY_AFTER_MS=600000", 500, "the app answers 500 on /"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ta := startApp(t, "", tt.env)
+			ta.AwaitInit(time.Now().Add(1500 * time.Millisecond))
+			_, err := ta.get(t, "/pid", 100*time.Millisecond)
+			var starting *appproc.StartingError
+			if !errors.Is(err, appproc.ErrStarting) || !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &starting) {
+				t.Fatalf("got %v, want a StartingError wrapping context.DeadlineExceeded", err)
+			}
+			if starting.Status != tt.wantStatus || !strings.Contains(starting.LastCheck(), tt.wantCheck) {
+				t.Errorf("got status %d, last check %q; want %d, %q", starting.Status, starting.LastCheck(), tt.wantStatus, tt.wantCheck)
+			}
+			if logs := ta.logs.String(); !strings.Contains(logs, `"last_check":"`+tt.wantCheck) {
+				t.Errorf("init log %s lacks last_check %q", logs, tt.wantCheck)
+			}
+		})
+	}
+}
+
+// TestNotReadyAnswersPaced: an app that answers its ready path with 500
+// (logging a traceback each time) is asked again every half second, not
+// every 10 ms.
+func TestNotReadyAnswersPaced(t *testing.T) {
+	ta := startApp(t, "", "APP_READY_AFTER_MS=600000")
+	ta.AwaitInit(time.Now().Add(2 * time.Second))
+	if got := strings.Count(ta.output.String(), "readiness host="); got < 2 || got > 6 {
+		t.Errorf("%d readiness requests in 2 s to an app answering 500, want 2 to 6", got)
 	}
 }
 

@@ -12,15 +12,17 @@
 //     MANAGE_ALLOW and LAMBDA_TASK_ROOT.
 //  2. Start runs `/bin/sh -c UPSTREAM_COMMAND` in the task root with the
 //     function's environment plus PORT, its output going to the function's
-//     own, line by line, and polls UPSTREAM_READY_PATH every 10 ms until the
-//     app answers with a status from 100 to 499.
+//     own, line by line, and polls UPSTREAM_READY_PATH every 10 ms (every
+//     500 ms after an answer of 500 or more, whose traceback the app logs)
+//     until the app answers with a status from 100 to 499.
 //  3. AwaitInit holds the init phase until the app is ready, but never past
 //     InitBudget from process start: Lambda kills an init that takes longer
 //     than 10 s and re-runs it inside the first invoke, so a slow app would
 //     boot twice. Past the budget the function takes invocations and the
 //     first one waits for the rest of the boot (LWA calls this async init).
 //  4. Each request goes through Transport's RoundTrip, which waits for the
-//     app (bounded by the request's context: then ErrStarting), and turns a
+//     app (bounded by the request's context: then a *StartingError, which
+//     says what the last readiness request got), and turns a
 //     failure caused by the app's death into a *childproc.ExitError. An app
 //     that dies after it had been ready for a second is started again at
 //     once; one that dies while booting, or just after, is started again by

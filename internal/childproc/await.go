@@ -19,6 +19,12 @@ type Readiness struct {
 	// Ready reports whether a status means the server is ready. Default: any
 	// HTTP answer.
 	Ready func(status int) bool
+	// AnsweredEvery, if longer than Every, is the pause after an answer that
+	// is not ready: a server that answers 500 logs each attempt's traceback.
+	AnsweredEvery time.Duration
+	// Observe, if set, is called with each attempt's outcome: the status of
+	// the answer, or 0 and the error of a request that got none.
+	Observe func(status int, err error)
 }
 
 // AwaitHTTP sends r's request until an answer says ready, p exits (an
@@ -59,10 +65,11 @@ func AwaitHTTP(ctx context.Context, p *Process, r Readiness) error {
 		if r.Host != "" {
 			req.Host = r.Host
 		}
-		if last = r.try(client, req); last == nil {
+		status, err := r.try(client, req)
+		if last = err; last == nil {
 			return nil
 		}
-		timer.Reset(r.Every)
+		timer.Reset(r.pause(status))
 	}
 }
 
@@ -77,17 +84,31 @@ func (r Readiness) withDefaults() Readiness {
 	return r
 }
 
-// try sends req through client: nil when the answer says ready, else why not.
-func (r Readiness) try(client *http.Client, req *http.Request) error {
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
+// try sends req through client and returns the answer's status (0 if
+// none) and nil when it says ready, else why not; Observe sees both.
+func (r Readiness) try(client *http.Client, req *http.Request) (int, error) {
+	status, err := 0, error(nil)
+	if resp, doErr := client.Do(req); doErr != nil {
+		err = doErr
+	} else {
+		resp.Body.Close()
+		status = resp.StatusCode
+		if !r.Ready(status) {
+			err = fmt.Errorf("status %d", status)
+		}
 	}
-	resp.Body.Close()
-	if !r.Ready(resp.StatusCode) {
-		return fmt.Errorf("status %d", resp.StatusCode)
+	if r.Observe != nil {
+		r.Observe(status, err)
 	}
-	return nil
+	return status, err
+}
+
+// pause is the wait before the next attempt after one that got status.
+func (r Readiness) pause(status int) time.Duration {
+	if status != 0 {
+		return max(r.Every, r.AnsweredEvery)
+	}
+	return r.Every
 }
 
 // notReady is AwaitHTTP's error once ctx has ended: p's exit if p exited

@@ -47,12 +47,18 @@ func classify(err error, limit string) error {
 		r        *refusal
 		protocol textproto.ProtocolError
 		exited   *childproc.ExitError
+		starting *appproc.StartingError
 	)
 	switch {
 	case errors.As(err, &r):
 		return r
 	case errors.As(err, &exited): // in-function mode: the app died
 		return &refusal{status: http.StatusBadGateway, reason: "the app exited (" + exited.Status + ")", err: err}
+	case errors.As(err, &starting) && starting.Status != 0:
+		// The app answers, but not ready (a Django 500 at boot): say so
+		// rather than "starting" for good; the traceback is in its output.
+		return &refusal{status: http.StatusServiceUnavailable, err: err,
+			reason: fmt.Sprintf("the app is not ready: it answers %d on %s; its output is in the function's log", starting.Status, starting.Path)}
 	case errors.Is(err, appproc.ErrStarting):
 		return &refusal{status: http.StatusServiceUnavailable, reason: "the app is still starting", err: err}
 	case errors.Is(err, context.DeadlineExceeded):

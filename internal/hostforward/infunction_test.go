@@ -89,6 +89,10 @@ func TestAppFailures(t *testing.T) {
 			502, "the app exited (exit status 3)"},
 		{"app killed", &childproc.ExitError{Name: "app", Status: "signal: killed"}, 502, "the app exited (signal: killed)"},
 		{"still starting", fmt.Errorf("%w after 2.9s: %w", appproc.ErrStarting, context.DeadlineExceeded), 503, "the app is still starting"},
+		{"starting, no answer", &appproc.StartingError{Path: "/ready/", Detail: "connection refused", Err: context.DeadlineExceeded},
+			503, "the app is still starting"},
+		{"answers 500 on its ready path", &appproc.StartingError{Path: "/ready/", Status: 500, Err: context.DeadlineExceeded},
+			503, "the app is not ready: it answers 500 on /ready/; its output is in the function's log"},
 		{"stopped", appproc.ErrStopped, 502, "unreachable"},
 		{"other", errors.New("dial tcp: connection refused"), 502, "unreachable"},
 	}

@@ -74,7 +74,7 @@ func assertResult(t *testing.T, got sitecheck.Result, id string, w want) {
 	if result != w.result || !strings.Contains(got.Detail, w.detail) {
 		t.Errorf("got %s %q, want %s with %q", result, got.Detail, w.result, w.detail)
 	}
-	if result == "fail" && !strings.Contains(got.Fix, "https://github.com/djfront/djfront#check-"+id) {
+	if result == "fail" && !strings.Contains(got.Fix, "https://github.com/djfront/djfront/blob/main/docs/check.md#check-"+id) {
 		t.Errorf("fix %q does not link the README section of %s", got.Fix, id)
 	}
 }

@@ -10,10 +10,12 @@ import (
 	"github.com/djfront/djfront/internal/sitecheck"
 )
 
-// TestFixesLinkTheirREADMESection checks that every fix links a README
-// section that exists: "### check: <id>", GitHub's anchor check-<id>.
+// TestFixesLinkTheirREADMESection checks that every fix links a section of
+// docs/check.md that exists: "### check: <id>", GitHub's anchor check-<id>.
+// (The fixes linked the repository's front page, whose README no longer
+// holds the sections.)
 func TestFixesLinkTheirREADMESection(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "check.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,17 +23,17 @@ func TestFixesLinkTheirREADMESection(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^### check: ([a-z-]+)$`).FindAllStringSubmatch(string(readme), -1) {
 		anchors["check-"+m[1]] = true
 	}
-	link := regexp.MustCompile(`https://github\.com/djfront/djfront#([a-z-]+)`)
+	link := regexp.MustCompile(`https://github\.com/djfront/djfront/blob/main/docs/check\.md#([a-z-]+)`)
 	for _, id := range sitecheck.Order {
 		if !anchors["check-"+id] {
-			t.Errorf("README.md has no section \"### check: %s\"", id)
+			t.Errorf("docs/check.md has no section \"### check: %s\"", id)
 		}
 	}
 	// A failing result of every check carries its fix.
 	for _, r := range everyFailure(t) {
 		m := link.FindStringSubmatch(r.Fix)
 		if m == nil || m[1] != "check-"+r.ID || !anchors[m[1]] {
-			t.Errorf("%s: fix %q: want a link to README.md#check-%s", r.ID, r.Fix, r.ID)
+			t.Errorf("%s: fix %q: want a link to docs/check.md#check-%s", r.ID, r.Fix, r.ID)
 		}
 		if strings.Count(r.Fix, "https://") != 1 {
 			t.Errorf("%s: fix %q: want exactly one link", r.ID, r.Fix)

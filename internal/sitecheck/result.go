@@ -73,8 +73,9 @@ func skip(id, detail, hint string) Result {
 	return Result{ID: id, Detail: detail, Fix: hint}
 }
 
-// readme is the README's address; each check has a section "check: <id>".
-const readme = "https://github.com/djfront/djfront#check-"
+// readme is the address of docs/check.md's sections: each check has one,
+// "check: <id>".
+const readme = "https://github.com/djfront/djfront/blob/main/docs/check.md#check-"
 
 // fixes is each check's fix: what to change, then where it is explained.
 var fixes = map[string]string{

@@ -44,7 +44,8 @@
 //   - Ctrl-C (SIGINT) leaving no process behind;
 //   - a second start on the kept database (.djfront/db.sqlite3): the
 //     superuser found, the row still there;
-//   - djfront invoke of the same function on that database;
+//   - djfront invoke of the same function on that database, and with
+//     neither an event nor an env-vars file (the built-in GET /);
 //
 // and that no file of the djfront checkout was touched.
 package adopt

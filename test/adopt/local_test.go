@@ -343,6 +343,19 @@ func checkInvoke(t *testing.T, djfront, project string) {
 	if err != nil || json.Unmarshal(out, &resp) != nil || resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "caf\\u00e9 au lait") {
 		t.Errorf("djfront invoke: %v, %s; want 200 with the kept order", err, out)
 	}
+	// Out of the box: no event, no env-vars file (the wheel ships neither).
+	// The built-in GET / of https://localhost/ reaches Django, which has no
+	// page there: its 404, not hostforward's refusal (it used to fail
+	// "ALLOWED_HOSTS: required").
+	cmd = exec.CommandContext(t.Context(), djfront, "invoke", "AppFunction")
+	cmd.Dir = project
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err = cmd.Output()
+	resp.StatusCode, resp.Body = 0, ""
+	if err != nil || json.Unmarshal(out, &resp) != nil || resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, "Not Found") {
+		t.Errorf("djfront invoke AppFunction: %v, %s; want Django's 404 for GET /\n%s", err, out, stderr.String())
+	}
 }
 
 // do sends a viewer's request to the edge and reads the whole answer.

@@ -347,3 +347,30 @@ func TestSlowBootAsyncInit(t *testing.T) {
 		t.Error("no log line for the async init")
 	}
 }
+
+// TestReadyPathServerError: a Django app whose ready path raises (here the
+// manifest storage's "Missing staticfiles manifest entry" before
+// collectstatic, as in a fresh project) used to look like an endless start:
+// a 503 "the app is still starting" for every request and a log line saying
+// only that the init budget ran out. Now both say the app answers 500 on its
+// ready path, and Django's traceback is in the function's output.
+func TestReadyPathServerError(t *testing.T) {
+	testenv.Integration(t)
+	f := startInFunction(t, prepareDjango(t, pyenv.Django{}), gunicorn, 30*time.Second,
+		"UPSTREAM_READY_PATH=/form/", "DJANGO_STATIC_ROOT="+t.TempDir(), // no manifest there
+		"DJFRONT_UPSTREAM_SECRETS=") // readiness requests reach the view, not the app's 403 for a missing X-Upstream-Verify
+	resp := (&chain{t: t, fn: f.fn}).invoke(event(t, "api-get.json", "GET", "/whoami/"))
+	want := "the app is not ready: it answers 500 on /form/; its output is in the function's log"
+	if resp.StatusCode != 503 || !strings.Contains(resp.Body, want) {
+		t.Errorf("got %d %q, want 503 saying %q", resp.StatusCode, resp.Body, want)
+	}
+	logs := f.logs.String()
+	for _, want := range []string{
+		`"msg":"app not ready within the init budget`, `"last_check":"the app answers 500 on /form/"`,
+		"Missing staticfiles manifest entry for 'probe/site.css'", // the traceback
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("function logs lack %q", want)
+		}
+	}
+}

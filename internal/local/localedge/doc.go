@@ -90,6 +90,10 @@
 //     documented, the status API Gateway answers with is not. CloudFront's
 //     own request limits (20,480 bytes of headers, 8,192 of URL) are not
 //     played; for the app origin the HTTP API's is the smaller.
+//   - An event over Lambda's 6 MB invocation payload limit (a body of about
+//     4.7 MB in base64 is enough) gets 413 Request Entity Too Large, the
+//     status of Lambda's own refusal (RequestTooLargeException): the limit
+//     is documented, the status API Gateway answers with is not.
 //
 // Payload format 2.0: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 // Headers CloudFront adds and removes: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorCustomOrigin.html

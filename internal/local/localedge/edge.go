@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/djfront/djfront/internal/lambdalimit"
 	"github.com/djfront/djfront/internal/local/awsid"
 	"github.com/djfront/djfront/internal/local/runtimeapi"
 )
@@ -258,17 +259,9 @@ func (e *Edge) invokeApp(ctx context.Context, fwd *originRequest, r *http.Reques
 	}
 	ev := e.event(fwd, r, now)
 	id := ev.RequestContext.RequestID
-	if n := requestHeadersSize(fwd, &ev); n > MaxRequestHeaders {
-		// The quota is documented (http-api-quotas), the status API
-		// Gateway answers with is not: the edge says 431.
-		e.cfg.Logger.Warn("edge: request line and headers over the HTTP API's quota", "path", r.URL.Path,
-			"bytes", n, "quota", MaxRequestHeaders, "apigw_request_id", id)
-		return apiError(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large", id)
-	}
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		e.cfg.Logger.Error("edge: encode event", "error", err)
-		return apiError(http.StatusInternalServerError, "Internal Server Error", id)
+	payload, refused := e.encode(fwd, r, &ev)
+	if refused != nil {
+		return refused
 	}
 	ctx, cancel := context.WithTimeout(ctx, IntegrationTimeout)
 	defer cancel()
@@ -299,6 +292,35 @@ func (e *Edge) invokeApp(ctx context.Context, fwd *originRequest, r *http.Reques
 		return apiError(http.StatusInternalServerError, "Internal Server Error", id)
 	}
 	return resp
+}
+
+// encode returns the event ev of fwd as the payload Lambda gets, or API
+// Gateway's answer when ev is over a quota the function never sees.
+func (e *Edge) encode(fwd *originRequest, r *http.Request, ev *events.APIGatewayV2HTTPRequest) ([]byte, *response) {
+	id := ev.RequestContext.RequestID
+	if n := requestHeadersSize(fwd, ev); n > MaxRequestHeaders {
+		// The quota is documented (http-api-quotas), the status API
+		// Gateway answers with is not: the edge says 431.
+		e.cfg.Logger.Warn("edge: request line and headers over the HTTP API's quota", "path", r.URL.Path,
+			"bytes", n, "quota", MaxRequestHeaders, "apigw_request_id", id)
+		return nil, apiError(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large", id)
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		e.cfg.Logger.Error("edge: encode event", "error", err)
+		return nil, apiError(http.StatusInternalServerError, "Internal Server Error", id)
+	}
+	if len(payload) > lambdalimit.MaxRequest {
+		// Lambda's Invoke refuses the event (RequestTooLargeException, HTTP
+		// 413: gettingstarted-limits, 6 MB per synchronous invocation) though
+		// the body fits the HTTP API's 10 MB. Which status API Gateway then
+		// answers the viewer with is not documented; the edge answers
+		// Invoke's own 413, as for a body over the HTTP API's quota.
+		e.cfg.Logger.Warn("edge: event over Lambda's invocation payload limit", "path", r.URL.Path,
+			"bytes", len(payload), "limit", lambdalimit.MaxRequest, "apigw_request_id", id)
+		return nil, apiError(http.StatusRequestEntityTooLarge, "Request Entity Too Large", id)
+	}
+	return payload, nil
 }
 
 // apiGatewayHeaders are the event's headers API Gateway adds itself, after

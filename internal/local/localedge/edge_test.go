@@ -240,6 +240,41 @@ func TestPayloadLimit(t *testing.T) {
 	}
 }
 
+// TestInvocationPayloadLimit: a body within the HTTP API's 10 MB whose event
+// is over Lambda's 6 MB invocation limit (a binary body counts in base64)
+// is refused with 413 before the function is called, as AWS refuses it; the
+// local stack used to pass a 7 MB upload to the app.
+func TestInvocationPayloadLimit(t *testing.T) {
+	tests := []struct {
+		name        string
+		contentType string
+		size        int
+		wantStatus  int
+	}{
+		{"7 MB upload", "multipart/form-data; boundary=x", 7 << 20, http.StatusRequestEntityTooLarge},
+		{"4.8 MB upload, over in base64", "application/octet-stream", 4_800_000, http.StatusRequestEntityTooLarge},
+		{"4.4 MB upload, under in base64", "application/octet-stream", 4_400_000, http.StatusOK},
+		{"6.1 MB of text, not base64", "text/plain", 6_100_000, http.StatusOK},
+		{"6.3 MB of text", "text/plain", 6_300_000, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := &fakeApp{result: respond(t, events.APIGatewayV2HTTPResponse{StatusCode: 200})}
+			edge := localedge.New(localedge.Config{Distribution: distribution(t), App: app})
+			req := httptest.NewRequest(http.MethodPost, "https://www.example.com/up", strings.NewReader(strings.Repeat("x", tt.size)))
+			req.Header.Set("Content-Type", tt.contentType)
+			rec := httptest.NewRecorder()
+			edge.ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus {
+				t.Errorf("status %d %q, want %d", rec.Code, rec.Body.String(), tt.wantStatus)
+			}
+			if invoked := app.calls > 0; invoked != (tt.wantStatus == http.StatusOK) {
+				t.Errorf("function invoked: %v, want %v", invoked, tt.wantStatus == http.StatusOK)
+			}
+		})
+	}
+}
+
 // TestHeaderQuota checks the HTTP API's quota on the request line and
 // header values API Gateway receives (10,240 bytes, not adjustable:
 // http-api-quotas): cookies or a query that fit locally but not in AWS

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -38,6 +39,11 @@ const (
 //
 //go:embed moto_server.py
 var script string
+
+// runStdin is the -c program that runs the script it reads from stdin,
+// named as its file in tracebacks: a short command line (ps, /proc) instead
+// of the whole script, and no file to write.
+const runStdin = `import sys; exec(compile(sys.stdin.read(), "motoserver/moto_server.py", "exec"))`
 
 // Server is a moto server on a loopback port.
 type Server struct {
@@ -63,7 +69,8 @@ func StartPython(ctx context.Context, python string, env []string, opts childpro
 		return nil, err
 	}
 	s := &Server{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port)}
-	cmd := exec.Command(python, "-c", script, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd := exec.Command(python, "-c", runStdin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Stdin = strings.NewReader(script)
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "AWS_EC2_METADATA_DISABLED=true")
 	cmd.Env = append(cmd.Env, env...)
 	if s.Process, err = childproc.Start("moto server", cmd, opts); err != nil {

@@ -9,13 +9,14 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/djfront/djfront/internal/lambdalimit"
 	"github.com/djfront/djfront/internal/local/awsid"
 	"github.com/djfront/djfront/internal/manageapi"
 )
 
 // MaxRequestSize is the largest payload, in bytes, of a synchronous
 // invocation.
-const MaxRequestSize = 6291456
+const MaxRequestSize = lambdalimit.MaxRequest
 
 // ServeHTTP serves Lambda's Invoke API the way the Runtime Interface Emulator
 // does, with Lambda's invocation types and qualifiers:

@@ -78,3 +78,19 @@ func (fn *Function) Environ(shell []string, vars EnvVars) []string {
 	}
 	return out
 }
+
+// Undeclared returns the variables vars sets for fn (its entry and
+// "Parameters") that fn's template does not declare, as "Entry.NAME",
+// sorted: Environ ignores them, as the SAM CLI does, silently.
+func (fn *Function) Undeclared(vars EnvVars) []string {
+	var out []string
+	for _, entry := range []string{parametersKey, fn.LogicalID} {
+		for name := range vars[entry] {
+			if _, declared := fn.Environment[name]; !declared {
+				out = append(out, entry+"."+name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -115,6 +115,9 @@ func TestEnvironPrecedence(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("Environ =\n%q\nwant\n%q", got, want)
 	}
+	if got, want := tpl.Functions["Api"].Undeclared(vars), []string{"Parameters.UNDECLARED"}; !slices.Equal(got, want) {
+		t.Errorf("Undeclared = %q, want %q", got, want)
+	}
 }
 
 func TestReadEnvVarsRejects(t *testing.T) {
