@@ -6,6 +6,7 @@ import copy
 import hashlib
 import hmac
 import io
+import ipaddress
 
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
@@ -18,6 +19,12 @@ from . import snapstart
 from .transaction import retry_on_conflict
 
 HEADER = "HTTP_X_UPSTREAM_VERIFY"  # X-Upstream-Verify in request.META
+# The viewer's address as hostforward checked it (X-Real-IP: one bare IP,
+# from CloudFront's True-Client-IP or API Gateway's sourceIp).
+REAL_IP = "HTTP_X_REAL_IP"
+# Where UpstreamVerifyMiddleware keeps REMOTE_ADDR as the server gave it
+# (hostforward's loopback address) when it replaces it.
+PEER_ADDR = "DJFRONT_PEER_ADDR"
 
 
 def _digest(value):
@@ -52,6 +59,13 @@ class UpstreamVerifyMiddleware:
 
     Values are compared as SHA-256 digests with hmac.compare_digest, so
     neither their content nor their length shows in the timing.
+
+    On a verified request, REMOTE_ADDR becomes the viewer's address that
+    hostforward restored and sent as X-Real-IP (it drops a client's copy
+    of that header), and the server's REMOTE_ADDR (hostforward's loopback
+    address) moves to ``DJFRONT_PEER_ADDR``. Any other request, an exempt
+    path's without the header included, keeps REMOTE_ADDR as the server
+    set it; so does one whose X-Real-IP is not one IP address.
     """
 
     def __init__(self, get_response):
@@ -74,6 +88,7 @@ class UpstreamVerifyMiddleware:
 
     def __call__(self, request):
         if self.verified(request):
+            restore_client_address(request.META)
             # hostforward's SnapStart hooks, before anything can redirect them.
             return snapstart.answer_early(request) or self.get_response(request)
         if request.path_info in self.exempt:
@@ -89,6 +104,20 @@ class UpstreamVerifyMiddleware:
         for d in self.digests:
             ok |= hmac.compare_digest(got, d)
         return ok
+
+
+def restore_client_address(meta):
+    """Set meta["REMOTE_ADDR"] to the address in X-Real-IP, keeping the old
+    value as meta[PEER_ADDR]; leave meta as it is when X-Real-IP is not one
+    IPv4 or IPv6 address. Only for a request verified as hostforward's."""
+    try:
+        addr = ipaddress.ip_address(meta.get(REAL_IP, "").strip())
+    except ValueError:
+        return
+    if getattr(addr, "scope_id", None):  # a zone is free text; hostforward sends none
+        return
+    meta[PEER_ADDR] = meta.get("REMOTE_ADDR", "")
+    meta["REMOTE_ADDR"] = str(addr)
 
 
 class ConflictRetryMiddleware:

@@ -27,6 +27,32 @@ class UpstreamVerifyMiddlewareTest(SimpleTestCase):
                 if want == 403:
                     self.assertIn(b"forwarded by djfront's hostforward", resp.content)
 
+    def test_client_address(self):
+        # The test client's REMOTE_ADDR, 127.0.0.1, stands for hostforward's loopback address.
+        verify = {"HTTP_X_UPSTREAM_VERIFY": "new-credential"}
+        cases = [
+            ("verified: the viewer's IPv4", "/addresses", {**verify, "HTTP_X_REAL_IP": "203.0.113.7"}, 200,
+             "203.0.113.7 127.0.0.1"),
+            ("verified: the viewer's IPv6", "/addresses", {**verify, "HTTP_X_REAL_IP": "2001:db8::1"}, 200,
+             "2001:db8::1 127.0.0.1"),
+            ("verified without X-Real-IP", "/addresses", verify, 200, "127.0.0.1 None"),
+            ("verified, not an address", "/addresses", {**verify, "HTTP_X_REAL_IP": "203.0.113.7, 10.0.0.1"}, 200,
+             "127.0.0.1 None"),
+            ("verified, an IPv6 zone", "/addresses", {**verify, "HTTP_X_REAL_IP": "fe80::1%eth0"}, 200,
+             "127.0.0.1 None"),
+            ("forged header, no credential", "/addresses", {"HTTP_X_REAL_IP": "203.0.113.7"}, 403, None),
+            ("forged header, wrong credential", "/addresses",
+             {"HTTP_X_UPSTREAM_VERIFY": "nope", "HTTP_X_REAL_IP": "203.0.113.7"}, 403, None),
+            ("forged header on an exempt path", "/healthz-addresses", {"HTTP_X_REAL_IP": "203.0.113.7"}, 200,
+             "127.0.0.1 None"),
+        ]
+        for name, path, headers, want_status, want_body in cases:
+            with self.subTest(name), override_settings(DJFRONT_UPSTREAM_EXEMPT_PATHS=["/healthz-addresses"]):
+                resp = self.get(path, **headers)
+                self.assertEqual(resp.status_code, want_status, resp.content)
+                if want_body is not None:
+                    self.assertEqual(resp.content.decode(), want_body)
+
     def test_refused_before_host_validation(self):
         # First in MIDDLEWARE: a forged host never reaches anything that reads it.
         resp = Client().get("/", HTTP_HOST="evil.example.net")
