@@ -139,7 +139,8 @@ def check_media_origin(app_configs=None, **kwargs):
         "sandbox: an uploaded HTML or SVG file runs its scripts as your site, with its cookies.",
         hint="Serve media from another domain (DJFRONT_CDN_DOMAIN, MEDIA_URL), or send "
         "'Content-Security-Policy: sandbox' on the media responses (a CloudFront response headers "
-        "policy on /media/*) and then set DJFRONT_MEDIA_SANDBOXED = True.",
+        "policy on /media/*, as djfront's template does) and then set DJFRONT_MEDIA_SANDBOXED = True "
+        "(or the environment variable DJFRONT_MEDIA_SANDBOXED=true with djfront.settings, as the template does).",
         id="djfront.W007",
     )]
 

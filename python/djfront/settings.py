@@ -51,6 +51,11 @@ The values come from the environment, named after the stack's outputs:
     DJFRONT_CDN_DOMAIN       host[:port] that serves /static and /media (the
                              distribution); default: the first DJFRONT_HOSTS entry.
     DJFRONT_S3_ENDPOINT_URL  S3 endpoint for local emulators such as moto only.
+    DJFRONT_MEDIA_SANDBOXED  "1"/"true"/"yes"/"on": the distribution sends
+                             Content-Security-Policy: sandbox on media (the
+                             template's does, and sets it), which check
+                             djfront.W007 asks for. Unset: the settings
+                             module's DJFRONT_MEDIA_SANDBOXED, if any, stands.
     DJFRONT_UPSTREAM_SECRETS comma-separated X-Upstream-Verify values the app
                              accepts (hostforward's UPSTREAM_VERIFY_SECRET);
                              two while you rotate it. Read by
@@ -123,13 +128,23 @@ def _fail(variable, value, problem):
     return ImproperlyConfigured(f"{variable}={value!r}: {problem}")
 
 
-def _debug(environ):
-    value = environ.get("DJANGO_DEBUG", "").strip().lower()
+def _flag(environ, variable):
+    """Return the boolean variable holds: False when unset or empty."""
+    value = environ.get(variable, "").strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise _fail("DJANGO_DEBUG", value, "want one of 1, true, yes, on, 0, false, no, off")
+    raise _fail(variable, value, "want one of 1, true, yes, on, 0, false, no, off")
+
+
+def _media_sandboxed(environ):
+    """Return {"DJFRONT_MEDIA_SANDBOXED": bool} when the environment says
+    whether the distribution sandboxes media, else {}: the settings module's
+    own value, if any, stands."""
+    if not environ.get("DJFRONT_MEDIA_SANDBOXED", "").strip():
+        return {}
+    return {"DJFRONT_MEDIA_SANDBOXED": _flag(environ, "DJFRONT_MEDIA_SANDBOXED")}
 
 
 def _is_ipv6_literal(host):
@@ -421,7 +436,7 @@ def from_environ(environ):
 
     Raises ImproperlyConfigured naming the variable when a value is malformed.
     """
-    debug = _debug(environ)
+    debug = _flag(environ, "DJANGO_DEBUG")
     hosts = _hosts(environ, debug)
     static_prefix = _prefix(environ, "DJFRONT_STATIC_PREFIX", "static")
     media_prefix = _prefix(environ, "DJFRONT_MEDIA_PREFIX", "media")
@@ -477,6 +492,10 @@ def from_environ(environ):
         # What UpstreamVerifyMiddleware accepts; empty turns it off (and
         # `check --deploy` says so).
         "DJFRONT_UPSTREAM_SECRETS": _upstream_secrets(environ),
+        # Whether media responses carry Content-Security-Policy: sandbox
+        # (the template's distribution sends it on /media/*), for check
+        # W007; only when the environment says.
+        **_media_sandboxed(environ),
     }
 
 

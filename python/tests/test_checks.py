@@ -161,6 +161,22 @@ class AppliedSettingsTest(SimpleTestCase):
         with mock.patch.dict(os.environ, {"DJFRONT_HOSTS": ""}):
             self.assertIsNone(self.w009(DEBUG=True))
 
+    def test_media_sandboxed_from_the_environment(self):
+        # The template's environment: media from the site's own host, sandboxed
+        # by the distribution. Neither W007 nor W009 has anything to say.
+        import os
+        from unittest import mock
+
+        env = {**self.ENV, "DJFRONT_MEDIA_SANDBOXED": "true"}
+        with mock.patch.dict(os.environ, env):
+            with override_settings(**{**GOOD, **self.applied(env)}):
+                got = [m.id for m in run_checks(include_deployment_checks=True) if m.id in ("djfront.W007", "djfront.W009")]
+            self.assertEqual(got, [])
+            # A line after the block that turns it off is a change like any other.
+            self.assertIn("DJFRONT_MEDIA_SANDBOXED is False", self.w009(DJFRONT_MEDIA_SANDBOXED=False))
+        # Unset in the environment: the settings module's own value is not compared.
+        self.assertIsNone(self.w009(DJFRONT_MEDIA_SANDBOXED=True))
+
     def test_upstream_secrets_not_read(self):
         # The secret's ARN is not read (no Secrets Manager here: reading it
         # would raise) and the secrets are not compared.

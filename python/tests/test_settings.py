@@ -162,6 +162,22 @@ class FromEnvironTest(unittest.TestCase):
         self.assertIn("DJFRONT_UPSTREAM_SECRETS: empty entry", str(caught.exception))
         self.assertNotIn("s3cr3t", str(caught.exception))
 
+    def test_media_sandboxed(self):
+        # Set only when the environment says, so a settings module's own value stands otherwise.
+        cases = [
+            ("unset", {}, None),
+            ("empty", {"DJFRONT_MEDIA_SANDBOXED": " "}, None),
+            ("on, as the template sets it", {"DJFRONT_MEDIA_SANDBOXED": "true"}, True),
+            ("off", {"DJFRONT_MEDIA_SANDBOXED": "0"}, False),
+        ]
+        for name, env, want in cases:
+            with self.subTest(name):
+                got = djfront_settings.from_environ({"DJFRONT_HOSTS": "www.example.com", **env})
+                self.assertEqual(got.get("DJFRONT_MEDIA_SANDBOXED"), want)
+        with self.assertRaises(ImproperlyConfigured) as caught:
+            djfront_settings.from_environ({"DJFRONT_HOSTS": "www.example.com", "DJFRONT_MEDIA_SANDBOXED": "maybe"})
+        self.assertIn("DJFRONT_MEDIA_SANDBOXED='maybe'", str(caught.exception))
+
     def test_local_storages_without_bucket(self):
         got = djfront_settings.from_environ({"DJFRONT_HOSTS": "www.example.com"})
         self.assertEqual(got["STORAGES"]["staticfiles"]["BACKEND"], LOCAL_MANIFEST)

@@ -186,6 +186,7 @@ func TestInFunction(t *testing.T) {
 		{"from the stack's bucket", "Properties.Environment.Variables.DJFRONT_BUCKET", `{"Ref":"AssetsBucket"}`},
 		{"static prefix", "Properties.Environment.Variables.DJFRONT_STATIC_PREFIX", `"static"`},
 		{"media prefix", "Properties.Environment.Variables.DJFRONT_MEDIA_PREFIX", `"media"`},
+		{"media sandboxed by the distribution (djfront.W007)", "Properties.Environment.Variables.DJFRONT_MEDIA_SANDBOXED", `"true"`},
 		{"a generated secret key, read by ARN", "Properties.Environment.Variables.DJANGO_SECRET_KEY_SECRET_ARN",
 			`{"Ref":"DjangoSecretKey"}`},
 		{"no key in the environment", "Properties.Environment.Variables.DJANGO_SECRET_KEY", `""`},
