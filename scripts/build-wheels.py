@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """build-wheels.py (make dist) assembles djfront's platform wheels from what make dist built.
 
-    build-wheels.py --stage STAGE --out DIST   write one wheel per platform into DIST
+    build-wheels.py --stage STAGE --out DIST   write one wheel per platform, and the pure one, into DIST
     build-wheels.py --version                  print the version (python/djfront/__init__.py)
 
 STAGE holds the Go builds:
@@ -13,7 +13,8 @@ Each wheel holds the Django package (python/pyproject.toml's [tool.setuptools] p
 *.py files, as setuptools installs them), the artifacts under djfront/_artifacts with a VERSION
 file, the command as djfront-VERSION.data/scripts/djfront (pip installs it into the environment's
 bin/ as it is, executable), and METADATA written from pyproject.toml's [project] table. A key this
-script does not know fails the build rather than be left out.
+script does not know fails the build rather than be left out. One more, djfront-VERSION-py3-none-any,
+holds the Django package and METADATA only: the app function's (sam build installs it for Lambda).
 
 The wheels are reproducible: entries sorted, fixed timestamps and modes, METADATA from sorted
 input, the same bytes for the same inputs. Standard library only (Python 3.11+: tomllib).
@@ -189,7 +190,7 @@ def write_wheel(path, entries):
 
 
 def build(stage, out):
-    """Write one wheel per PLATFORMS entry into out; return their paths."""
+    """Write one wheel per PLATFORMS entry and the pure one into out; return their paths."""
     pyproject = tomllib.loads((PYTHON_DIR / "pyproject.toml").read_text(encoding="utf-8"))
     project, tool = pyproject["project"], pyproject.get("tool", {})
     version = read_version(project, tool)
@@ -211,17 +212,31 @@ def build(stage, out):
     wheels = []
     for platform, plat_tags in sorted(PLATFORMS.items()):
         cli = (stage / "cli" / platform / "djfront").read_bytes()
-        wheel_file = "".join(
-            ["Wheel-Version: 1.0\n", "Generator: djfront scripts/build-wheels.py\n", "Root-Is-Purelib: false\n"]
-            + [f"Tag: py3-none-{tag}\n" for tag in plat_tags])
         entries = sorted(common + [(f"{dist}.data/scripts/djfront", cli, True)]) + [
             (f"{dist}.dist-info/METADATA", meta, False),
-            (f"{dist}.dist-info/WHEEL", wheel_file.encode(), False),
+            (f"{dist}.dist-info/WHEEL", wheel_file(False, plat_tags), False),
         ]
         path = out / f"{dist}-py3-none-{'.'.join(plat_tags)}.whl"
         write_wheel(path, entries)
         wheels.append(path)
-    return wheels
+    # The function's wheel: the Django package alone, which sam build's pip installs for Lambda's
+    # linux/arm64 whatever the machine (docs/adopt.md); pip on a platform of PLATFORMS prefers that
+    # platform's wheel to it.
+    entries = [(name, p.read_bytes(), False) for name, p in package_files(tool)] + [
+        (f"{dist}.dist-info/METADATA", meta, False),
+        (f"{dist}.dist-info/WHEEL", wheel_file(True, ("any",)), False),
+    ]
+    path = out / f"{dist}-py3-none-any.whl"
+    write_wheel(path, entries)
+    return wheels + [path]
+
+
+def wheel_file(purelib, plat_tags):
+    """WHEEL's contents for a wheel with plat_tags, pure Python or not."""
+    return "".join(
+        ["Wheel-Version: 1.0\n", "Generator: djfront scripts/build-wheels.py\n",
+         f"Root-Is-Purelib: {'true' if purelib else 'false'}\n"]
+        + [f"Tag: py3-none-{tag}\n" for tag in plat_tags]).encode()
 
 
 def main(argv):

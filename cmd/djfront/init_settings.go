@@ -170,7 +170,8 @@ func requirementsWarnings(fsys fs.FS) ([]string, error) {
 	byName, otherIndex := false, false
 	for l := range strings.SplitSeq(src, "\n") {
 		l = strings.TrimSpace(l)
-		switch option, _, _ := strings.Cut(l, " "); option {
+		option, _, _ := strings.Cut(l, " ")
+		switch option, _, _ = strings.Cut(option, "="); option {
 		case "-r", "-c", "--requirement", "--constraint":
 			return nil, nil
 		case "-f", "--find-links", "-i", "--index-url", "--no-index":
@@ -193,8 +194,9 @@ func requirementsWarnings(fsys fs.FS) ([]string, error) {
 		}
 	}
 	if byName && !otherIndex {
-		out = append(out, "requirements.txt names djfront without a URL: pip would take PyPI's djfront, another project; "+
-			"write djfront[s3] @ git+https://github.com/djfront/djfront#subdirectory=python (docs/adopt.md)")
+		out = append(out, "requirements.txt names djfront without a URL or a --find-links line: pip would take PyPI's djfront, "+
+			"another project; copy make dist's djfront-VERSION-py3-none-any.whl into wheels/ and add a line --find-links ./wheels "+
+			"(docs/adopt.md#install)")
 	}
 	return out, nil
 }

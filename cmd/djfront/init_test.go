@@ -850,9 +850,10 @@ func TestRequirementsWarnings(t *testing.T) {
 		{name: "names normalized", requirements: "django\nGunicorn\nDJFront @ git+https://github.com/djfront/djfront#subdirectory=python\n"},
 		{name: "an egg fragment", requirements: "django\ngunicorn\ngit+https://github.com/djfront/djfront#egg=djfront&subdirectory=python\n"},
 		{name: "djfront by name from a wheel directory", requirements: "--find-links ./wheels\ndjango\ngunicorn\ndjfront==0.1.0\n"},
+		{name: "djfront by name from a wheel directory, option with =", requirements: "--find-links=./wheels\ndjango\ngunicorn\ndjfront[s3]==0.1.0\n"},
 		{name: "djfront by name, from PyPI", requirements: "django\ngunicorn\ndjfront[s3]==0.1.0\n", want: []string{
-			"requirements.txt names djfront without a URL: pip would take PyPI's djfront, another project; " +
-				"write djfront[s3] @ git+https://github.com/djfront/djfront#subdirectory=python (docs/adopt.md)",
+			"requirements.txt names djfront without a URL or a --find-links line: pip would take PyPI's djfront, another project; " +
+				"copy make dist's djfront-VERSION-py3-none-any.whl into wheels/ and add a line --find-links ./wheels (docs/adopt.md#install)",
 		}},
 		{name: "includes another file", requirements: "-r requirements/base.txt\n"},
 		{name: "no file", want: []string{"no requirements.txt: sam build puts no packages into the function, which needs Django, gunicorn and djfront at least (docs/adopt.md)"}},

@@ -29,19 +29,26 @@ import (
 )
 
 // platform is one wheel: the Go platform of its djfront command and the
-// wheel's platform tags, as scripts/build-wheels.py's PLATFORMS has them.
+// wheel's platform tags, as scripts/build-wheels.py's PLATFORMS has them;
+// no Go platform for the pure wheel, which holds the Django package alone.
 type platform struct {
 	goos, goarch string
 	tags         []string
 }
 
-// platforms are the wheels make dist writes.
+// platforms are the wheels make dist writes: one per platform of the
+// command, and the pure one that sam build installs into the app function
+// (docs/adopt.md).
 var platforms = []platform{
 	{"linux", "amd64", []string{"manylinux_2_17_x86_64", "manylinux2014_x86_64", "musllinux_1_1_x86_64"}},
 	{"linux", "arm64", []string{"manylinux_2_17_aarch64", "manylinux2014_aarch64", "musllinux_1_1_aarch64"}},
 	{"darwin", "amd64", []string{"macosx_12_0_x86_64"}},
 	{"darwin", "arm64", []string{"macosx_12_0_arm64"}},
+	{"", "", []string{"any"}},
 }
+
+// pure reports whether p is the pure wheel: no command, no artifacts.
+func (p platform) pure() bool { return p.goos == "" }
 
 // wheelName is p's wheel file name at version.
 func (p platform) wheelName(version string) string {
@@ -65,7 +72,7 @@ func TestDist(t *testing.T) {
 	dist, version := testenv.MakeDist(t, root)
 
 	for _, p := range platforms {
-		t.Run("wheel "+p.goos+"-"+p.goarch, func(t *testing.T) {
+		t.Run("wheel "+strings.Join(p.tags, "."), func(t *testing.T) {
 			checkWheel(t, root, filepath.Join(dist, p.wheelName(version)), p, version)
 		})
 	}

@@ -42,17 +42,19 @@ func checkWheel(t *testing.T, root, path string, p platform, version string) {
 			t.Errorf("%s: not python/%s", name, name)
 		}
 	}
-	for name := range artifacts {
-		want["djfront/_artifacts/"+name] = true
-	}
-	for _, f := range zr.File {
-		if rel, ok := strings.CutPrefix(f.Name, "djfront/_artifacts/"); ok {
-			checkArtifact(t, root, rel, entries[f.Name], f.Mode(), version)
-		}
-	}
 	command := data + "scripts/djfront"
-	want[command] = true
-	checkCommand(t, command, entries[command], p)
+	if !p.pure() {
+		for name := range artifacts {
+			want["djfront/_artifacts/"+name] = true
+		}
+		for _, f := range zr.File {
+			if rel, ok := strings.CutPrefix(f.Name, "djfront/_artifacts/"); ok {
+				checkArtifact(t, root, rel, entries[f.Name], f.Mode(), version)
+			}
+		}
+		want[command] = true
+		checkCommand(t, command, entries[command], p)
+	}
 	for _, f := range zr.File {
 		if f.Name == command && f.Mode().Perm() != 0o755 {
 			t.Errorf("%s: mode %v, want 0755 (pip makes it executable from the entry's mode)", f.Name, f.Mode())
@@ -169,16 +171,17 @@ func checkRecord(t *testing.T, entries map[string][]byte, record string) {
 	}
 }
 
-// checkWheelFile checks WHEEL: version 1.0, platlib (a platform wheel), and
-// one Tag line per platform tag of the file name.
+// checkWheelFile checks WHEEL: version 1.0, platlib for a platform wheel
+// (purelib for the pure one), and one Tag line per platform tag of the file
+// name.
 func checkWheelFile(t *testing.T, wheel string, p platform) {
 	t.Helper()
 	fields := headers(wheel)
 	if got := fields["Wheel-Version"]; !slices.Equal(got, []string{"1.0"}) {
 		t.Errorf("WHEEL Wheel-Version %q, want 1.0", got)
 	}
-	if got := fields["Root-Is-Purelib"]; !slices.Equal(got, []string{"false"}) {
-		t.Errorf("WHEEL Root-Is-Purelib %q, want false", got)
+	if got, want := fields["Root-Is-Purelib"], strconv.FormatBool(p.pure()); !slices.Equal(got, []string{want}) {
+		t.Errorf("WHEEL Root-Is-Purelib %q, want %s", got, want)
 	}
 	var want []string
 	for _, tag := range p.tags {
