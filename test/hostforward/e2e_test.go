@@ -172,6 +172,7 @@ func djangoChecks(t *testing.T, c *chain) {
 			{"raw query", w.RawQuery, ev.RawQueryString},
 			{"X-Forwarded-For", str(w.XForwardedFor), "203.0.113.7"},
 			{"X-Real-IP", str(w.XRealIP), "203.0.113.7"},
+			{"REMOTE_ADDR (UpstreamVerifyMiddleware)", w.RemoteAddr, "203.0.113.7"},
 			{"Forwarded", str(w.Forwarded), "for=203.0.113.7;host=www.example.com;proto=https"},
 			{"X-Request-Id", str(w.XRequestID), ev.RequestContext.RequestID},
 			{"X-Origin-Verify", str(w.XOriginVerify), "<absent>"},
@@ -196,7 +197,7 @@ func djangoChecks(t *testing.T, c *chain) {
 
 	t.Run("client-forged forwarding headers replaced", func(t *testing.T) {
 		w := decodeWhoami(t, c.invoke(event(t, "api-forged-headers.json", "", "")))
-		if str(w.XForwardedFor) != "203.0.113.7" || str(w.XRealIP) != "203.0.113.7" ||
+		if str(w.XForwardedFor) != "203.0.113.7" || str(w.XRealIP) != "203.0.113.7" || w.RemoteAddr != "203.0.113.7" ||
 			str(w.XRequestID) != "Jn8xYgABoAMEVbi=" || w.Host != site || !w.Secure {
 			t.Errorf("Django saw %+v", w)
 		}
