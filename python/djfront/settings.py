@@ -91,6 +91,7 @@ Django: https://docs.djangoproject.com/en/5.2/ref/settings/
 django-storages (1.13): https://django-storages.readthedocs.io/en/1.13.2/backends/amazon-S3.html
 """
 
+import copy
 import ipaddress
 import json
 import os
@@ -597,6 +598,30 @@ def _conflict_retry(db, middleware):
     return {"MIDDLEWARE": [*middleware, CONFLICT_RETRY]}
 
 
+# LOGGING when the settings module has none: Django's own defaults print a
+# 500's traceback only with DEBUG on (and mail it to ADMINS otherwise), so a
+# deployed app's errors would never reach the function's log, where
+# hostforward's readiness messages send the reader. stderr is that log.
+STDERR_LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"djfront_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "djfront_stderr": {"class": "logging.StreamHandler", "filters": ["djfront_debug_false"]},
+    },
+    "loggers": {
+        "django.request": {"handlers": ["djfront_stderr"], "level": "ERROR"},
+        "djfront": {"handlers": ["djfront_stderr"], "level": "INFO"},
+    },
+}
+
+
+def _logging(current):
+    """Return {"LOGGING": LOGGING} when the settings module set no LOGGING of
+    its own (current is None or empty), else {}."""
+    return {} if current else {"LOGGING": copy.deepcopy(STDERR_LOGGING)}
+
+
 def apply(namespace, environ=None):
     """Set the djfront settings in namespace, a settings module's globals().
 
@@ -606,7 +631,9 @@ def apply(namespace, environ=None):
     DATABASE_URL it keeps namespace's DATABASES["default"], or raises
     ImproperlyConfigured naming DATABASE_URL when there is none. For Aurora
     DSQL it also sets MIGRATION_MODULES (djfront.dsql) and puts
-    CONFLICT_RETRY last in MIDDLEWARE unless namespace has it. Returns the
+    CONFLICT_RETRY last in MIDDLEWARE unless namespace has it. Without a
+    LOGGING of namespace's it sets LOGGING (STDERR_LOGGING: a 500's traceback
+    and djfront's own lines on stderr, the function's log). Returns the
     settings it set, by name.
     """
     environ = os.environ if environ is None else environ
@@ -623,6 +650,7 @@ def apply(namespace, environ=None):
             "for example postgres://USER:PASSWORD@HOST/NAME or sqlite:////tmp/db.sqlite3, "
             "or define DATABASES before djfront.settings.apply()"
         )
+    values.update(_logging(namespace.get("LOGGING")))
     namespace.update(values)
     return values
 

@@ -1,12 +1,17 @@
 """Tests of djfront.settings: from_environ, database, apply and the star import."""
 
+import io
+import logging
+import logging.config
 import os
 import subprocess
 import sys
 import unittest
 from pathlib import Path
+from unittest import mock
 
 from django.core.exceptions import ImproperlyConfigured
+from django.test.utils import override_settings
 
 os.environ.setdefault("DJFRONT_HOSTS", "import.example.com")  # the import computes settings
 from djfront import settings as djfront_settings  # noqa: E402
@@ -267,7 +272,41 @@ class DatabaseTest(unittest.TestCase):
                 self.assertEqual(namespace["DATABASES"], want)
                 self.assertIs(namespace["DEBUG"], False, "DJANGO_DEBUG unset turns DEBUG off")
                 self.assertEqual(namespace["ALLOWED_HOSTS"], ["www.example.com"])
-                self.assertEqual(set(set_) - {"DATABASES"}, set(djfront_settings.from_environ(HOSTS)))
+                self.assertEqual(set(set_) - {"DATABASES", "LOGGING"}, set(djfront_settings.from_environ(HOSTS)))
+
+    def test_logging(self):
+        # Without a LOGGING of the project's, a 500's traceback reaches
+        # stderr (the function's log) with DEBUG off; Django's defaults
+        # print it only with DEBUG on.
+        mine = {"version": 1, "loggers": {"shop": {"level": "DEBUG"}}}
+        cases = [
+            # name, the settings module's LOGGING, want LOGGING set by apply()
+            ("none", None, djfront_settings.STDERR_LOGGING),
+            ("startproject's empty dict", {}, djfront_settings.STDERR_LOGGING),
+            ("the project's own wins", mine, None),
+        ]
+        for name, logging_, want in cases:
+            with self.subTest(name):
+                namespace = {"DATABASES": {"default": SQLITE}}
+                if logging_ is not None:
+                    namespace["LOGGING"] = logging_
+                set_ = djfront_settings.apply(namespace, HOSTS)
+                self.assertEqual(set_.get("LOGGING"), want)
+                self.assertEqual(namespace.get("LOGGING"), logging_ if want is None else want)
+
+    def test_logging_reaches_stderr(self):
+        request_logger = logging.getLogger("django.request")
+        saved = (list(request_logger.handlers), request_logger.level, request_logger.propagate)
+        stderr = io.StringIO()
+        try:
+            with mock.patch("sys.stderr", stderr), override_settings(DEBUG=False):
+                logging.config.dictConfig(djfront_settings.STDERR_LOGGING)
+                request_logger.error("Internal Server Error: /boom/", exc_info=(ValueError, ValueError("manifest"), None))
+        finally:
+            request_logger.handlers[:], request_logger.level, request_logger.propagate = saved
+            logging.getLogger("djfront").handlers[:] = []
+        self.assertIn("Internal Server Error: /boom/", stderr.getvalue())
+        self.assertIn("ValueError: manifest", stderr.getvalue())
 
     def test_migration_modules(self):
         # Aurora DSQL cannot alter the columns Django's auth and contenttypes
