@@ -59,3 +59,26 @@ func TestShellEnv(t *testing.T) {
 		t.Errorf("shellEnv = %q, want %q", got, want)
 	}
 }
+
+// TestParseEnvFileNeverShowsValues (review of issue 16): parseEnvFile's
+// contract is to name a bad line "but never a value (it may be a secret)".
+// A line whose first "=" falls inside the value — a forgotten "=", a
+// YAML-style "KEY: value", a JSON credentials file given by mistake — makes
+// everything before that "=" the "name", which the error quotes in full.
+func TestParseEnvFileNeverShowsValues(t *testing.T) {
+	for _, tt := range []struct{ name, file string }{
+		{"forgotten equals sign", "DATABASE_URL postgres://app:hunter2@db.example/app?sslmode=require\n"},
+		{"YAML style", "DATABASE_URL: postgres://app:hunter2@db/app?x=y\n"},
+		{"JSON file", `{"private_key": "-----BEGIN PRIVATE KEY-----hunter2AAAA=="}` + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseEnvFile([]byte(tt.file), "env")
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error %q shows the value", err)
+			}
+		})
+	}
+}
