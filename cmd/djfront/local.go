@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -83,13 +84,19 @@ func runLocal(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "djfront local: %v\n", err)
 		return exitUsage
 	}
+	lock, err := lockProject()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "djfront local: %v\n", err)
+		return 1
+	}
+	defer lock.Close()
 	cfg, err := localConfig(e, o)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "djfront local: %v\n", err)
 		return 1
 	}
 	logPath := filepath.Join(cfg.StateDir, "local.log")
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "djfront local: %v\n", err)
 		return 1
@@ -203,11 +210,34 @@ func localEnv(e env, envFile string) ([]string, error) {
 }
 
 // stateDir makes the project's .djfront directory, which git ignores (its
-// own .gitignore says so), and returns it.
+// own .gitignore says so), and returns it. It refuses a .djfront that is a
+// symbolic link or not a directory, and a symbolic link directly inside it:
+// djfront local creates and truncates files there (local.log, the SQLite
+// database, admin-password), and a project can ship such links (git stores
+// them) to make those writes land outside the project.
 func stateDir(root string) (string, error) {
-	dir := filepath.Join(root, ".djfront")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	r, err := os.OpenRoot(root)
+	if err != nil {
 		return "", fmt.Errorf("state directory: %w", err)
+	}
+	defer r.Close()
+	if err := r.Mkdir(".djfront", 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("state directory: %w", err)
+	}
+	dir := filepath.Join(root, ".djfront")
+	if fi, err := r.Lstat(".djfront"); err != nil {
+		return "", fmt.Errorf("state directory: %w", err)
+	} else if !fi.IsDir() {
+		return "", fmt.Errorf("state directory: %s is a %s, not a directory: djfront local keeps its state inside the project; remove it", dir, fileKind(fi.Mode()))
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", fmt.Errorf("state directory: %w", err)
+	}
+	for _, entry := range entries {
+		if entry.Type()&fs.ModeSymlink != 0 {
+			return "", fmt.Errorf("state directory: %s is a symbolic link: djfront local writes only inside the project; remove it", filepath.Join(dir, entry.Name()))
+		}
 	}
 	ignore := filepath.Join(dir, ".gitignore")
 	if _, err := os.Stat(ignore); errors.Is(err, os.ErrNotExist) {
