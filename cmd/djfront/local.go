@@ -120,7 +120,7 @@ func runLocal(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stdout, "djfront local: stopping every process")
 		stack.Close()
 	}()
-	printReady(e.stdout, stack)
+	printReady(e.stdout, stack, proctree.Getenv(cfg.Env, "DJANGO_SUPERUSER_PASSWORD") != "")
 	select {
 	case <-ctx.Done():
 		return 0
@@ -131,11 +131,16 @@ func runLocal(ctx context.Context, e env, args []string) int {
 }
 
 // printReady says where the site is, who logs in, and how to run a
-// management command.
-func printReady(w io.Writer, s *demo.Stack) {
-	login := "password " + s.AdminPassword
+// management command. A password the user chose (passwordFromEnv: the
+// environment's DJANGO_SUPERUSER_PASSWORD) is named, never shown.
+func printReady(w io.Writer, s *demo.Stack, passwordFromEnv bool) {
+	password := s.AdminPassword
+	if passwordFromEnv {
+		password = "(from DJANGO_SUPERUSER_PASSWORD)"
+	}
+	login := "password " + password
 	if s.AdminExisted {
-		login = "who existed already: its password unchanged, djfront's is " + s.AdminPassword
+		login = "who existed already: its password unchanged, djfront's is " + password
 	}
 	fmt.Fprintf(w, "ready: %s/ (Django admin %s/admin/, user %s, %s)\n", s.URL, s.URL, s.AdminUser, login)
 	fmt.Fprintf(w, "manage: %s\n", s.ManageCommand())

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/djfront/djfront/internal/local/demo"
 )
 
 // TestStateDirRefusesLinksInside: a .djfront/local.log (or database) that
@@ -67,4 +69,29 @@ func TestSecondLocalLeavesTheFirstAlone(t *testing.T) {
 		t.Fatalf("after the first closed: %v", err)
 	}
 	again.Close()
+}
+
+// TestPrintReadyHidesTheUsersPassword: the ready line shows the password
+// djfront made (kept in .djfront/admin-password), never one the user's
+// environment gave.
+func TestPrintReadyHidesTheUsersPassword(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		fromEnv   bool
+		existed   bool
+		want, not string
+	}{
+		{"djfront's", false, false, "user admin, password kept-secret)", ""},
+		{"from the environment", true, false, "user admin, password (from DJANGO_SUPERUSER_PASSWORD))", "kept-secret"},
+		{"from the environment, user existed", true, true, "djfront's is (from DJANGO_SUPERUSER_PASSWORD))", "kept-secret"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			printReady(&out, &demo.Stack{URL: "https://localhost:3000", AdminUser: "admin", AdminPassword: "kept-secret", AdminExisted: tt.existed}, tt.fromEnv)
+			got := out.String()
+			if !strings.Contains(got, tt.want) || tt.not != "" && strings.Contains(got, tt.not) {
+				t.Errorf("got %q, want %q in it and not %q", got, tt.want, tt.not)
+			}
+		})
+	}
 }
