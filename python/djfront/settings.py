@@ -86,6 +86,8 @@ Django: https://docs.djangoproject.com/en/5.2/ref/settings/
 django-storages (1.13): https://django-storages.readthedocs.io/en/1.13.2/backends/amazon-S3.html
 """
 
+import copy
+import hashlib
 import ipaddress
 import json
 import os
@@ -605,7 +607,29 @@ def apply(namespace, environ=None):
             "or define DATABASES before djfront.settings.apply()"
         )
     namespace.update(values)
+    _record(namespace, values)
     return values
+
+
+# What the last apply() left, for djfront.checks (djfront.W009) to compare
+# the final settings with: "SECRET_KEY", a SHA-256 digest of the key (never
+# the key), and "DATABASES", a copy of the DATABASES["default"] apply() set
+# (only when it set one).
+_applied = {}
+
+
+def key_digest(key):
+    """Return the SHA-256 digest (hex) of SECRET_KEY key, "" for a non-string."""
+    return hashlib.sha256(key.encode()).hexdigest() if isinstance(key, str) else ""
+
+
+def _record(namespace, values):
+    """Record in _applied what apply() left in namespace."""
+    _applied.clear()
+    if namespace.get("SECRET_KEY"):
+        _applied["SECRET_KEY"] = key_digest(namespace["SECRET_KEY"])
+    if "DATABASES" in values:
+        _applied["DATABASES"] = copy.deepcopy(values["DATABASES"]["default"])
 
 
 def __getattr__(name):
