@@ -32,7 +32,9 @@ handing over to hostforward through the layer's exec wrapper, hostforward
 starting the app with UPSTREAM_COMMAND), the invalidate function, and moto
 for S3, SQS, CloudFront and Secrets Manager. At start it migrates, creates
 the superuser (kept if it exists) and collects the static files; an edit of
-a Python file or template restarts the app. Ctrl-C stops every process.
+a Python file or template restarts the app. Ctrl-C (or closing the
+terminal) stops every process; if djfront local is killed, the kernel
+kills what it started.
 
 The app's environment is the shell's and the env file's (KEY=VALUE lines),
 DATABASE_URL included; without one the database is .djfront/db.sqlite3.
@@ -74,8 +76,9 @@ func parseLocal(args []string, stderr io.Writer) (*localOptions, error) {
 	return o, nil
 }
 
-// runLocal runs the stack (see localUsage) until Ctrl-C, SIGTERM or a part
-// of it dies.
+// runLocal runs the stack (see localUsage) until Ctrl-C, SIGTERM, SIGHUP (the
+// terminal closed) or a part of it dies. Each child the stack starts is
+// tied to it (childproc.Options.KillWithParent): a SIGKILL leaves none.
 func runLocal(ctx context.Context, e env, args []string) int {
 	o, err := parseLocal(args, e.stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -105,7 +108,7 @@ func runLocal(ctx context.Context, e env, args []string) int {
 	cfg.Progress, cfg.Logs = e.stdout, logFile
 	fmt.Fprintf(e.stdout, "djfront local: the processes' output goes to %s\n", logPath)
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	stack, err := demo.Start(ctx, cfg)
 	if err != nil {
