@@ -1,10 +1,12 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -118,8 +120,33 @@ func (s *Stack) watchCode(ctx context.Context, root string, last snapshot) {
 			}
 			continue
 		}
+		if err := s.appAnswers(ctx); err != nil {
+			if ctx.Err() == nil {
+				fmt.Fprintf(s.cfg.Progress, "      [reload] the app is failing: %v (its output is in the log)\n", err)
+			}
+			continue
+		}
 		fmt.Fprintf(s.cfg.Progress, "      [reload] the app is up again after %d ms\n", time.Since(start).Milliseconds())
 	}
+}
+
+// appAnswers returns nil once a GET of the app function's readiness path
+// (UPSTREAM_READY_PATH, else /) through the edge is answered below 500,
+// else what it got: a new execution environment can finish its init while
+// its app fails (gunicorn restarting a worker that cannot load the app).
+func (s *Stack) appAnswers(ctx context.Context) error {
+	path := "/"
+	if fn := s.tpl.Functions[s.appID]; fn != nil {
+		path = cmp.Or(fn.Environment["UPSTREAM_READY_PATH"], path)
+	}
+	resp, _, err := s.viewerGet(ctx, path)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= http.StatusInternalServerError {
+		return fmt.Errorf("GET %s answered %s", path, resp.Status)
+	}
+	return nil
 }
 
 func isFile(path string) bool {
