@@ -3,6 +3,7 @@ package demo
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -133,13 +134,19 @@ func (s *Stack) watchCode(ctx context.Context, root string, last snapshot) {
 // appAnswers returns nil once a GET of the app function's readiness path
 // (UPSTREAM_READY_PATH, else /) through the edge is answered below 500,
 // else what it got: a new execution environment can finish its init while
-// its app fails (gunicorn restarting a worker that cannot load the app).
+// its app fails (hostforward's own readiness check passes on djfront's 403
+// for requests without its secret, before Django loads the URLs). A query
+// of its own keeps the edge's cache out: it keeps error statuses for 10 s.
 func (s *Stack) appAnswers(ctx context.Context) error {
 	path := "/"
 	if fn := s.tpl.Functions[s.appID]; fn != nil {
 		path = cmp.Or(fn.Environment["UPSTREAM_READY_PATH"], path)
 	}
-	resp, _, err := s.viewerGet(ctx, path)
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	resp, _, err := s.viewerGet(ctx, path+sep+"djfront-reload="+rand.Text())
 	if err != nil {
 		return err
 	}
