@@ -105,7 +105,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer logFile.Close()
 	fmt.Fprintf(stdout, "djfront-local: the processes' output goes to %s\n", o.logPath)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	stack, err := demo.Start(ctx, demo.Config{Root: root, Addr: o.addr, Host: o.host, App: o.app, Progress: stdout, Logs: logFile,
 		Tour: o.tour, Reload: o.stay, Postgres: true})

@@ -204,6 +204,13 @@ func invoke(ctx context.Context, e env, o *invokeOptions) error {
 		MemoryMB: fn.MemoryMB,
 		Logs:     logs,
 	})
+	var initFailed *runtimeapi.FunctionError
+	if errors.As(err, &initFailed) {
+		// The function failed at init: its error document is the answer,
+		// as for a failed invocation, and stderr says which phase failed.
+		fmt.Fprintf(e.stdout, "%s\n", initFailed.Payload)
+		fmt.Fprintf(e.stderr, "djfront invoke: %v\n", err)
+	}
 	if err != nil {
 		return err
 	}

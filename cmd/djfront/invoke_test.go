@@ -231,3 +231,40 @@ func TestInvokeOutOfTheBox(t *testing.T) {
 		}
 	}
 }
+
+// TestInvokeInitErrorPrinted (review of issue 16): invokeUsage says the
+// error document is printed when the function fails, and runInvoke exits 1
+// silently on a *runtimeapi.FunctionError because "the error document is on
+// stdout already". A function that fails at init (a bad environment, an
+// app that cannot start) makes runtimeapi.Start return one, before invoke
+// prints anything: exit 1 with nothing on stdout and no djfront message.
+func TestInvokeInitErrorPrinted(t *testing.T) {
+	dir := t.TempDir()
+	code := filepath.Join(dir, "fn")
+	if err := os.MkdirAll(code, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bootstrap := "#!/bin/sh\n" +
+		`curl -s -X POST -H 'Lambda-Runtime-Function-Error-Type: Runtime.ConfigError' ` +
+		`-d '{"errorMessage":"ALLOWED_HOSTS: required","errorType":"Runtime.ConfigError"}' ` +
+		`"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/init/error" >/dev/null` + "\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(code, "bootstrap"), []byte(bootstrap), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmpl := "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n" +
+		"  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: fn\n      Handler: bootstrap\n      Runtime: provided.al2023\n"
+	if err := os.WriteFile(filepath.Join(dir, "template.yaml"), []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	var stdout, stderr bytes.Buffer
+	got := runInvoke(context.Background(), invokeEnv(&stdout, &stderr), []string{"Fn", "--no-event"})
+	if got != 1 {
+		t.Fatalf("exit status %d, want 1\n%s", got, stderr.String())
+	}
+	if !strings.Contains(stdout.String()+stderr.String(), "ALLOWED_HOSTS: required") {
+		t.Errorf("neither stdout nor stderr says why the function failed (its init error)\nstdout: %q\nstderr: %q", stdout.String(), stderr.String())
+	}
+}

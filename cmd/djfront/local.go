@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -31,7 +32,9 @@ handing over to hostforward through the layer's exec wrapper, hostforward
 starting the app with UPSTREAM_COMMAND), the invalidate function, and moto
 for S3, SQS, CloudFront and Secrets Manager. At start it migrates, creates
 the superuser (kept if it exists) and collects the static files; an edit of
-a Python file or template restarts the app. Ctrl-C stops every process.
+a Python file or template restarts the app. Ctrl-C (or closing the
+terminal) stops every process; if djfront local is killed, the kernel
+kills what it started.
 
 The app's environment is the shell's and the env file's (KEY=VALUE lines),
 DATABASE_URL included; without one the database is .djfront/db.sqlite3.
@@ -75,8 +78,9 @@ func parseLocal(args []string, stderr io.Writer) (*localOptions, error) {
 	return o, nil
 }
 
-// runLocal runs the stack (see localUsage) until Ctrl-C, SIGTERM or a part
-// of it dies.
+// runLocal runs the stack (see localUsage) until Ctrl-C, SIGTERM, SIGHUP (the
+// terminal closed) or a part of it dies. Each child the stack starts is
+// tied to it (childproc.Options.KillWithParent): a SIGKILL leaves none.
 func runLocal(ctx context.Context, e env, args []string) int {
 	o, err := parseLocal(args, e.stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -85,13 +89,19 @@ func runLocal(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "djfront local: %v\n", err)
 		return exitUsage
 	}
+	lock, err := lockProject()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "djfront local: %v\n", err)
+		return 1
+	}
+	defer lock.Close()
 	cfg, err := localConfig(e, o)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "djfront local: %v\n", err)
 		return 1
 	}
 	logPath := filepath.Join(cfg.StateDir, "local.log")
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "djfront local: %v\n", err)
 		return 1
@@ -100,7 +110,7 @@ func runLocal(ctx context.Context, e env, args []string) int {
 	cfg.Progress, cfg.Logs = e.stdout, logFile
 	fmt.Fprintf(e.stdout, "djfront local: the processes' output goes to %s\n", logPath)
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	stack, err := demo.Start(ctx, cfg)
 	if err != nil {
@@ -115,7 +125,7 @@ func runLocal(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stdout, "djfront local: stopping every process")
 		stack.Close()
 	}()
-	printReady(e.stdout, stack)
+	printReady(e.stdout, stack, proctree.Getenv(cfg.Env, "DJANGO_SUPERUSER_PASSWORD") != "")
 	select {
 	case <-ctx.Done():
 		return 0
@@ -126,11 +136,16 @@ func runLocal(ctx context.Context, e env, args []string) int {
 }
 
 // printReady says where the site is, who logs in, and how to run a
-// management command.
-func printReady(w io.Writer, s *demo.Stack) {
-	login := "password " + s.AdminPassword
+// management command. A password the user chose (passwordFromEnv: the
+// environment's DJANGO_SUPERUSER_PASSWORD) is named, never shown.
+func printReady(w io.Writer, s *demo.Stack, passwordFromEnv bool) {
+	password := s.AdminPassword
+	if passwordFromEnv {
+		password = "(from DJANGO_SUPERUSER_PASSWORD)"
+	}
+	login := "password " + password
 	if s.AdminExisted {
-		login = "who existed already: its password unchanged, djfront's is " + s.AdminPassword
+		login = "who existed already: its password unchanged, djfront's is " + password
 	}
 	fmt.Fprintf(w, "ready: %s/ (Django admin %s/admin/, user %s, %s)\n", s.URL, s.URL, s.AdminUser, login)
 	fmt.Fprintf(w, "manage: %s\n", s.ManageCommand())
@@ -206,11 +221,34 @@ func localEnv(e env, envFile string) ([]string, error) {
 }
 
 // stateDir makes the project's .djfront directory, which git ignores (its
-// own .gitignore says so), and returns it.
+// own .gitignore says so), and returns it. It refuses a .djfront that is a
+// symbolic link or not a directory, and a symbolic link directly inside it:
+// djfront local creates and truncates files there (local.log, the SQLite
+// database, admin-password), and a project can ship such links (git stores
+// them) to make those writes land outside the project.
 func stateDir(root string) (string, error) {
-	dir := filepath.Join(root, ".djfront")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	r, err := os.OpenRoot(root)
+	if err != nil {
 		return "", fmt.Errorf("state directory: %w", err)
+	}
+	defer r.Close()
+	if err := r.Mkdir(".djfront", 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("state directory: %w", err)
+	}
+	dir := filepath.Join(root, ".djfront")
+	if fi, err := r.Lstat(".djfront"); err != nil {
+		return "", fmt.Errorf("state directory: %w", err)
+	} else if !fi.IsDir() {
+		return "", fmt.Errorf("state directory: %s is a %s, not a directory: djfront local keeps its state inside the project; remove it", dir, fileKind(fi.Mode()))
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", fmt.Errorf("state directory: %w", err)
+	}
+	for _, entry := range entries {
+		if entry.Type()&fs.ModeSymlink != 0 {
+			return "", fmt.Errorf("state directory: %s is a symbolic link: djfront local writes only inside the project; remove it", filepath.Join(dir, entry.Name()))
+		}
 	}
 	ignore := filepath.Join(dir, ".gitignore")
 	if _, err := os.Stat(ignore); errors.Is(err, os.ErrNotExist) {

@@ -217,3 +217,19 @@ func TestLocalUsageNamesEveryFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestStateDirStaysInProject (review of issue 16): djfront local keeps its
+// state (admin-password, db.sqlite3, local.log, run/) in the project's
+// .djfront, and truncates .djfront/local.log (os.Create) before anything
+// else. A project that ships .djfront as a symbolic link (git stores
+// links) makes all of that land, and an existing file be truncated,
+// outside the project; djfront init refuses such links (os.Root).
+func TestStateDirStaysInProject(t *testing.T) {
+	project, outside := t.TempDir(), t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(project, ".djfront")); err != nil {
+		t.Fatal(err)
+	}
+	if dir, err := stateDir(project); err == nil {
+		t.Errorf("stateDir = %q, nil; want an error for .djfront, a link out of the project to %s", dir, outside)
+	}
+}

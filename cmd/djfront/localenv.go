@@ -60,10 +60,11 @@ func parseEnvFile(data []byte, name string) ([]string, error) {
 		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 		switch {
 		case !ok:
-			bad("want KEY=VALUE")
+			bad("want KEY=VALUE%s; the line is not shown: it may hold a secret", leadingName(line))
 			continue
 		case !envName.MatchString(key):
-			bad("%q is not a variable name (letters, digits and _, not first a digit)", key)
+			bad("the text before the first \"=\" is not a variable name (letters, digits and _, not first a digit)%s; "+
+				"the line is not shown: it may hold a secret", leadingName(line))
 			continue
 		case slices.Contains(seen, key):
 			bad("%s is set twice", key)
@@ -83,6 +84,18 @@ func parseEnvFile(data []byte, name string) ([]string, error) {
 		out = append(out, key+"="+value)
 	}
 	return out, errors.Join(errs...)
+}
+
+// leadingName returns, for an error about line, ` ("=" missing after NAME?)` if line
+// starts with a variable name followed by a space, a tab or ":" (a
+// forgotten "=", a YAML-style "NAME: value"), else "": the part of a line
+// parseEnvFile may show, never what could be a value.
+func leadingName(line string) string {
+	i := strings.IndexAny(line, " \t:")
+	if i <= 0 || !envName.MatchString(line[:i]) {
+		return ""
+	}
+	return ` ("=" missing after ` + line[:i] + "?)"
 }
 
 // shellEnv returns what of the shell's environment reaches the app, as the

@@ -17,7 +17,9 @@ func TestParseEnvFile(t *testing.T) {
 			want: []string{"DATABASE_URL=postgres://u:p@127.0.0.1:5432/app?sslmode=disable", "DJANGO_DEBUG=1", "SPACED=a b",
 				"DQ=x = 'y' # z", "SQ=$HOME", "EMPTY=", "EQ=a=b"}},
 		{name: "no equals sign", file: "A=1\njust words\n", wantErr: []string{"env:2: want KEY=VALUE"}},
-		{name: "bad names", file: "1A=x\nA-B=x\n=x\n", wantErr: []string{`env:1: "1A" is not a variable name`, `env:2: "A-B"`, `env:3: "" is not`}},
+		{name: "bad names", file: "1A=x\nA-B=x\n=x\n", wantErr: []string{`env:1: the text before the first "=" is not a variable name (`, `env:2: the text`, `env:3: the text`}},
+		{name: "name before a space or colon", file: "DATABASE_URL postgres://u:p@db/app?sslmode=require\nKEY: a=b\n",
+			wantErr: []string{`env:1: the text before the first "=" is not a variable name (letters, digits and _, not first a digit) ("=" missing after DATABASE_URL?);`, "env:2: the text before the first \"=\" is not a variable name (letters, digits and _, not first a digit) (\"=\" missing after KEY?);"}},
 		{name: "twice", file: "A=1\nA=2\n", wantErr: []string{"env:2: A is set twice"}},
 		{name: "reserved by Lambda", file: "_HANDLER=x\nLAMBDA_TASK_ROOT=/x\nTZ=UTC\n", wantErr: []string{"env:1: _HANDLER is reserved", "env:2: LAMBDA_TASK_ROOT", "env:3: TZ"}},
 		{name: "AWS_", file: "AWS_PROFILE=prod\nAWS_ENDPOINT_URL=http://x\n", wantErr: []string{"env:1: AWS_PROFILE: the local stack is AWS here", "env:2: AWS_ENDPOINT_URL"}},
@@ -57,5 +59,28 @@ func TestShellEnv(t *testing.T) {
 	want := []string{"HOME=/home/u", "DATABASE_URL=postgres://x", "DJANGO_DEBUG=1", "PYTHONPATH=/src"}
 	if !slices.Equal(got, want) {
 		t.Errorf("shellEnv = %q, want %q", got, want)
+	}
+}
+
+// TestParseEnvFileNeverShowsValues (review of issue 16): parseEnvFile's
+// contract is to name a bad line "but never a value (it may be a secret)".
+// A line whose first "=" falls inside the value — a forgotten "=", a
+// YAML-style "KEY: value", a JSON credentials file given by mistake — makes
+// everything before that "=" the "name", which the error quotes in full.
+func TestParseEnvFileNeverShowsValues(t *testing.T) {
+	for _, tt := range []struct{ name, file string }{
+		{"forgotten equals sign", "DATABASE_URL postgres://app:hunter2@db.example/app?sslmode=require\n"},
+		{"YAML style", "DATABASE_URL: postgres://app:hunter2@db/app?x=y\n"},
+		{"JSON file", `{"private_key": "-----BEGIN PRIVATE KEY-----hunter2AAAA=="}` + "\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseEnvFile([]byte(tt.file), "env")
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error %q shows the value", err)
+			}
+		})
 	}
 }

@@ -230,6 +230,32 @@ def applied_differences(current, environ, djfront_settings):
     return differ
 
 
+def _contains(got, want):
+    """Report whether got holds want: equal values, or a dict with each of
+    want's keys holding its value (Django adds defaults to a database's
+    dict in place, and to its OPTIONS and TEST)."""
+    if isinstance(want, dict):
+        return isinstance(got, dict) and all(k in got and _contains(got[k], v) for k, v in want.items())
+    return _plain(got) == _plain(want)
+
+
+def secret_differences(current, djfront_settings):
+    """Return the names of the settings that hold secrets (SECRET_KEY,
+    DATABASES["default"]) whose final value is not what djfront's block
+    left, as djfront.settings.apply() recorded it; names only, never a
+    value."""
+    applied = getattr(djfront_settings, "_applied", {})
+    names = []
+    key = applied.get("SECRET_KEY")
+    if key and djfront_settings.key_digest(getattr(current, "SECRET_KEY", None)) != key:
+        names.append("SECRET_KEY")
+    if "DATABASES" in applied:
+        default = (getattr(current, "DATABASES", None) or {}).get("default")
+        if not _contains(default, applied["DATABASES"]):
+            names.append("DATABASES['default']")
+    return names
+
+
 def _short(value):
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -241,16 +267,19 @@ def check_applied_settings(app_configs=None, **kwargs):
     module = _applied_module()
     if module is None:
         return []
-    differ = applied_differences(settings, os.environ, sys.modules["djfront.settings"])
-    if not differ:
+    djfront_settings = sys.modules["djfront.settings"]
+    differ = applied_differences(settings, os.environ, djfront_settings)
+    hidden = secret_differences(settings, djfront_settings)
+    if not differ and not hidden:
         return []
-    details = "; ".join(
-        f"{name} is {_short(got)}, djfront.settings set {_short(want)}" for name, (got, want) in sorted(differ.items())
-    )
+    details = "; ".join([
+        *(f"{name} is {_short(got)}, djfront.settings set {_short(want)}" for name, (got, want) in sorted(differ.items())),
+        *(f"{name} is not what djfront's block set (not shown: it holds a secret)" for name in hidden),
+    ])
     return [Warning(
         f"Settings differ from what djfront.settings.apply() sets from the environment: {details}. "
         f"A line after djfront's block in {module.__name__} (or code run later) changed them, so the "
-        "site does not run with the hosts, proxy headers, cookies or storage the stack gives it.",
+        "site does not run with the hosts, proxy headers, cookies, storage, secret key or database the stack gives it.",
         hint="Set them through the environment (DJANGO_DEBUG, DJFRONT_HOSTS, DJFRONT_*) or above "
         "djfront's block, and keep the block last in the settings module. If the change is meant, "
         "silence it: SILENCED_SYSTEM_CHECKS = ['djfront.W009'].",

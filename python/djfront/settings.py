@@ -92,6 +92,7 @@ django-storages (1.13): https://django-storages.readthedocs.io/en/1.13.2/backend
 """
 
 import copy
+import hashlib
 import ipaddress
 import json
 import os
@@ -652,7 +653,29 @@ def apply(namespace, environ=None):
         )
     values.update(_logging(namespace.get("LOGGING")))
     namespace.update(values)
+    _record(namespace, values)
     return values
+
+
+# What the last apply() left, for djfront.checks (djfront.W009) to compare
+# the final settings with: "SECRET_KEY", a SHA-256 digest of the key (never
+# the key), and "DATABASES", a copy of the DATABASES["default"] apply() set
+# (only when it set one).
+_applied = {}
+
+
+def key_digest(key):
+    """Return the SHA-256 digest (hex) of SECRET_KEY key, "" for a non-string."""
+    return hashlib.sha256(key.encode()).hexdigest() if isinstance(key, str) else ""
+
+
+def _record(namespace, values):
+    """Record in _applied what apply() left in namespace."""
+    _applied.clear()
+    if namespace.get("SECRET_KEY"):
+        _applied["SECRET_KEY"] = key_digest(namespace["SECRET_KEY"])
+    if "DATABASES" in values:
+        _applied["DATABASES"] = copy.deepcopy(values["DATABASES"]["default"])
 
 
 def __getattr__(name):

@@ -113,10 +113,10 @@ class AppliedSettingsTest(SimpleTestCase):
         """The settings apply() sets from env (default ENV)."""
         return self.djfront_settings.from_environ(env or self.ENV)
 
-    def w009(self, **after):
+    def w009(self, base=None, **after):
         """W009's message, if any, for the settings apply() sets from ENV
-        with after's changes on top."""
-        with override_settings(**{**GOOD, **self.applied(), **after}):
+        (or base) with after's changes on top."""
+        with override_settings(**{**GOOD, **(base or self.applied()), **after}):
             found = [m for m in run_checks(include_deployment_checks=True) if m.id == "djfront.W009"]
         self.assertLessEqual(len(found), 1)
         return found[0].msg if found else None
@@ -141,6 +141,42 @@ class AppliedSettingsTest(SimpleTestCase):
         # The settings as apply() set them pass, tuples for its lists too.
         self.assertIsNone(self.w009())
         self.assertIsNone(self.w009(ALLOWED_HOSTS=("www.example.com",)))
+
+    def test_secret_key_and_database_after_the_block(self):
+        # A literal SECRET_KEY or a DATABASES["default"] after the block
+        # replaces the stack's key or DATABASE_URL's database: flagged by
+        # name, never showing the key or the password.
+        import copy
+        from unittest import mock
+
+        patch = mock.patch.dict(self.djfront_settings._applied, clear=True)
+        patch.start()
+        self.addCleanup(patch.stop)
+        env = {**self.ENV, "DATABASE_URL": "postgres://app:db-hunter2@db.example/app"}
+        block = {"SECRET_KEY": "the-stacks-key-hunter2", "DATABASES": {"other": {"ENGINE": "x"}}}
+        self.djfront_settings.apply(block, env)
+        default = block["DATABASES"]["default"]
+        # What django.db.connections adds in place (setdefault).
+        with_django_defaults = {"ATOMIC_REQUESTS": False, "CONN_MAX_AGE": 0, "TIME_ZONE": None, "TEST": {"NAME": None},
+                                **copy.deepcopy(default), "OPTIONS": {"extra": 1, **default.get("OPTIONS", {})}}
+        renamed = {**default, "NAME": "other"}
+        sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}
+        cases = [
+            ("as the block left them", {}, None),
+            ("Django's defaults added", {"DATABASES": {**block["DATABASES"], "default": with_django_defaults}}, None),
+            ("SECRET_KEY literal", {"SECRET_KEY": "django-insecure-hunter2"}, "SECRET_KEY is not what djfront's block set"),
+            ("DATABASES['default'] replaced", {"DATABASES": {"default": sqlite}}, "DATABASES['default'] is not what"),
+            ("DATABASES['default']['NAME'] changed", {"DATABASES": {"default": renamed}}, "DATABASES['default'] is not what"),
+        ]
+        for name, after, want in cases:
+            with self.subTest(name):
+                msg = self.w009(base=block, **after)
+                if want is None:
+                    self.assertIsNone(msg)
+                    continue
+                self.assertIsNotNone(msg, f"{name} not flagged")
+                self.assertIn(want, msg)
+                self.assertNotIn("hunter2", msg)
 
     def test_only_a_module_that_applied(self):
         self.assertIsNotNone(self.w009(DEBUG=True))

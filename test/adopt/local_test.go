@@ -76,6 +76,17 @@ func TestOwnProject(t *testing.T) {
 		l.await(t, "      [reload] the app is up again", reloadLimit)
 		checkPage(t, l, "second version")
 	})
+	t.Run("an edit that breaks the app is reported, not up", func(t *testing.T) {
+		views := filepath.Join(project, "shop", "views.py")
+		write(t, views, "raise RuntimeError('broken on purpose')\n"+shopFiles["shop/views.py"])
+		l.await(t, "      [reload] shop/views.py changed", reloadLimit)
+		if got := l.await(t, "      [reload] the app ", reloadLimit); !strings.HasPrefix(got, "      [reload] the app is failing: GET ") {
+			t.Errorf("after an edit that breaks the app: %q, want the app is failing", got)
+		}
+		write(t, views, strings.Replace(shopFiles["shop/views.py"], `"first version"`, `"third version"`, 1))
+		l.await(t, "      [reload] the app is up again", reloadLimit)
+		checkPage(t, l, "third version")
+	})
 	l.interrupt(t)
 
 	if _, err := os.Stat(filepath.Join(project, ".djfront", "db.sqlite3")); err != nil {

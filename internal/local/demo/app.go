@@ -92,7 +92,7 @@ func (s *Stack) startExternal(ctx context.Context, edgePort string) error {
 	}
 	ready, cancel := readyContext(ctx)
 	defer cancel()
-	srv, err := s.django.Serve(ready, childproc.Options{Output: s.prefixed("gunicorn (Django)")})
+	srv, err := s.django.Serve(ready, childproc.Options{Output: s.prefixed("gunicorn (Django)"), KillWithParent: true})
 	if err != nil {
 		return err
 	}

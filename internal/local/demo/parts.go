@@ -42,7 +42,7 @@ const staticPrefix = "static"
 func (s *Stack) startAWS(ctx context.Context) error {
 	ready, cancel := readyContext(ctx)
 	defer cancel()
-	moto, err := motoserver.StartPython(ready, s.cfg.MotoPython, []string{RunMarker + "=" + s.RunID}, childproc.Options{Output: s.prefixed("moto server")})
+	moto, err := motoserver.StartPython(ready, s.cfg.MotoPython, []string{RunMarker + "=" + s.RunID}, childproc.Options{Output: s.prefixed("moto server"), KillWithParent: true})
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Stack) startPostgres(ctx context.Context) error {
 	}
 	ready, cancel := readyContext(ctx)
 	defer cancel()
-	pg, err := pgserver.Start(ready, childproc.Options{Output: s.prefixed("postgres")})
+	pg, err := pgserver.Start(ready, childproc.Options{Output: s.prefixed("postgres"), KillWithParent: true})
 	if err != nil {
 		return err
 	}

@@ -143,11 +143,7 @@ func (s *Stack) tourPage(ctx context.Context, w io.Writer) error {
 	check("X-Origin-Verify", orAbsent(who.XOriginVerify), "(absent)")
 	check("build_absolute_uri()", who.Absolute, s.URL+"/whoami/")
 
-	css, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/static/admin/css/base.css", nil)
-	if err != nil {
-		return err
-	}
-	resp, body, err = s.do(css)
+	resp, body, err = s.viewerGet(ctx, "/static/admin/css/base.css")
 	if err != nil {
 		return err
 	}
@@ -163,11 +159,7 @@ func (s *Stack) tourPage(ctx context.Context, w io.Writer) error {
 var csrfInput = regexp.MustCompile(`name="csrfmiddlewaretoken" value="([^"]+)"`)
 
 func (s *Stack) tourForm(ctx context.Context, w io.Writer) error {
-	get, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/form/", nil)
-	if err != nil {
-		return err
-	}
-	resp, body, err := s.do(get)
+	resp, body, err := s.viewerGet(ctx, "/form/")
 	if err != nil {
 		return err
 	}
@@ -240,11 +232,7 @@ func (s *Stack) tourCollectstatic(ctx context.Context, w io.Writer) error {
 	}
 
 	s.invalidateEdge(ctx) // the edge's cache, as CloudFront's, drops the old file
-	get, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
-	if err != nil {
-		return err
-	}
-	resp, body, err := s.do(get)
+	resp, body, err := s.viewerGet(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -291,6 +279,16 @@ func covers(invs []motostack.Invalidation, path string) bool {
 		}
 	}
 	return false
+}
+
+// viewerGet sends a GET of path to the edge, as a viewer does, and reads
+// the whole answer.
+func (s *Stack) viewerGet(ctx context.Context, path string) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.do(req)
 }
 
 // do sends req and reads the whole answer.

@@ -1,10 +1,13 @@
 package demo
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io/fs"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -118,8 +121,39 @@ func (s *Stack) watchCode(ctx context.Context, root string, last snapshot) {
 			}
 			continue
 		}
+		if err := s.appAnswers(ctx); err != nil {
+			if ctx.Err() == nil {
+				fmt.Fprintf(s.cfg.Progress, "      [reload] the app is failing: %v (its output is in the log)\n", err)
+			}
+			continue
+		}
 		fmt.Fprintf(s.cfg.Progress, "      [reload] the app is up again after %d ms\n", time.Since(start).Milliseconds())
 	}
+}
+
+// appAnswers returns nil once a GET of the app function's readiness path
+// (UPSTREAM_READY_PATH, else /) through the edge is answered below 500,
+// else what it got: a new execution environment can finish its init while
+// its app fails (hostforward's own readiness check passes on djfront's 403
+// for requests without its secret, before Django loads the URLs). A query
+// of its own keeps the edge's cache out: it keeps error statuses for 10 s.
+func (s *Stack) appAnswers(ctx context.Context) error {
+	path := "/"
+	if fn := s.tpl.Functions[s.appID]; fn != nil {
+		path = cmp.Or(fn.Environment["UPSTREAM_READY_PATH"], path)
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	resp, _, err := s.viewerGet(ctx, path+sep+"djfront-reload="+rand.Text())
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= http.StatusInternalServerError {
+		return fmt.Errorf("GET %s answered %s", path, resp.Status)
+	}
+	return nil
 }
 
 func isFile(path string) bool {

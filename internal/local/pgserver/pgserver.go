@@ -162,8 +162,10 @@ func (s *Server) command(name string, args ...string) *exec.Cmd {
 	if s.as == nil {
 		cmd = exec.Command(path, args...)
 	} else {
+		// --pdeathsig=keep: the uid change clears the death signal that
+		// childproc.Options.KillWithParent sets; setpriv sets it again.
 		cmd = exec.Command("setpriv", append([]string{"--reuid=" + strconv.Itoa(s.as.uid),
-			"--regid=" + strconv.Itoa(s.as.gid), "--clear-groups", "--", path}, args...)...)
+			"--regid=" + strconv.Itoa(s.as.gid), "--clear-groups", "--pdeathsig=keep", "--", path}, args...)...)
 	}
 	cmd.Dir = s.Dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")

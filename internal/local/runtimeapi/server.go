@@ -502,7 +502,9 @@ func (s *Server) start(ctx context.Context, requestID, phase string, limit time.
 	cmd.Dir = filepath.Dir(s.fn.Binary)
 	cmd.Env = s.environ(ln.Addr().String())
 	begin := time.Now()
-	env.proc, err = childproc.Start("runtime", cmd, childproc.Options{Output: s.logs})
+	// KillWithParent: a runtime (and through it the app, which hostforward
+	// ties to itself the same way) must not outlive a killed emulator.
+	env.proc, err = childproc.Start("runtime", cmd, childproc.Options{Output: s.logs, KillWithParent: true})
 	if err != nil {
 		env.srv.Close()
 		return nil, nil, fmt.Errorf("runtimeapi: start %s: %w", s.fn.Binary, err)
