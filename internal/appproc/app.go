@@ -93,6 +93,7 @@ type App struct {
 
 	mu      sync.Mutex
 	cur     *instance
+	snapped *instance // the process the snapshot holds (Hook(BeforeSnapshot)), for Revive
 	stopped bool
 }
 

@@ -65,8 +65,15 @@ func (a *App) AwaitReady(ctx context.Context) error {
 // AfterRestore): a POST to Config.HookPath + phase + "/" with the ready
 // host, header (the caller's credentials) and HookTokenHeader, on a
 // connection closed once answered. Any status but 200 is an error quoting
-// the answer (and a redirect's Location). Without a HookPath it does nothing.
+// the answer (and a redirect's Location). Without a HookPath it does nothing
+// but this: Hook(BeforeSnapshot) marks the app's current process as the one
+// the snapshot holds, which Revive compares with after the restore.
 func (a *App) Hook(ctx context.Context, phase string, header http.Header) error {
+	if phase == BeforeSnapshot {
+		a.mu.Lock()
+		a.snapped = a.cur
+		a.mu.Unlock()
+	}
 	if a.cfg.HookPath == "" {
 		return nil
 	}
@@ -111,9 +118,17 @@ func (a *App) Hook(ctx context.Context, phase string, header http.Header) error 
 // clean restart, whose boot the first request waits for. restarted reports
 // whether it did; then the app's after-restore hooks need not run, as the
 // new app did not live through the snapshot.
+//
+// The process compared with is the one Hook(BeforeSnapshot) marked, not the
+// current one: the app's supervisor may have restarted a process that died
+// while frozen before Revive runs, and that new process never ran the
+// before-snapshot hooks (Django's after-restore hook refuses it, 409).
 func (a *App) Revive(ctx context.Context) (restarted bool, err error) {
 	a.mu.Lock()
-	before := a.cur
+	before := a.snapped
+	if before == nil {
+		before = a.cur
+	}
 	a.mu.Unlock()
 	inst, err := a.current()
 	if err == nil && inst == before {
